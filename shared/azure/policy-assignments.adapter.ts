@@ -1,0 +1,32 @@
+import { PolicyClient } from '@azure/arm-policy';
+import { findDefenderForAiPolicy } from '../domain/policy-conflicts';
+import type { PolicyAssignmentInfo } from '../domain/model';
+import { sdkClientOptions, type ArmConnection } from './credential';
+
+/** Defender-for-AI DeployIfNotExists assignments that apply to the subscription (@azure/arm-policy). */
+export interface PolicyAssignmentsPort {
+  listDefenderForAi(subscriptionId: string): Promise<PolicyAssignmentInfo[]>;
+}
+
+export class PolicyAssignmentsAdapter implements PolicyAssignmentsPort {
+  constructor(private readonly connection: ArmConnection) {}
+
+  async listDefenderForAi(subscriptionId: string): Promise<PolicyAssignmentInfo[]> {
+    const client = new PolicyClient(this.connection.credential, subscriptionId, sdkClientOptions(this.connection));
+    const result: PolicyAssignmentInfo[] = [];
+    // atScope(): assignments at the subscription and inherited from its management groups.
+    for await (const assignment of client.policyAssignments.list({ filter: 'atScope()' })) {
+      if (!assignment.id || !assignment.policyDefinitionId || !findDefenderForAiPolicy(assignment.policyDefinitionId)) continue;
+      const parameters: Record<string, unknown> = {};
+      for (const [name, value] of Object.entries(assignment.parameters ?? {})) parameters[name] = value.value as unknown;
+      result.push({
+        id: assignment.id,
+        ...(assignment.displayName ? { displayName: assignment.displayName } : {}),
+        policyDefinitionId: assignment.policyDefinitionId,
+        ...(assignment.enforcementMode ? { enforcementMode: assignment.enforcementMode } : {}),
+        parameters,
+      });
+    }
+    return result;
+  }
+}

@@ -1,0 +1,118 @@
+import { SecurityCenter } from '@azure/arm-security';
+import { RestError } from '@azure/core-rest-pipeline';
+import { AI_PLAN_NAME } from '../domain/extensions';
+import type { DesiredPricing, ExtensionState, PricingSnapshot } from '../domain/model';
+import { sendJson } from './arm-json-operation';
+import { sdkClientOptions, type ArmConnection } from './credential';
+
+/**
+ * Microsoft.Security/pricings/AI at subscription scope, api-version 2024-01-01.
+ * The published @azure/arm-security (5.0.0) models api-version 2022-03-01, which has no
+ * `extensions` and would silently drop them; so the calls go through that client's pipeline with
+ * our own raw-JSON operation. There is deliberately no delete here: "off" is Free, and a
+ * subscription-scope DELETE is not supported by the service anyway.
+ */
+export interface PricingPort {
+  /** Undefined when the service has no AI plan for the subscription (404). */
+  get(subscriptionId: string): Promise<PricingSnapshot | undefined>;
+  /** PUT the exact body; returns the response, whose extensions carry operationStatus. */
+  put(subscriptionId: string, desired: DesiredPricing): Promise<PricingSnapshot>;
+}
+
+export const PRICINGS_API_VERSION = '2024-01-01';
+
+export class PricingAdapter implements PricingPort {
+  constructor(private readonly connection: ArmConnection) {}
+
+  async get(subscriptionId: string): Promise<PricingSnapshot | undefined> {
+    try {
+      const { body } = await sendJson(this.client(subscriptionId), this.connection.endpoint, {
+        method: 'GET',
+        path: pricingPath(subscriptionId),
+        apiVersion: PRICINGS_API_VERSION,
+      });
+      return parsePricing(body);
+    } catch (error) {
+      if (error instanceof RestError && error.statusCode === 404) return undefined;
+      throw error;
+    }
+  }
+
+  async put(subscriptionId: string, desired: DesiredPricing): Promise<PricingSnapshot> {
+    const { body } = await sendJson(this.client(subscriptionId), this.connection.endpoint, {
+      method: 'PUT',
+      path: pricingPath(subscriptionId),
+      apiVersion: PRICINGS_API_VERSION,
+      body: { properties: desired },
+      okStatuses: [200, 201],
+    });
+    return parsePricing(body);
+  }
+
+  private client(subscriptionId: string): SecurityCenter {
+    return new SecurityCenter(this.connection.credential, subscriptionId, sdkClientOptions(this.connection));
+  }
+}
+
+function pricingPath(subscriptionId: string): string {
+  return `/subscriptions/${encodeURIComponent(subscriptionId)}/providers/Microsoft.Security/pricings/${AI_PLAN_NAME}`;
+}
+
+interface PricingWire {
+  properties?: {
+    pricingTier?: unknown;
+    subPlan?: unknown;
+    extensions?: unknown;
+    inherited?: unknown;
+    inheritedFrom?: unknown;
+    enforce?: unknown;
+    enablementTime?: unknown;
+    freeTrialRemainingTime?: unknown;
+  };
+}
+
+interface ExtensionWire {
+  name?: unknown;
+  isEnabled?: unknown;
+  additionalExtensionProperties?: unknown;
+  operationStatus?: { code?: unknown; message?: unknown };
+}
+
+/** Validates the 2024-01-01 Pricing JSON into a snapshot; throws on a body we cannot trust. */
+export function parsePricing(body: unknown): PricingSnapshot {
+  const props = (body as PricingWire | undefined)?.properties;
+  if (!props || (props.pricingTier !== 'Free' && props.pricingTier !== 'Standard')) {
+    throw new Error(`Unexpected pricing response: properties.pricingTier is ${JSON.stringify(props?.pricingTier)}.`);
+  }
+  const extensions = Array.isArray(props.extensions) ? (props.extensions as ExtensionWire[]).map(parseExtension) : [];
+  return {
+    tier: props.pricingTier,
+    ...(typeof props.subPlan === 'string' && props.subPlan ? { subPlan: props.subPlan } : {}),
+    extensions,
+    inherited: isTrue(props.inherited),
+    ...(typeof props.inheritedFrom === 'string' && props.inheritedFrom ? { inheritedFrom: props.inheritedFrom } : {}),
+    enforce: isTrue(props.enforce),
+    ...(typeof props.enablementTime === 'string' ? { enablementTime: props.enablementTime } : {}),
+    ...(typeof props.freeTrialRemainingTime === 'string' ? { freeTrialRemainingTime: props.freeTrialRemainingTime } : {}),
+  };
+}
+
+function parseExtension(wire: ExtensionWire): ExtensionState {
+  if (typeof wire.name !== 'string') throw new Error('Unexpected pricing response: an extension has no name.');
+  const status = wire.operationStatus;
+  return {
+    name: wire.name,
+    enabled: isTrue(wire.isEnabled),
+    ...(wire.additionalExtensionProperties && typeof wire.additionalExtensionProperties === 'object'
+      ? { additionalExtensionProperties: wire.additionalExtensionProperties as Record<string, unknown> }
+      : {}),
+    ...(status && typeof status.code === 'string'
+      ? { operationStatus: { code: status.code, ...(typeof status.message === 'string' ? { message: status.message } : {}) } }
+      : {}),
+  };
+}
+
+/** The contract uses the strings "True"/"False"; tolerate booleans from other tooling. */
+function isTrue(value: unknown): boolean {
+  return value === true || (typeof value === 'string' && value.toLowerCase() === 'true');
+}

@@ -1,0 +1,80 @@
+import { Command, CommanderError, Option } from 'commander';
+import { ConfigError } from '../config';
+import { VERSION } from '../version';
+import { errorInfo } from '../engine/errors';
+import { eventCommand, governCommand, recordsCommand, sweepCommand } from './commands';
+import { createCliContext, EXIT, UsageError, type CliContext, type GlobalFlags } from './context';
+
+/**
+ * d4ai: the governance engine from a terminal. Same engine, adapters and records as the
+ * Functions app; settings come from the same D4AI_* environment variables.
+ */
+export function buildProgram(run: (code: number) => void): Command {
+  const program = new Command('d4ai')
+    .description('Keep Defender for AI Services on, with the right components, wherever AI workloads run.')
+    .version(VERSION)
+    .addOption(new Option('--dry-run', 'decide and record, never write (forces D4AI_MODE=report)'))
+    .addOption(new Option('--json', 'print one JSON document on stdout; logs go to stderr'))
+    .addOption(new Option('--verbose', 'structured logs on stderr'))
+    .exitOverride()
+    .showHelpAfterError()
+    .configureOutput({ writeErr: (s) => process.stderr.write(s) });
+
+  const action =
+    (fn: (ctx: CliContext, ...args: string[]) => Promise<number>) =>
+    async (...args: unknown[]): Promise<void> => {
+      const ctx = createCliContext(program.opts<GlobalFlags>());
+      run(await fn(ctx, ...args.filter((a): a is string => typeof a === 'string')));
+    };
+
+  program
+    .command('govern')
+    .description('govern one subscription now')
+    .requiredOption('-s, --subscription <id>', 'subscription id (GUID)')
+    .action(async (opts: { subscription: string }) => action((ctx) => governCommand(ctx, opts.subscription))());
+  program
+    .command('sweep')
+    .description('govern every subscription the identity can see')
+    .action(action((ctx) => sweepCommand(ctx)));
+  program
+    .command('event')
+    .description('govern the subscriptions named by Event Grid or CloudEvents JSON (a file, or - for stdin)')
+    .argument('<file>', 'event JSON file, or - to read stdin')
+    .action(async (file: string) => action((ctx) => eventCommand(ctx, file))());
+  program
+    .command('records')
+    .description("show a subscription's remediation records, newest first")
+    .requiredOption('-s, --subscription <id>', 'subscription id (GUID)')
+    .option('-n, --limit <n>', 'how many', '20')
+    .action(async (opts: { subscription: string; limit: string }) => action((ctx) => recordsCommand(ctx, opts.subscription, opts.limit))());
+  return program;
+}
+
+export async function main(argv: string[] = process.argv): Promise<number> {
+  let code: number = EXIT.ok;
+  const program = buildProgram((c) => {
+    code = c;
+  });
+  try {
+    await program.parseAsync(argv);
+    return code;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // --help and --version exit through here with code 0.
+      return error.exitCode === 0 ? EXIT.ok : EXIT.usage;
+    }
+    if (error instanceof ConfigError || error instanceof UsageError) {
+      process.stderr.write(`d4ai: ${error.message}\n`);
+      return EXIT.usage;
+    }
+    const info = errorInfo(error);
+    process.stderr.write(`d4ai: ${info.code}: ${info.message}\n`);
+    return EXIT.failed;
+  }
+}
+
+if (require.main === module) {
+  void main().then((code) => {
+    process.exitCode = code;
+  });
+}

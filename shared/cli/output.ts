@@ -1,0 +1,47 @@
+import type { RemediationRecord } from '../records/record';
+import type { SweepSummary } from '../engine/sweep';
+
+/** Human-readable tables for the terminal; --json bypasses all of this. */
+
+export function recordsTable(records: readonly RemediationRecord[]): string {
+  const rows = records.map((r) => [
+    r.subscriptionId,
+    r.action + (r.skipReason ? ` (${r.skipReason})` : ''),
+    r.outcome,
+    pricingText(r.pricingBefore),
+    pricingText(r.pricingAfter),
+    String(r.aiResourceCount),
+    r.error ? `${r.error.code}: ${r.error.message}` : (r.reasons[r.reasons.length - 1] ?? ''),
+  ]);
+  return table(['SUBSCRIPTION', 'ACTION', 'OUTCOME', 'BEFORE', 'AFTER', 'AI', 'WHY / ERROR'], rows);
+}
+
+export function sweepText(summary: SweepSummary): string {
+  const counts = (m: Record<string, number>): string =>
+    Object.entries(m)
+      .map(([k, v]) => `${k}=${v}`)
+      .join(' ') || 'none';
+  return [
+    `Sweep ${summary.sweepId} (${summary.mode}): ${summary.subscriptions} subscription(s)`,
+    `  actions:  ${counts(summary.byAction)}`,
+    `  outcomes: ${counts(summary.byOutcome)}`,
+    ...(summary.capReached ? [`  cap reached for ${summary.capReached} subscription(s)`] : []),
+    ...summary.unrecorded.map((u) => `  NOT RECORDED ${u.subscriptionId}: ${u.code} ${u.message}`),
+  ].join('\n');
+}
+
+function pricingText(p: RemediationRecord['pricingBefore']): string {
+  if (!p) return '-';
+  const on = Object.entries(p.extensions)
+    .filter(([, enabled]) => enabled)
+    .map(([name]) => name.replace(/^AI/, ''));
+  return `${p.tier}${p.inherited ? '*' : ''}${on.length ? ` [${on.join(',')}]` : ''}`;
+}
+
+export function table(header: string[], rows: string[][]): string {
+  const maxWidth = 60;
+  const cell = (s: string): string => (s.length > maxWidth ? `${s.slice(0, maxWidth - 1)}…` : s);
+  const all = [header, ...rows].map((r) => r.map(cell));
+  const widths = header.map((_, i) => Math.max(...all.map((r) => (r[i] ?? '').length)));
+  return all.map((r) => r.map((c, i) => c.padEnd(widths[i] ?? 0)).join('  ').trimEnd()).join('\n');
+}

@@ -1,0 +1,35 @@
+import type { TokenCredential } from '@azure/identity';
+import type { Config } from './config';
+import { armConnection } from './azure/credential';
+import { ExemptionsAdapter } from './azure/exemptions.adapter';
+import { InventoryAdapter } from './azure/inventory.adapter';
+import { PolicyAssignmentsAdapter } from './azure/policy-assignments.adapter';
+import { PricingAdapter } from './azure/pricing.adapter';
+import { TableRecordStore } from './azure/records.table';
+import { SubscriptionsAdapter } from './azure/subscriptions.adapter';
+import { realSleep, type Ports } from './engine/ports';
+import type { Logger } from './observability/log';
+import { FileRecordStore } from './records/records.file';
+import type { RecordStore } from './records/record-store';
+
+/** The composition root: real adapters over one credential, for the CLI and the Functions app. */
+export function createPorts(config: Config, logger: Logger, credential?: TokenCredential): Ports {
+  const connection = armConnection(config, credential);
+  return {
+    subscriptions: new SubscriptionsAdapter(connection),
+    inventory: new InventoryAdapter(connection),
+    pricing: new PricingAdapter(connection),
+    exemptions: new ExemptionsAdapter(connection),
+    policyAssignments: new PolicyAssignmentsAdapter(connection),
+    records: createRecordStore(config, connection.credential),
+    logger,
+    clock: () => new Date(),
+    sleep: realSleep,
+  };
+}
+
+export function createRecordStore(config: Config, credential: TokenCredential): RecordStore {
+  return config.records.kind === 'table'
+    ? new TableRecordStore(config.records.connection, config.records.table, credential)
+    : new FileRecordStore(config.records.path);
+}

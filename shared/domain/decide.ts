@@ -1,0 +1,176 @@
+import type { Config } from '../config';
+import { AI_EXTENSIONS, AI_EXTENSION_TITLES, type AiExtensionName } from './extensions';
+import type { DesiredPricing, GovernContext, PricingSnapshot } from './model';
+import { policyConflictWarnings } from './policy-conflicts';
+
+/**
+ * The whole "what should this subscription's AI plan be" logic, as a pure function. It reads
+ * nothing and writes nothing: the engine (CLI) and the orchestrator (Functions) call it with the
+ * context their activities loaded, so both decide identically and a replay decides the same.
+ */
+
+export type Action = 'enable' | 'add-components' | 'none' | 'skip';
+
+export type SkipReason =
+  | 'subscription-disabled'
+  | 'excluded'
+  | 'opt-out-tag'
+  | 'policy-exemption'
+  | 'plan-unavailable'
+  | 'inherited'
+  | 'no-ai-resources'
+  | 'cap-reached';
+
+export interface Decision {
+  action: Action;
+  skipReason?: SkipReason;
+  /** The exact PUT body, present when the action is enable or add-components. */
+  desired?: DesiredPricing;
+  /** Components the configuration wants that are not on yet. */
+  missingComponents: AiExtensionName[];
+  /** Human-readable, in the order they were considered. */
+  reasons: string[];
+  /** Things an operator should know that did not change the action (e.g. a fighting DINE policy). */
+  warnings: string[];
+}
+
+export interface DecideOptions {
+  /** Writes (enable/add-components) already decided in this run, for the sweep guard. */
+  writesSoFar?: number;
+}
+
+// Subscription states in which ARM still accepts writes.
+const ACTIVE_STATES = ['enabled', 'warned', 'pastdue'];
+
+export function decide(context: GovernContext, config: Config, options: DecideOptions = {}): Decision {
+  const { subscription, aiResources, pricing } = context;
+  const warnings = policyConflictWarnings(context.policyAssignments, config.components);
+  const missingComponents = pricing ? missingFrom(pricing, config.components) : [...config.components];
+  const skip = (skipReason: SkipReason, reason: string): Decision => ({
+    action: 'skip',
+    skipReason,
+    missingComponents,
+    reasons: [reason],
+    warnings,
+  });
+
+  const early = skipBeforeReading(subscription, config);
+  if (early) return skip(early.skipReason, early.reason);
+  if (context.exemption) {
+    const until = context.exemption.expiresOn ? ` until ${context.exemption.expiresOn}` : ' with no expiry';
+    return skip('policy-exemption', `Policy exemption ${context.exemption.id} (${context.exemption.category})${until}.`);
+  }
+  if (!pricing) {
+    return skip('plan-unavailable', 'The service has no AI plan for this subscription (not offered in this cloud or region).');
+  }
+
+  const compliant = pricing.tier === 'Standard' && missingComponents.length === 0;
+  if (compliant) {
+    return { action: 'none', missingComponents, reasons: [describeCompliant(pricing, config.components)], warnings };
+  }
+  if (pricing.inherited) {
+    const from = pricing.inheritedFrom ? ` from ${pricing.inheritedFrom}` : ' from a parent scope';
+    const enforced = pricing.enforce ? ' and enforced' : '';
+    return skip(
+      'inherited',
+      `The AI plan is inherited${from}${enforced}; it is changed there, not per subscription. Missing: ${listOrNone(missingComponents)}.`,
+    );
+  }
+  if (config.enableWhen === 'ai-resources' && aiResources.length === 0) {
+    return skip(
+      'no-ai-resources',
+      `No AI resources found and D4AI_ENABLE_WHEN=ai-resources; plan stays ${pricing.tier}${missingComponents.length ? ` (missing: ${missingComponents.join(', ')})` : ''}.`,
+    );
+  }
+  if ((options.writesSoFar ?? 0) >= config.maxEnablementsPerRun) {
+    return skip(
+      'cap-reached',
+      `This run already reached D4AI_MAX_ENABLEMENTS_PER_RUN=${config.maxEnablementsPerRun}; the next run picks this subscription up.`,
+    );
+  }
+
+  const action: Action = pricing.tier === 'Standard' ? 'add-components' : 'enable';
+  const why =
+    config.enableWhen === 'always'
+      ? 'D4AI_ENABLE_WHEN=always.'
+      : `${aiResources.length} AI resource(s) found, e.g. ${aiResources[0]?.id ?? ''}.`;
+  const what =
+    action === 'enable'
+      ? `Plan is ${pricing.tier}: switch to Standard with ${config.components.join(', ') || 'no extra components'}.`
+      : `Plan is Standard but ${missingComponents.map((c) => `${c} (${AI_EXTENSION_TITLES[c]})`).join(', ')} is off: switch on.`;
+  return { action, missingComponents, desired: desiredPricing(pricing, config.components), reasons: [why, what], warnings };
+}
+
+/**
+ * The PUT body: Standard, the existing subPlan kept, and every known AI extension listed explicitly
+ * (a PUT that omits extensions lets the service apply its defaults, which can switch on Purview
+ * sharing nobody chose). Enabled stays enabled: nothing is ever switched off. Extensions the
+ * service reports that we do not know are passed through unchanged for the same reason.
+ */
+export function desiredPricing(current: PricingSnapshot, components: readonly AiExtensionName[]): DesiredPricing {
+  const byName = new Map(current.extensions.map((e) => [e.name.toLowerCase(), e]));
+  const names = [...AI_EXTENSIONS, ...current.extensions.map((e) => e.name).filter((n) => !isKnown(n))];
+  const extensions = names.map((name) => {
+    const existing = byName.get(name.toLowerCase());
+    const on = existing?.enabled === true || (components as readonly string[]).includes(name);
+    return {
+      name,
+      isEnabled: on ? ('True' as const) : ('False' as const),
+      ...(existing?.additionalExtensionProperties ? { additionalExtensionProperties: existing.additionalExtensionProperties } : {}),
+    };
+  });
+  return { pricingTier: 'Standard', ...(current.subPlan ? { subPlan: current.subPlan } : {}), extensions };
+}
+
+/** Components wanted but not enabled (a Free plan has none enabled, whatever it lists). */
+export function missingFrom(pricing: PricingSnapshot, components: readonly AiExtensionName[]): AiExtensionName[] {
+  if (pricing.tier !== 'Standard') return [...components];
+  const enabled = new Set(pricing.extensions.filter((e) => e.enabled).map((e) => e.name.toLowerCase()));
+  return components.filter((c) => !enabled.has(c.toLowerCase()));
+}
+
+/**
+ * The skips that need nothing but the subscription itself. The context loader asks this first so
+ * that excluded, opted-out or disabled subscriptions cost no further ARM reads.
+ */
+export function skipBeforeReading(
+  subscription: GovernContext['subscription'],
+  config: Config,
+): { skipReason: SkipReason; reason: string } | undefined {
+  if (!ACTIVE_STATES.includes(subscription.state.toLowerCase())) {
+    return { skipReason: 'subscription-disabled', reason: `Subscription state is ${subscription.state}; ARM accepts no writes to it.` };
+  }
+  if (config.excludedSubscriptions.includes(subscription.subscriptionId.toLowerCase())) {
+    return { skipReason: 'excluded', reason: 'Subscription is listed in D4AI_EXCLUDED_SUBSCRIPTIONS.' };
+  }
+  const optOut = tagValue(subscription.tags, config.optOutTag);
+  if (optOut !== undefined && optOut.trim().toLowerCase() === 'true') {
+    return { skipReason: 'opt-out-tag', reason: `Subscription tag ${config.optOutTag}=${optOut} opts it out.` };
+  }
+  return undefined;
+}
+
+/** Whether the decision writes to ARM in enforce mode. */
+export function isWrite(decision: Pick<Decision, 'action'>): boolean {
+  return decision.action === 'enable' || decision.action === 'add-components';
+}
+
+function isKnown(name: string): boolean {
+  return (AI_EXTENSIONS as readonly string[]).some((k) => k.toLowerCase() === name.toLowerCase());
+}
+
+function tagValue(tags: Record<string, string>, name: string): string | undefined {
+  // Azure tag names are case-insensitive.
+  const key = Object.keys(tags).find((k) => k.toLowerCase() === name.toLowerCase());
+  return key === undefined ? undefined : tags[key];
+}
+
+function describeCompliant(pricing: PricingSnapshot, components: readonly AiExtensionName[]): string {
+  const on = pricing.extensions.filter((e) => e.enabled).map((e) => e.name);
+  const wanted = components.length ? `all of ${components.join(', ')} on` : 'no components required';
+  return `Plan is Standard with ${wanted} (enabled: ${listOrNone(on)}).`;
+}
+
+function listOrNone(items: readonly string[]): string {
+  return items.length ? items.join(', ') : 'none';
+}

@@ -1,0 +1,40 @@
+import { LOG_MESSAGES, type LogFields, type Logger } from '../observability/log';
+import type { RemediationRecord } from '../records/record';
+
+/** The one structured log line per decision; its fields are the workbook's customDimensions. */
+export function logDecision(logger: Logger, record: RemediationRecord, extra: LogFields = {}): void {
+  const detail = record.triggerDetail;
+  const eventTime = detail?.eventTime ? Date.parse(detail.eventTime) : NaN;
+  const fields: LogFields = {
+    subscriptionId: record.subscriptionId,
+    runId: record.runId,
+    trigger: record.trigger,
+    eventId: detail?.eventId,
+    eventType: detail?.eventType,
+    instanceId: detail?.instanceId,
+    sweepId: detail?.sweepId,
+    action: record.action,
+    skipReason: record.skipReason,
+    outcome: record.outcome,
+    mode: record.mode,
+    aiResourceCount: record.aiResourceCount,
+    tierBefore: record.pricingBefore?.tier,
+    tierAfter: record.pricingAfter?.tier,
+    extensionsAfter: record.pricingAfter ? enabledList(record.pricingAfter.extensions) : undefined,
+    errorCode: record.error?.code,
+    errorMessage: record.error?.message,
+    durationMs: record.durationMs,
+    eventToAppliedMs: record.outcome === 'applied' && !Number.isNaN(eventTime) ? Date.parse(record.recordedAt) - eventTime : undefined,
+    version: record.version,
+    ...extra,
+  };
+  const level = record.outcome === 'failed' ? 'error' : 'info';
+  logger[level](LOG_MESSAGES.decision, fields);
+}
+
+function enabledList(extensions: Record<string, boolean>): string {
+  return Object.entries(extensions)
+    .filter(([, on]) => on)
+    .map(([name]) => name)
+    .join(',');
+}

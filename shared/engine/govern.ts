@@ -1,0 +1,74 @@
+import { randomUUID } from 'node:crypto';
+import type { Config } from '../config';
+import { decide, isWrite, type Decision } from '../domain/decide';
+import type { GovernContext, GovernRequest } from '../domain/model';
+import { buildRecord, outcomeWithoutWrite, type RemediationRecord } from '../records/record';
+import { applyDesired, type ApplyResult } from './apply';
+import { logDecision } from './decision-log';
+import { errorInfo } from './errors';
+import { loadContext } from './load-context';
+import type { Ports } from './ports';
+
+/**
+ * One subscription, end to end: read -> decide -> write (enforce only) -> verify -> record.
+ * Whatever happens, exactly one record is written and one decision logged; a failure anywhere
+ * becomes a `failed` record rather than an exception, except when the record itself cannot be
+ * stored, which is thrown so the caller knows a decision is only in the logs.
+ */
+
+/** Writes decided so far in this run; shared by a sweep so the cap holds across workers. */
+export interface WriteBudget {
+  used: number;
+}
+
+export interface GovernResult {
+  record: RemediationRecord;
+  decision?: Decision;
+}
+
+export async function governSubscription(
+  ports: Ports,
+  config: Config,
+  request: GovernRequest,
+  budget: WriteBudget = { used: 0 },
+): Promise<GovernResult> {
+  const req = { ...request, subscriptionId: request.subscriptionId.toLowerCase(), runId: request.runId ?? randomUUID() };
+  const startedAt = ports.clock();
+  let context: GovernContext | undefined;
+  let decision: Decision | undefined;
+  let applied: ApplyResult | undefined;
+  let failure: { code: string; message: string } | undefined;
+
+  try {
+    context = await loadContext(ports, config, req.subscriptionId);
+    // decide + reserve happen without an await in between, so concurrent workers of a sweep
+    // cannot both take the last slot under the cap.
+    decision = decide(context, config, { writesSoFar: budget.used });
+    if (isWrite(decision)) budget.used++;
+    if (isWrite(decision) && config.mode === 'enforce' && decision.desired) {
+      applied = await applyDesired(ports, req.subscriptionId, decision.desired);
+    }
+  } catch (error) {
+    failure = errorInfo(error);
+  }
+
+  const outcome = failure ? 'failed' : (applied?.outcome ?? outcomeWithoutWrite(decision?.action ?? 'none'));
+  const record = buildRecord({
+    request: req,
+    mode: config.mode,
+    ...(context ? { context } : {}),
+    ...(decision ? { decision } : {}),
+    outcome,
+    ...(applied?.pricingAfter ? { pricingAfter: applied.pricingAfter } : {}),
+    extraReasons: [
+      ...(applied?.notes ?? []),
+      ...(config.mode === 'report' && decision && isWrite(decision) ? ['Report mode (dry run): nothing was written.'] : []),
+    ],
+    ...((failure ?? applied?.error) ? { error: failure ?? applied?.error } : {}),
+    startedAt,
+    finishedAt: ports.clock(),
+  });
+  logDecision(ports.logger, record);
+  await ports.records.write(record);
+  return { record, ...(decision ? { decision } : {}) };
+}

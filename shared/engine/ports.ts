@@ -1,0 +1,23 @@
+import type { ExemptionsPort } from '../azure/exemptions.adapter';
+import type { InventoryPort } from '../azure/inventory.adapter';
+import type { PolicyAssignmentsPort } from '../azure/policy-assignments.adapter';
+import type { PricingPort } from '../azure/pricing.adapter';
+import type { SubscriptionsPort } from '../azure/subscriptions.adapter';
+import type { Logger } from '../observability/log';
+import type { RecordStore } from '../records/record-store';
+
+/** Everything the engine touches outside itself; tests and the CLI pass real adapters. */
+export interface Ports {
+  subscriptions: SubscriptionsPort;
+  inventory: InventoryPort;
+  pricing: PricingPort;
+  exemptions: ExemptionsPort;
+  policyAssignments: PolicyAssignmentsPort;
+  records: RecordStore;
+  logger: Logger;
+  clock: () => Date;
+  /** Waits between retries of a 409 "another update in progress"; injectable for tests. */
+  sleep: (ms: number) => Promise<void>;
+}
+
+export const realSleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));

@@ -1,0 +1,125 @@
+import { randomUUID } from 'node:crypto';
+import type { Config } from '../config';
+import type { TriggerKind } from '../domain/model';
+import { LOG_MESSAGES } from '../observability/log';
+import type { RemediationRecord, SweepSummaryRecord } from '../records/record';
+import { VERSION } from '../version';
+import { errorInfo } from './errors';
+import { governSubscription, type WriteBudget } from './govern';
+import type { Ports } from './ports';
+
+/**
+ * Every visible subscription, a bounded number at a time. A failure on one subscription is that
+ * subscription's failed record and never stops the others. The write cap is shared by all
+ * workers, so a misconfigured run cannot enable more than D4AI_MAX_ENABLEMENTS_PER_RUN plans.
+ */
+export interface SweepSummary {
+  sweepId: string;
+  trigger: TriggerKind;
+  mode: Config['mode'];
+  startedAt: string;
+  finishedAt: string;
+  subscriptions: number;
+  byAction: Record<string, number>;
+  byOutcome: Record<string, number>;
+  capReached: number;
+  records: RemediationRecord[];
+  /** Subscriptions whose record could not be stored (their decisions are only in the logs). */
+  unrecorded: Array<{ subscriptionId: string; code: string; message: string }>;
+}
+
+export interface SweepOptions {
+  trigger: TriggerKind;
+  onProgress?: (done: number, total: number, record: RemediationRecord | undefined) => void;
+}
+
+export async function sweep(ports: Ports, config: Config, options: SweepOptions): Promise<SweepSummary> {
+  const sweepId = randomUUID();
+  const startedAt = ports.clock();
+  const subscriptions = await ports.subscriptions.list();
+  const budget: WriteBudget = { used: 0 };
+  const records: RemediationRecord[] = [];
+  const unrecorded: SweepSummary['unrecorded'] = [];
+  let next = 0;
+  let done = 0;
+
+  const worker = async (): Promise<void> => {
+    for (let i = next++; i < subscriptions.length; i = next++) {
+      const subscription = subscriptions[i];
+      if (!subscription) continue;
+      let record: RemediationRecord | undefined;
+      try {
+        ({ record } = await governSubscription(
+          ports,
+          config,
+          { subscriptionId: subscription.subscriptionId, trigger: options.trigger, detail: { sweepId } },
+          budget,
+        ));
+        records.push(record);
+      } catch (error) {
+        unrecorded.push({ subscriptionId: subscription.subscriptionId, ...errorInfo(error) });
+      }
+      options.onProgress?.(++done, subscriptions.length, record);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(config.sweepConcurrency, Math.max(1, subscriptions.length)) }, worker));
+
+  const summary = summarise(sweepId, options.trigger, config.mode, startedAt, ports.clock(), subscriptions.length, records, unrecorded);
+  ports.logger.info(LOG_MESSAGES.sweepSummary, {
+    sweepId,
+    trigger: options.trigger,
+    mode: config.mode,
+    governed: summary.subscriptions,
+    applied: summary.byOutcome.applied ?? 0,
+    failed: (summary.byOutcome.failed ?? 0) + unrecorded.length,
+    skipped: summary.byAction.skip ?? 0,
+    capReached: summary.capReached,
+    durationMs: Date.parse(summary.finishedAt) - Date.parse(summary.startedAt),
+  });
+  await ports.records.writeSweepSummary(toSummaryRecord(summary));
+  return summary;
+}
+
+export function toSummaryRecord(summary: SweepSummary): SweepSummaryRecord {
+  return {
+    kind: 'sweep-summary',
+    sweepId: summary.sweepId,
+    trigger: summary.trigger,
+    mode: summary.mode,
+    startedAt: summary.startedAt,
+    finishedAt: summary.finishedAt,
+    subscriptions: summary.subscriptions,
+    byAction: summary.byAction,
+    byOutcome: summary.byOutcome,
+    capReached: summary.capReached,
+    failed: (summary.byOutcome.failed ?? 0) + summary.unrecorded.length,
+    version: VERSION,
+  };
+}
+
+export function summarise(
+  sweepId: string,
+  trigger: TriggerKind,
+  mode: Config['mode'],
+  startedAt: Date,
+  finishedAt: Date,
+  subscriptions: number,
+  records: RemediationRecord[],
+  unrecorded: SweepSummary['unrecorded'] = [],
+): SweepSummary {
+  const count = (key: (r: RemediationRecord) => string): Record<string, number> =>
+    records.reduce<Record<string, number>>((acc, r) => ({ ...acc, [key(r)]: (acc[key(r)] ?? 0) + 1 }), {});
+  return {
+    sweepId,
+    trigger,
+    mode,
+    startedAt: startedAt.toISOString(),
+    finishedAt: finishedAt.toISOString(),
+    subscriptions,
+    byAction: count((r) => r.action),
+    byOutcome: count((r) => r.outcome),
+    capReached: records.filter((r) => r.skipReason === 'cap-reached').length,
+    records,
+    unrecorded,
+  };
+}

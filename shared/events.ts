@@ -1,0 +1,145 @@
+import { EventGridDeserializer, isSystemEvent, type CloudEvent, type EventGridEvent } from '@azure/eventgrid';
+import { isAiWriteOperation, isAiResourceType, resourceTypeOf } from './ai-resource-types';
+import { isGuid } from './config';
+import { findDefenderForAiPolicy } from './domain/policy-conflicts';
+import type { GovernRequest, TriggerDetail } from './domain/model';
+
+/**
+ * Event Grid / CloudEvents payload -> what to do. Accepted:
+ *  - Microsoft.Resources.ResourceWriteSuccess of an AI resource type -> govern its subscription;
+ *  - LandingZone.SubscriptionCreated (the vending pipeline's custom event, data.subscriptionId);
+ *  - Microsoft.PolicyInsights.PolicyStateCreated/Changed reporting a subscription NonCompliant with
+ *    our audit assignment or a Defender for AI policy (how new subscriptions are noticed, since
+ *    no system event announces a subscription's creation).
+ * Everything else is ignored with a reason. Only ids, types and times are kept from an event:
+ * never claims, authorization evidence or httpRequest (personal data).
+ */
+
+export const SUBSCRIPTION_CREATED_EVENT_TYPE = 'LandingZone.SubscriptionCreated';
+/** Event Grid rejects events over 1 MB; anything larger is not a real delivery. */
+export const MAX_EVENT_PAYLOAD_BYTES = 1024 * 1024;
+
+export type EventOutcome =
+  | { kind: 'govern'; request: GovernRequest }
+  | { kind: 'ignored'; reason: string; eventId?: string; eventType?: string }
+  | { kind: 'validation'; validationCode: string; eventId?: string };
+
+export interface EventParseOptions {
+  /** D4AI_POLICY_ASSIGNMENT_ID: policy state events of this assignment count. */
+  policyAssignmentId?: string;
+}
+
+export class EventPayloadError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'EventPayloadError';
+  }
+}
+
+type AnyEvent = EventGridEvent<unknown> | CloudEvent<unknown>;
+
+/** Parses a delivery body (one event or an array, either schema); throws EventPayloadError if unreadable. */
+export async function parseEvents(body: string | unknown, options: EventParseOptions = {}): Promise<EventOutcome[]> {
+  const text = typeof body === 'string' ? body : JSON.stringify(body ?? null);
+  if (Buffer.byteLength(text, 'utf8') > MAX_EVENT_PAYLOAD_BYTES) {
+    throw new EventPayloadError(`Event payload is ${Buffer.byteLength(text, 'utf8')} bytes; Event Grid never delivers more than 1 MB.`);
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    throw new EventPayloadError('Event payload is not JSON.');
+  }
+  const items = Array.isArray(json) ? json : [json];
+  if (items.length === 0) throw new EventPayloadError('Event payload is an empty array.');
+  const outcomes: EventOutcome[] = [];
+  for (const item of items) outcomes.push(await parseOne(item, options));
+  return outcomes;
+}
+
+async function parseOne(item: unknown, options: EventParseOptions): Promise<EventOutcome> {
+  if (!item || typeof item !== 'object' || Array.isArray(item)) {
+    return { kind: 'ignored', reason: 'Not an event object.' };
+  }
+  const raw = item as Record<string, unknown>;
+  const deserializer = new EventGridDeserializer();
+  let event: AnyEvent;
+  try {
+    const parsed = 'specversion' in raw ? await deserializer.deserializeCloudEvents(raw) : await deserializer.deserializeEventGridEvents(raw);
+    event = parsed[0] as AnyEvent;
+  } catch (error) {
+    return {
+      kind: 'ignored',
+      reason: `Malformed event: ${(error as Error).message}`,
+      ...(typeof raw.id === 'string' ? { eventId: raw.id } : {}),
+    };
+  }
+  return classify(event, options);
+}
+
+/** Classifies an event already deserialized (the Functions trigger hands these over). */
+export function classify(event: AnyEvent, options: EventParseOptions = {}): EventOutcome {
+  const eventType = 'eventType' in event ? event.eventType : event.type;
+  const time = 'eventTime' in event ? event.eventTime : event.time;
+  const eventTime = time instanceof Date && !Number.isNaN(time.getTime()) ? time.toISOString() : undefined;
+  const base: TriggerDetail = { eventId: event.id, eventType, ...(eventTime ? { eventTime } : {}) };
+  const ignore = (reason: string): EventOutcome => ({ kind: 'ignored', reason, eventId: event.id, eventType });
+
+  if (isSystemEvent('Microsoft.EventGrid.SubscriptionValidationEvent', event as EventGridEvent<unknown>)) {
+    const code = (event.data as { validationCode?: unknown } | undefined)?.validationCode;
+    return typeof code === 'string'
+      ? { kind: 'validation', validationCode: code, eventId: event.id }
+      : ignore('Subscription validation event without a validationCode.');
+  }
+
+  if (eventType === 'Microsoft.Resources.ResourceWriteSuccess') {
+    const data = dataRecord(event);
+    const operationName = text(data.operationName);
+    const resourceId = text(data.resourceUri);
+    const type = resourceId ? resourceTypeOf(resourceId) : undefined;
+    const aiWrite = (operationName && isAiWriteOperation(operationName)) || (type !== undefined && isAiResourceType(type) && !operationName);
+    if (!aiWrite) return ignore(`Resource write ${operationName ?? type ?? '(no operation)'} is not an AI resource type.`);
+    return govern(text(data.subscriptionId) ?? subscriptionFromId(resourceId), {
+      ...base,
+      ...(operationName ? { operationName } : {}),
+      ...(resourceId ? { resourceId } : {}),
+    }, ignore);
+  }
+
+  if (eventType === SUBSCRIPTION_CREATED_EVENT_TYPE) {
+    return govern(text(dataRecord(event).subscriptionId), { ...base, note: 'subscription created (vending pipeline)' }, ignore);
+  }
+
+  if (eventType === 'Microsoft.PolicyInsights.PolicyStateCreated' || eventType === 'Microsoft.PolicyInsights.PolicyStateChanged') {
+    const data = dataRecord(event);
+    if (text(data.complianceState)?.toLowerCase() !== 'noncompliant') return ignore('Policy state is not NonCompliant.');
+    const assignment = text(data.policyAssignmentId);
+    const definition = text(data.policyDefinitionId);
+    const ours =
+      (options.policyAssignmentId !== undefined && assignment?.toLowerCase() === options.policyAssignmentId.toLowerCase()) ||
+      (definition !== undefined && findDefenderForAiPolicy(definition) !== undefined);
+    if (!ours) return ignore(`Policy state of ${assignment ?? 'an unknown assignment'} is not about Defender for AI.`);
+    return govern(text(data.subscriptionId), { ...base, note: 'policy reported the subscription non-compliant' }, ignore);
+  }
+
+  return ignore(`Event type ${eventType} is not handled.`);
+}
+
+function govern(subscriptionId: string | undefined, detail: TriggerDetail, ignore: (reason: string) => EventOutcome): EventOutcome {
+  if (!subscriptionId || !isGuid(subscriptionId)) {
+    return ignore(`Event has no valid data.subscriptionId (got ${JSON.stringify(subscriptionId ?? null)}).`);
+  }
+  return { kind: 'govern', request: { subscriptionId: subscriptionId.toLowerCase(), trigger: 'event', detail } };
+}
+
+function dataRecord(event: AnyEvent): Record<string, unknown> {
+  return event.data && typeof event.data === 'object' ? (event.data as Record<string, unknown>) : {};
+}
+
+function text(value: unknown): string | undefined {
+  return typeof value === 'string' && value.length > 0 ? value : undefined;
+}
+
+function subscriptionFromId(resourceId: string | undefined): string | undefined {
+  return resourceId?.match(/^\/subscriptions\/([^/]+)/i)?.[1];
+}

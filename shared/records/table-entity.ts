@@ -1,0 +1,105 @@
+import type { RemediationRecord, SweepSummaryRecord } from './record';
+
+/**
+ * RemediationRecord <-> Table Storage entity. Partition = subscription, so one subscription's
+ * history is one range scan; RowKey = inverted time + run id, so the scan returns newest first.
+ * Nested values are JSON strings (tables have no arrays), flat columns stay queryable in the portal.
+ */
+
+// Larger than any ms timestamp until year 2286; fixed width keeps lexical order = numeric order.
+const MAX_TICKS = 9_999_999_999_999;
+
+export function rowKeyFor(record: Pick<RemediationRecord, 'recordedAt' | 'runId'>): string {
+  const inverted = MAX_TICKS - Date.parse(record.recordedAt);
+  return `${String(inverted).padStart(13, '0')}-${record.runId}`;
+}
+
+export interface RecordEntity {
+  partitionKey: string;
+  rowKey: string;
+  [column: string]: string | number | boolean;
+}
+
+const JSON_COLUMNS = ['triggerDetail', 'pricingBefore', 'pricingAfter', 'aiResourceIds', 'reasons', 'warnings'] as const;
+
+export function toEntity(record: RemediationRecord): RecordEntity {
+  const entity: RecordEntity = {
+    partitionKey: record.subscriptionId,
+    rowKey: rowKeyFor(record),
+    subscriptionId: record.subscriptionId,
+    runId: record.runId,
+    recordedAt: record.recordedAt,
+    trigger: record.trigger,
+    mode: record.mode,
+    action: record.action,
+    outcome: record.outcome,
+    aiResourceCount: record.aiResourceCount,
+    durationMs: record.durationMs,
+    version: record.version,
+  };
+  if (record.skipReason) entity.skipReason = record.skipReason;
+  if (record.pricingBefore) entity.tierBefore = record.pricingBefore.tier;
+  if (record.pricingAfter) entity.tierAfter = record.pricingAfter.tier;
+  if (record.error) {
+    entity.errorCode = record.error.code;
+    entity.errorMessage = record.error.message.slice(0, 4000);
+  }
+  for (const column of JSON_COLUMNS) {
+    const value = record[column];
+    if (value !== undefined) entity[column] = JSON.stringify(value);
+  }
+  return entity;
+}
+
+export function fromEntity(entity: Record<string, unknown>): RemediationRecord {
+  const text = (name: string): string | undefined => (typeof entity[name] === 'string' ? (entity[name] as string) : undefined);
+  const json = <T>(name: string): T | undefined => {
+    const raw = text(name);
+    return raw === undefined ? undefined : (JSON.parse(raw) as T);
+  };
+  const errorCode = text('errorCode');
+  const record = {
+    subscriptionId: text('subscriptionId') ?? String(entity.partitionKey),
+    runId: text('runId') ?? '',
+    recordedAt: text('recordedAt') ?? '',
+    trigger: text('trigger'),
+    triggerDetail: json('triggerDetail'),
+    mode: text('mode'),
+    action: text('action'),
+    skipReason: text('skipReason'),
+    outcome: text('outcome'),
+    pricingBefore: json('pricingBefore'),
+    pricingAfter: json('pricingAfter'),
+    aiResourceCount: Number(entity.aiResourceCount ?? 0),
+    aiResourceIds: json<string[]>('aiResourceIds') ?? [],
+    reasons: json<string[]>('reasons') ?? [],
+    warnings: json<string[]>('warnings') ?? [],
+    error: errorCode ? { code: errorCode, message: text('errorMessage') ?? '' } : undefined,
+    durationMs: Number(entity.durationMs ?? 0),
+    version: text('version') ?? '',
+  };
+  // Drop absent optionals so a round trip equals the original record.
+  return Object.fromEntries(Object.entries(record).filter(([, v]) => v !== undefined)) as unknown as RemediationRecord;
+}
+
+/** Sweep summaries share the records table under one partition, newest first. */
+export const SWEEP_PARTITION = 'sweeps';
+
+export function sweepSummaryEntity(summary: SweepSummaryRecord): RecordEntity {
+  return {
+    partitionKey: SWEEP_PARTITION,
+    rowKey: rowKeyFor({ recordedAt: summary.finishedAt, runId: summary.sweepId }),
+    kind: summary.kind,
+    sweepId: summary.sweepId,
+    trigger: summary.trigger,
+    mode: summary.mode,
+    startedAt: summary.startedAt,
+    finishedAt: summary.finishedAt,
+    subscriptions: summary.subscriptions,
+    byAction: JSON.stringify(summary.byAction),
+    byOutcome: JSON.stringify(summary.byOutcome),
+    capReached: summary.capReached,
+    failed: summary.failed,
+    version: summary.version,
+  };
+}

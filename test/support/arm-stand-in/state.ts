@@ -1,0 +1,260 @@
+/**
+ * The mutable in-memory "tenant" behind the ARM stand-in. Tests and the demo arrange it through
+ * the helper methods; routes read and write it. Subscription ids are matched case-insensitively.
+ */
+import { randomUUID } from 'node:crypto';
+import { PLAN_CATALOGUE, defaultPricing, findPlan } from './plans';
+import type {
+  PolicyAssignmentRecord,
+  PolicyExemptionRecord,
+  PricingProperties,
+  ResourceRecord,
+  SubscriptionRecord,
+  SubscriptionStateName,
+  SystemData,
+} from './types';
+
+export interface NewSubscription {
+  subscriptionId?: string;
+  displayName?: string;
+  state?: SubscriptionStateName;
+  tenantId?: string;
+  tags?: Record<string, string>;
+}
+
+export interface NewResource {
+  /** For nested types give every level, e.g. type 'Microsoft.CognitiveServices/accounts/projects', name 'acct/proj'. */
+  name: string;
+  type: string;
+  kind?: string;
+  location?: string;
+  resourceGroup?: string;
+  tags?: Record<string, string>;
+  sku?: { name: string; tier?: string };
+}
+
+export interface NewExemption {
+  name?: string;
+  policyAssignmentId: string;
+  exemptionCategory?: 'Waiver' | 'Mitigated';
+  expiresOn?: string;
+  displayName?: string;
+  description?: string;
+  metadata?: Record<string, unknown>;
+  policyDefinitionReferenceIds?: string[];
+  /** Defaults to the subscription; a management group id puts it above, a resource group below. */
+  scope?: string;
+}
+
+export interface NewPolicyAssignment {
+  name?: string;
+  displayName?: string;
+  description?: string;
+  policyDefinitionId: string;
+  /** Defaults to the subscription; a management group id makes it inherited. */
+  scope?: string;
+  notScopes?: string[];
+  parameters?: Record<string, { value: unknown }>;
+  enforcementMode?: 'Default' | 'DoNotEnforce';
+  /** DeployIfNotExists assignments carry a system-assigned identity and a location. */
+  withIdentity?: boolean;
+}
+
+interface ExtensionFailure {
+  message: string;
+  remaining: number;
+}
+
+const clone = <T>(value: T): T => structuredClone(value);
+const key = (subscriptionId: string): string => subscriptionId.toLowerCase();
+
+function systemData(): SystemData {
+  const now = new Date().toISOString();
+  return { createdBy: 'stand-in', createdByType: 'User', createdAt: now, lastModifiedBy: 'stand-in', lastModifiedByType: 'User', lastModifiedAt: now };
+}
+
+export class ArmState {
+  readonly subscriptions = new Map<string, SubscriptionRecord>();
+  readonly resources = new Map<string, ResourceRecord[]>();
+  /** subscription -> canonical plan name -> stored properties (never holds operationStatus). */
+  readonly pricings = new Map<string, Map<string, PricingProperties>>();
+  readonly exemptions = new Map<string, PolicyExemptionRecord[]>();
+  readonly assignments = new Map<string, PolicyAssignmentRecord[]>();
+  private readonly extensionFailures = new Map<string, ExtensionFailure>();
+  private readonly pricingWrites = new Map<string, { inFlight: number; max: number }>();
+
+  clear(): void {
+    for (const m of [this.subscriptions, this.resources, this.pricings, this.exemptions, this.assignments]) m.clear();
+    this.extensionFailures.clear();
+    this.pricingWrites.clear();
+  }
+
+  /** Adds a subscription with every known plan at its default (Free) pricing. */
+  addSubscription(input: NewSubscription = {}): SubscriptionRecord {
+    const subscriptionId = input.subscriptionId ?? randomUUID();
+    const record: SubscriptionRecord = {
+      id: `/subscriptions/${subscriptionId}`,
+      subscriptionId,
+      displayName: input.displayName ?? `Subscription ${subscriptionId.slice(0, 8)}`,
+      state: input.state ?? 'Enabled',
+      tenantId: input.tenantId ?? '72f988bf-86f1-41af-91ab-2d7cd011db47',
+      tags: { ...(input.tags ?? {}) },
+      authorizationSource: 'RoleBased',
+      managedByTenants: [],
+      subscriptionPolicies: { locationPlacementId: 'Public_2014-09-01', quotaId: 'PayAsYouGo_2014-09-01', spendingLimit: 'Off' },
+    };
+    const k = key(subscriptionId);
+    this.subscriptions.set(k, record);
+    this.resources.set(k, []);
+    this.exemptions.set(k, []);
+    this.assignments.set(k, []);
+    this.pricings.set(k, new Map(PLAN_CATALOGUE.map((p) => [p.name, defaultPricing(p)])));
+    return record;
+  }
+
+  getSubscription(subscriptionId: string): SubscriptionRecord | undefined {
+    return this.subscriptions.get(key(subscriptionId));
+  }
+
+  setSubscriptionState(subscriptionId: string, state: SubscriptionStateName): void {
+    this.mustGet(subscriptionId).state = state;
+  }
+
+  addResource(subscriptionId: string, input: NewResource): ResourceRecord {
+    const sub = this.mustGet(subscriptionId);
+    const [namespace, ...typeLevels] = input.type.split('/');
+    const nameLevels = input.name.split('/');
+    if (!namespace || typeLevels.length !== nameLevels.length) {
+      throw new Error(`addResource: type '${input.type}' needs one name segment per level, got '${input.name}'`);
+    }
+    const tail = typeLevels.map((t, i) => `${t}/${nameLevels[i] ?? ''}`).join('/');
+    const rg = input.resourceGroup ?? 'rg-ai';
+    const record: ResourceRecord = {
+      id: `${sub.id}/resourceGroups/${rg}/providers/${namespace}/${tail}`,
+      name: input.name,
+      type: input.type,
+      location: input.location ?? 'eastus',
+    };
+    if (input.kind !== undefined) record.kind = input.kind;
+    if (input.tags !== undefined) record.tags = { ...input.tags };
+    if (input.sku !== undefined) record.sku = { ...input.sku };
+    this.resources.get(key(subscriptionId))?.push(record);
+    return clone(record);
+  }
+
+  /** Merges props over the stored pricing of the plan (so a test can flip a single field). */
+  setPricing(subscriptionId: string, planName: string, props: Partial<PricingProperties>): PricingProperties {
+    this.mustGet(subscriptionId);
+    const plan = findPlan(planName);
+    if (!plan) throw new Error(`setPricing: unknown plan '${planName}'`);
+    const plans = this.pricings.get(key(subscriptionId)) as Map<string, PricingProperties>;
+    const merged = clone({ ...(plans.get(plan.name) ?? defaultPricing(plan)), ...props });
+    plans.set(plan.name, merged);
+    return clone(merged);
+  }
+
+  /** Drops a plan from the subscription, as in a cloud that does not offer it (GET then answers 404). */
+  removePricing(subscriptionId: string, planName: string): void {
+    const plan = findPlan(planName);
+    if (plan) this.pricings.get(key(subscriptionId))?.delete(plan.name);
+  }
+
+  getPricing(subscriptionId: string, planName: string): PricingProperties | undefined {
+    const plan = findPlan(planName);
+    const stored = plan ? this.pricings.get(key(subscriptionId))?.get(plan.name) : undefined;
+    return stored ? clone(stored) : undefined;
+  }
+
+  addExemption(subscriptionId: string, input: NewExemption): PolicyExemptionRecord {
+    const sub = this.mustGet(subscriptionId);
+    const name = input.name ?? `exemption-${randomUUID().slice(0, 8)}`;
+    const scope = input.scope ?? sub.id;
+    const record: PolicyExemptionRecord = {
+      id: `${scope}/providers/Microsoft.Authorization/policyExemptions/${name}`,
+      name,
+      type: 'Microsoft.Authorization/policyExemptions',
+      properties: { policyAssignmentId: input.policyAssignmentId, exemptionCategory: input.exemptionCategory ?? 'Waiver', metadata: input.metadata ?? {} },
+      systemData: systemData(),
+    };
+    const p = record.properties;
+    if (input.policyDefinitionReferenceIds) p.policyDefinitionReferenceIds = [...input.policyDefinitionReferenceIds];
+    if (input.expiresOn !== undefined) p.expiresOn = input.expiresOn;
+    if (input.displayName !== undefined) p.displayName = input.displayName;
+    if (input.description !== undefined) p.description = input.description;
+    this.exemptions.get(key(subscriptionId))?.push(record);
+    return clone(record);
+  }
+
+  addPolicyAssignment(subscriptionId: string, input: NewPolicyAssignment): PolicyAssignmentRecord {
+    const sub = this.mustGet(subscriptionId);
+    const name = input.name ?? randomUUID().replace(/-/g, '').slice(0, 24);
+    const scope = input.scope ?? sub.id;
+    const record: PolicyAssignmentRecord = {
+      id: `${scope}/providers/Microsoft.Authorization/policyAssignments/${name}`,
+      name,
+      type: 'Microsoft.Authorization/policyAssignments',
+      properties: {
+        policyDefinitionId: input.policyDefinitionId,
+        scope,
+        notScopes: [...(input.notScopes ?? [])],
+        parameters: clone(input.parameters ?? {}),
+        metadata: {},
+        enforcementMode: input.enforcementMode ?? 'Default',
+      },
+      systemData: systemData(),
+    };
+    if (input.displayName !== undefined) record.properties.displayName = input.displayName;
+    if (input.description !== undefined) record.properties.description = input.description;
+    if (input.withIdentity) {
+      record.location = 'eastus';
+      record.identity = { type: 'SystemAssigned', principalId: randomUUID(), tenantId: sub.tenantId };
+    }
+    this.assignments.get(key(subscriptionId))?.push(record);
+    return clone(record);
+  }
+
+  /** The next `times` PUTs that switch this extension report it Failed with `message` and leave it as it was. */
+  failExtension(subscriptionId: string, extensionName: string, message: string, times = Infinity): void {
+    this.extensionFailures.set(`${key(subscriptionId)}|${extensionName.toLowerCase()}`, { message, remaining: times });
+  }
+
+  /** Consumes one failure for the extension, returning its message, or undefined when it should succeed. */
+  takeExtensionFailure(subscriptionId: string, extensionName: string): string | undefined {
+    const k = `${key(subscriptionId)}|${extensionName.toLowerCase()}`;
+    const failure = this.extensionFailures.get(k);
+    if (!failure) return undefined;
+    failure.remaining -= 1;
+    if (failure.remaining <= 0) this.extensionFailures.delete(k);
+    return failure.message;
+  }
+
+  /** Marks a pricing PUT as started; false when another one for the subscription is still in flight. */
+  beginPricingWrite(subscriptionId: string): boolean {
+    const k = key(subscriptionId);
+    const entry = this.pricingWrites.get(k) ?? { inFlight: 0, max: 0 };
+    entry.inFlight += 1;
+    entry.max = Math.max(entry.max, entry.inFlight);
+    this.pricingWrites.set(k, entry);
+    if (entry.inFlight > 1) {
+      entry.inFlight -= 1;
+      return false;
+    }
+    return true;
+  }
+
+  endPricingWrite(subscriptionId: string): void {
+    const entry = this.pricingWrites.get(key(subscriptionId));
+    if (entry) entry.inFlight = Math.max(0, entry.inFlight - 1);
+  }
+
+  /** Highest number of pricing PUTs seen overlapping for the subscription (including ones refused with 409). */
+  maxConcurrentPricingWrites(subscriptionId: string): number {
+    return this.pricingWrites.get(key(subscriptionId))?.max ?? 0;
+  }
+
+  private mustGet(subscriptionId: string): SubscriptionRecord {
+    const sub = this.getSubscription(subscriptionId);
+    if (!sub) throw new Error(`unknown subscription '${subscriptionId}'; call addSubscription first`);
+    return sub;
+  }
+}
