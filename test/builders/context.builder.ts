@@ -1,6 +1,14 @@
 import { loadConfig, type Config } from '../../shared/config';
 import type { AiExtensionName } from '../../shared/domain/extensions';
-import type { AiResource, GovernContext, PricingSnapshot, SubscriptionInfo } from '../../shared/domain/model';
+import type {
+  ActiveExemption,
+  AiResource,
+  ExtensionState,
+  GovernContext,
+  PolicyAssignmentInfo,
+  PricingSnapshot,
+  SubscriptionInfo,
+} from '../../shared/domain/model';
 
 /** Object mothers for the pure tests: a sensible default, overridden per case. */
 
@@ -40,4 +48,34 @@ export function standardPlan(enabled: AiExtensionName[] | string[], overrides: P
 
 export function context(overrides: Partial<GovernContext> = {}): GovernContext {
   return { subscription: subscription(), aiResources: [openAiAccount()], pricing: freePlan(), policyAssignments: [], ...overrides };
+}
+
+export function extension(name: string, enabled: boolean, overrides: Partial<ExtensionState> = {}): ExtensionState {
+  return { name, enabled, ...overrides };
+}
+
+/** A top-level AI resource of any type, e.g. a Machine Learning workspace (nested types: pass `id`). */
+export function aiResource(type: string, name: string, overrides: Partial<AiResource> = {}): AiResource {
+  return { id: `/subscriptions/${SUB}/resourceGroups/rg-ai/providers/${type}/${name}`, type, ...overrides };
+}
+
+export function exemption(overrides: Partial<ActiveExemption> = {}): ActiveExemption {
+  return {
+    id: `/subscriptions/${SUB}/providers/Microsoft.Authorization/policyExemptions/d4ai-waiver`,
+    category: 'Waiver',
+    ...overrides,
+  };
+}
+
+export const ROOT_MG_ID = '/providers/Microsoft.Management/managementGroups/contoso';
+
+/** The Azure landing zone Defender for Cloud initiative, assigned at the intermediate root. */
+export function alzMdfcAssignment(overrides: Partial<PolicyAssignmentInfo> = {}): PolicyAssignmentInfo {
+  return {
+    id: `${ROOT_MG_ID}/providers/Microsoft.Authorization/policyAssignments/Deploy-MDFC-Config-H224`,
+    displayName: 'Deploy Microsoft Defender for Cloud configuration',
+    policyDefinitionId: `${ROOT_MG_ID}/providers/Microsoft.Authorization/policySetDefinitions/Deploy-MDFC-Config-H224`,
+    parameters: {},
+    ...overrides,
+  };
 }

@@ -1,0 +1,121 @@
+import { spawn } from 'node:child_process';
+import * as path from 'node:path';
+import { aiWriteEvent, EVENT_TARGET, type LandingZoneName } from '../test/fixtures/landing-zone';
+import { table } from '../shared/cli/output';
+import { startSimulatedLandingZone, type SimulatedLandingZone } from './simulated-landing-zone';
+
+/**
+ * `npm run demo`: the governor end to end on a machine with no Azure. It starts the simulated
+ * landing zone, then drives the real `d4ai` CLI as a separate process, configured only through the
+ * environment variables it uses in production: a dry-run sweep, an enforcing sweep, and one
+ * "AI resource created" event. It exits non-zero if anything differs from what the landing zone
+ * expects, so CI runs it as a smoke test.
+ */
+const CLI = path.join(__dirname, '..', '..', 'bin', 'd4ai.js');
+
+function banner(title: string): void {
+  process.stdout.write(`\n${'='.repeat(100)}\n${title}\n${'='.repeat(100)}\n`);
+}
+
+/** Runs the CLI as its own process; async, because the stand-ins live in this process's event loop. */
+function d4ai(lz: SimulatedLandingZone, args: string[], input?: string): Promise<{ code: number; stdout: string; stderr: string }> {
+  process.stdout.write(`$ d4ai ${args.join(' ')}\n`);
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [CLI, ...args], {
+      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...lz.env },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (c: Buffer) => (stdout += c.toString('utf8')));
+    child.stderr.on('data', (c: Buffer) => (stderr += c.toString('utf8')));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code: code ?? 1, stdout, stderr }));
+    child.stdin.end(input ?? '');
+  });
+}
+
+function armStateTable(lz: SimulatedLandingZone): string {
+  const rows = (Object.entries(lz.zone.ids) as Array<[LandingZoneName, string]>).map(([name, id]) => {
+    const p = lz.arm.state.getPricing(id, 'AI');
+    const on = (p?.extensions ?? []).filter((e) => e.isEnabled === 'True').map((e) => e.name);
+    return [name, id, p?.pricingTier ?? '-', on.join(', ') || '-'];
+  });
+  return table(['SUBSCRIPTION', 'ID', 'AI PLAN', 'EXTENSIONS ON'], rows);
+}
+
+async function main(): Promise<number> {
+  const lz = await startSimulatedLandingZone();
+  const problems: string[] = [];
+  try {
+    banner(`Simulated landing zone: ${Object.keys(lz.zone.ids).length} subscriptions (ARM stand-in at ${lz.arm.endpoint})`);
+    process.stdout.write(`${armStateTable(lz)}\n`);
+
+    banner('1. Dry run: decide and record, write nothing');
+    const dry = await d4ai(lz, ['sweep', '--dry-run']);
+    process.stdout.write(dry.stdout);
+    const putsAfterDryRun = lz.arm.requestsMatching('PUT').length;
+    if (dry.code !== 0) problems.push(`dry-run sweep exited ${dry.code}: ${dry.stderr}`);
+    if (putsAfterDryRun !== 0) problems.push(`dry run sent ${putsAfterDryRun} PUT(s)`);
+
+    banner('2. Enforcing sweep');
+    const enforce = await d4ai(lz, ['sweep', '--json']);
+    const summary = JSON.parse(enforce.stdout) as { records: Array<{ subscriptionId: string; action: string; skipReason?: string; outcome: string }> };
+    const d4aiText = await d4ai(lz, ['sweep', '--dry-run']); // a second look: what is left to do now
+    process.stdout.write(`(enforcing sweep exit code ${enforce.code}: 1 means at least one subscription failed, as flaky-scanner is meant to)\n\n`);
+    for (const [name, expected] of Object.entries(lz.zone.expected) as Array<[LandingZoneName, (typeof lz.zone.expected)[LandingZoneName]]>) {
+      const got = summary.records.find((r) => r.subscriptionId === lz.zone.ids[name]);
+      if (!got || got.action !== expected.action || got.outcome !== expected.outcome || got.skipReason !== expected.skipReason) {
+        problems.push(`${name}: expected ${JSON.stringify(expected)}, got ${JSON.stringify(got)}`);
+      }
+    }
+    process.stdout.write(
+      `${table(
+        ['SUBSCRIPTION', 'ACTION', 'OUTCOME'],
+        summary.records.map((r) => {
+          const name = (Object.entries(lz.zone.ids) as Array<[string, string]>).find(([, id]) => id === r.subscriptionId)?.[0] ?? r.subscriptionId;
+          return [name, r.action + (r.skipReason ? ` (${r.skipReason})` : ''), r.outcome];
+        }),
+      )}\n`,
+    );
+    process.stdout.write(`\nWhat a dry run finds left to do afterwards:\n${d4aiText.stdout}`);
+
+    banner(`3. Event: an Azure OpenAI account is created in "${EVENT_TARGET}"`);
+    const target = lz.zone.ids[EVENT_TARGET];
+    lz.arm.state.addResource(target, { name: 'oai-new-bot', type: 'Microsoft.CognitiveServices/accounts', kind: 'OpenAI', resourceGroup: 'rg-new-ai' });
+    const event = await d4ai(lz, ['event', '-'], JSON.stringify([aiWriteEvent(target, 'oai-new-bot')]));
+    process.stdout.write(event.stdout);
+    if (event.code !== 0) problems.push(`event exited ${event.code}: ${event.stderr}`);
+    if (lz.arm.state.getPricing(target, 'AI')?.pricingTier !== 'Standard') problems.push('the event did not enable the plan');
+
+    banner(`4. The audit trail for "${EVENT_TARGET}" (newest first)`);
+    const records = await d4ai(lz, ['records', '--subscription', target, '--limit', '5']);
+    process.stdout.write(records.stdout);
+
+    banner('Final state of the AI plan in every subscription');
+    process.stdout.write(`${armStateTable(lz)}\n`);
+    const deletes = lz.arm.requestsMatching('DELETE').length;
+    if (deletes !== 0) problems.push(`${deletes} DELETE request(s) were sent`);
+    process.stdout.write(
+      `\nARM requests: ${lz.arm.requests.length} (${lz.arm.requestsMatching('PUT').length} PUT, ${deletes} DELETE); ` +
+        `tokens fetched from the managed identity endpoint: ${lz.identity.requests}.\n` +
+        `Records went to Azure Table Storage (Azurite) table RemediationRecords: one per decision, sweeps summarised in partition "sweeps".\n`,
+    );
+  } finally {
+    await lz.close();
+  }
+  if (problems.length) {
+    process.stderr.write(`\nDEMO FAILED:\n${problems.map((p) => `  - ${p}`).join('\n')}\n`);
+    return 1;
+  }
+  process.stdout.write('\nDemo finished: every decision matched the landing zone\'s expectations.\n');
+  return 0;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    process.stderr.write(`demo crashed: ${error instanceof Error ? error.stack : String(error)}\n`);
+    process.exit(1);
+  },
+);
