@@ -65,13 +65,14 @@ export function aiWriteEvent(
   schema: 'eventgrid' | 'cloudevents',
   operationName: string | undefined,
   resourceUri: string,
-  subscriptionId: string | undefined = SUB,
+  /** `null` removes data.subscriptionId. */
+  subscriptionId: string | null = SUB,
 ): JsonObject {
   const event = withPersonalData(sample(`resource_write_success.${schema}.json`));
   const data = dataOf(event);
   if (operationName === undefined) delete data.operationName;
   else data.operationName = operationName;
-  if (subscriptionId === undefined) delete data.subscriptionId;
+  if (subscriptionId === null) delete data.subscriptionId;
   else data.subscriptionId = subscriptionId;
   data.resourceUri = resourceUri;
   (data.authorization as JsonObject).scope = resourceUri;
@@ -91,6 +92,7 @@ export function subscriptionCreatedEvent(schema: 'eventgrid' | 'cloudevents', da
         eventType: 'LandingZone.SubscriptionCreated',
         eventTime: '2025-03-14T08:00:00.000Z',
         dataVersion: '1.0',
+        metadataVersion: '1',
       }
     : {
         ...common,

@@ -4,6 +4,7 @@
  * only through NODE_EXTRA_CA_CERTS.
  */
 import { execFile } from 'node:child_process';
+import * as fs from 'node:fs';
 import * as http from 'node:http';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
@@ -131,4 +132,29 @@ describe('test TLS material', () => {
     const { stdout } = await run(process.execPath, ['-e', childScript], { env: childEnv(false) });
     expect(stdout.trim()).toMatch(/^ERR (UNABLE_TO_VERIFY_LEAF_SIGNATURE|SELF_SIGNED_CERT_IN_CHAIN|UNABLE_TO_GET_ISSUER_CERT_LOCALLY)$/);
   });
+
+  it('relaunchTrustingTestCa() re-runs a script so it trusts a fresh CA, then cleans up and passes the exit code', async () => {
+    const helper = path.join(__dirname, '..', 'support', 'test-ca.js');
+    const script = `
+      const https = require('https');
+      const h = require(${JSON.stringify(helper)});
+      h.relaunchTrustingTestCa().then(() => {
+        const t = h.readTestTls(process.env.D4AI_TEST_TLS_DIR);
+        const srv = https.createServer({ cert: t.certPem, key: t.keyPem }, (q, r) => r.end('trusted')).listen(0, '127.0.0.1', () => {
+          https.get('https://127.0.0.1:' + srv.address().port + '/', (res) => {
+            res.on('data', (d) => console.log(String(d) + ' ' + process.env.D4AI_TEST_TLS_DIR));
+            res.on('end', () => { srv.close(); process.exitCode = 3; });
+          }).on('error', (e) => { console.log('ERR ' + e.code); srv.close(); });
+        });
+      });`;
+    const env: NodeJS.ProcessEnv = { ...process.env };
+    delete env.NODE_EXTRA_CA_CERTS;
+    delete env.D4AI_TEST_TLS_DIR;
+    const err = (await run(process.execPath, ['-e', script], { env }).catch((e: unknown) => e)) as { code?: number; stdout?: string };
+    expect(err.code).toBe(3);
+    const [word, dir] = (err.stdout ?? '').trim().split(' ');
+    expect(word).toBe('trusted');
+    expect(fs.existsSync(dir ?? '')).toBe(false);
+  });
 });
+

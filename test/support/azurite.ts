@@ -1,7 +1,7 @@
 /**
  * Azurite's Table service (from node_modules) in a child process, in memory, on a free port.
- * The child runs in its own process group so close() — and, as a safety net, this process's
- * exit — can kill it and anything it spawned; a jest run must not leave Azurite behind.
+ * The child runs in its own process group so close() — and, as safety nets, this process's exit
+ * hook and the IPC watchdog — can end it; a jest run must not leave Azurite behind.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -93,7 +93,14 @@ export async function startAzuriteTable(): Promise<AzuriteTable> {
     '--disableTelemetry',
     '--silent',
   ];
-  const child = spawn(process.execPath, args, { cwd: workDir, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  // Own process group (detached) so close() can kill the whole group; the IPC channel plus the
+  // preloaded watchdog make Azurite exit when this process dies without calling close().
+  const watchdog = path.join(__dirname, 'azurite-watchdog.js');
+  const child = spawn(process.execPath, ['--require', watchdog, ...args], {
+    cwd: workDir,
+    detached: true,
+    stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+  });
   live.add(child);
   installExitHook();
   let output = '';

@@ -1,4 +1,4 @@
-/* global require, module */
+/* global require, module, process, console */
 /* eslint-disable @typescript-eslint/no-require-imports */
 'use strict';
 /**
@@ -10,6 +10,7 @@
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
+const { spawn } = require('node:child_process');
 const selfsigned = require('selfsigned');
 
 const FILES = { ca: 'ca.pem', cert: 'cert.pem', key: 'key.pem' };
@@ -73,4 +74,38 @@ async function generateTestTls(dir) {
   return { dir: target, caCertPath: p.caCertPath, caPem: ca.cert, certPem: leaf.cert, keyPem: leaf.private };
 }
 
-module.exports = { generateTestTls, readTestTls };
+/**
+ * Runs `node <args>` with a fresh test CA trusted (NODE_EXTRA_CA_CERTS, D4AI_TEST_TLS_DIR set),
+ * removes the CA afterwards and exits this process with the child's code. Never resolves.
+ */
+async function runNodeTrustingTestCa(args) {
+  const tls = await generateTestTls();
+  const env = { ...process.env, NODE_EXTRA_CA_CERTS: tls.caCertPath, D4AI_TEST_TLS_DIR: tls.dir };
+  const child = spawn(process.execPath, args, { stdio: 'inherit', env });
+  const forward = (signal) => child.kill(signal);
+  process.on('SIGINT', forward);
+  process.on('SIGTERM', forward);
+  const done = (code) => {
+    fs.rmSync(tls.dir, { recursive: true, force: true });
+    process.exit(code);
+  };
+  child.on('exit', (code, signal) => done(code ?? (signal ? 1 : 0)));
+  child.on('error', (err) => {
+    console.error(err);
+    done(1);
+  });
+  return new Promise(() => {});
+}
+
+/**
+ * For scripts such as `npm run demo`: Node reads NODE_EXTRA_CA_CERTS only at start-up, so when
+ * this process does not already trust a test CA it re-runs the same command with one and exits
+ * with that run's code (never resolving). Resolves at once in the process that trusts it.
+ */
+async function relaunchTrustingTestCa() {
+  const dir = process.env.D4AI_TEST_TLS_DIR;
+  if (process.env.NODE_EXTRA_CA_CERTS && dir && readTestTls(dir)) return;
+  await runNodeTrustingTestCa([...process.execArgv, ...process.argv.slice(1)]);
+}
+
+module.exports = { generateTestTls, readTestTls, runNodeTrustingTestCa, relaunchTrustingTestCa };

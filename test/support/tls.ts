@@ -7,7 +7,9 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { generateTestTls, readTestTls } from './test-ca';
+import { generateTestTls, readTestTls } from './test-ca.js';
+
+export { relaunchTrustingTestCa } from './test-ca.js';
 
 export interface TestTls {
   /** PEM file to hand to NODE_EXTRA_CA_CERTS (the CA that signed certPem). */
