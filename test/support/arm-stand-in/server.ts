@@ -123,7 +123,8 @@ export async function startArmStandIn(opts: ArmStandInOptions): Promise<ArmStand
       const sub = state.getSubscription(subscriptionId);
       if (!sub) throw subscriptionNotFound(subscriptionId);
       if (route.write && READ_ONLY_STATES.has(sub.state.toLowerCase())) {
-        throw new ArmError(409, 'ReadOnlyDisabledSubscription', `The subscription '${sub.subscriptionId}' is disabled and therefore marked as read only. You cannot perform any write actions on this subscription until it is re-enabled.`);
+        const text = `The subscription '${sub.subscriptionId}' is disabled and therefore marked as read only. You cannot perform any write actions on this subscription until it is re-enabled.`;
+        throw new ArmError(409, 'ReadOnlyDisabledSubscription', text);
       }
     }
     const exclusive = route.write?.exclusivePerSubscription === true && subscriptionId !== undefined;

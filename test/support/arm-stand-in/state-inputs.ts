@@ -1,0 +1,48 @@
+/** What tests pass to the ArmState helpers; anything omitted gets a realistic default. */
+import type { SubscriptionStateName } from './types';
+
+export interface NewSubscription {
+  subscriptionId?: string;
+  displayName?: string;
+  state?: SubscriptionStateName;
+  tenantId?: string;
+  tags?: Record<string, string>;
+}
+
+export interface NewResource {
+  /** For nested types give every level, e.g. type 'Microsoft.CognitiveServices/accounts/projects', name 'acct/proj'. */
+  name: string;
+  type: string;
+  kind?: string;
+  location?: string;
+  resourceGroup?: string;
+  tags?: Record<string, string>;
+  sku?: { name: string; tier?: string };
+}
+
+export interface NewExemption {
+  name?: string;
+  policyAssignmentId: string;
+  exemptionCategory?: 'Waiver' | 'Mitigated';
+  expiresOn?: string;
+  displayName?: string;
+  description?: string;
+  metadata?: Record<string, unknown>;
+  policyDefinitionReferenceIds?: string[];
+  /** Defaults to the subscription; a management group id puts it above, a resource group below. */
+  scope?: string;
+}
+
+export interface NewPolicyAssignment {
+  name?: string;
+  displayName?: string;
+  description?: string;
+  policyDefinitionId: string;
+  /** Defaults to the subscription; a management group id makes it inherited. */
+  scope?: string;
+  notScopes?: string[];
+  parameters?: Record<string, { value: unknown }>;
+  enforcementMode?: 'Default' | 'DoNotEnforce';
+  /** DeployIfNotExists assignments carry a system-assigned identity and a location. */
+  withIdentity?: boolean;
+}
