@@ -29,7 +29,8 @@ module rbac 'modules/mg-rbac.bicep' = {
   }
 }
 
-module policy 'modules/mg-policy.bicep' = {
+// An empty name means "no audit assignment" (main.bicep then leaves D4AI_POLICY_ASSIGNMENT_ID empty).
+module policy 'modules/mg-policy.bicep' = if (!empty(policyAssignmentName)) {
   name: 'd4ai-mg-policy'
   params: {
     assignmentName: policyAssignmentName
@@ -38,4 +39,4 @@ module policy 'modules/mg-policy.bicep' = {
 }
 
 // The hook compares this with the app setting main.bicep wrote.
-output D4AI_POLICY_ASSIGNMENT_ID string = policy.outputs.assignmentId
+output D4AI_POLICY_ASSIGNMENT_ID string = !empty(policyAssignmentName) ? policy.outputs.assignmentId : ''

@@ -20,33 +20,31 @@ export function buildProgram(run: (code: number) => void): Command {
     .showHelpAfterError()
     .configureOutput({ writeErr: (s) => process.stderr.write(s) });
 
-  const action =
-    (fn: (ctx: CliContext, ...args: string[]) => Promise<number>) =>
-    async (...args: unknown[]): Promise<void> => {
-      const ctx = createCliContext(program.opts<GlobalFlags>());
-      run(await fn(ctx, ...args.filter((a): a is string => typeof a === 'string')));
-    };
+  // Each command builds the context only when it runs, so --help never needs valid settings.
+  const runWith = async (fn: (ctx: CliContext) => Promise<number>): Promise<void> => {
+    run(await fn(createCliContext(program.opts<GlobalFlags>())));
+  };
 
   program
     .command('govern')
     .description('govern one subscription now')
     .requiredOption('-s, --subscription <id>', 'subscription id (GUID)')
-    .action(async (opts: { subscription: string }) => action((ctx) => governCommand(ctx, opts.subscription))());
+    .action((opts: { subscription: string }) => runWith((ctx) => governCommand(ctx, opts.subscription)));
   program
     .command('sweep')
     .description('govern every subscription the identity can see')
-    .action(action((ctx) => sweepCommand(ctx)));
+    .action(() => runWith((ctx) => sweepCommand(ctx)));
   program
     .command('event')
     .description('govern the subscriptions named by Event Grid or CloudEvents JSON (a file, or - for stdin)')
     .argument('<file>', 'event JSON file, or - to read stdin')
-    .action(async (file: string) => action((ctx) => eventCommand(ctx, file))());
+    .action((file: string) => runWith((ctx) => eventCommand(ctx, file)));
   program
     .command('records')
     .description("show a subscription's remediation records, newest first")
     .requiredOption('-s, --subscription <id>', 'subscription id (GUID)')
     .option('-n, --limit <n>', 'how many', '20')
-    .action(async (opts: { subscription: string; limit: string }) => action((ctx) => recordsCommand(ctx, opts.subscription, opts.limit))());
+    .action((opts: { subscription: string; limit: string }) => runWith((ctx) => recordsCommand(ctx, opts.subscription, opts.limit)));
   return program;
 }
 

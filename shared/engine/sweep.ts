@@ -65,18 +65,19 @@ export async function sweep(ports: Ports, config: Config, options: SweepOptions)
   await Promise.all(Array.from({ length: Math.min(config.sweepConcurrency, Math.max(1, subscriptions.length)) }, worker));
 
   const summary = summarise(sweepId, options.trigger, config.mode, startedAt, ports.clock(), subscriptions.length, records, unrecorded);
+  const stored = toSummaryRecord(summary);
   ports.logger.info(LOG_MESSAGES.sweepSummary, {
     sweepId,
     trigger: options.trigger,
     mode: config.mode,
-    governed: summary.subscriptions,
-    applied: summary.byOutcome.applied ?? 0,
-    failed: (summary.byOutcome.failed ?? 0) + unrecorded.length,
-    skipped: summary.byAction.skip ?? 0,
-    capReached: summary.capReached,
-    durationMs: Date.parse(summary.finishedAt) - Date.parse(summary.startedAt),
+    governed: stored.subscriptions,
+    applied: stored.byOutcome.applied ?? 0,
+    failed: stored.failed,
+    skipped: stored.byAction.skip ?? 0,
+    capReached: stored.capReached,
+    durationMs: Date.parse(stored.finishedAt) - Date.parse(stored.startedAt),
   });
-  await ports.records.writeSweepSummary(toSummaryRecord(summary));
+  await ports.records.writeSweepSummary(stored);
   return summary;
 }
 

@@ -1,0 +1,115 @@
+// Event wiring, run by the azd postdeploy hook (infra/hooks/postdeploy.*) with
+// `az deployment sub create --parameters infra/events.bicepparam` in the governor's subscription.
+// It runs after `azd deploy` because Event Grid refuses an AzureFunction destination whose
+// function (onAzureEvent) does not exist yet.
+//
+// Three sources, one function (docs/events.md):
+//  1. the vending pipeline's custom topic: LandingZone.SubscriptionCreated, seconds after vending;
+//  2. Azure Policy state changes of the management group: new, moved or drifted subscriptions,
+//     after the next policy evaluation (minutes to a day); needs no per-subscription resources;
+//  3. per watched subscription, successful writes of AI resources (subscription-events.bicep).
+// The nightly sweep governs everything regardless, so a missed event costs latency, not coverage.
+
+targetScope = 'subscription'
+
+@minLength(1)
+@description('azd environment name (tags).')
+param environmentName string
+
+@minLength(1)
+@description('Region of the governor deployment.')
+param location string
+
+@description('The governor\'s resource group (main.bicep output AZURE_RESOURCE_GROUP).')
+param resourceGroupName string
+
+@description('Suffix that keeps names unique per environment (main.bicep output RESOURCE_TOKEN).')
+param resourceToken string
+
+@description('Resource id of the governor Function App.')
+param functionAppId string
+
+@description('Event Grid trigger function that receives every event.')
+param functionName string = 'onAzureEvent'
+
+@description('Resource id of the Event Grid identity (dead-lettering).')
+param eventGridIdentityId string
+
+@description('Resource id of the governor storage account (dead-letter container).')
+param storageAccountId string
+
+@description('Dead-letter blob container.')
+param deadLetterContainerName string = 'eventgrid-deadletter'
+
+@description('Management group the audit policy is assigned to.')
+param managementGroupId string
+
+@description('Resource id of the audit policy assignment; empty skips the policy-state topic.')
+param policyAssignmentId string = ''
+
+@description('Comma-separated ids of existing subscriptions to wire for real-time AI-resource events.')
+param watchedSubscriptionIds string = ''
+
+@description('Optional principal of the vending pipeline: EventGrid Data Sender on the vending topic.')
+param vendingPublisherPrincipalId string = ''
+
+var tags = {
+  'azd-env-name': environmentName
+}
+var watched = filter(map(split(watchedSubscriptionIds, ','), id => trim(id)), id => !empty(id))
+
+resource governorGroup 'Microsoft.Resources/resourceGroups@2024-03-01' existing = {
+  name: resourceGroupName
+}
+
+module vendingTopic 'modules/vending-topic.bicep' = {
+  name: 'd4ai-vending-topic'
+  scope: governorGroup
+  params: {
+    location: location
+    tags: tags
+    name: 'evgt-d4ai-vending-${resourceToken}'
+    functionAppId: functionAppId
+    functionName: functionName
+    eventGridIdentityId: eventGridIdentityId
+    deadLetterStorageId: storageAccountId
+    deadLetterContainerName: deadLetterContainerName
+    publisherPrincipalId: vendingPublisherPrincipalId
+  }
+}
+
+module policyEvents 'modules/policy-events.bicep' = if (!empty(policyAssignmentId)) {
+  name: 'd4ai-policy-events'
+  scope: governorGroup
+  params: {
+    tags: tags
+    systemTopicName: 'evgst-d4ai-policy-${resourceToken}'
+    managementGroupId: managementGroupId
+    policyAssignmentId: policyAssignmentId
+    functionAppId: functionAppId
+    functionName: functionName
+    eventGridIdentityId: eventGridIdentityId
+    deadLetterStorageId: storageAccountId
+    deadLetterContainerName: deadLetterContainerName
+  }
+}
+
+module watchedSubscriptions 'modules/subscription-events.bicep' = [
+  for subscriptionId in watched: {
+    name: 'd4ai-events-${uniqueString(subscriptionId, resourceToken)}'
+    scope: subscription(subscriptionId)
+    params: {
+      location: location
+      tags: tags
+      functionAppId: functionAppId
+      functionName: functionName
+      eventGridIdentityId: eventGridIdentityId
+      deadLetterStorageId: storageAccountId
+      deadLetterContainerName: deadLetterContainerName
+    }
+  }
+]
+
+output VENDING_TOPIC_ENDPOINT string = vendingTopic.outputs.topicEndpoint
+output VENDING_TOPIC_ID string = vendingTopic.outputs.topicId
+output VENDING_EVENT_TYPE string = vendingTopic.outputs.eventType
