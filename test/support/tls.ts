@@ -33,7 +33,10 @@ async function load(dir: string | undefined): Promise<TestTls> {
   const shared = process.env.D4AI_TEST_TLS_DIR;
   const reused = shared ? readTestTls(shared) : undefined;
   if (reused) return strip(reused);
-  return strip(await generateTestTls(fs.mkdtempSync(path.join(os.tmpdir(), 'd4ai-tls-'))));
+  // A CA only this process (and the children it starts) uses: remove it when the process ends.
+  const fresh = fs.mkdtempSync(path.join(os.tmpdir(), 'd4ai-tls-'));
+  process.once('exit', () => fs.rmSync(fresh, { recursive: true, force: true }));
+  return strip(await generateTestTls(fresh));
 }
 
 /**
