@@ -178,12 +178,14 @@ function splitList(raw: string | undefined): string[] {
 }
 
 function parseComponents(raw: string, problems: string[]): AiExtensionName[] {
+  // `none`: the plan alone (threat protection), no optional components.
+  if (raw.trim().toLowerCase() === 'none') return [];
   const names = splitList(raw);
   const result: AiExtensionName[] = [];
   for (const name of names) {
     const known = AI_EXTENSIONS.find((e) => e.toLowerCase() === name.toLowerCase());
     if (!known || !isAiExtensionName(known)) {
-      problems.push(`D4AI_COMPONENTS has "${name}"; allowed: ${AI_EXTENSIONS.join(', ')}.`);
+      problems.push(`D4AI_COMPONENTS has "${name}"; allowed: ${AI_EXTENSIONS.join(', ')}, or none.`);
     } else if (!result.includes(known)) {
       result.push(known);
     }

@@ -97,7 +97,7 @@ export function decide(context: GovernContext, config: Config, options: DecideOp
   const what =
     action === 'enable'
       ? `Plan is ${pricing.tier}: switch to Standard with ${config.components.join(', ') || 'no extra components'}.`
-      : `Plan is Standard but ${missingComponents.map((c) => `${c} (${AI_EXTENSION_TITLES[c]})`).join(', ')} is off: switch on.`;
+      : `Plan is Standard but ${missingComponents.map((c) => `${c} (${AI_EXTENSION_TITLES[c]})`).join(', ')} ${missingComponents.length > 1 ? 'are' : 'is'} off: switch on.`;
   return { action, missingComponents, desired: desiredPricing(pricing, config.components), reasons: [why, what], warnings };
 }
 

@@ -158,7 +158,7 @@ describe('loadConfig: accepted values', () => {
 describe('loadConfig: rejected values name their setting', () => {
   it.each<[string, string]>([
     ['D4AI_COMPONENTS', 'AIPromptEvidence,AIThreatProtection'],
-    ['D4AI_COMPONENTS', 'none'],
+    ['D4AI_COMPONENTS', 'none,AIModelScanner'],
     ['D4AI_ENABLE_WHEN', 'sometimes'],
     ['D4AI_ENABLE_WHEN', 'ai_resources'],
     ['D4AI_MODE', 'dry-run'],
@@ -216,7 +216,7 @@ describe('loadConfig: rejected values name their setting', () => {
   });
 
   it.each<[string, string, string]>([
-    ['D4AI_COMPONENTS', 'AIPromptEvidence,AIThreat', 'D4AI_COMPONENTS has "AIThreat"; allowed: AIPromptEvidence, AIPromptSharingWithPurview, AIModelScanner.'],
+    ['D4AI_COMPONENTS', 'AIPromptEvidence,AIThreat', 'D4AI_COMPONENTS has "AIThreat"; allowed: AIPromptEvidence, AIPromptSharingWithPurview, AIModelScanner, or none.'],
     ['D4AI_ENABLE_WHEN', 'sometimes', 'D4AI_ENABLE_WHEN="sometimes" must be one of: ai-resources, always.'],
     ['D4AI_MODE', 'dry-run', 'D4AI_MODE="dry-run" must be one of: enforce, report.'],
     ['D4AI_EXCLUDED_SUBSCRIPTIONS', 'sandbox', 'D4AI_EXCLUDED_SUBSCRIPTIONS has "sandbox", which is not a subscription id (GUID).'],
@@ -400,5 +400,11 @@ describe('isGuid', () => {
     ['', false],
   ])('%p -> %p', (value, expected) => {
     expect(isGuid(value)).toBe(expected);
+  });
+});
+
+describe('D4AI_COMPONENTS=none', () => {
+  it('means the plan alone, without optional components', () => {
+    expect(loadConfig({ D4AI_RECORDS_CONNECTION: 'UseDevelopmentStorage=true', D4AI_COMPONENTS: 'None' }).components).toEqual([]);
   });
 });

@@ -120,7 +120,7 @@ describe('decide: add-components', () => {
     expect(decision.action).toBe('add-components');
     expect(decision.missingComponents).toEqual(['AIPromptEvidence', 'AIModelScanner']);
     expect(decision.reasons[1]).toBe(
-      'Plan is Standard but AIPromptEvidence (user prompt evidence), AIModelScanner (AI model security) is off: switch on.',
+      'Plan is Standard but AIPromptEvidence (user prompt evidence), AIModelScanner (AI model security) are off: switch on.',
     );
   });
 
