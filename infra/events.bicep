@@ -110,6 +110,8 @@ module watchedSubscriptions 'modules/subscription-events.bicep' = [
   }
 ]
 
-output VENDING_TOPIC_ENDPOINT string = vendingTopic.outputs.topicEndpoint
-output VENDING_TOPIC_ID string = vendingTopic.outputs.topicId
-output VENDING_EVENT_TYPE string = vendingTopic.outputs.eventType
+// camelCase, not azd's UPPER_CASE: the hook reads these through az CLI, which rewrites the case of
+// upper-case output names; it stores the endpoint in the azd environment as VENDING_TOPIC_ENDPOINT.
+output vendingTopicEndpoint string = vendingTopic.outputs.topicEndpoint
+output vendingTopicId string = vendingTopic.outputs.topicId
+output vendingEventType string = vendingTopic.outputs.eventType

@@ -38,5 +38,6 @@ module policy 'modules/mg-policy.bicep' = if (!empty(policyAssignmentName)) {
   }
 }
 
-// The hook compares this with the app setting main.bicep wrote.
-output D4AI_POLICY_ASSIGNMENT_ID string = !empty(policyAssignmentName) ? policy.outputs.assignmentId : ''
+// The hook compares this with the app setting main.bicep wrote. camelCase, not azd's UPPER_CASE:
+// azd never reads this deployment, and az CLI rewrites the case of upper-case output names.
+output policyAssignmentId string = !empty(policyAssignmentName) ? policy.outputs.assignmentId : ''
