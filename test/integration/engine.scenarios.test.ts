@@ -13,7 +13,8 @@ let standIns: StandIns;
 let azurite: AzuriteTable;
 
 beforeAll(async () => {
-  [standIns, azurite] = await Promise.all([startStandIns(), startAzuriteTable()]);
+  // Small pages, so every list (subscriptions, resources, exemptions, assignments) is followed across pages.
+  [standIns, azurite] = await Promise.all([startStandIns({ pageSize: 5 }), startAzuriteTable()]);
 });
 afterAll(async () => {
   await Promise.all([standIns?.close(), azurite?.close()]);
@@ -151,6 +152,38 @@ describe('enforcing sweep over the simulated landing zone', () => {
     expect(again).toBe(1);
     // The four just applied plus the one that was compliant from the start.
     expect(second.byAction.none).toBe(5);
+  });
+});
+
+describe('reads', () => {
+  it('follows nextLink pages and reuses one managed identity token for the whole sweep', async () => {
+    const { engine } = setUp();
+    const tokensBefore = standIns.identity.requests;
+    const summary = await sweep(engine.ports, engine.config, { trigger: 'sweep' });
+    expect(summary.subscriptions).toBe(13);
+    expect(standIns.arm.requestsMatching('GET', /^\/subscriptions$/).length).toBe(3);
+    expect(standIns.identity.requests - tokensBefore).toBeLessThanOrEqual(1);
+  });
+
+  it('a subscription where the AI plan is not offered is skipped as plan-unavailable, without a write', async () => {
+    const { zone, engine } = setUp();
+    standIns.arm.state.removePricing(zone.ids['corp-ai-prod'], 'AI');
+    const { record } = await governSubscription(engine.ports, engine.config, { subscriptionId: zone.ids['corp-ai-prod'], trigger: 'cli' });
+    expect(record).toMatchObject({ action: 'skip', skipReason: 'plan-unavailable', outcome: 'no-op' });
+    expect(standIns.arm.requestsMatching('PUT')).toHaveLength(0);
+  });
+
+  it('an exemption on another assignment, or an expired one, does not exempt', async () => {
+    const { zone, engine } = setUp();
+    standIns.arm.state.addExemption(zone.ids['ml-platform'], {
+      name: 'other',
+      policyAssignmentId: '/subscriptions/x/providers/Microsoft.Authorization/policyAssignments/other',
+    });
+    const { record } = await governSubscription(engine.ports, engine.config, { subscriptionId: zone.ids['ml-platform'], trigger: 'cli' });
+    expect(record.action).toBe('enable');
+    // corp-ai-prod carries an expired exemption on our assignment (see the landing zone).
+    const prod = await governSubscription(engine.ports, engine.config, { subscriptionId: zone.ids['corp-ai-prod'], trigger: 'cli' });
+    expect(prod.record.action).toBe('enable');
   });
 });
 
