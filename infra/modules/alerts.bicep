@@ -1,6 +1,7 @@
 // Alert on failed remediations: a subscription that runs AI workloads and could not be switched on
 // is the one outcome an operator must look at. The query is infra/queries/failed-remediations.kql,
 // shared with the saved queries so what the alert counts is what an operator reruns.
+// Plain resources: two small resources whose every property matters here; an AVM wrapper adds nothing.
 
 @description('Region of the alert rule.')
 param location string

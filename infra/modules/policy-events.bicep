@@ -3,6 +3,7 @@
 // the management group is evaluated by the audit assignment and reported NonCompliant while its AI
 // plan is off; so is a subscription whose plan someone switched back to Free. Only those events
 // (our assignment, NonCompliant) are delivered; shared/events.ts turns them into a govern request.
+// Plain resources (not avm/res/event-grid/system-topic), like the other event modules.
 
 @description('Tags applied to the topic.')
 param tags object

@@ -1,7 +1,8 @@
 // Data-plane roles, each scoped to the single resource that needs it. Nothing here is granted at
 // resource-group or subscription scope, and no Owner/Contributor-style control-plane role is used
 // (the management-group roles that let the governor do its job are in mg-rbac.bicep).
-// See docs/permissions.md for why each role exists.
+// See docs/permissions.md for why each role exists. Plain role assignments rather than an AVM
+// pattern module: each role id stays a named literal here, which test/infra and reviewers read.
 
 @description('Principal (object) id of the governor\'s user-assigned identity.')
 param governorPrincipalId string

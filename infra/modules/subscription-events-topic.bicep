@@ -2,7 +2,8 @@
 // Microsoft.Resources.Subscriptions system topic and the event subscription that sends successful
 // writes of AI resources to the governor. Filtering happens in Event Grid, so the function is only
 // invoked for the handful of operations in infra/ai-write-operations.json (which a test keeps equal
-// to AI_WRITE_OPERATIONS in shared/ai-resource-types.ts).
+// to AI_WRITE_OPERATIONS in shared/ai-resource-types.ts). Plain resources (not
+// avm/res/event-grid/system-topic), like the other event modules.
 
 @description('System topic name. Azure allows one Microsoft.Resources.Subscriptions topic per subscription: pass the existing one\'s name (and resource group) to reuse it.')
 param systemTopicName string
@@ -29,7 +30,7 @@ param deadLetterStorageId string
 param deadLetterContainerName string = 'eventgrid-deadletter'
 
 var aiWriteOperations = loadJsonContent('../ai-write-operations.json')
-var identities = reduce(union([eventGridIdentityId], additionalIdentityIds), {}, (all, id) => union(all, {
+var identities = reduce(union([eventGridIdentityId], additionalIdentityIds), {}, (merged, id) => union(merged, {
   '${id}': {}
 }))
 

@@ -2,6 +2,8 @@
 // (CloudEvents 1.0, data: { "subscriptionId": "<guid>" }; contract in docs/events.md), and its
 // event subscription to the governor's `onAzureEvent` function. A new subscription is then governed
 // seconds after it is vended instead of at the next policy evaluation or nightly sweep.
+// Plain resources (not avm/res/event-grid/topic): the delivery settings below are asserted by
+// test/infra and are identical across the three event modules.
 
 @description('Region of the topic.')
 param location string

@@ -1,7 +1,7 @@
 // The operations workbook, attached to the Application Insights component so it opens from there.
 // Its content lives in infra/workbook/d4ai-workbook.json (edit it in the portal's Advanced Editor
 // and paste it back); its queries may only use LOG_FIELDS / LOG_MESSAGES from
-// shared/observability/log.ts, which test/infra enforces.
+// shared/observability/log.ts, which test/infra enforces. A plain resource: one property set.
 
 @description('Region of the workbook resource.')
 param location string
