@@ -13,16 +13,8 @@ import type { Ports } from './ports';
  * subscription's failed record and never stops the others. The write cap is shared by all
  * workers, so a misconfigured run cannot enable more than D4AI_MAX_ENABLEMENTS_PER_RUN plans.
  */
-export interface SweepSummary {
-  sweepId: string;
-  trigger: TriggerKind;
-  mode: Config['mode'];
-  startedAt: string;
-  finishedAt: string;
-  subscriptions: number;
-  byAction: Record<string, number>;
-  byOutcome: Record<string, number>;
-  capReached: number;
+/** The stored summary's counts, plus this run's records and anything that could not be stored. */
+export interface SweepSummary extends Omit<SweepSummaryRecord, 'kind' | 'failed' | 'version'> {
   records: RemediationRecord[];
   /** Subscriptions whose record could not be stored (their decisions are only in the logs). */
   unrecorded: Array<{ subscriptionId: string; code: string; message: string }>;
