@@ -10,6 +10,8 @@ export const LOG_FIELDS = [
   'trigger',
   'eventId',
   'eventType',
+  /** Why an event was ignored or how it was accepted (started / coalesced); free text, no personal data. */
+  'reason',
   'action',
   'skipReason',
   'outcome',

@@ -1,0 +1,113 @@
+import { randomUUID } from 'node:crypto';
+import { app, HttpResponse, type FunctionInput, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
+import * as df from 'durable-functions';
+import type { DurableClient } from 'durable-functions';
+import { checkInstanceId, checkLimit, checkRunOptions, checkSubscriptionId, type Checked } from './admin-api.validation';
+import { settingsOf } from './govern-run';
+import { FN, manualSweepInstanceId } from './names';
+import { functionsConfig, loggerFor, portsFor } from './runtime';
+import { startOrCoalesce, statusOf } from './start-govern';
+import type { SweepInput } from './sweep-tenant.orchestrator';
+
+/**
+ * The admin API. authLevel 'function': callers need a function key (`?code=` or `x-functions-key`).
+ * For people, put Entra ID in front (App Service Authentication / "Easy Auth", see docs/functions.md)
+ * and keep the keys for automation. Starts answer 202 with the Durable Functions status URLs;
+ * invalid input answers 400 naming the field, and then nothing is started.
+ *
+ *  POST /api/subscriptions/{subscriptionId}/govern   body {dryRun?, note?}  -> govern-<sub> (coalesced)
+ *  POST /api/sweeps                                   body {dryRun?, note?}  -> sweep-manual-<guid>
+ *  GET  /api/runs/{instanceId}                        status + custom status (the decision)
+ *  GET  /api/subscriptions/{subscriptionId}/records?limit=N   newest first, N in 1..1000 (default 20)
+ *
+ * A dry run travels in the orchestration input (GovernAsk.dryRun / SweepInput.dryRun) and forces
+ * report mode for that run only: the run never calls applyPricing and never takes the write lock.
+ */
+
+export const adminClientInput = df.input.durableClient();
+
+export async function governSubscriptionHttp(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
+  const subscription = checkSubscriptionId(request.params.subscriptionId);
+  if (!subscription.ok) return badRequest(subscription);
+  const options = checkRunOptions(await request.text());
+  if (!options.ok) return badRequest(options);
+
+  const config = functionsConfig();
+  const { dryRun, note } = options.value;
+  const started = await startOrCoalesce(df.getClient(context), {
+    requestId: randomUUID(),
+    request: { subscriptionId: subscription.value, trigger: 'manual', ...(note ? { detail: { note } } : {}) },
+    dryRun,
+    settings: settingsOf(config),
+  });
+  loggerFor(context, { trigger: 'manual' }).info('D4AI admin govern accepted', {
+    subscriptionId: subscription.value,
+    instanceId: started.instanceId,
+    reason: started.outcome,
+  });
+  return accepted(df.getClient(context), request, started.instanceId, { outcome: started.outcome, requestId: started.requestId, dryRun });
+}
+
+export async function startSweepHttp(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
+  const options = checkRunOptions(await request.text());
+  if (!options.ok) return badRequest(options);
+  const config = functionsConfig();
+  const client = df.getClient(context);
+  const instanceId = manualSweepInstanceId(randomUUID());
+  const { dryRun, note } = options.value;
+  const input: SweepInput = { trigger: 'manual', settings: settingsOf(config), dryRun, ...(note ? { note } : {}) };
+  await client.startNew(FN.sweepTenant, { instanceId, input });
+  loggerFor(context, { trigger: 'manual', sweepId: instanceId, instanceId }).info('D4AI admin sweep started', { mode: dryRun ? 'report' : config.mode });
+  return accepted(client, request, instanceId, { outcome: 'started', dryRun });
+}
+
+export async function getRunHttp(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
+  const instanceId = checkInstanceId(request.params.instanceId);
+  if (!instanceId.ok) return badRequest(instanceId);
+  const status = await statusOf(df.getClient(context), instanceId.value);
+  if (!status) return { status: 404, jsonBody: { error: { code: 'RunNotFound', field: 'instanceId', message: `No run with id ${instanceId.value}.` } } };
+  return {
+    status: 200,
+    jsonBody: {
+      instanceId: status.instanceId,
+      name: status.name,
+      runtimeStatus: status.runtimeStatus,
+      createdTime: status.createdTime.toISOString(),
+      lastUpdatedTime: status.lastUpdatedTime.toISOString(),
+      customStatus: status.customStatus ?? null,
+      output: status.output ?? null,
+    },
+  };
+}
+
+export async function listRecordsHttp(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
+  const subscription = checkSubscriptionId(request.params.subscriptionId);
+  if (!subscription.ok) return badRequest(subscription);
+  const limit = checkLimit(request.query.get('limit'));
+  if (!limit.ok) return badRequest(limit);
+  const ports = portsFor(functionsConfig(), loggerFor(context, { subscriptionId: subscription.value }));
+  const records = await ports.records.list(subscription.value, limit.value);
+  return { status: 200, jsonBody: { subscriptionId: subscription.value, count: records.length, records } };
+}
+
+function badRequest(problem: Extract<Checked<unknown>, { ok: false }>): HttpResponseInit {
+  return { status: 400, jsonBody: { error: { code: 'InvalidRequest', field: problem.field, message: `${problem.field} ${problem.message}` } } };
+}
+
+/** 202 with the Durable Functions management URLs (as createCheckStatusResponse builds them) plus ours. */
+async function accepted(client: DurableClient, request: HttpRequest, instanceId: string, extra: Record<string, unknown>): Promise<HttpResponse> {
+  const links = (await client.createCheckStatusResponse(request, instanceId).json()) as Record<string, unknown>;
+  const runUri = new URL(`/api/runs/${encodeURIComponent(instanceId)}`, request.url).href;
+  const location = typeof links.statusQueryGetUri === 'string' ? links.statusQueryGetUri : runUri;
+  return new HttpResponse({
+    status: 202,
+    jsonBody: { ...links, runUri, ...extra },
+    headers: { 'Content-Type': 'application/json', Location: location, 'Retry-After': '10' },
+  });
+}
+
+const common = (): { authLevel: 'function'; extraInputs: FunctionInput[] } => ({ authLevel: 'function', extraInputs: [adminClientInput] });
+app.http(FN.adminGovern, { ...common(), methods: ['POST'], route: 'subscriptions/{subscriptionId}/govern', handler: governSubscriptionHttp });
+app.http(FN.adminStartSweep, { ...common(), methods: ['POST'], route: 'sweeps', handler: startSweepHttp });
+app.http(FN.adminGetRun, { ...common(), methods: ['GET'], route: 'runs/{instanceId}', handler: getRunHttp });
+app.http(FN.adminListRecords, { ...common(), methods: ['GET'], route: 'subscriptions/{subscriptionId}/records', handler: listRecordsHttp });

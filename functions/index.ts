@@ -1,0 +1,12 @@
+/**
+ * The Functions app entry point (package.json "main": dist/functions/index.js). Each module
+ * registers its own functions at the bottom of its file; importing it is all that is needed.
+ */
+import './on-azure-event';
+import './nightly-sweep';
+import './admin-api';
+import './govern-subscription.orchestrator';
+import './sweep-tenant.orchestrator';
+import './govern.activities';
+import './sweep.activities';
+import './subscription-lock.entity';

@@ -1,0 +1,68 @@
+import type { InvocationContext } from '@azure/functions';
+import * as df from 'durable-functions';
+import { errorInfo } from '../shared/engine/errors';
+import type { SweepSummary } from '../shared/engine/sweep';
+import { toSummaryRecord } from '../shared/engine/sweep';
+import { LOG_MESSAGES } from '../shared/observability/log';
+import { activityError, configFrom, type GovernSettings } from './govern-run';
+import { FN } from './names';
+import { flushTelemetry, functionsConfig, loggerFor, portsFor } from './runtime';
+
+/** The sweep's I/O: which subscriptions to visit, and its summary row + log line at the end. */
+
+export interface ListSubscriptionsInput {
+  sweepId: string;
+  settings: GovernSettings;
+}
+
+export interface ListSubscriptionsResult {
+  /** Lower-case ids, in the order ARM lists them. */
+  subscriptionIds: string[];
+}
+
+export interface WriteSweepSummaryInput {
+  summary: SweepSummary;
+}
+
+export async function listSubscriptions(input: unknown, context: InvocationContext): Promise<ListSubscriptionsResult> {
+  const { sweepId, settings } = input as ListSubscriptionsInput;
+  const config = configFrom(settings, functionsConfig().records);
+  const logger = loggerFor(context, { sweepId });
+  try {
+    const subscriptions = await portsFor(config, logger).subscriptions.list();
+    return { subscriptionIds: subscriptions.map((s) => s.subscriptionId.toLowerCase()) };
+  } catch (error) {
+    const info = errorInfo(error);
+    logger.error(LOG_MESSAGES.armError, { errorCode: info.code, errorMessage: info.message });
+    // Without the list there is nothing to sweep: the orchestration retries, then records the failure.
+    throw activityError(info.code, info.message);
+  }
+}
+
+export async function writeSweepSummary(input: unknown, context: InvocationContext): Promise<{ written: true }> {
+  const { summary } = input as WriteSweepSummaryInput;
+  const ports = portsFor(functionsConfig(), loggerFor(context, { sweepId: summary.sweepId }));
+  try {
+    await ports.records.writeSweepSummary(toSummaryRecord(summary));
+  } catch (error) {
+    const info = errorInfo(error);
+    throw activityError(info.code, info.message);
+  }
+  // The same fields as the CLI sweep's summary line (shared/engine/sweep.ts), logged once the row exists.
+  ports.logger.info(LOG_MESSAGES.sweepSummary, {
+    sweepId: summary.sweepId,
+    trigger: summary.trigger,
+    mode: summary.mode,
+    governed: summary.subscriptions,
+    applied: summary.byOutcome.applied ?? 0,
+    failed: (summary.byOutcome.failed ?? 0) + summary.unrecorded.length,
+    skipped: summary.byAction.skip ?? 0,
+    capReached: summary.capReached,
+    durationMs: Date.parse(summary.finishedAt) - Date.parse(summary.startedAt),
+  });
+  await flushTelemetry();
+  return { written: true };
+}
+
+df.app.activity(FN.listSubscriptions, { handler: listSubscriptions });
+df.app.activity(FN.writeSweepSummary, { handler: writeSweepSummary });

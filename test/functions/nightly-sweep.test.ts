@@ -1,0 +1,76 @@
+/**
+ * nightlySweep: the timer starts that UTC day's sweepTenant singleton once; a second firing the
+ * same day does not start another, a failed one is replaced. Real InvocationContext and durable
+ * client against the webhook stand-in; sweepTenant is a stub here (tested on its own).
+ */
+import './registrations';
+import '../../functions';
+import { randomUUID } from 'node:crypto';
+import * as df from 'durable-functions';
+import { InvocationContext, type Timer } from '@azure/functions';
+import { nightlySweep } from '../../functions/nightly-sweep';
+import { FN, nightlySweepInstanceId } from '../../functions/names';
+import type { SweepInput } from '../../functions/sweep-tenant.orchestrator';
+import { DurableTestHost } from './durable-harness';
+import { startDurableWebhookStandIn, type DurableWebhookStandIn } from './durable-webhook-stand-in';
+import { clientInputOf, registered } from './registrations';
+
+let outcome: 'complete' | 'fail' | 'wait' = 'complete';
+df.app.orchestration('stubSweep', function* (context: df.OrchestrationContext): Generator<df.Task, unknown, unknown> {
+  if (outcome === 'fail') throw new Error('sweep failed');
+  if (outcome === 'wait') yield context.df.waitForExternalEvent('never');
+  return 'swept';
+});
+
+const timer: Timer = { isPastDue: false, schedule: { adjustForDST: true }, scheduleStatus: { last: '', next: '', lastUpdated: '' } };
+let host: DurableTestHost;
+let webhook: DurableWebhookStandIn;
+
+beforeEach(async () => {
+  const stub = registered.get('stubSweep')?.options.handler;
+  if (!stub) throw new Error('stub not registered');
+  host = new DurableTestHost({ orchestrators: new Map([[FN.sweepTenant, stub]]), activities: new Map(), entities: new Map() });
+  webhook = await startDurableWebhookStandIn(host);
+});
+afterEach(() => webhook.close());
+
+function context(): InvocationContext {
+  const input = clientInputOf(FN.nightlySweep);
+  const ctx = new InvocationContext({ functionName: FN.nightlySweep, invocationId: randomUUID(), options: { extraInputs: [input] }, logHandler: () => undefined });
+  ctx.extraInputs.set(input, webhook.clientData);
+  return ctx;
+}
+
+const starts = () => webhook.callsTo('POST', /^\/durabletask\/orchestrators\//);
+
+it.each([
+  ['completed', 'complete'],
+  ['running', 'wait'],
+] as const)('starts sweep-<UTC date> once; a second firing while it is %s does not start another', async (_label, state) => {
+  outcome = state;
+  const id = nightlySweepInstanceId(new Date());
+  expect(id).toMatch(/^sweep-\d{4}-\d{2}-\d{2}$/);
+  await nightlySweep(timer, context());
+  await host.idle();
+  expect(starts().map((c) => c.path)).toEqual([`/durabletask/orchestrators/${FN.sweepTenant}/${id}`]);
+  const input = starts()[0]?.body as SweepInput;
+  expect(input).toMatchObject({ trigger: 'sweep', dryRun: false, settings: { mode: 'enforce', sweepBatch: 50, maxEnablementsPerRun: 500 } });
+  // The settings snapshot travels in the history: it must not carry the storage connection.
+  expect(JSON.stringify(input)).not.toMatch(/records|UseDevelopmentStorage|AccountKey/);
+
+  await nightlySweep(timer, context());
+  await host.idle();
+  expect(starts()).toHaveLength(1);
+});
+
+it('replaces a failed sweep of the day', async () => {
+  outcome = 'fail';
+  await nightlySweep(timer, context());
+  await host.idle();
+  expect(host.instances.get(nightlySweepInstanceId(new Date()))?.status).toBe('Failed');
+  outcome = 'complete';
+  await nightlySweep(timer, context());
+  await host.idle();
+  expect(starts()).toHaveLength(2);
+  expect(host.instances.get(nightlySweepInstanceId(new Date()))?.status).toBe('Completed');
+});

@@ -1,0 +1,142 @@
+/**
+ * What the app registers with the Functions host (trigger types, routes, methods, auth level,
+ * schedule, durable client inputs), plus host.json and local.settings.json.sample.
+ */
+import './registrations';
+import '../../functions';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { AI_WRITE_OPERATIONS } from '../../shared/ai-resource-types';
+import { DEFAULTS } from '../../shared/config';
+import { FN } from '../../functions/names';
+import { registered, registration } from './registrations';
+
+const ROOT = path.join(__dirname, '..', '..');
+const readJson = (file: string): Record<string, unknown> => JSON.parse(fs.readFileSync(path.join(ROOT, file), 'utf8')) as Record<string, unknown>;
+const hasClient = (name: string): boolean => (registration(name).options.extraInputs ?? []).some((i) => i.type === 'durableClient');
+
+describe('function registrations', () => {
+  it('registers every function of the app from functions/index.ts', () => {
+    expect([...registered.keys()].sort()).toEqual(Object.values(FN).sort());
+  });
+
+  it('onAzureEvent is an Event Grid trigger with a durable client', () => {
+    expect(registration(FN.onAzureEvent).kind).toBe('eventGrid');
+    expect(hasClient(FN.onAzureEvent)).toBe(true);
+  });
+
+  it('nightlySweep is a timer on D4AI_SWEEP_SCHEDULE (default 02:00 daily), not run at start-up', () => {
+    const { kind, options } = registration(FN.nightlySweep);
+    expect(kind).toBe('timer');
+    expect(options.schedule).toBe(DEFAULTS.D4AI_SWEEP_SCHEDULE);
+    expect(options.schedule).toBe('0 0 2 * * *');
+    expect(options.runOnStartup).toBe(false);
+    expect(hasClient(FN.nightlySweep)).toBe(true);
+  });
+
+  it('takes the schedule from the settings when the app loads, and refuses a bad one naming it', async () => {
+    process.env.D4AI_SWEEP_SCHEDULE = '0 30 3 * * 1-5';
+    try {
+      await jest.isolateModulesAsync(async () => {
+        const local = await import('./registrations');
+        await import('../../functions/nightly-sweep');
+        expect(local.registration(FN.nightlySweep).options.schedule).toBe('0 30 3 * * 1-5');
+      });
+      process.env.D4AI_SWEEP_SCHEDULE = 'every night';
+      await jest.isolateModulesAsync(async () => {
+        await import('./registrations');
+        await expect(import('../../functions/nightly-sweep')).rejects.toThrow(/D4AI_SWEEP_SCHEDULE="every night" must be an NCRONTAB expression/);
+      });
+    } finally {
+      delete process.env.D4AI_SWEEP_SCHEDULE;
+    }
+  });
+
+  it.each([
+    [FN.adminGovern, 'POST', 'subscriptions/{subscriptionId}/govern'],
+    [FN.adminStartSweep, 'POST', 'sweeps'],
+    [FN.adminGetRun, 'GET', 'runs/{instanceId}'],
+    [FN.adminListRecords, 'GET', 'subscriptions/{subscriptionId}/records'],
+  ])('%s is %s /api/%s behind a function key', (name, method, route) => {
+    const { kind, options } = registration(name);
+    expect(kind).toBe('http');
+    expect(options.methods).toEqual([method]);
+    expect(options.route).toBe(route);
+    expect(options.authLevel).toBe('function');
+    expect(hasClient(name)).toBe(true);
+  });
+
+  it.each([
+    [FN.governSubscription, 'orchestrationTrigger'],
+    [FN.sweepTenant, 'orchestrationTrigger'],
+    [FN.loadGovernContext, 'activityTrigger'],
+    [FN.applyPricing, 'activityTrigger'],
+    [FN.writeRecord, 'activityTrigger'],
+    [FN.listSubscriptions, 'activityTrigger'],
+    [FN.writeSweepSummary, 'activityTrigger'],
+    [FN.subscriptionWriteLock, 'entityTrigger'],
+  ])('%s is registered through durable-functions as %s', (name, type) => {
+    const { kind, options } = registration(name);
+    expect(kind).toBe('generic');
+    expect(options.trigger?.type).toBe(type);
+  });
+});
+
+describe('host.json', () => {
+  const host = readJson('host.json') as {
+    version: string;
+    functionTimeout: string;
+    extensionBundle: { id: string; version: string };
+    extensions: { durableTask: Record<string, unknown>; http: { routePrefix: string } };
+    logging: { applicationInsights: { samplingSettings: { isEnabled: boolean; excludedTypes: string } } };
+  };
+
+  it('uses the v4 extension bundle and a fixed task hub', () => {
+    expect(host.version).toBe('2.0');
+    expect(host.extensionBundle).toEqual({ id: 'Microsoft.Azure.Functions.ExtensionBundle', version: '[4.*, 5.0.0)' });
+    expect(host.extensions.durableTask.hubName).toBe('d4aigovernor');
+    expect(host.extensions.http.routePrefix).toBe('api');
+  });
+
+  it('refuses to start an instance id that is running (the coalescing relies on it)', () => {
+    expect(host.extensions.durableTask.overridableExistingInstanceStates).toBe('NonRunningStates');
+  });
+
+  it('bounds concurrency and the function timeout', () => {
+    expect(host.extensions.durableTask.maxConcurrentActivityFunctions).toEqual(expect.any(Number));
+    expect(host.extensions.durableTask.maxConcurrentOrchestratorFunctions).toEqual(expect.any(Number));
+    expect(host.functionTimeout).toMatch(/^\d{2}:\d{2}:\d{2}$/);
+  });
+
+  it('never samples away requests, exceptions or traces', () => {
+    const excluded = host.logging.applicationInsights.samplingSettings.excludedTypes.split(';');
+    expect(excluded).toEqual(expect.arrayContaining(['Request', 'Exception', 'Trace']));
+  });
+});
+
+describe('local.settings.json.sample', () => {
+  const values = (readJson('local.settings.json.sample') as { Values: Record<string, string> }).Values;
+
+  it('runs against Azurite with the Node.js worker', () => {
+    expect(values.AzureWebJobsStorage).toBe('UseDevelopmentStorage=true');
+    expect(values.FUNCTIONS_WORKER_RUNTIME).toBe('node');
+  });
+
+  it('lists every D4AI_* setting with its default', () => {
+    for (const [name, value] of Object.entries(DEFAULTS)) expect({ name, value: values[name] }).toEqual({ name, value });
+    for (const name of ['D4AI_EXCLUDED_SUBSCRIPTIONS', 'D4AI_POLICY_ASSIGNMENT_ID', 'D4AI_RECORDS_CONNECTION']) expect(values[name]).toBe('');
+  });
+});
+
+it('package.json points the Functions host at the compiled index', () => {
+  const pkg = readJson('package.json') as { main: string; dependencies: Record<string, string> };
+  expect(pkg.main).toBe('dist/functions/index.js');
+  expect(pkg.dependencies.applicationinsights).toBe('2.9.8');
+});
+
+it('docs/functions.md lists exactly the AI write operations to filter on', () => {
+  const doc = fs.readFileSync(path.join(ROOT, 'docs', 'functions.md'), 'utf8');
+  const block = /<!-- ai-write-operations:start -->([\s\S]*?)<!-- ai-write-operations:end -->/.exec(doc)?.[1] ?? '';
+  const listed = [...block.matchAll(/^- `([^`]+)`$/gm)].map((m) => m[1]);
+  expect(listed).toEqual([...AI_WRITE_OPERATIONS]);
+});
