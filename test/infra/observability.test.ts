@@ -133,6 +133,12 @@ describe.each(QUERY_FILES.map((f) => [relativeToRepo(f), f] as const))('%s', (_n
   test('is listed in docs/deploy.md', () => {
     expect(fs.readFileSync(path.join(REPO_ROOT, 'docs', 'deploy.md'), 'utf8')).toContain(`infra/queries/${path.basename(file)}`);
   });
+
+  test('appears verbatim in the README (saved queries section)', () => {
+    const readme = fs.readFileSync(path.join(REPO_ROOT, 'README.md'), 'utf8');
+    expect(readme).toContain(`<code>${path.basename(file)}</code>`);
+    expect(readme).toContain('```kusto\n' + query.trimEnd() + '\n```');
+  });
 });
 
 describe('failed-remediation alert', () => {
