@@ -9,20 +9,16 @@ import { HttpRequest, HttpResponse, type HttpResponseInit } from '@azure/functio
 import { getRunHttp, governSubscriptionHttp, listRecordsHttp, startSweepHttp } from '../../functions/admin-api';
 import type { GovernStatus } from '../../functions/govern-run';
 import { FN, governInstanceId } from '../../functions/names';
-import { startWorld, type World } from './world';
+import { useWorld, type World } from './world';
 
 const ORIGIN = 'https://func-d4ai.azurewebsites.net';
 let world: World;
 let SUB = '';
 
-beforeAll(async () => {
-  world = await startWorld();
+useWorld((started) => {
+  world = started;
 });
-afterAll(() => world.close());
 beforeEach(() => {
-  world.standIns.arm.reset();
-  world.resetHost();
-  world.webhook.calls.length = 0;
   SUB = randomUUID();
   world.standIns.arm.state.addSubscription({ subscriptionId: SUB });
   world.standIns.arm.state.addResource(SUB, { name: 'oai-1', type: 'Microsoft.CognitiveServices/accounts', kind: 'OpenAI' });

@@ -11,21 +11,17 @@ import type { GovernOutput } from '../../functions/govern-run';
 import { FN, RECHECK_EVENT, governInstanceId } from '../../functions/names';
 import { aiWriteEvent } from '../fixtures/landing-zone';
 import { EventType } from './durable-harness';
-import { startWorld, type World } from './world';
+import { useWorld, type World } from './world';
 
 // A fresh subscription per test: records of earlier tests share the table.
 let SUB = '';
 let instanceId = '';
 
 let world: World;
-beforeAll(async () => {
-  world = await startWorld();
+useWorld((started) => {
+  world = started;
 });
-afterAll(() => world.close());
 beforeEach(() => {
-  world.standIns.arm.reset();
-  world.resetHost();
-  world.webhook.calls.length = 0;
   SUB = randomUUID();
   instanceId = governInstanceId(SUB);
   const { state } = world.standIns.arm;

@@ -9,20 +9,18 @@ import { loadConfig } from '../../shared/config';
 import { settingsOf, type GovernInput, type GovernOutput, type GovernStatus } from '../../functions/govern-run';
 import { FN, governInstanceId } from '../../functions/names';
 import { DurableTestHost, EventType, NonDeterminismError } from './durable-harness';
-import { startWorld, type World } from './world';
+import { defaultEnablePricing } from '../fixtures/pricing-bodies';
+import { useWorld, type World } from './world';
 import * as df from 'durable-functions';
 
 const SUB = '11111111-1111-4111-8111-111111111111';
 const ALL_EXTENSIONS = ['AIPromptEvidence', 'AIPromptSharingWithPurview', 'AIModelScanner'];
 
 let world: World;
-beforeAll(async () => {
-  world = await startWorld();
+useWorld((started) => {
+  world = started;
 });
-afterAll(() => world.close());
 beforeEach(() => {
-  world.standIns.arm.reset();
-  world.resetHost();
   world.useNewTable();
   world.setEnv({ D4AI_MODE: undefined, D4AI_MAX_ENABLEMENTS_PER_RUN: undefined });
 });
@@ -63,16 +61,7 @@ describe('governSubscription orchestration (real replay, real activities)', () =
 
     expect(instance.status).toBe('Completed');
     expect(pricingPuts().map((r) => r.body)).toEqual([
-      {
-        properties: {
-          pricingTier: 'Standard',
-          extensions: [
-            { name: 'AIPromptEvidence', isEnabled: 'True' },
-            { name: 'AIPromptSharingWithPurview', isEnabled: 'False' },
-            { name: 'AIModelScanner', isEnabled: 'True' },
-          ],
-        },
-      },
+      { properties: defaultEnablePricing() },
     ]);
     // Final ARM state: Standard, the chosen components on, Purview sharing left off.
     const stored = world.standIns.arm.state.getPricing(SUB, 'AI');

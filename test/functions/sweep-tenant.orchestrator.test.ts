@@ -10,19 +10,16 @@ import { settingsOf, type GovernOutput } from '../../functions/govern-run';
 import { FN, governInstanceId, sweepChildInstanceId } from '../../functions/names';
 import type { SweepInput, SweepOutput } from '../../functions/sweep-tenant.orchestrator';
 import { buildLandingZone, type LandingZone, type LandingZoneName } from '../fixtures/landing-zone';
-import { startWorld, type World } from './world';
+import { useWorld, type World } from './world';
 
 const SWEEP = 'sweep-2025-06-01';
 
 let world: World;
 let zone: LandingZone;
-beforeAll(async () => {
-  world = await startWorld();
+useWorld((started) => {
+  world = started;
 });
-afterAll(() => world.close());
 beforeEach(() => {
-  world.standIns.arm.reset();
-  world.resetHost();
   zone = buildLandingZone(world.standIns.arm.state);
   world.setEnv({ ...zone.env, D4AI_MAX_ENABLEMENTS_PER_RUN: undefined, D4AI_SWEEP_BATCH: undefined, D4AI_MODE: undefined });
   world.useNewTable();

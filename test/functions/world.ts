@@ -128,3 +128,23 @@ export async function startWorld(env: Record<string, string> = {}, options: { ti
   };
   return world;
 }
+
+/**
+ * Starts one world for the test file and gives every test a clean slate: ARM state and faults
+ * reset, a fresh durable host, no recorded webhook calls. `onReady` receives the world once it is
+ * up (assign it to the file's `world` variable); the file's own beforeEach hooks run after this one.
+ */
+export function useWorld(onReady: (world: World) => void): void {
+  let world: World | undefined;
+  beforeAll(async () => {
+    world = await startWorld();
+    onReady(world);
+  });
+  afterAll(() => world?.close());
+  beforeEach(() => {
+    if (!world) throw new Error('The test world did not start.');
+    world.standIns.arm.reset();
+    world.resetHost();
+    world.webhook.calls.length = 0;
+  });
+}

@@ -1,6 +1,7 @@
 import { startAzuriteTable, type AzuriteTable } from '../support/azurite';
 import { startStandIns, type StandIns } from '../support/stand-ins';
 import { buildLandingZone, type LandingZone, type LandingZoneName } from '../fixtures/landing-zone';
+import { defaultEnablePricing } from '../fixtures/pricing-bodies';
 import { sweep } from '../../shared/engine/sweep';
 import { governSubscription } from '../../shared/engine/govern';
 import { engineFor, type EngineUnderTest } from './engine-harness';
@@ -77,16 +78,7 @@ describe('enforcing sweep over the simulated landing zone', () => {
 
   it('PUTs the exact body: Standard and every AI extension listed explicitly', () => {
     const [put] = putsTo(zone.ids['corp-ai-prod']);
-    expect(put?.body).toEqual({
-      properties: {
-        pricingTier: 'Standard',
-        extensions: [
-          { name: 'AIPromptEvidence', isEnabled: 'True' },
-          { name: 'AIPromptSharingWithPurview', isEnabled: 'False' },
-          { name: 'AIModelScanner', isEnabled: 'True' },
-        ],
-      },
-    });
+    expect(put?.body).toEqual({ properties: defaultEnablePricing() });
     const [purviewPut] = putsTo(zone.ids['purview-already-on']);
     expect(purviewPut?.body).toEqual({
       properties: {

@@ -1,4 +1,5 @@
 import type { Config } from '../../../shared/config';
+import { defaultEnablePricing } from '../../fixtures/pricing-bodies';
 import {
   decide,
   desiredPricing,
@@ -35,14 +36,7 @@ describe('decide: enable', () => {
     expect(decision).toEqual<Decision>({
       action: 'enable',
       missingComponents: ['AIPromptEvidence', 'AIModelScanner'],
-      desired: {
-        pricingTier: 'Standard',
-        extensions: [
-          { name: 'AIPromptEvidence', isEnabled: 'True' },
-          { name: 'AIPromptSharingWithPurview', isEnabled: 'False' },
-          { name: 'AIModelScanner', isEnabled: 'True' },
-        ],
-      },
+      desired: defaultEnablePricing(),
       reasons: [`1 AI resource(s) found, e.g. ${OAI_ID}.`, 'Plan is Free: switch to Standard with AIPromptEvidence, AIModelScanner.'],
       warnings: [],
     });
@@ -101,14 +95,7 @@ describe('decide: add-components', () => {
     expect(decision).toEqual<Decision>({
       action: 'add-components',
       missingComponents: ['AIModelScanner'],
-      desired: {
-        pricingTier: 'Standard',
-        extensions: [
-          { name: 'AIPromptEvidence', isEnabled: 'True' },
-          { name: 'AIPromptSharingWithPurview', isEnabled: 'False' },
-          { name: 'AIModelScanner', isEnabled: 'True' },
-        ],
-      },
+      desired: defaultEnablePricing(),
       reasons: [`1 AI resource(s) found, e.g. ${OAI_ID}.`, 'Plan is Standard but AIModelScanner (AI model security) is off: switch on.'],
       warnings: [],
     });
