@@ -74,11 +74,20 @@ export function isAiWriteOperation(operationName: string): boolean {
  */
 export function resourceTypeOf(resourceId: string): string | undefined {
   const parts = resourceId.split('/').filter((p) => p.length > 0);
-  const providerAt = parts.map((p) => p.toLowerCase()).lastIndexOf('providers');
-  if (providerAt < 0 || providerAt + 2 >= parts.length) return undefined;
-  const namespace = parts[providerAt + 1] as string;
-  const typeSegments: string[] = [];
-  // After the namespace the id alternates type/name: accounts/a/projects/p.
-  for (let i = providerAt + 2; i < parts.length; i += 2) typeSegments.push(parts[i] as string);
-  return `${namespace}/${typeSegments.join('/')}`;
+  let namespace: string | undefined;
+  let types: string[] = [];
+  // An id is key/value pairs (subscriptions/s, resourceGroups/rg, accounts/a), except that the key
+  // `providers` is followed by a namespace. Walking the keys only means a resource or group that is
+  // itself named "providers" is never taken for the keyword; the last `providers` wins (extension
+  // resources such as diagnostic settings).
+  for (let i = 0; i < parts.length; i += 2) {
+    const key = parts[i] as string;
+    if (key.toLowerCase() === 'providers' && i + 1 < parts.length) {
+      namespace = parts[i + 1];
+      types = [];
+    } else if (namespace) {
+      types.push(key);
+    }
+  }
+  return namespace && types.length > 0 ? `${namespace}/${types.join('/')}` : undefined;
 }

@@ -125,6 +125,13 @@ describe('resourceTypeOf', () => {
     [`${RG.toUpperCase()}/PROVIDERS/Microsoft.CognitiveServices/accounts/X`, 'Microsoft.CognitiveServices/accounts'],
     [`${RG}/providers/Microsoft.CognitiveServices/accounts/oai-1/`, 'Microsoft.CognitiveServices/accounts'],
     [`${RG}/providers/Microsoft.CognitiveServices/accounts`, 'Microsoft.CognitiveServices/accounts'],
+    // Names that happen to be the keyword are values, not the keyword.
+    [`${RG}/providers/Microsoft.CognitiveServices/accounts/providers`, 'Microsoft.CognitiveServices/accounts'],
+    [
+      '/subscriptions/00000000-0000-0000-0000-0000000000a1/resourceGroups/providers/providers/Microsoft.MachineLearningServices/workspaces/providers',
+      'Microsoft.MachineLearningServices/workspaces',
+    ],
+    [`${RG}/providers/Microsoft.CognitiveServices/accounts/providers/projects/p`, 'Microsoft.CognitiveServices/accounts/projects'],
     [RG, undefined],
     ['/subscriptions/00000000-0000-0000-0000-0000000000a1', undefined],
     [`${RG}/providers/Microsoft.CognitiveServices`, undefined],
