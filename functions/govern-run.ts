@@ -1,6 +1,6 @@
 import * as df from 'durable-functions';
 import type { Config, Mode, RetrySettings } from '../shared/config';
-import type { Action, SkipReason } from '../shared/domain/decide';
+import type { SkipReason } from '../shared/domain/decide';
 import type { GovernRequest, TriggerKind } from '../shared/domain/model';
 import type { Outcome, RecordAction, RemediationRecord } from '../shared/records/record';
 
@@ -104,12 +104,6 @@ export function mergeAsks(asks: readonly GovernAsk[]): { ask: GovernAsk; request
     },
     requestIds: asks.map((a) => a.requestId),
   };
-}
-
-/** True when the decision writes to ARM in enforce mode; used for the sweep's cap accounting. */
-export function countsAsWrite(action: RecordAction): boolean {
-  const writes: readonly Action[] = ['enable', 'add-components'];
-  return (writes as readonly string[]).includes(action);
 }
 
 /**

@@ -5,7 +5,8 @@ import { decide, isWrite, type Decision } from '../shared/domain/decide';
 import type { GovernContext } from '../shared/domain/model';
 import type { ApplyResult } from '../shared/engine/apply';
 import { logDecision } from '../shared/engine/decision-log';
-import { buildRecord, outcomeWithoutWrite, type RemediationRecord } from '../shared/records/record';
+import { recordOfPass } from '../shared/engine/pass-record';
+import type { RemediationRecord } from '../shared/records/record';
 import type { ApplyPricingInput, LoadGovernContextInput, LoadGovernContextResult, WriteRecordInput } from './govern.activities';
 import {
   configFrom,
@@ -140,20 +141,14 @@ function* governOnce(
     if (locked) context.df.signalEntity(lockEntity(subscriptionId), 'release', { owner: runId });
   }
 
-  const outcome = failure ? 'failed' : (applied?.outcome ?? outcomeWithoutWrite(decision?.action ?? 'none'));
-  const unwritten = decision && isWrite(decision) && mode === 'report';
-  const record = buildRecord({
+  const record = recordOfPass({
     request,
     mode,
     ...(loaded ? { context: loaded } : {}),
     ...(decision ? { decision } : {}),
-    outcome,
-    ...(applied?.pricingAfter ? { pricingAfter: applied.pricingAfter } : {}),
-    extraReasons: [
-      ...(applied?.notes ?? []),
-      ...(unwritten ? [ask.dryRun ? 'Dry run requested for this run: nothing was written.' : 'Report mode (dry run): nothing was written.'] : []),
-    ],
-    ...((failure ?? applied?.error) ? { error: failure ?? applied?.error } : {}),
+    ...(applied ? { applied } : {}),
+    ...(failure ? { failure } : {}),
+    dryRunRequested: ask.dryRun,
     startedAt,
     finishedAt: context.df.currentUtcDateTime,
   });

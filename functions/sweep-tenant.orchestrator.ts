@@ -1,11 +1,12 @@
 import * as df from 'durable-functions';
 import type { OrchestrationContext, Task } from 'durable-functions';
 import type { Mode } from '../shared/config';
+import { isWrite } from '../shared/domain/decide';
 import type { TriggerKind } from '../shared/domain/model';
 import { summarise, toSummaryRecord, type SweepSummary } from '../shared/engine/sweep';
 import { LOG_MESSAGES } from '../shared/observability/log';
 import type { RemediationRecord, SweepSummaryRecord } from '../shared/records/record';
-import { countsAsWrite, failureFrom, retryOptions, type GovernInput, type GovernOutput, type GovernSettings } from './govern-run';
+import { failureFrom, retryOptions, type GovernInput, type GovernOutput, type GovernSettings } from './govern-run';
 import { FN, sweepChildInstanceId } from './names';
 import { loggerFor } from './runtime';
 import type { ListSubscriptionsInput, ListSubscriptionsResult, WriteSweepSummaryInput } from './sweep.activities';
@@ -113,7 +114,7 @@ export function* sweepTenantOrchestrator(context: OrchestrationContext): Step<Sw
   function take(output: GovernOutput): void {
     for (const record of output.records) {
       records.push(record);
-      if (countsAsWrite(record.action)) writes++;
+      if (isWrite(record)) writes++;
     }
   }
 

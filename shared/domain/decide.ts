@@ -150,8 +150,8 @@ export function skipBeforeReading(
   return undefined;
 }
 
-/** Whether the decision writes to ARM in enforce mode. */
-export function isWrite(decision: Pick<Decision, 'action'>): boolean {
+/** Whether the action (of a decision, or of a stored record) writes to ARM in enforce mode; the sweep cap counts these. */
+export function isWrite(decision: { readonly action: string }): boolean {
   return decision.action === 'enable' || decision.action === 'add-components';
 }
 

@@ -2,11 +2,12 @@ import { randomUUID } from 'node:crypto';
 import type { Config } from '../config';
 import { decide, isWrite, type Decision } from '../domain/decide';
 import type { GovernContext, GovernRequest } from '../domain/model';
-import { buildRecord, outcomeWithoutWrite, type RemediationRecord } from '../records/record';
+import type { RemediationRecord } from '../records/record';
 import { applyDesired, type ApplyResult } from './apply';
 import { logDecision } from './decision-log';
 import { errorInfo } from './errors';
 import { loadContext } from './load-context';
+import { recordOfPass } from './pass-record';
 import type { Ports } from './ports';
 
 /**
@@ -52,19 +53,13 @@ export async function governSubscription(
     failure = errorInfo(error);
   }
 
-  const outcome = failure ? 'failed' : (applied?.outcome ?? outcomeWithoutWrite(decision?.action ?? 'none'));
-  const record = buildRecord({
+  const record = recordOfPass({
     request: req,
     mode: config.mode,
     ...(context ? { context } : {}),
     ...(decision ? { decision } : {}),
-    outcome,
-    ...(applied?.pricingAfter ? { pricingAfter: applied.pricingAfter } : {}),
-    extraReasons: [
-      ...(applied?.notes ?? []),
-      ...(config.mode === 'report' && decision && isWrite(decision) ? ['Report mode (dry run): nothing was written.'] : []),
-    ],
-    ...((failure ?? applied?.error) ? { error: failure ?? applied?.error } : {}),
+    ...(applied ? { applied } : {}),
+    ...(failure ? { failure } : {}),
     startedAt,
     finishedAt: ports.clock(),
   });

@@ -1,4 +1,4 @@
-import type { Action, Decision, SkipReason } from '../domain/decide';
+import { isWrite, type Action, type Decision, type SkipReason } from '../domain/decide';
 import type { GovernContext, GovernRequest, PricingSnapshot, TriggerDetail, TriggerKind } from '../domain/model';
 import type { Mode } from '../config';
 import { VERSION } from '../version';
@@ -99,7 +99,7 @@ export function buildRecord(input: RecordInput): RemediationRecord {
 
 /** Outcome for a decision that was not written (none, skip, or report mode). */
 export function outcomeWithoutWrite(action: Action): Outcome {
-  return action === 'enable' || action === 'add-components' ? 'dry-run' : 'no-op';
+  return isWrite({ action }) ? 'dry-run' : 'no-op';
 }
 
 /** The stored summary of one sweep (its per-subscription records are stored on their own). */

@@ -1,0 +1,44 @@
+import type { Mode } from '../config';
+import { isWrite, type Decision } from '../domain/decide';
+import type { GovernContext, GovernRequest } from '../domain/model';
+import { buildRecord, outcomeWithoutWrite, type RemediationRecord } from '../records/record';
+import type { ApplyResult } from './apply';
+
+/**
+ * The record of one governing pass, from what the pass got to: the context it loaded, its decision,
+ * the write's result, or the failure that stopped it. The CLI engine (govern.ts) and the
+ * governSubscription orchestration both end a pass here, so a decision reads the same whoever made it.
+ */
+export interface PassResult {
+  request: GovernRequest & { runId: string };
+  mode: Mode;
+  context?: GovernContext;
+  decision?: Decision;
+  applied?: ApplyResult;
+  failure?: { code: string; message: string };
+  /** Report mode was asked for by this run (a per-request dry run), not by D4AI_MODE. */
+  dryRunRequested?: boolean;
+  startedAt: Date;
+  finishedAt: Date;
+}
+
+export function recordOfPass(pass: PassResult): RemediationRecord {
+  const { decision, applied, failure } = pass;
+  const unwritten = decision !== undefined && isWrite(decision) && pass.mode === 'report';
+  const error = failure ?? applied?.error;
+  return buildRecord({
+    request: pass.request,
+    mode: pass.mode,
+    ...(pass.context ? { context: pass.context } : {}),
+    ...(decision ? { decision } : {}),
+    outcome: failure ? 'failed' : (applied?.outcome ?? outcomeWithoutWrite(decision?.action ?? 'none')),
+    ...(applied?.pricingAfter ? { pricingAfter: applied.pricingAfter } : {}),
+    extraReasons: [
+      ...(applied?.notes ?? []),
+      ...(unwritten ? [pass.dryRunRequested ? 'Dry run requested for this run: nothing was written.' : 'Report mode (dry run): nothing was written.'] : []),
+    ],
+    ...(error ? { error } : {}),
+    startedAt: pass.startedAt,
+    finishedAt: pass.finishedAt,
+  });
+}
