@@ -97,10 +97,11 @@ export function* sweepTenantOrchestrator(context: OrchestrationContext): Step<Sw
   }
 
   context.df.setCustomStatus(progress('summarising', subscriptionIds.length, subscriptionIds.length));
-  const summary = summarise(sweepId, input.trigger, mode, startedAt, context.df.currentUtcDateTime, subscriptionIds.length, records, unrecorded);
+  const summary = toSummaryRecord(
+    summarise(sweepId, input.trigger, mode, startedAt, context.df.currentUtcDateTime, subscriptionIds.length, records, unrecorded),
+  );
   try {
-    // The records are already stored one by one; the summary row needs only the counts.
-    const write: WriteSweepSummaryInput = { summary: { ...summary, records: [] } };
+    const write: WriteSweepSummaryInput = { summary };
     yield context.df.callActivityWithRetry(FN.writeSweepSummary, retry, write);
   } catch (error) {
     if (!context.df.isReplaying) {
@@ -109,7 +110,7 @@ export function* sweepTenantOrchestrator(context: OrchestrationContext): Step<Sw
     }
   }
   context.df.setCustomStatus(progress('done', subscriptionIds.length, subscriptionIds.length));
-  return { summary: toSummaryRecord(summary), unrecorded };
+  return { summary, unrecorded };
 
   function take(output: GovernOutput): void {
     for (const record of output.records) {

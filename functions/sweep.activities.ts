@@ -1,8 +1,8 @@
 import type { InvocationContext } from '@azure/functions';
 import * as df from 'durable-functions';
 import { errorInfo } from '../shared/engine/errors';
-import type { SweepSummary } from '../shared/engine/sweep';
-import { toSummaryRecord } from '../shared/engine/sweep';
+import { logSweepSummary } from '../shared/engine/decision-log';
+import type { SweepSummaryRecord } from '../shared/records/record';
 import { LOG_MESSAGES } from '../shared/observability/log';
 import { activityError, configFrom, type GovernSettings } from './govern-run';
 import { FN } from './names';
@@ -21,7 +21,7 @@ export interface ListSubscriptionsResult {
 }
 
 export interface WriteSweepSummaryInput {
-  summary: SweepSummary;
+  summary: SweepSummaryRecord;
 }
 
 export async function listSubscriptions(input: unknown, context: InvocationContext): Promise<ListSubscriptionsResult> {
@@ -43,23 +43,13 @@ export async function writeSweepSummary(input: unknown, context: InvocationConte
   const { summary } = input as WriteSweepSummaryInput;
   const ports = portsFor(functionsConfig(), loggerFor(context, { sweepId: summary.sweepId }));
   try {
-    await ports.records.writeSweepSummary(toSummaryRecord(summary));
+    await ports.records.writeSweepSummary(summary);
   } catch (error) {
     const info = errorInfo(error);
     throw activityError(info.code, info.message);
   }
-  // The same fields as the CLI sweep's summary line (shared/engine/sweep.ts), logged once the row exists.
-  ports.logger.info(LOG_MESSAGES.sweepSummary, {
-    sweepId: summary.sweepId,
-    trigger: summary.trigger,
-    mode: summary.mode,
-    governed: summary.subscriptions,
-    applied: summary.byOutcome.applied ?? 0,
-    failed: (summary.byOutcome.failed ?? 0) + summary.unrecorded.length,
-    skipped: summary.byAction.skip ?? 0,
-    capReached: summary.capReached,
-    durationMs: Date.parse(summary.finishedAt) - Date.parse(summary.startedAt),
-  });
+  // Logged once the row exists, so a retried write does not log the sweep twice.
+  logSweepSummary(ports.logger, summary);
   await flushTelemetry();
   return { written: true };
 }

@@ -1,5 +1,5 @@
 import { LOG_MESSAGES, type LogFields, type Logger } from '../observability/log';
-import type { RemediationRecord } from '../records/record';
+import type { RemediationRecord, SweepSummaryRecord } from '../records/record';
 
 /** The one structured log line per decision; its fields are the workbook's customDimensions. */
 export function logDecision(logger: Logger, record: RemediationRecord, extra: LogFields = {}): void {
@@ -30,6 +30,21 @@ export function logDecision(logger: Logger, record: RemediationRecord, extra: Lo
   };
   const level = record.outcome === 'failed' ? 'error' : 'info';
   logger[level](LOG_MESSAGES.decision, fields);
+}
+
+/** The one structured log line per sweep (CLI and Functions alike), from its stored summary. */
+export function logSweepSummary(logger: Logger, summary: SweepSummaryRecord): void {
+  logger.info(LOG_MESSAGES.sweepSummary, {
+    sweepId: summary.sweepId,
+    trigger: summary.trigger,
+    mode: summary.mode,
+    governed: summary.subscriptions,
+    applied: summary.byOutcome.applied ?? 0,
+    failed: summary.failed,
+    skipped: summary.byAction.skip ?? 0,
+    capReached: summary.capReached,
+    durationMs: Date.parse(summary.finishedAt) - Date.parse(summary.startedAt),
+  });
 }
 
 function enabledList(extensions: Record<string, boolean>): string {

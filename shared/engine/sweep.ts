@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import type { Config } from '../config';
 import type { TriggerKind } from '../domain/model';
-import { LOG_MESSAGES } from '../observability/log';
 import type { RemediationRecord, SweepSummaryRecord } from '../records/record';
 import { VERSION } from '../version';
+import { logSweepSummary } from './decision-log';
 import { errorInfo } from './errors';
 import { governSubscription, type WriteBudget } from './govern';
 import type { Ports } from './ports';
@@ -58,17 +58,7 @@ export async function sweep(ports: Ports, config: Config, options: SweepOptions)
 
   const summary = summarise(sweepId, options.trigger, config.mode, startedAt, ports.clock(), subscriptions.length, records, unrecorded);
   const stored = toSummaryRecord(summary);
-  ports.logger.info(LOG_MESSAGES.sweepSummary, {
-    sweepId,
-    trigger: options.trigger,
-    mode: config.mode,
-    governed: stored.subscriptions,
-    applied: stored.byOutcome.applied ?? 0,
-    failed: stored.failed,
-    skipped: stored.byAction.skip ?? 0,
-    capReached: stored.capReached,
-    durationMs: Date.parse(stored.finishedAt) - Date.parse(stored.startedAt),
-  });
+  logSweepSummary(ports.logger, stored);
   await ports.records.writeSweepSummary(stored);
   return summary;
 }
