@@ -151,23 +151,21 @@ export class BicepFile {
   }
 
   vars(): Map<string, Node> {
+    return this.namedValues('variable_declaration');
+  }
+
+  outputs(): Map<string, Node> {
+    return this.namedValues('output_declaration');
+  }
+
+  /** name -> value node of `var name = value` / `output name type = value` declarations. */
+  private namedValues(kind: 'variable_declaration' | 'output_declaration'): Map<string, Node> {
     const result = new Map<string, Node>();
-    for (const decl of this.top('variable_declaration')) {
+    for (const decl of this.top(kind)) {
       const parts = named(decl);
       const id = parts[0];
       const value = parts[parts.length - 1];
       if (id && value && value !== id) result.set(id.text, value);
-    }
-    return result;
-  }
-
-  outputs(): Map<string, Node> {
-    const result = new Map<string, Node>();
-    for (const decl of this.top('output_declaration')) {
-      const parts = named(decl);
-      const id = parts[0];
-      const value = parts[parts.length - 1];
-      if (id && value) result.set(id.text, value);
     }
     return result;
   }
