@@ -64,20 +64,8 @@ export async function sweep(ports: Ports, config: Config, options: SweepOptions)
 }
 
 export function toSummaryRecord(summary: SweepSummary): SweepSummaryRecord {
-  return {
-    kind: 'sweep-summary',
-    sweepId: summary.sweepId,
-    trigger: summary.trigger,
-    mode: summary.mode,
-    startedAt: summary.startedAt,
-    finishedAt: summary.finishedAt,
-    subscriptions: summary.subscriptions,
-    byAction: summary.byAction,
-    byOutcome: summary.byOutcome,
-    capReached: summary.capReached,
-    failed: (summary.byOutcome.failed ?? 0) + summary.unrecorded.length,
-    version: VERSION,
-  };
+  const { records: _records, unrecorded, ...counts } = summary;
+  return { kind: 'sweep-summary', ...counts, failed: (counts.byOutcome.failed ?? 0) + unrecorded.length, version: VERSION };
 }
 
 export function summarise(
