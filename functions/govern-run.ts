@@ -112,7 +112,7 @@ export function mergeAsks(asks: readonly GovernAsk[]): { ask: GovernAsk; request
  */
 const MARKER = /d4ai-error\[([^\]\s]{1,100})\]: ([^\n]*)/;
 
-export function activityError(code: string, message: string): Error {
+export function activityError({ code, message }: { code: string; message: string }): Error {
   const error = new Error(`d4ai-error[${code}]: ${message.split('\n')[0] ?? ''}`);
   error.name = 'ActivityError';
   return error;

@@ -62,7 +62,7 @@ export async function loadGovernContext(input: unknown, context: InvocationConte
     const info = errorInfo(error);
     logger.error(LOG_MESSAGES.armError, { errorCode: info.code, errorMessage: info.message });
     // Thrown: the orchestration's RetryOptions try again. Returned: a failed record, no retry storm.
-    if (isTransient(error)) throw activityError(info.code, info.message);
+    if (isTransient(error)) throw activityError(info);
     return { ok: false, error: info };
   }
 }
@@ -84,8 +84,7 @@ export async function writeRecord(input: unknown, context: InvocationContext): P
   try {
     await ports.records.write(record);
   } catch (error) {
-    const info = errorInfo(error);
-    throw activityError(info.code, info.message);
+    throw activityError(errorInfo(error));
   }
   // Logged once the row exists: a retried write does not log the decision twice.
   logDecision(ports.logger, record);

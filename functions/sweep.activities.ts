@@ -35,7 +35,7 @@ export async function listSubscriptions(input: unknown, context: InvocationConte
     const info = errorInfo(error);
     logger.error(LOG_MESSAGES.armError, { errorCode: info.code, errorMessage: info.message });
     // Without the list there is nothing to sweep: the orchestration retries, then records the failure.
-    throw activityError(info.code, info.message);
+    throw activityError(info);
   }
 }
 
@@ -45,8 +45,7 @@ export async function writeSweepSummary(input: unknown, context: InvocationConte
   try {
     await ports.records.writeSweepSummary(summary);
   } catch (error) {
-    const info = errorInfo(error);
-    throw activityError(info.code, info.message);
+    throw activityError(errorInfo(error));
   }
   // Logged once the row exists, so a retried write does not log the sweep twice.
   logSweepSummary(ports.logger, summary);
