@@ -1,15 +1,13 @@
 import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { DefaultAzureCredential } from '@azure/identity';
 import { loadConfig } from '../shared/config';
 import { createPorts } from '../shared/composition';
 import { governSubscription } from '../shared/engine/govern';
 import { sweep } from '../shared/engine/sweep';
 import { silentLogger } from '../shared/observability/log';
 import { table } from '../shared/cli/output';
-import { startArmStandIn } from '../test/support/arm-stand-in';
 import { startAzuriteTable } from '../test/support/azurite';
-import { startIdentityStandIn, useIdentityEnv } from '../test/support/identity-stand-in';
+import { startStandIns } from '../test/support/stand-ins';
 import { ensureTestTls } from '../test/support/tls';
 
 /**
@@ -29,10 +27,8 @@ function percentile(values: number[], p: number): number {
 }
 
 async function run(): Promise<void> {
-  const tls = await ensureTestTls();
-  const identity = await startIdentityStandIn();
-  const restore = useIdentityEnv(identity);
-  const [arm, azurite] = await Promise.all([startArmStandIn({ identity, tls }), startAzuriteTable()]);
+  const [standIns, azurite] = await Promise.all([startStandIns(), startAzuriteTable()]);
+  const { arm, credential } = standIns;
   const rows: string[][] = [];
   try {
     const seed = (): string[] => {
@@ -47,7 +43,6 @@ async function run(): Promise<void> {
       arm.faults.latency(LATENCY_MS);
       return ids;
     };
-    const credential = new DefaultAzureCredential();
 
     for (const concurrency of CONCURRENCIES) {
       seed();
@@ -94,9 +89,7 @@ async function run(): Promise<void> {
       String(arm.requests.length),
     ]);
   } finally {
-    restore();
-    await Promise.all([arm.close(), azurite.close()]);
-    await identity.close();
+    await Promise.all([standIns.close(), azurite.close()]);
   }
   process.stdout.write(
     `Benchmark: ${SUBSCRIPTIONS} subscriptions, ${LATENCY_MS} ms added to every ARM request, Azurite records, ${process.version}\n\n` +
