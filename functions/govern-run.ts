@@ -1,7 +1,7 @@
 import * as df from 'durable-functions';
 import type { Config, Mode, RetrySettings } from '../shared/config';
 import type { SkipReason } from '../shared/domain/decide';
-import type { GovernRequest, TriggerKind } from '../shared/domain/model';
+import type { GovernRequest, SubscriptionInfo, TriggerKind } from '../shared/domain/model';
 import type { Outcome, RecordAction, RemediationRecord } from '../shared/records/record';
 
 /**
@@ -39,6 +39,8 @@ export interface GovernInput {
   requestIds?: string[];
   /** Writes the caller already counts against D4AI_MAX_ENABLEMENTS_PER_RUN (sweep children). */
   writesSoFar?: number;
+  /** The subscription as the sweep listed it; the first pass decides from it instead of reading it again. */
+  listed?: SubscriptionInfo;
   /** true for the per-subscription singleton: wait for `recheck` events before finishing. */
   coalesce: boolean;
 }

@@ -2,7 +2,7 @@ import * as df from 'durable-functions';
 import type { OrchestrationContext, Task } from 'durable-functions';
 import type { Mode } from '../shared/config';
 import { decide, isWrite, type Decision } from '../shared/domain/decide';
-import type { GovernContext } from '../shared/domain/model';
+import type { GovernContext, SubscriptionInfo } from '../shared/domain/model';
 import type { ApplyResult } from '../shared/engine/apply';
 import { logDecision } from '../shared/engine/decision-log';
 import { recordOfPass } from '../shared/engine/pass-record';
@@ -59,7 +59,7 @@ export function* governSubscriptionOrchestrator(context: OrchestrationContext): 
   let pass = { ask: input.ask, requestIds: input.requestIds ?? [input.ask.requestId] };
 
   for (let passes = 1; ; passes++) {
-    const record = yield* governOnce(context, pass.ask, input.writesSoFar ?? 0, status);
+    const record = yield* governOnce(context, pass.ask, input.writesSoFar ?? 0, status, passes === 1 ? input.listed : undefined);
     records.push(record);
     handled.push(...pass.requestIds);
     if (!input.coalesce) break;
@@ -93,6 +93,7 @@ function* governOnce(
   ask: GovernAsk,
   writesSoFar: number,
   status: (phase: GovernStatus['phase'], record?: RemediationRecord) => GovernStatus,
+  listed?: SubscriptionInfo,
 ): Step<RemediationRecord> {
   const { settings } = ask;
   const instanceId = context.df.instanceId;
@@ -121,7 +122,7 @@ function* governOnce(
   context.df.setCustomStatus(status('governing'));
   try {
     if (!failure) {
-      const load: LoadGovernContextInput = { subscriptionId, settings, ...correlation };
+      const load: LoadGovernContextInput = { subscriptionId, settings, ...correlation, ...(listed ? { listed } : {}) };
       const result = (yield context.df.callActivityWithRetry(FN.loadGovernContext, retry, load)) as LoadGovernContextResult;
       if (result.ok) {
         loaded = result.context;

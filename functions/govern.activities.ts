@@ -1,7 +1,7 @@
 import { RestError } from '@azure/core-rest-pipeline';
 import type { InvocationContext } from '@azure/functions';
 import * as df from 'durable-functions';
-import type { DesiredPricing, GovernContext } from '../shared/domain/model';
+import type { DesiredPricing, GovernContext, SubscriptionInfo } from '../shared/domain/model';
 import { applyDesired, type ApplyResult } from '../shared/engine/apply';
 import { logDecision } from '../shared/engine/decision-log';
 import { errorInfo } from '../shared/engine/errors';
@@ -26,6 +26,8 @@ export interface ActivityCorrelation {
 export interface LoadGovernContextInput extends ActivityCorrelation {
   subscriptionId: string;
   settings: GovernSettings;
+  /** The subscription as a sweep listed it (state, tags), so it is not read again. */
+  listed?: SubscriptionInfo;
 }
 
 export type LoadGovernContextResult = { ok: true; context: GovernContext } | { ok: false; error: { code: string; message: string } };
@@ -57,7 +59,7 @@ export async function loadGovernContext(input: unknown, context: InvocationConte
   const args = input as LoadGovernContextInput;
   const { config, ports, logger } = runtimeFor(args.settings, context, args);
   try {
-    return { ok: true, context: await loadContext(ports, config, args.subscriptionId) };
+    return { ok: true, context: await loadContext(ports, config, args.subscriptionId, args.listed) };
   } catch (error) {
     const info = errorInfo(error);
     logger.error(LOG_MESSAGES.armError, { errorCode: info.code, errorMessage: info.message });

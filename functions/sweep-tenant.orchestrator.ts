@@ -2,7 +2,7 @@ import * as df from 'durable-functions';
 import type { OrchestrationContext, Task } from 'durable-functions';
 import type { Mode } from '../shared/config';
 import { isWrite } from '../shared/domain/decide';
-import type { TriggerKind } from '../shared/domain/model';
+import type { SubscriptionInfo, TriggerKind } from '../shared/domain/model';
 import { summarise, toSummaryRecord, type SweepSummary } from '../shared/engine/sweep';
 import { LOG_MESSAGES } from '../shared/observability/log';
 import type { RemediationRecord, SweepSummaryRecord } from '../shared/records/record';
@@ -63,19 +63,23 @@ export function* sweepTenantOrchestrator(context: OrchestrationContext): Step<Sw
   let writes = 0;
 
   context.df.setCustomStatus(progress('listing', 0, 0));
-  let subscriptionIds: string[] = [];
+  let subscriptions: SubscriptionInfo[] = [];
   try {
     const list: ListSubscriptionsInput = { sweepId, settings };
-    subscriptionIds = ((yield context.df.callActivityWithRetry(FN.listSubscriptions, retry, list)) as ListSubscriptionsResult).subscriptionIds;
+    subscriptions = ((yield context.df.callActivityWithRetry(FN.listSubscriptions, retry, list)) as ListSubscriptionsResult).subscriptions;
   } catch (error) {
     unrecorded.push({ subscriptionId: '*', ...failureFrom(error) });
   }
 
-  for (let next = 0; next < subscriptionIds.length; ) {
+  for (let next = 0; next < subscriptions.length; ) {
     const slots = cap - writes;
-    const batch = subscriptionIds.slice(next, next + (slots > 0 ? Math.min(settings.sweepBatch, slots) : settings.sweepBatch));
-    const children = batch.map((subscriptionId, i) =>
-      context.df.callSubOrchestrator(FN.governSubscription, childInput(subscriptionId, slots > 0 ? writes + i : cap), sweepChildInstanceId(sweepId, subscriptionId)),
+    const batch = subscriptions.slice(next, next + (slots > 0 ? Math.min(settings.sweepBatch, slots) : settings.sweepBatch));
+    const children = batch.map((subscription, i) =>
+      context.df.callSubOrchestrator(
+        FN.governSubscription,
+        childInput(subscription, slots > 0 ? writes + i : cap),
+        sweepChildInstanceId(sweepId, subscription.subscriptionId),
+      ),
     );
     try {
       const outputs = (yield context.df.Task.all(children)) as GovernOutput[];
@@ -87,18 +91,18 @@ export function* sweepTenantOrchestrator(context: OrchestrationContext): Step<Sw
       children.forEach((child, i) => {
         if (child.isCompleted && !child.isFaulted) take(child.result as GovernOutput);
         else {
-          unrecorded.push({ subscriptionId: batch[i] ?? '?', ...problem });
+          unrecorded.push({ subscriptionId: batch[i]?.subscriptionId ?? '?', ...problem });
           writes++;
         }
       });
     }
     next += batch.length;
-    context.df.setCustomStatus(progress('governing', subscriptionIds.length, next));
+    context.df.setCustomStatus(progress('governing', subscriptions.length, next));
   }
 
-  context.df.setCustomStatus(progress('summarising', subscriptionIds.length, subscriptionIds.length));
+  context.df.setCustomStatus(progress('summarising', subscriptions.length, subscriptions.length));
   const summary = toSummaryRecord(
-    summarise(sweepId, input.trigger, mode, startedAt, context.df.currentUtcDateTime, subscriptionIds.length, records, unrecorded),
+    summarise(sweepId, input.trigger, mode, startedAt, context.df.currentUtcDateTime, subscriptions.length, records, unrecorded),
   );
   try {
     const write: WriteSweepSummaryInput = { summary };
@@ -109,7 +113,7 @@ export function* sweepTenantOrchestrator(context: OrchestrationContext): Step<Sw
       loggerFor(context, { sweepId }).error(LOG_MESSAGES.sweepSummary, { sweepId, errorCode: `RecordWriteFailed:${problem.code}`, errorMessage: problem.message });
     }
   }
-  context.df.setCustomStatus(progress('done', subscriptionIds.length, subscriptionIds.length));
+  context.df.setCustomStatus(progress('done', subscriptions.length, subscriptions.length));
   return { summary, unrecorded };
 
   function take(output: GovernOutput): void {
@@ -119,7 +123,8 @@ export function* sweepTenantOrchestrator(context: OrchestrationContext): Step<Sw
     }
   }
 
-  function childInput(subscriptionId: string, writesSoFar: number): GovernInput {
+  function childInput(listed: SubscriptionInfo, writesSoFar: number): GovernInput {
+    const { subscriptionId } = listed;
     return {
       ask: {
         requestId: sweepChildInstanceId(sweepId, subscriptionId),
@@ -128,6 +133,7 @@ export function* sweepTenantOrchestrator(context: OrchestrationContext): Step<Sw
         settings,
       },
       writesSoFar,
+      listed,
       coalesce: false,
     };
   }

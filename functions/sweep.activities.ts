@@ -2,6 +2,7 @@ import type { InvocationContext } from '@azure/functions';
 import * as df from 'durable-functions';
 import { errorInfo } from '../shared/engine/errors';
 import { logSweepSummary } from '../shared/engine/decision-log';
+import type { SubscriptionInfo } from '../shared/domain/model';
 import type { SweepSummaryRecord } from '../shared/records/record';
 import { LOG_MESSAGES } from '../shared/observability/log';
 import { activityError, configFrom, type GovernSettings } from './govern-run';
@@ -16,8 +17,8 @@ export interface ListSubscriptionsInput {
 }
 
 export interface ListSubscriptionsResult {
-  /** Lower-case ids, in the order ARM lists them. */
-  subscriptionIds: string[];
+  /** As ARM lists them (ids lower-case): each child decides from its entry without reading it again. */
+  subscriptions: SubscriptionInfo[];
 }
 
 export interface WriteSweepSummaryInput {
@@ -30,7 +31,7 @@ export async function listSubscriptions(input: unknown, context: InvocationConte
   const logger = loggerFor(context, { sweepId });
   try {
     const subscriptions = await portsFor(config, logger).subscriptions.list();
-    return { subscriptionIds: subscriptions.map((s) => s.subscriptionId.toLowerCase()) };
+    return { subscriptions: subscriptions.map((s) => ({ ...s, subscriptionId: s.subscriptionId.toLowerCase() })) };
   } catch (error) {
     const info = errorInfo(error);
     logger.error(LOG_MESSAGES.armError, { errorCode: info.code, errorMessage: info.message });

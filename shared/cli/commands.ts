@@ -58,7 +58,7 @@ export async function eventCommand(ctx: CliContext, file: string): Promise<numbe
     }
     if (seen.has(outcome.request.subscriptionId)) continue;
     seen.add(outcome.request.subscriptionId);
-    records.push((await governSubscription(ctx.ports, ctx.config, outcome.request, budget)).record);
+    records.push((await governSubscription(ctx.ports, ctx.config, outcome.request, { budget })).record);
   }
   if (ctx.json) {
     ctx.out(JSON.stringify({ records, ignored }, null, 2));

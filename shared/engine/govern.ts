@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Config } from '../config';
 import { decide, isWrite, type Decision } from '../domain/decide';
-import type { GovernContext, GovernRequest } from '../domain/model';
+import type { GovernContext, GovernRequest, SubscriptionInfo } from '../domain/model';
 import type { RemediationRecord } from '../records/record';
 import { applyDesired, type ApplyResult } from './apply';
 import { logDecision } from './decision-log';
@@ -22,6 +22,13 @@ export interface WriteBudget {
   used: number;
 }
 
+export interface GovernOptions {
+  /** Shared by a sweep so the cap holds across workers; a fresh budget otherwise. */
+  budget?: WriteBudget;
+  /** The subscription as a sweep just listed it: no need to read it again. */
+  listed?: SubscriptionInfo;
+}
+
 export interface GovernResult {
   record: RemediationRecord;
   decision?: Decision;
@@ -31,8 +38,9 @@ export async function governSubscription(
   ports: Ports,
   config: Config,
   request: GovernRequest,
-  budget: WriteBudget = { used: 0 },
+  options: GovernOptions = {},
 ): Promise<GovernResult> {
+  const budget = options.budget ?? { used: 0 };
   const req = { ...request, subscriptionId: request.subscriptionId.toLowerCase(), runId: request.runId ?? randomUUID() };
   const startedAt = ports.clock();
   let context: GovernContext | undefined;
@@ -41,7 +49,7 @@ export async function governSubscription(
   let failure: { code: string; message: string } | undefined;
 
   try {
-    context = await loadContext(ports, config, req.subscriptionId);
+    context = await loadContext(ports, config, req.subscriptionId, options.listed);
     // decide + reserve happen without an await in between, so concurrent workers of a sweep
     // cannot both take the last slot under the cap.
     decision = decide(context, config, { writesSoFar: budget.used });

@@ -45,7 +45,7 @@ export async function sweep(ports: Ports, config: Config, options: SweepOptions)
           ports,
           config,
           { subscriptionId: subscription.subscriptionId, trigger: options.trigger, detail: { sweepId } },
-          budget,
+          { budget, listed: subscription },
         ));
         records.push(record);
       } catch (error) {

@@ -218,7 +218,7 @@ describe('determinism check of the harness', () => {
       return 'never';
     };
     const orchestrators = new Map([[ 'wallClock', wrap(wallClock) ]]);
-    const activities = new Map([[FN.listSubscriptions, (): { subscriptionIds: string[] } => ({ subscriptionIds: [] })]]);
+    const activities = new Map([[FN.listSubscriptions, (): { subscriptions: [] } => ({ subscriptions: [] })]]);
     const host = new DurableTestHost({ orchestrators, activities, entities: new Map() });
     host.start('wallClock', 'nd-1', {});
     await expect(host.waitFor('nd-1')).rejects.toThrow(NonDeterminismError);
@@ -233,7 +233,7 @@ describe('determinism check of the harness', () => {
     };
     const host = new DurableTestHost({
       orchestrators: new Map([['replaySafe', wrap(replaySafe)]]),
-      activities: new Map([[FN.listSubscriptions, (): { subscriptionIds: string[] } => ({ subscriptionIds: [] })]]),
+      activities: new Map([[FN.listSubscriptions, (): { subscriptions: [] } => ({ subscriptions: [] })]]),
       entities: new Map(),
     });
     host.start('replaySafe', 'ok-1', {});

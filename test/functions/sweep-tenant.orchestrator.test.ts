@@ -70,6 +70,8 @@ describe('sweepTenant orchestration', () => {
     const [line] = world.logLines('D4AI sweep summary');
     expect(line?.fields).toMatchObject({ sweepId: SWEEP, trigger: 'sweep', governed: 13, applied: 4, failed: 1, skipped: 7, capReached: 0 });
     expect(world.logLines('D4AI decision')).toHaveLength(13);
+    // Children decide from the listed subscriptions: no subscription is read again one by one.
+    expect(world.standIns.arm.requestsMatching('GET', /^\/subscriptions\/[^/]+$/)).toHaveLength(0);
   });
 
   it('never exceeds D4AI_MAX_ENABLEMENTS_PER_RUN: batches shrink near the cap, the rest is recorded cap-reached', async () => {

@@ -101,6 +101,11 @@ describe('enforcing sweep over the simulated landing zone', () => {
     expect(standIns.arm.requestsMatching('DELETE')).toHaveLength(0);
   });
 
+  it('reads each subscription once, from the list, not again one by one', () => {
+    expect(standIns.arm.requestsMatching('GET', /^\/subscriptions$/).length).toBeGreaterThan(0);
+    expect(standIns.arm.requestsMatching('GET', /^\/subscriptions\/[^/]+$/)).toHaveLength(0);
+  });
+
   it('records a partial failure (extension operationStatus Failed) as failed, with the service message', async () => {
     const [record] = await engine.ports.records.list(zone.ids['flaky-scanner'], 1);
     expect(record?.error).toEqual({ code: 'ExtensionFailed', message: 'AIModelScanner: Model scanning is not available in this region yet.' });
