@@ -1,15 +1,14 @@
-import * as fs from 'node:fs';
-import * as path from 'node:path';
 import { SUB } from './context.builder';
 
 /**
- * Event deliveries for the parser tests. The Azure samples in /work/shared/contracts/eventgrid are
- * read as they are (read-only) and varied per case; everything else is built from scratch.
+ * Event deliveries for the parser tests, written by this project in the shape the Event Grid
+ * documentation gives for subscription events (Microsoft.Resources.*) and the validation
+ * handshake: the same fields, placeholders where the documentation has them, values of our own.
+ * Nothing here reads outside the repository; test/unit/event-samples.contract.test.ts additionally
+ * compares these shapes with the public samples when they are checked out beside it.
  */
 
 export type JsonObject = Record<string, unknown>;
-
-export const EVENTGRID_SAMPLES = path.resolve(__dirname, '..', '..', '..', 'shared', 'contracts', 'eventgrid');
 
 export type SampleName =
   | 'resource_write_success.eventgrid.json'
@@ -19,9 +18,107 @@ export type SampleName =
   | 'subscription_validation_event.eventgrid.json'
   | 'subscription_validation_response.json';
 
+/** Ids and times the samples carry, for assertions. */
+export const SAMPLE = {
+  writeEventId: '6b0f3c7e-2d1a-4e58-9c4b-7a1e2f3d4c5b',
+  writeEventTime: '2025-03-14T09:12:44.5172203Z',
+  deleteEventId: 'a3c9e1f0-5b7d-4c2e-8f16-0d9b8a7c6e54',
+  validationEventId: '8e2d4f6a-1b3c-4d5e-9f70-2a4c6e8b0d13',
+  validationCode: 'c41f7b2e-9d08-4a6c-b3e5-71f20d8a9c64',
+} as const;
+
+const STORAGE_ID = '/subscriptions/{subscription-id}/resourcegroups/{resource-group}/providers/Microsoft.Storage/storageAccounts/{storage-name}';
+
+/** The token claims a subscription event carries (placeholders, as documented: they are personal data). */
+function claims(): JsonObject {
+  return {
+    aud: '{audience-claim}',
+    iss: '{issuer-claim}',
+    iat: '{issued-at-claim}',
+    nbf: '{not-before-claim}',
+    exp: '{expiration-claim}',
+    'http://schemas.microsoft.com/claims/authnmethodsreferences': 'pwd,mfa',
+    appid: '{ID}',
+    ipaddr: '{IP-address}',
+    name: '{full-name}',
+    'http://schemas.xmlsoap.org/ws/2005/05/identity/claims/givenname': '{first-name}',
+    'http://schemas.xmlsoap.org/ws/2005/05/identity/claims/surname': '{last-name}',
+    'http://schemas.microsoft.com/identity/claims/objectidentifier': '{ID}',
+    'http://schemas.microsoft.com/identity/claims/tenantid': '{ID}',
+    'http://schemas.xmlsoap.org/ws/2005/05/identity/claims/name': '{user-name}',
+    'http://schemas.xmlsoap.org/ws/2005/05/identity/claims/upn': '{user-name}',
+    aio: '{token}',
+    ver: '1.0',
+  };
+}
+
+function resourceData(operationName: string, withHttpRequest: boolean): JsonObject {
+  return {
+    authorization: { scope: STORAGE_ID, action: operationName, evidence: { role: 'Subscription Admin' } },
+    claims: claims(),
+    correlationId: '{ID}',
+    ...(withHttpRequest
+      ? { httpRequest: { clientRequestId: '{ID}', clientIpAddress: '{IP-address}', method: 'DELETE', url: `https://management.azure.com${STORAGE_ID}?api-version=2023-05-01` } }
+      : {}),
+    resourceProvider: 'Microsoft.Storage',
+    resourceUri: STORAGE_ID,
+    operationName,
+    status: 'Succeeded',
+    subscriptionId: '{subscription-id}',
+    tenantId: '{tenant-id}',
+  };
+}
+
+function eventGridEnvelope(id: string, eventType: string, eventTime: string, data: JsonObject): JsonObject {
+  return {
+    subject: STORAGE_ID,
+    eventType,
+    eventTime,
+    id,
+    data,
+    dataVersion: '2',
+    metadataVersion: '1',
+    topic: '/subscriptions/{subscription-id}/resourceGroups/{resource-group}',
+  };
+}
+
+const SAMPLES: Record<SampleName, () => unknown> = {
+  'resource_write_success.eventgrid.json': () =>
+    eventGridEnvelope(SAMPLE.writeEventId, 'Microsoft.Resources.ResourceWriteSuccess', SAMPLE.writeEventTime, resourceData('Microsoft.Storage/storageAccounts/write', false)),
+  'resource_write_success.cloudevents.json': () => ({
+    source: '/subscriptions/{subscription-id}/resourceGroups/{resource-group}',
+    subject: STORAGE_ID,
+    type: 'Microsoft.Resources.ResourceWriteSuccess',
+    time: SAMPLE.writeEventTime,
+    id: SAMPLE.writeEventId,
+    data: resourceData('Microsoft.Storage/storageAccounts/write', false),
+    specversion: '1.0',
+  }),
+  'resource_write_failure.eventgrid.json': () =>
+    eventGridEnvelope(SAMPLE.writeEventId, 'Microsoft.Resources.ResourceWriteFailure', SAMPLE.writeEventTime, resourceData('Microsoft.Storage/storageAccounts/write', false)),
+  'resource_delete_success.eventgrid.json': () =>
+    eventGridEnvelope(SAMPLE.deleteEventId, 'Microsoft.Resources.ResourceDeleteSuccess', '2025-03-14T10:02:31.0043187Z', resourceData('Microsoft.Storage/storageAccounts/delete', true)),
+  'subscription_validation_event.eventgrid.json': () => [
+    {
+      id: SAMPLE.validationEventId,
+      topic: '/subscriptions/xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx',
+      subject: '',
+      data: {
+        validationCode: SAMPLE.validationCode,
+        validationUrl: 'https://rp-swedencentral.eventgrid.azure.net:553/eventsubscriptions/d4ai/validate?id=0000&t=2025-03-14T09:00:00.0000000Z&apiVersion=2025-02-15&token=0000',
+      },
+      eventType: 'Microsoft.EventGrid.SubscriptionValidationEvent',
+      eventTime: '2025-03-14T09:00:00.0000000Z',
+      metadataVersion: '1',
+      dataVersion: '1',
+    },
+  ],
+  'subscription_validation_response.json': () => ({ validationResponse: SAMPLE.validationCode }),
+};
+
 /** A fresh copy of a sample, safe to mutate. */
 export function sample<T = JsonObject>(name: SampleName): T {
-  return JSON.parse(fs.readFileSync(path.join(EVENTGRID_SAMPLES, name), 'utf8')) as T;
+  return SAMPLES[name]() as T;
 }
 
 export function dataOf(event: JsonObject): JsonObject {

@@ -4,6 +4,7 @@ import {
   AUDIT_ASSIGNMENT,
   DEFENDER_FOR_AI_DEFINITION,
   PERSONAL,
+  SAMPLE,
   VENDED_SUB,
   aiResourceId,
   aiWriteEvent,
@@ -15,8 +16,8 @@ import {
   type JsonObject,
 } from '../builders/event.builder';
 
-const WRITE_EVENT_ID = '4db48cba-50a2-455a-93b4-de41a3b5b7f6';
-const WRITE_EVENT_TIME = '2018-07-19T18:38:04.611Z';
+const WRITE_EVENT_ID = SAMPLE.writeEventId;
+const WRITE_EVENT_TIME = new Date(SAMPLE.writeEventTime).toISOString();
 const ACCOUNT = aiResourceId('Microsoft.CognitiveServices/accounts/oai-prod');
 
 /** Everything that must never leave the parser: personal data, evidence and the sample placeholders for them. */
@@ -183,7 +184,7 @@ describe('parseEvents: other resource events', () => {
     expect(await one(JSON.stringify(sample('resource_delete_success.eventgrid.json')))).toEqual({
       kind: 'ignored',
       reason: 'Event type Microsoft.Resources.ResourceDeleteSuccess is not handled.',
-      eventId: '19a69642-1aad-4a96-a5ab-8d05494513ce',
+      eventId: SAMPLE.deleteEventId,
       eventType: 'Microsoft.Resources.ResourceDeleteSuccess',
     });
   });
@@ -226,7 +227,7 @@ describe('parseEvents: subscription validation', () => {
     const outcomes = await parseEvents(JSON.stringify(sample('subscription_validation_event.eventgrid.json')));
 
     expect(outcomes).toEqual([
-      { kind: 'validation', validationCode: '512d38b6-c7b8-40c8-89fe-f46f9e9622b6', eventId: '2d1781af-3a4c-4d7c-bd0c-e34b19da4e66' },
+      { kind: 'validation', validationCode: SAMPLE.validationCode, eventId: SAMPLE.validationEventId },
     ]);
     expect(outcomes[0]).toMatchObject({ validationCode: response.validationResponse });
     expectNoPersonalData(outcomes);
@@ -239,7 +240,7 @@ describe('parseEvents: subscription validation', () => {
     expect(await one([event])).toEqual({
       kind: 'ignored',
       reason: 'Subscription validation event without a validationCode.',
-      eventId: '2d1781af-3a4c-4d7c-bd0c-e34b19da4e66',
+      eventId: SAMPLE.validationEventId,
       eventType: 'Microsoft.EventGrid.SubscriptionValidationEvent',
     });
   });
