@@ -1,4 +1,4 @@
-import { RestError } from '@azure/core-rest-pipeline';
+import { isRestError } from '@azure/core-rest-pipeline';
 import type { InvocationContext } from '@azure/functions';
 import * as df from 'durable-functions';
 import type { DesiredPricing, GovernContext, SubscriptionInfo } from '../shared/domain/model';
@@ -44,7 +44,7 @@ export interface WriteRecordInput {
 
 /** Throttling, server errors and network failures are worth the orchestration's retry; a 403 or 404 is not. */
 export function isTransient(error: unknown): boolean {
-  if (!(error instanceof RestError)) return false;
+  if (!isRestError(error)) return false;
   const status = error.statusCode;
   return status === undefined || status === 408 || status === 429 || status >= 500;
 }

@@ -1,7 +1,12 @@
 /**
  * The Functions app entry point (package.json "main": dist/functions/index.js). Each module
  * registers its own functions at the bottom of its file; importing it is all that is needed.
+ * Telemetry starts first, so its instrumentation is in place before `@azure/functions` loads.
  */
+import { startTelemetry } from './telemetry';
+
+startTelemetry();
+
 import './on-azure-event';
 import './nightly-sweep';
 import './admin-api';

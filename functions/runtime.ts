@@ -1,12 +1,11 @@
 import type { InvocationContext } from '@azure/functions';
 import { DefaultAzureCredential, type TokenCredential } from '@azure/identity';
-import { TelemetryClient } from 'applicationinsights';
 import { createPorts } from '../shared/composition';
 import { loadConfig, type Config } from '../shared/config';
 import type { Ports } from '../shared/engine/ports';
 import { functionsLogger, type TraceSink } from '../shared/observability/functions.logger';
 import { silentLogger, type LogFields, type Logger } from '../shared/observability/log';
-import { createTelemetryClient } from './telemetry';
+import { startTelemetry } from './telemetry';
 
 /**
  * The Functions app's composition root. Settings come from loadConfig(process.env) without a file
@@ -38,25 +37,16 @@ export function loggerFor(context: InvocationContext, base: LogFields = {}): Log
   return functionsLogger(context, base, telemetrySink());
 }
 
-let sink: TraceSink | null | undefined;
-
 /**
- * The Application Insights client for customDimensions, or undefined when the app has no
- * APPLICATIONINSIGHTS_CONNECTION_STRING (local runs, tests): then logs go to the invocation log only.
- * This platform setting (the Functions host reads it too) is not a D4AI setting, so config.ts does
- * not own it. No auto-collection is started: the host already reports requests and exceptions.
+ * The OpenTelemetry sink for customDimensions, or undefined when the app has no
+ * APPLICATIONINSIGHTS_CONNECTION_STRING (local runs, tests): then logs go to the invocation log.
+ * Started once per process; functions/index.ts starts it before anything else loads.
  */
 export function telemetrySink(): TraceSink | undefined {
-  if (sink === undefined) {
-    const connectionString = process.env.APPLICATIONINSIGHTS_CONNECTION_STRING?.trim();
-    sink = connectionString ? createTelemetryClient(connectionString, process.env.APPLICATIONINSIGHTS_AUTHENTICATION_STRING?.trim()) : null;
-  }
-  return sink ?? undefined;
+  return startTelemetry();
 }
 
 /** Sends buffered telemetry now (tests, and the end of a sweep). */
-export function flushTelemetry(): Promise<void> {
-  const current = sink;
-  if (!current || !(current instanceof TelemetryClient)) return Promise.resolve();
-  return new Promise((resolve) => current.flush({ callback: () => resolve() }));
+export async function flushTelemetry(): Promise<void> {
+  await telemetrySink()?.flush();
 }

@@ -98,8 +98,9 @@ param policyAssignmentName string = 'd4ai-audit-ai'
 // ---------------------------------------------------------------------------------------------
 
 @description('Node.js major version of the Function App.')
+// Node.js 22 LTS is the floor (the app's engines field; Node 20 reached end of life on 2026-04-30).
+// Add '24' here once Flex Consumption offers it: the code runs on 22 and newer.
 @allowed([
-  '20'
   '22'
 ])
 param nodeVersion string = '22'

@@ -253,3 +253,44 @@ function isTableConnection(value: string): boolean {
   }
   return /AccountName=[^;]+/i.test(value) || /TableEndpoint=[^;]+/i.test(value);
 }
+
+/**
+ * Where the Functions app sends its OpenTelemetry logs and traces: the platform settings the
+ * Functions host reads too (not D4AI_ settings). Undefined without a connection string (local
+ * runs, tests): then logs go to the invocation log only.
+ */
+export interface TelemetrySettings {
+  connectionString: string;
+  /** Entra ID ingestion (Application Insights with local auth disabled): the managed identity to sign with. */
+  entra?: { clientId?: string };
+}
+
+export function loadTelemetrySettings(env: NodeJS.ProcessEnv = process.env): TelemetrySettings | undefined {
+  const connectionString = env.APPLICATIONINSIGHTS_CONNECTION_STRING?.trim();
+  if (!connectionString) return undefined;
+  const problems: string[] = [];
+  if (!/(^|;)\s*InstrumentationKey=[^;]+/i.test(connectionString)) {
+    problems.push('APPLICATIONINSIGHTS_CONNECTION_STRING must hold InstrumentationKey=<id> (and IngestionEndpoint=...), as the portal shows it.');
+  }
+  const authentication = env.APPLICATIONINSIGHTS_AUTHENTICATION_STRING?.trim();
+  let entra: TelemetrySettings['entra'];
+  if (authentication) {
+    const fields = new Map(
+      authentication
+        .split(';')
+        .map((part) => part.split('=').map((s) => s.trim()))
+        .filter((kv): kv is [string, string] => kv.length === 2 && kv[0] !== '')
+        .map(([k, v]) => [k.toLowerCase(), v]),
+    );
+    const clientId = fields.get('clientid');
+    if (fields.get('authorization')?.toUpperCase() !== 'AAD') {
+      problems.push('APPLICATIONINSIGHTS_AUTHENTICATION_STRING must be "Authorization=AAD" or "Authorization=AAD;ClientId=<managed identity client id>".');
+    } else if (clientId !== undefined && !isGuid(clientId)) {
+      problems.push(`APPLICATIONINSIGHTS_AUTHENTICATION_STRING has ClientId="${clientId}", which is not a client id (GUID).`);
+    } else {
+      entra = clientId ? { clientId } : {};
+    }
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+  return { connectionString, ...(entra ? { entra } : {}) };
+}

@@ -39,8 +39,9 @@ param appInsightsConnectionString string
 param d4aiSettings object
 
 @description('Node.js major version on Flex Consumption.')
+// Node.js 22 LTS is the floor (the app's engines field; Node 20 reached end of life on 2026-04-30).
+// Add '24' here once Flex Consumption offers it: the code runs on 22 and newer.
 @allowed([
-  '20'
   '22'
 ])
 param nodeVersion string = '22'

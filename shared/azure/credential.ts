@@ -18,14 +18,23 @@ export function armConnection(config: Config, credential: TokenCredential = new 
   return { credential, endpoint: config.armEndpoint, scope: config.armScope };
 }
 
-/** Options every SDK client gets, so they all share the endpoint, scope, retries and user agent. */
-export function sdkClientOptions(connection: ArmConnection): {
+/**
+ * Options every SDK client gets, so they all share the endpoint, token scope, retries and user
+ * agent. Both client generations are served: the modular ones (@azure/arm-resources 8,
+ * @azure/arm-policy 7, @azure-rest/core-client) read `credentials.scopes`, the core-client ones
+ * (@azure/data-tables and older ARM packages) read `credentialScopes`.
+ */
+export interface SdkClientOptions {
   endpoint: string;
+  credentials: { scopes: string[] };
   credentialScopes: string[];
   userAgentOptions: { userAgentPrefix: string };
-} {
+}
+
+export function sdkClientOptions(connection: ArmConnection): SdkClientOptions {
   return {
     endpoint: connection.endpoint,
+    credentials: { scopes: [connection.scope] },
     credentialScopes: [connection.scope],
     userAgentOptions: { userAgentPrefix: 'defender-ai-governor' },
   };

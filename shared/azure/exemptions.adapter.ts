@@ -1,12 +1,12 @@
-import { PolicyClient } from '@azure/arm-policy';
 import type { ActiveExemption } from '../domain/model';
-import { sendJson } from './arm-json-operation';
-import { sdkClientOptions, type ArmConnection } from './credential';
+import { ArmRestClient } from './arm-rest';
+import type { ArmConnection } from './credential';
 
 /**
  * Policy exemptions on the subscription against our policy assignment. @azure/arm-policy 6+ no
- * longer ships the exemptions operations, so they are read through its client's pipeline at the
- * 2022-07-01-preview api-version (the newest that the published specs keep stable in shape).
+ * longer ships the exemptions operations, so they are read through the Azure SDK REST pipeline
+ * (arm-rest.ts) at the 2022-07-01-preview api-version (the newest that the published specs keep
+ * stable in shape).
  */
 export interface ExemptionsPort {
   /** The first unexpired exemption against the assignment, if any. */
@@ -26,17 +26,20 @@ interface ExemptionPage {
 }
 
 export class ExemptionsAdapter implements ExemptionsPort {
-  constructor(private readonly connection: ArmConnection) {}
+  private readonly rest: ArmRestClient;
+
+  constructor(connection: ArmConnection) {
+    this.rest = new ArmRestClient(connection);
+  }
 
   async findActive(subscriptionId: string, policyAssignmentId: string, now: Date): Promise<ActiveExemption | undefined> {
-    const client = new PolicyClient(this.connection.credential, subscriptionId, sdkClientOptions(this.connection));
     // atScope() returns exemptions at the subscription and above it (management groups), which
     // is what applies to the subscription; exemptions on resource groups below do not.
     let path: string | undefined =
       `/subscriptions/${encodeURIComponent(subscriptionId)}/providers/Microsoft.Authorization/policyExemptions`;
     let first = true;
     while (path) {
-      const { body } = await sendJson(client, this.connection.endpoint, {
+      const { body } = await this.rest.send({
         method: 'GET',
         path,
         ...(first ? { apiVersion: EXEMPTIONS_API_VERSION, query: { $filter: 'atScope()' } } : {}),

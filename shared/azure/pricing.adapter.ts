@@ -1,15 +1,14 @@
-import { SecurityCenter } from '@azure/arm-security';
-import { RestError } from '@azure/core-rest-pipeline';
+import { isRestError } from '@azure/core-rest-pipeline';
 import { AI_PLAN_NAME } from '../domain/extensions';
 import type { DesiredPricing, ExtensionState, PricingSnapshot } from '../domain/model';
-import { sendJson } from './arm-json-operation';
-import { sdkClientOptions, type ArmConnection } from './credential';
+import { ArmRestClient } from './arm-rest';
+import type { ArmConnection } from './credential';
 
 /**
  * Microsoft.Security/pricings/AI at subscription scope, api-version 2024-01-01.
- * The published @azure/arm-security (5.0.0) models api-version 2022-03-01, which has no
- * `extensions` and would silently drop them; so the calls go through that client's pipeline with
- * our own raw-JSON operation. There is deliberately no delete here: "off" is Free, and a
+ * The published @azure/arm-security (5.0.0, the newest) models api-version 2022-03-01, which has
+ * no `extensions` and would silently drop them; so the calls go through the Azure SDK REST
+ * pipeline (arm-rest.ts) with our own raw-JSON operation. There is deliberately no delete here: "off" is Free, and a
  * subscription-scope DELETE is not supported by the service anyway.
  */
 export interface PricingPort {
@@ -22,24 +21,28 @@ export interface PricingPort {
 export const PRICINGS_API_VERSION = '2024-01-01';
 
 export class PricingAdapter implements PricingPort {
-  constructor(private readonly connection: ArmConnection) {}
+  private readonly rest: ArmRestClient;
+
+  constructor(connection: ArmConnection) {
+    this.rest = new ArmRestClient(connection);
+  }
 
   async get(subscriptionId: string): Promise<PricingSnapshot | undefined> {
     try {
-      const { body } = await sendJson(this.client(subscriptionId), this.connection.endpoint, {
+      const { body } = await this.rest.send({
         method: 'GET',
         path: pricingPath(subscriptionId),
         apiVersion: PRICINGS_API_VERSION,
       });
       return parsePricing(body);
     } catch (error) {
-      if (error instanceof RestError && error.statusCode === 404) return undefined;
+      if (isRestError(error) && error.statusCode === 404) return undefined;
       throw error;
     }
   }
 
   async put(subscriptionId: string, desired: DesiredPricing): Promise<PricingSnapshot> {
-    const { body } = await sendJson(this.client(subscriptionId), this.connection.endpoint, {
+    const { body } = await this.rest.send({
       method: 'PUT',
       path: pricingPath(subscriptionId),
       apiVersion: PRICINGS_API_VERSION,
@@ -47,10 +50,6 @@ export class PricingAdapter implements PricingPort {
       okStatuses: [200, 201],
     });
     return parsePricing(body);
-  }
-
-  private client(subscriptionId: string): SecurityCenter {
-    return new SecurityCenter(this.connection.credential, subscriptionId, sdkClientOptions(this.connection));
   }
 }
 

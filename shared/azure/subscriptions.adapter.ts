@@ -1,5 +1,5 @@
 import { SubscriptionClient, type Subscription } from '@azure/arm-resources-subscriptions';
-import { RestError } from '@azure/core-rest-pipeline';
+import { isRestError } from '@azure/core-rest-pipeline';
 import type { SubscriptionInfo } from '../domain/model';
 import { sdkClientOptions, type ArmConnection } from './credential';
 
@@ -30,7 +30,7 @@ export class SubscriptionsAdapter implements SubscriptionsPort {
     try {
       return toInfo(await this.client.subscriptions.get(subscriptionId));
     } catch (error) {
-      if (error instanceof RestError && (error.statusCode === 404 || error.statusCode === 403)) return undefined;
+      if (isRestError(error) && (error.statusCode === 404 || error.statusCode === 403)) return undefined;
       throw error;
     }
   }

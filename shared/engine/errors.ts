@@ -1,4 +1,4 @@
-import { RestError } from '@azure/core-rest-pipeline';
+import { isRestError } from '@azure/core-rest-pipeline';
 
 /** A failure with a stable code for records, logs and alerts. */
 export class GovernError extends Error {
@@ -14,7 +14,7 @@ export class GovernError extends Error {
 /** {code, message} for any thrown value; ARM errors keep their ARM error code. */
 export function errorInfo(error: unknown): { code: string; message: string } {
   if (error instanceof GovernError) return { code: error.code, message: error.message };
-  if (error instanceof RestError) {
+  if (isRestError(error)) {
     return { code: error.code ?? `HTTP${error.statusCode ?? 'Error'}`, message: firstLine(error.message) };
   }
   if (error instanceof Error) {
@@ -25,7 +25,7 @@ export function errorInfo(error: unknown): { code: string; message: string } {
 }
 
 export function isConflict(error: unknown): boolean {
-  return error instanceof RestError && error.statusCode === 409;
+  return isRestError(error) && error.statusCode === 409;
 }
 
 function firstLine(message: string): string {

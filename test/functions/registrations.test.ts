@@ -37,15 +37,16 @@ describe('function registrations', () => {
   it('takes the schedule from the settings when the app loads, and refuses a bad one naming it', async () => {
     process.env.D4AI_SWEEP_SCHEDULE = '0 30 3 * * 1-5';
     try {
-      await jest.isolateModulesAsync(async () => {
-        const local = await import('./registrations');
-        await import('../../functions/nightly-sweep');
+      // A fresh module registry each time, as the Functions worker loads the app once per process.
+      jest.isolateModules(() => {
+        const local = jest.requireActual<typeof import('./registrations')>('./registrations');
+        jest.requireActual('../../functions/nightly-sweep');
         expect(local.registration(FN.nightlySweep).options.schedule).toBe('0 30 3 * * 1-5');
       });
       process.env.D4AI_SWEEP_SCHEDULE = 'every night';
-      await jest.isolateModulesAsync(async () => {
-        await import('./registrations');
-        await expect(import('../../functions/nightly-sweep')).rejects.toThrow(/D4AI_SWEEP_SCHEDULE="every night" must be an NCRONTAB expression/);
+      jest.isolateModules(() => {
+        jest.requireActual('./registrations');
+        expect(() => jest.requireActual('../../functions/nightly-sweep')).toThrow(/D4AI_SWEEP_SCHEDULE="every night" must be an NCRONTAB expression/);
       });
     } finally {
       delete process.env.D4AI_SWEEP_SCHEDULE;
@@ -88,7 +89,8 @@ describe('host.json', () => {
     functionTimeout: string;
     extensionBundle: { id: string; version: string };
     extensions: { durableTask: Record<string, unknown>; http: { routePrefix: string } };
-    logging: { applicationInsights: { samplingSettings: { isEnabled: boolean; excludedTypes: string } } };
+    telemetryMode?: string;
+    logging: Record<string, unknown>;
   };
 
   it('uses the v4 extension bundle and a fixed task hub', () => {
@@ -108,9 +110,11 @@ describe('host.json', () => {
     expect(host.functionTimeout).toMatch(/^\d{2}:\d{2}:\d{2}$/);
   });
 
-  it('never samples away requests, exceptions or traces', () => {
-    const excluded = host.logging.applicationInsights.samplingSettings.excludedTypes.split(';');
-    expect(excluded).toEqual(expect.arrayContaining(['Request', 'Exception', 'Trace']));
+  it('exports with OpenTelemetry, without the classic Application Insights settings (they do not apply there)', () => {
+    expect(host.telemetryMode).toBe('OpenTelemetry');
+    // The host does not sample in OpenTelemetry mode; a classic samplingSettings block would be
+    // ignored, and would suggest that requests, exceptions or decision traces could be dropped.
+    expect(host.logging).not.toHaveProperty('applicationInsights');
   });
 });
 
@@ -128,10 +132,17 @@ describe('local.settings.json.sample', () => {
   });
 });
 
-it('package.json points the Functions host at the compiled index', () => {
-  const pkg = readJson('package.json') as { main: string; dependencies: Record<string, string> };
+it('package.json points the Functions host at the compiled index, whose first step starts telemetry', () => {
+  const pkg = readJson('package.json') as { main: string; engines: { node: string }; dependencies: Record<string, string> };
   expect(pkg.main).toBe('dist/functions/index.js');
-  expect(pkg.dependencies.applicationinsights).toBe('2.9.8');
+  expect(pkg.engines.node).toMatch(/^>=22\./);
+  // The OpenTelemetry path of the Functions docs for the Node.js v4 model; the classic SDK is gone.
+  expect(Object.keys(pkg.dependencies)).toEqual(expect.arrayContaining(['@azure/monitor-opentelemetry', '@azure/functions-opentelemetry-instrumentation']));
+  expect(pkg.dependencies).not.toHaveProperty('applicationinsights');
+  // The instrumentation must see @azure/functions load: index.ts starts telemetry before any import of a function module.
+  const index = fs.readFileSync(path.join(ROOT, 'functions', 'index.ts'), 'utf8');
+  const firstCode = index.replace(/\/\*[\s\S]*?\*\//g, '').split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('//'));
+  expect(firstCode.slice(0, 2)).toEqual(["import { startTelemetry } from './telemetry';", 'startTelemetry();']);
 });
 
 it('docs/functions.md lists exactly the AI write operations to filter on', () => {

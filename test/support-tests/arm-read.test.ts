@@ -90,7 +90,7 @@ describe('ARM stand-in: read surfaces', () => {
     expect(sub).toMatchObject({ enforcementMode: 'Default', parameters: { effect: { value: 'DeployIfNotExists' } }, scope: `/subscriptions/${SUB}` });
     expect(sub?.identity?.type).toBe('SystemAssigned');
     expect(await collect(client.policyAssignments.list())).toHaveLength(3);
-    expect(s.arm.requestsMatching('GET', /policyAssignments$/)[0]?.query['api-version']).toBe('2024-05-01');
+    expect(s.arm.requestsMatching('GET', /policyAssignments$/)[0]?.query['api-version']).toBe('2025-03-01');
   });
 
   it('lists policy exemptions (expired ones included unless excludeExpired())', async () => {

@@ -4,15 +4,15 @@
  * Typical use: `const s = await startStandIns(); ... afterAll(() => s.close());`
  */
 import { DefaultAzureCredential } from '@azure/identity';
-import { startArmStandIn, type ArmStandIn } from './arm-stand-in';
+import { startArmStandIn, type ArmClientOptions, type ArmStandIn } from './arm-stand-in';
 import { startIdentityStandIn, useIdentityEnv, type IdentityStandIn } from './identity-stand-in';
 
 export interface StandIns {
   identity: IdentityStandIn;
   arm: ArmStandIn;
   credential: DefaultAzureCredential;
-  /** `{ endpoint, credentialScopes }` for ARM SDK client constructors. */
-  clientOptions: { endpoint: string; credentialScopes: string[] };
+  /** Endpoint and token scope for ARM SDK client constructors. */
+  clientOptions: ArmClientOptions;
   close(): Promise<void>;
 }
 

@@ -1,5 +1,5 @@
 import * as path from 'node:path';
-import { ConfigError, DEFAULTS, isGuid, loadConfig, type Config } from '../../shared/config';
+import { ConfigError, DEFAULTS, isGuid, loadConfig, loadTelemetrySettings, type Config } from '../../shared/config';
 
 const RECORDS = { D4AI_RECORDS_CONNECTION: 'UseDevelopmentStorage=true' };
 
@@ -406,5 +406,41 @@ describe('isGuid', () => {
 describe('D4AI_COMPONENTS=none', () => {
   it('means the plan alone, without optional components', () => {
     expect(loadConfig({ D4AI_RECORDS_CONNECTION: 'UseDevelopmentStorage=true', D4AI_COMPONENTS: 'None' }).components).toEqual([]);
+  });
+});
+
+describe('loadTelemetrySettings (the Functions app\'s Application Insights settings)', () => {
+  const CS = 'InstrumentationKey=0f1e2d3c-4b5a-4978-8695-a4b3c2d1e0f9;IngestionEndpoint=https://swedencentral-0.in.applicationinsights.azure.com/';
+  const problems = (env: Record<string, string>): string[] => {
+    try {
+      loadTelemetrySettings(env);
+      return [];
+    } catch (error) {
+      if (!(error instanceof ConfigError)) throw error;
+      return error.problems;
+    }
+  };
+
+  it('is off without a connection string (local runs, tests)', () => {
+    expect(loadTelemetrySettings({})).toBeUndefined();
+    expect(loadTelemetrySettings({ APPLICATIONINSIGHTS_CONNECTION_STRING: '  ' })).toBeUndefined();
+  });
+
+  it('signs ingestion with the user-assigned identity named in APPLICATIONINSIGHTS_AUTHENTICATION_STRING', () => {
+    const clientId = '11111111-2222-4333-8444-555555555555';
+    expect(loadTelemetrySettings({ APPLICATIONINSIGHTS_CONNECTION_STRING: CS, APPLICATIONINSIGHTS_AUTHENTICATION_STRING: `Authorization=AAD;ClientId=${clientId}` })).toEqual({
+      connectionString: CS,
+      entra: { clientId },
+    });
+    expect(loadTelemetrySettings({ APPLICATIONINSIGHTS_CONNECTION_STRING: CS, APPLICATIONINSIGHTS_AUTHENTICATION_STRING: 'Authorization=AAD' })).toEqual({ connectionString: CS, entra: {} });
+    expect(loadTelemetrySettings({ APPLICATIONINSIGHTS_CONNECTION_STRING: CS })).toEqual({ connectionString: CS });
+  });
+
+  it.each<[Record<string, string>, string]>([
+    [{ APPLICATIONINSIGHTS_CONNECTION_STRING: 'IngestionEndpoint=https://x/' }, 'APPLICATIONINSIGHTS_CONNECTION_STRING must hold InstrumentationKey=<id>'],
+    [{ APPLICATIONINSIGHTS_CONNECTION_STRING: CS, APPLICATIONINSIGHTS_AUTHENTICATION_STRING: 'Authorization=Key' }, 'APPLICATIONINSIGHTS_AUTHENTICATION_STRING must be "Authorization=AAD"'],
+    [{ APPLICATIONINSIGHTS_CONNECTION_STRING: CS, APPLICATIONINSIGHTS_AUTHENTICATION_STRING: 'Authorization=AAD;ClientId=my-app' }, 'ClientId="my-app", which is not a client id'],
+  ])('rejects %p, naming the setting', (env, message) => {
+    expect(problems(env)).toEqual([expect.stringContaining(message)]);
   });
 });

@@ -3,14 +3,14 @@
  * that drifts to another version fails loudly (400 InvalidApiVersionParameter) in tests.
  */
 export const API_VERSIONS = {
-  /** @azure/arm-resources-subscriptions 2.1.1 */
+  /** @azure/arm-resources-subscriptions 3.0.0 */
   subscriptions: ['2022-12-01'],
-  /** @azure/arm-resources 7.0.0 (Resources_ListBySubscription) */
+  /** @azure/arm-resources 8.0.0 (Resources_ListBySubscription) */
   resources: ['2025-04-01'],
   /** Pricings 2024-01-01 (has extensions); GET also tolerates @azure/arm-security 5.0.0's 2022-03-01. */
   pricingsRead: ['2024-01-01', '2022-03-01'],
   pricingsWrite: ['2024-01-01'],
   policyExemptions: ['2022-07-01-preview'],
-  /** @azure/arm-policy 6.0.0 */
-  policyAssignments: ['2024-05-01'],
+  /** @azure/arm-policy 7.0.1 */
+  policyAssignments: ['2025-03-01'],
 } as const;

@@ -25,13 +25,20 @@ export interface ArmStandIn {
   state: ArmState;
   faults: FaultInjector;
   requests: RecordedRequest[];
-  /** `{ endpoint, credentialScopes }` for ARM SDK client constructors. */
-  clientOptions(): { endpoint: string; credentialScopes: string[] };
+  /** Endpoint and token scope for ARM SDK client constructors, in both generations' option names. */
+  clientOptions(): ArmClientOptions;
   maxConcurrentPricingWrites(subscriptionId: string): number;
   /** Recorded requests filtered by method and/or path pattern. */
   requestsMatching(method?: string, path?: RegExp): RecordedRequest[];
   reset(): void;
   close(): Promise<void>;
+}
+
+/** Modular clients (@azure/arm-* 7+, @azure-rest) read `credentials.scopes`; core-client ones `credentialScopes`. */
+export interface ArmClientOptions {
+  endpoint: string;
+  credentials: { scopes: string[] };
+  credentialScopes: string[];
 }
 
 export interface ArmStandInOptions {
@@ -193,7 +200,7 @@ export async function startArmStandIn(opts: ArmStandInOptions): Promise<ArmStand
     state,
     faults,
     requests,
-    clientOptions: () => ({ endpoint: ctx.endpoint, credentialScopes: [`${ctx.endpoint}/.default`] }),
+    clientOptions: () => ({ endpoint: ctx.endpoint, credentials: { scopes: [`${ctx.endpoint}/.default`] }, credentialScopes: [`${ctx.endpoint}/.default`] }),
     maxConcurrentPricingWrites: (subscriptionId) => state.maxConcurrentPricingWrites(subscriptionId),
     requestsMatching: (method, path) =>
       requests.filter((r) => (!method || r.method === method.toUpperCase()) && (!path || new RegExp(path.source, path.flags.replace('g', '')).test(r.path))),
