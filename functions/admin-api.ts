@@ -3,7 +3,6 @@ import { app, HttpResponse, type FunctionInput, type HttpRequest, type HttpRespo
 import * as df from 'durable-functions';
 import type { DurableClient } from 'durable-functions';
 import { checkInstanceId, checkLimit, checkRunOptions, checkSubscriptionId, type Checked } from './admin-api.validation';
-import { settingsOf } from './govern-run';
 import { FN, manualSweepInstanceId } from './names';
 import { functionsConfig, loggerFor, portsFor } from './runtime';
 import { startOrCoalesce, statusOf } from './start-govern';
@@ -32,13 +31,13 @@ export async function governSubscriptionHttp(request: HttpRequest, context: Invo
   const options = checkRunOptions(await request.text());
   if (!options.ok) return badRequest(options);
 
-  const config = functionsConfig();
+  // Validated before anything starts: a bad setting answers 500 naming it, and nothing runs.
+  functionsConfig();
   const { dryRun, note } = options.value;
   const started = await startOrCoalesce(df.getClient(context), {
     requestId: randomUUID(),
     request: { subscriptionId: subscription.value, trigger: 'manual', ...(note ? { detail: { note } } : {}) },
     dryRun,
-    settings: settingsOf(config),
   });
   loggerFor(context, { trigger: 'manual' }).info('D4AI admin govern accepted', {
     subscriptionId: subscription.value,
@@ -55,7 +54,7 @@ export async function startSweepHttp(request: HttpRequest, context: InvocationCo
   const client = df.getClient(context);
   const instanceId = manualSweepInstanceId(randomUUID());
   const { dryRun, note } = options.value;
-  const input: SweepInput = { trigger: 'manual', settings: settingsOf(config), dryRun, ...(note ? { note } : {}) };
+  const input: SweepInput = { trigger: 'manual', dryRun, ...(note ? { note } : {}) };
   await client.startNew(FN.sweepTenant, { instanceId, input });
   loggerFor(context, { trigger: 'manual', sweepId: instanceId, instanceId }).info('D4AI admin sweep started', { mode: dryRun ? 'report' : config.mode });
   return accepted(client, request, instanceId, { outcome: 'started', dryRun });

@@ -1,56 +1,50 @@
 import * as df from 'durable-functions';
-import type { Config, Mode, RetrySettings } from '../shared/config';
+import type { RetrySettings } from '../shared/config';
 import type { SkipReason } from '../shared/domain/decide';
-import type { GovernRequest, SubscriptionInfo, TriggerKind } from '../shared/domain/model';
+import type { GovernContext, GovernRequest, TriggerDetail, TriggerKind } from '../shared/domain/model';
+import type { Nomination } from '../shared/engine/govern';
+import type { Mode } from '../shared/config';
 import type { Outcome, RecordAction, RemediationRecord } from '../shared/records/record';
 
 /**
  * What travels between the triggers, the orchestrations and the activities. Everything here is
- * JSON and lands in the Durable Task history, so it holds no secrets: the settings snapshot leaves
- * out the records connection (activities re-read it from the app settings).
+ * JSON in the Durable Task history, and holds ids, trigger detail and decisions only: never
+ * settings. Activities decide with the app's own validated configuration (functionsConfig()), so
+ * nothing a trigger, an event or a `recheck` carries can change what the governor does.
  */
-
-/** Config without where records go. Taken by the trigger, so a replay always decides with the same settings. */
-export type GovernSettings = Omit<Config, 'records'>;
-
-export function settingsOf(config: Config): GovernSettings {
-  const { records: _records, ...settings } = config;
-  return settings;
-}
-
-/** The snapshot plus a records target: the shape decide/loadContext/createPorts take. */
-export function configFrom(settings: GovernSettings, records: Config['records'], mode: Mode = settings.mode): Config {
-  return { ...settings, mode, records };
-}
 
 /** One trigger's wish to govern a subscription: the first pass of a run, or a `recheck` event. */
 export interface GovernAsk {
   /** Lets a trigger see whether its ask was handled (output.handledRequestIds). */
   requestId: string;
   request: GovernRequest;
-  /** Report mode for this pass whatever D4AI_MODE says: the admin API's per-request dry run. */
+  /** Report mode for this pass whatever D4AI_MODE says: the admin API's per-request dry run. It can only make a run safer. */
   dryRun: boolean;
-  settings: GovernSettings;
+}
+
+/** A subscription a sweep page nominated for a write: its snapshot context and the slot it holds under the cap. */
+export interface Candidate {
+  context: GovernContext;
+  nomination: Nomination;
 }
 
 export interface GovernInput {
   ask: GovernAsk;
   /** Asks merged into the first pass (after a continue-as-new); defaults to [ask.requestId]. */
   requestIds?: string[];
-  /** Writes the caller already counts against D4AI_MAX_ENABLEMENTS_PER_RUN (sweep children). */
-  writesSoFar?: number;
-  /** The subscription as the sweep listed it; the first pass decides from it instead of reading it again. */
-  listed?: SubscriptionInfo;
+  /** Sweep children: decided on the snapshot already; the pass goes straight to the write path. */
+  candidate?: Candidate;
   /** true for the per-subscription singleton: wait for `recheck` events before finishing. */
   coalesce: boolean;
 }
 
+/** What a run returns: the outcome of each pass (not the records, which are in the store). */
 export interface GovernOutput {
-  records: RemediationRecord[];
+  outcomes: DecisionStatus[];
   handledRequestIds: string[];
 }
 
-/** The decision as shown in the run's custom status (GET /api/runs/{instanceId}). */
+/** The decision as shown in the run's custom status (GET /api/runs/{instanceId}) and returned to a sweep. */
 export interface DecisionStatus {
   runId: string;
   subscriptionId: string;
@@ -63,7 +57,7 @@ export interface DecisionStatus {
 }
 
 export interface GovernStatus {
-  phase: 'waiting-for-write-lock' | 'governing' | 'settling' | 'done';
+  phase: 'planning' | 'waiting-for-write-lock' | 'writing' | 'recording' | 'settling' | 'done';
   subscriptionId: string;
   passes: number;
   decision?: DecisionStatus;
@@ -83,27 +77,40 @@ export function decisionStatus(record: RemediationRecord): DecisionStatus {
   };
 }
 
+const TRIGGER_KINDS: readonly TriggerKind[] = ['event', 'sweep', 'watch', 'manual', 'cli'];
+const DETAIL_FIELDS = ['eventId', 'eventType', 'eventTime', 'operationName', 'resourceId', 'resourceKind', 'instanceId', 'sweepId', 'watchId', 'note'] as const;
+
+export function isTriggerKind(value: unknown): value is TriggerKind {
+  return typeof value === 'string' && (TRIGGER_KINDS as readonly string[]).includes(value);
+}
+
+/** Trigger detail from outside input: the known fields, as strings of bounded length; anything else is dropped. */
+export function triggerDetailFrom(value: unknown): TriggerDetail | undefined {
+  if (!value || typeof value !== 'object' || Array.isArray(value)) return undefined;
+  const raw = value as Record<string, unknown>;
+  const detail: TriggerDetail = {};
+  for (const field of DETAIL_FIELDS) {
+    const v = raw[field];
+    if (typeof v === 'string' && v.length > 0) detail[field] = v.slice(0, 1000);
+  }
+  return Object.keys(detail).length ? detail : undefined;
+}
+
 /**
  * Several asks that arrived while a pass ran become ONE more pass (that is the coalescing). The pass
  * writes unless every ask was a dry run: a real trigger needs the write anyway, and a dry run never
- * causes one by itself. The freshest settings win; the first real ask names the trigger.
+ * causes one by itself. The first real ask names the trigger.
  */
 export function mergeAsks(asks: readonly GovernAsk[]): { ask: GovernAsk; requestIds: string[] } {
   const first = asks[0];
   if (!first) throw new Error('mergeAsks needs at least one ask');
   const lead = asks.find((a) => !a.dryRun) ?? first;
-  const latest = asks[asks.length - 1] ?? first;
   const others = asks.length - 1;
   const note = others > 0 ? `coalesced with ${others} other trigger(s)` : undefined;
   const detail = note ? { ...(lead.request.detail ?? {}), note: lead.request.detail?.note ? `${lead.request.detail.note}; ${note}` : note } : lead.request.detail;
   const { runId: _runId, ...request } = lead.request;
   return {
-    ask: {
-      requestId: lead.requestId,
-      request: { ...request, ...(detail ? { detail } : {}) },
-      dryRun: asks.every((a) => a.dryRun),
-      settings: latest.settings,
-    },
+    ask: { requestId: lead.requestId, request: { ...request, ...(detail ? { detail } : {}) }, dryRun: asks.every((a) => a.dryRun) },
     requestIds: asks.map((a) => a.requestId),
   };
 }

@@ -1,44 +1,51 @@
 import * as df from 'durable-functions';
 import type { OrchestrationContext, Task } from 'durable-functions';
 import type { Mode } from '../shared/config';
-import { decide, isWrite, type Decision } from '../shared/domain/decide';
-import type { GovernContext, SubscriptionInfo } from '../shared/domain/model';
-import type { ApplyResult } from '../shared/engine/apply';
+import { isWrite } from '../shared/domain/decide';
+import type { GovernContext } from '../shared/domain/model';
 import { logDecision } from '../shared/engine/decision-log';
+import type { Nomination } from '../shared/engine/govern';
 import { recordOfPass } from '../shared/engine/pass-record';
 import type { RemediationRecord } from '../shared/records/record';
-import type { ApplyPricingInput, LoadGovernContextInput, LoadGovernContextResult, WriteRecordInput } from './govern.activities';
+import type { ApplyPricingInput, ApplyPricingResult, PlanGovernInput, PlanGovernResult, WriteRecordInput } from './govern.activities';
 import {
-  configFrom,
   decisionStatus,
   failureFrom,
+  isTriggerKind,
   mergeAsks,
   retryOptions,
+  triggerDetailFrom,
+  type DecisionStatus,
   type GovernAsk,
   type GovernInput,
   type GovernOutput,
   type GovernStatus,
 } from './govern-run';
 import { FN, RECHECK_EVENT } from './names';
-import { loggerFor } from './runtime';
+import { functionsConfig, loggerFor } from './runtime';
 import type { AcquireInput, AcquireReply } from './subscription-lock.entity';
 
 /**
  * governSubscription: one subscription, the same steps as shared/engine/govern.ts, scheduled by
- * the Durable Task framework: load (activity) -> decide (pure, here) -> apply (activity, enforce
- * only) -> record (activity). A record is written whatever happens, failures included.
+ * the Durable Task framework: plan (activity: ARM reads + decision) -> when the decision is a
+ * write in enforce mode: take the subscription's write lock, the write path (activity: fresh read,
+ * decide again, PUT, verify), release -> record (activity). A record is written whatever happens,
+ * failures included. Sweep children arrive with their snapshot decision (`candidate`) and go
+ * straight to the write path.
  *
- * Coalescing: the event trigger and the admin API run this as the singleton `govern-<sub>`. While
- * it runs, further triggers for the subscription raise `recheck` instead of starting a second run.
- * After each pass the run waits RECHECK_SETTLE_MS for rechecks (a burst of resource writes from one
- * deployment lands in one more pass) and drains those already buffered, so an ask that arrived
- * while a pass was running is never lost; one more pass covers all of them.
+ * Coalescing: the event trigger, the tenant watch and the admin API run this as the singleton
+ * `govern-<sub>`. While it runs, further triggers for the subscription raise `recheck` instead of
+ * starting a second run. After each pass the run waits RECHECK_SETTLE_MS for rechecks (a burst of
+ * resource writes from one deployment lands in one more pass) and drains those already buffered,
+ * so an ask that arrived while a pass was running is never lost; one more pass covers all of them.
  *
- * Write serialisation: a pass that may write holds the subscription's write lock (an entity, see
- * subscription-lock.entity.ts) from reading the pricing to writing it. Sweep children use their own
- * instance ids, so this lock, not the instance id, is what keeps one write in flight per subscription.
+ * Write serialisation: only a pass that will write takes the write lock (an entity, see
+ * subscription-lock.entity.ts), for exactly the write path. Sweep children use their own instance
+ * ids, so this lock, not the instance id, keeps one write in flight per subscription.
  *
  * Only deterministic APIs here: time is context.df.currentUtcDateTime, ids come from newGuid.
+ * Decisions are made in activities, with the app's own configuration: the orchestration only
+ * reads the retry policy (D4AI_RETRY_*) from it.
  */
 
 export const RECHECK_SETTLE_MS = 30_000;
@@ -54,13 +61,13 @@ type Step<T> = Generator<Task, T, unknown>;
 export function* governSubscriptionOrchestrator(context: OrchestrationContext): Step<GovernOutput> {
   const input = context.df.getInput<GovernInput>();
   const subscriptionId = input.ask.request.subscriptionId.toLowerCase();
-  const records: RemediationRecord[] = [];
+  const outcomes: DecisionStatus[] = [];
   const handled: string[] = [];
   let pass = { ask: input.ask, requestIds: input.requestIds ?? [input.ask.requestId] };
 
   for (let passes = 1; ; passes++) {
-    const record = yield* governOnce(context, pass.ask, input.writesSoFar ?? 0, status, passes === 1 ? input.listed : undefined);
-    records.push(record);
+    const record = yield* governOnce(context, pass.ask, status, passes === 1 ? input.candidate : undefined);
+    outcomes.push(decisionStatus(record));
     handled.push(...pass.requestIds);
     if (!input.coalesce) break;
 
@@ -70,90 +77,79 @@ export function* governSubscriptionOrchestrator(context: OrchestrationContext): 
     pass = mergeAsks(asks);
     if (passes >= MAX_PASSES_PER_EXECUTION) {
       // The drained asks ride along in the new input: nothing is lost across the restart.
-      context.df.continueAsNew({ ...input, ask: pass.ask, requestIds: pass.requestIds });
-      return { records, handledRequestIds: handled };
+      const next: GovernInput = { ask: pass.ask, requestIds: pass.requestIds, coalesce: true };
+      context.df.continueAsNew(next);
+      return { outcomes, handledRequestIds: handled };
     }
   }
-  context.df.setCustomStatus(status('done', records[records.length - 1]));
-  return { records, handledRequestIds: handled };
+  context.df.setCustomStatus(status('done'));
+  return { outcomes, handledRequestIds: handled };
 
   function status(phase: GovernStatus['phase'], record?: RemediationRecord): GovernStatus {
-    return {
-      phase,
-      subscriptionId,
-      passes: records.length,
-      ...(record ? { decision: decisionStatus(record) } : {}),
-      handledRequestIds: handled.slice(-20),
-    };
+    const last = record ? decisionStatus(record) : outcomes[outcomes.length - 1];
+    return { phase, subscriptionId, passes: outcomes.length, ...(last ? { decision: last } : {}), handledRequestIds: handled.slice(-20) };
   }
 }
 
 function* governOnce(
   context: OrchestrationContext,
   ask: GovernAsk,
-  writesSoFar: number,
   status: (phase: GovernStatus['phase'], record?: RemediationRecord) => GovernStatus,
-  listed?: SubscriptionInfo,
+  candidate?: GovernInput['candidate'],
 ): Step<RemediationRecord> {
-  const { settings } = ask;
   const instanceId = context.df.instanceId;
   const subscriptionId = ask.request.subscriptionId.toLowerCase();
   const startedAt = context.df.currentUtcDateTime;
   const runId = context.df.newGuid(instanceId);
   const request = { ...ask.request, subscriptionId, runId, detail: { ...(ask.request.detail ?? {}), instanceId } };
-  const mode: Mode = ask.dryRun ? 'report' : settings.mode;
-  const config = configFrom(settings, { kind: 'file', path: '' }, mode); // decide() never reads the records target
-  const retry = retryOptions(settings.activityRetry);
+  const retry = retryOptions(functionsConfig().activityRetry);
   const correlation = { runId, instanceId };
 
-  let loaded: GovernContext | undefined;
-  let decision: Decision | undefined;
-  let applied: ApplyResult | undefined;
+  let mode: Mode = ask.dryRun ? 'report' : 'enforce';
+  let planned: { context: GovernContext; nomination: Nomination } | undefined = candidate;
+  let applied: ApplyPricingResult | undefined;
   let failure: { code: string; message: string } | undefined;
 
-  // Report mode (D4AI_MODE=report or a dry run) never writes, so it needs no write lock.
-  const mayWrite = mode === 'enforce';
-  let locked = false;
-  if (mayWrite) {
-    context.df.setCustomStatus(status('waiting-for-write-lock'));
-    locked = yield* acquireWriteLock(context, subscriptionId, runId);
-    if (!locked) failure = { code: 'SubscriptionBusy', message: `Another run held the write lock of ${subscriptionId} for over ${WRITE_LOCK_MAX_WAIT_MS / 60000} minutes.` };
-  }
-  context.df.setCustomStatus(status('governing'));
   try {
-    if (!failure) {
-      const load: LoadGovernContextInput = { subscriptionId, settings, ...correlation, ...(listed ? { listed } : {}) };
-      const result = (yield context.df.callActivityWithRetry(FN.loadGovernContext, retry, load)) as LoadGovernContextResult;
-      if (result.ok) {
-        loaded = result.context;
-        decision = decide(loaded, config, { writesSoFar });
-        if (isWrite(decision) && mode === 'enforce' && decision.desired) {
-          const apply: ApplyPricingInput = { subscriptionId, desired: decision.desired, settings, ...correlation };
-          applied = (yield context.df.callActivityWithRetry(FN.applyPricing, retry, apply)) as ApplyResult;
+    if (!planned) {
+      context.df.setCustomStatus(status('planning'));
+      const plan: PlanGovernInput = { subscriptionId, dryRun: ask.dryRun, ...(ask.request.detail ? { detail: ask.request.detail } : {}), ...correlation };
+      const result = (yield context.df.callActivityWithRetry(FN.planGovern, retry, plan)) as PlanGovernResult;
+      mode = result.mode;
+      if (result.ok) planned = { context: result.context, nomination: result.nomination };
+      else failure = result.error;
+    }
+    if (planned && isWrite(planned.nomination.decision) && mode === 'enforce') {
+      context.df.setCustomStatus(status('waiting-for-write-lock'));
+      if (yield* acquireWriteLock(context, subscriptionId, runId)) {
+        try {
+          context.df.setCustomStatus(status('writing'));
+          const apply: ApplyPricingInput = { context: planned.context, nomination: planned.nomination, ...correlation };
+          applied = (yield context.df.callActivityWithRetry(FN.applyPricing, retry, apply)) as ApplyPricingResult;
+          mode = applied.mode;
+        } finally {
+          context.df.signalEntity(lockEntity(subscriptionId), 'release', { owner: runId });
         }
       } else {
-        failure = result.error;
+        failure = { code: 'SubscriptionBusy', message: `Another run held the write lock of ${subscriptionId} for over ${WRITE_LOCK_MAX_WAIT_MS / 60000} minutes.` };
       }
     }
   } catch (error) {
-    // Retries exhausted (throttling, ARM or the network down): the decision is `undecided`.
+    // Retries exhausted (throttling, ARM or the network down).
     failure = failureFrom(error);
-  } finally {
-    if (locked) context.df.signalEntity(lockEntity(subscriptionId), 'release', { owner: runId });
   }
 
   const record = recordOfPass({
     request,
     mode,
-    ...(loaded ? { context: loaded } : {}),
-    ...(decision ? { decision } : {}),
-    ...(applied ? { applied } : {}),
+    ...(applied ? { context: applied.context, decision: applied.decision, notes: applied.notes, ...(applied.applied ? { applied: applied.applied } : {}) } : {}),
+    ...(!applied && planned ? { context: planned.context, decision: planned.nomination.decision } : {}),
     ...(failure ? { failure } : {}),
     dryRunRequested: ask.dryRun,
     startedAt,
     finishedAt: context.df.currentUtcDateTime,
   });
-  context.df.setCustomStatus(status('governing', record));
+  context.df.setCustomStatus(status('recording', record));
 
   try {
     const write: WriteRecordInput = { record };
@@ -181,14 +177,19 @@ function* collectRechecks(context: OrchestrationContext, subscriptionId: string)
   }
 }
 
-/** A recheck payload is outside input: keep it only if it is well formed and for this subscription. */
-function askFrom(payload: unknown, subscriptionId: string): GovernAsk | undefined {
+/**
+ * A recheck payload is outside input: keep only its ids, trigger kind, detail and dry-run flag,
+ * and only if it is well formed and for this subscription. Nothing else in it is read.
+ */
+export function askFrom(payload: unknown, subscriptionId: string): GovernAsk | undefined {
   if (!payload || typeof payload !== 'object') return undefined;
   const ask = payload as Partial<GovernAsk>;
   const request = ask.request;
-  if (typeof ask.requestId !== 'string' || !request || typeof request !== 'object' || !ask.settings || typeof ask.settings !== 'object') return undefined;
+  if (typeof ask.requestId !== 'string' || !request || typeof request !== 'object') return undefined;
   if (typeof request.subscriptionId !== 'string' || request.subscriptionId.toLowerCase() !== subscriptionId) return undefined;
-  return { requestId: ask.requestId, request, dryRun: ask.dryRun === true, settings: ask.settings };
+  if (!isTriggerKind(request.trigger)) return undefined;
+  const detail = triggerDetailFrom(request.detail);
+  return { requestId: ask.requestId.slice(0, 200), request: { subscriptionId, trigger: request.trigger, ...(detail ? { detail } : {}) }, dryRun: ask.dryRun === true };
 }
 
 function* acquireWriteLock(context: OrchestrationContext, subscriptionId: string, owner: string): Step<boolean> {

@@ -1,21 +1,26 @@
 import { isRestError } from '@azure/core-rest-pipeline';
 import type { InvocationContext } from '@azure/functions';
 import * as df from 'durable-functions';
-import type { DesiredPricing, GovernContext, SubscriptionInfo } from '../shared/domain/model';
-import { applyDesired, type ApplyResult } from '../shared/engine/apply';
+import type { Config, Mode } from '../shared/config';
+import type { GovernContext, TriggerDetail } from '../shared/domain/model';
+import { applyPlan, type PlanOutcome } from '../shared/engine/apply';
 import { logDecision } from '../shared/engine/decision-log';
 import { errorInfo } from '../shared/engine/errors';
+import { nominate, type Nomination } from '../shared/engine/govern';
 import { loadContext } from '../shared/engine/load-context';
 import { LOG_MESSAGES } from '../shared/observability/log';
 import type { RemediationRecord } from '../shared/records/record';
-import { activityError, configFrom, type GovernSettings } from './govern-run';
+import { activityError } from './govern-run';
 import { FN } from './names';
 import { functionsConfig, loggerFor, portsFor } from './runtime';
 
 /**
- * The I/O steps of one governSubscription pass. They translate and delegate to the engine:
- * loadContext (ARM reads), applyDesired (PUT + read-back verify), the record store. The
- * orchestration calls each with retry; what a retry cannot fix is returned as data instead.
+ * The I/O steps of one governSubscription pass. They translate and delegate to the engine, and
+ * they alone read the configuration (the app's own validated settings, never an input):
+ *  - planGovern: ARM reads of the subscription + the decision (shared/engine: loadContext, nominate);
+ *  - applyPricing: the write path (fresh read, decide again, PUT, verify: shared/engine/apply.ts);
+ *  - writeRecord: the record store, then the decision's log line.
+ * The orchestration calls each with retry; what a retry cannot fix is returned as data instead.
  */
 
 export interface ActivityCorrelation {
@@ -23,20 +28,24 @@ export interface ActivityCorrelation {
   instanceId: string;
 }
 
-export interface LoadGovernContextInput extends ActivityCorrelation {
+export interface PlanGovernInput extends ActivityCorrelation {
   subscriptionId: string;
-  settings: GovernSettings;
-  /** The subscription as a sweep listed it (state, tags), so it is not read again. */
-  listed?: SubscriptionInfo;
+  /** Report mode for this pass (the admin API's dry run); otherwise D4AI_MODE decides. */
+  dryRun: boolean;
+  /** The trigger's detail: its resource id counts as evidence of an AI resource the list API may not show yet. */
+  detail?: TriggerDetail;
 }
 
-export type LoadGovernContextResult = { ok: true; context: GovernContext } | { ok: false; error: { code: string; message: string } };
+export type PlanGovernResult =
+  | { ok: true; mode: Mode; context: GovernContext; nomination: Nomination }
+  | { ok: false; mode: Mode; error: { code: string; message: string } };
 
 export interface ApplyPricingInput extends ActivityCorrelation {
-  subscriptionId: string;
-  desired: DesiredPricing;
-  settings: GovernSettings;
+  context: GovernContext;
+  nomination: Nomination;
 }
+
+export type ApplyPricingResult = PlanOutcome & { mode: Mode };
 
 export interface WriteRecordInput {
   record: RemediationRecord;
@@ -49,40 +58,52 @@ export function isTransient(error: unknown): boolean {
   return status === undefined || status === 408 || status === 429 || status >= 500;
 }
 
-function runtimeFor(settings: GovernSettings, context: InvocationContext, correlation: ActivityCorrelation & { subscriptionId: string }) {
-  const config = configFrom(settings, functionsConfig().records);
-  const logger = loggerFor(context, { subscriptionId: correlation.subscriptionId, runId: correlation.runId, instanceId: correlation.instanceId });
-  return { config, ports: portsFor(config, logger), logger };
+/** The app's configuration, in report mode when the run asked for a dry run. */
+export function effectiveConfig(dryRun: boolean): Config {
+  const config = functionsConfig();
+  return dryRun ? { ...config, mode: 'report' } : config;
 }
 
-export async function loadGovernContext(input: unknown, context: InvocationContext): Promise<LoadGovernContextResult> {
-  const args = input as LoadGovernContextInput;
-  const { config, ports, logger } = runtimeFor(args.settings, context, args);
+function runtimeFor(config: Config, context: InvocationContext, correlation: ActivityCorrelation & { subscriptionId: string }) {
+  const logger = loggerFor(context, { subscriptionId: correlation.subscriptionId, runId: correlation.runId, instanceId: correlation.instanceId });
+  return { ports: portsFor(config, logger), logger };
+}
+
+export async function planGovern(input: unknown, context: InvocationContext): Promise<PlanGovernResult> {
+  const args = input as PlanGovernInput;
+  const config = effectiveConfig(args.dryRun === true);
+  const { ports, logger } = runtimeFor(config, context, args);
   try {
-    return { ok: true, context: await loadContext(ports, config, args.subscriptionId, args.listed) };
+    const loaded = await loadContext(ports, config, args.subscriptionId, args.detail ? { detail: args.detail } : {});
+    return { ok: true, mode: config.mode, context: loaded, nomination: nominate(loaded, config, { used: 0 }) };
   } catch (error) {
     const info = errorInfo(error);
     logger.error(LOG_MESSAGES.armError, { errorCode: info.code, errorMessage: info.message });
     // Thrown: the orchestration's RetryOptions try again. Returned: a failed record, no retry storm.
     if (isTransient(error)) throw activityError(info);
-    return { ok: false, error: info };
+    return { ok: false, mode: config.mode, error: info };
   }
 }
 
-export async function applyPricing(input: unknown, context: InvocationContext): Promise<ApplyResult> {
+export async function applyPricing(input: unknown, context: InvocationContext): Promise<ApplyPricingResult> {
   const args = input as ApplyPricingInput;
-  const { ports, logger } = runtimeFor(args.settings, context, args);
-  // applyDesired never throws for ARM errors (409s are retried inside it); a failed PUT or read-back
-  // is a result the orchestration records, exactly like the CLI does.
-  const result = await applyDesired(ports, args.subscriptionId, args.desired);
-  if (result.error) logger.error(LOG_MESSAGES.armError, { errorCode: result.error.code, errorMessage: result.error.message });
-  return result;
+  const config = functionsConfig();
+  const subscriptionId = args.context.subscription.subscriptionId;
+  const { ports, logger } = runtimeFor(config, context, { ...args, subscriptionId });
+  if (config.mode !== 'enforce') {
+    // The app was switched to report mode after the pass was planned: its configuration wins.
+    return { mode: config.mode, context: args.context, decision: args.nomination.decision, notes: ['D4AI_MODE is report now: nothing was written.'] };
+  }
+  // applyPlan never throws for ARM errors (409s start again from a fresh read inside it); a failed
+  // read, PUT or read-back is a result the orchestration records, exactly as the CLI does.
+  const outcome = await applyPlan(ports, config, args.context, args.nomination.slot, args.nomination.decision);
+  if (outcome.applied?.error) logger.error(LOG_MESSAGES.armError, { errorCode: outcome.applied.error.code, errorMessage: outcome.applied.error.message });
+  return { mode: config.mode, ...outcome };
 }
 
 export async function writeRecord(input: unknown, context: InvocationContext): Promise<{ written: true }> {
   const { record } = input as WriteRecordInput;
-  const config = functionsConfig();
-  const ports = portsFor(config, loggerFor(context));
+  const ports = portsFor(functionsConfig(), loggerFor(context));
   try {
     await ports.records.write(record);
   } catch (error) {
@@ -93,6 +114,6 @@ export async function writeRecord(input: unknown, context: InvocationContext): P
   return { written: true };
 }
 
-df.app.activity(FN.loadGovernContext, { handler: loadGovernContext });
+df.app.activity(FN.planGovern, { handler: planGovern });
 df.app.activity(FN.applyPricing, { handler: applyPricing });
 df.app.activity(FN.writeRecord, { handler: writeRecord });

@@ -9,6 +9,7 @@ startTelemetry();
 
 import './on-azure-event';
 import './nightly-sweep';
+import './tenant-watch';
 import './admin-api';
 import './govern-subscription.orchestrator';
 import './sweep-tenant.orchestrator';

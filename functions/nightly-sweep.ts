@@ -1,6 +1,5 @@
 import { app, type InvocationContext, type Timer } from '@azure/functions';
 import * as df from 'durable-functions';
-import { settingsOf } from './govern-run';
 import { FN, nightlySweepInstanceId } from './names';
 import { functionsConfig, loggerFor } from './runtime';
 import { isLive, statusOf } from './start-govern';
@@ -25,7 +24,7 @@ export async function nightlySweep(_timer: Timer, context: InvocationContext): P
     logger.info('D4AI nightly sweep already started today', { reason: `instance is ${existing.runtimeStatus}` });
     return;
   }
-  const input: SweepInput = { trigger: 'sweep', settings: settingsOf(config), dryRun: false };
+  const input: SweepInput = { trigger: 'sweep', dryRun: false };
   await client.startNew(FN.sweepTenant, { instanceId, input });
   logger.info('D4AI nightly sweep started', { mode: config.mode });
 }

@@ -3,7 +3,6 @@ import { app, type InvocationContext } from '@azure/functions';
 import * as df from 'durable-functions';
 import { EventPayloadError, parseEvents, type EventOutcome } from '../shared/events';
 import { LOG_MESSAGES } from '../shared/observability/log';
-import { settingsOf } from './govern-run';
 import { FN } from './names';
 import { functionsConfig, loggerFor } from './runtime';
 import { startOrCoalesce } from './start-govern';
@@ -48,7 +47,7 @@ export async function onAzureEvent(event: unknown, context: InvocationContext): 
       continue;
     }
     const { request } = outcome;
-    const started = await startOrCoalesce(client, { requestId: randomUUID(), request, dryRun: false, settings: settingsOf(config) });
+    const started = await startOrCoalesce(client, { requestId: randomUUID(), request, dryRun: false });
     logger.info(LOG_MESSAGES.eventAccepted, {
       subscriptionId: request.subscriptionId,
       eventId: request.detail?.eventId,

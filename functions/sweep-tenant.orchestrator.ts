@@ -1,146 +1,200 @@
 import * as df from 'durable-functions';
 import type { OrchestrationContext, Task } from 'durable-functions';
 import type { Mode } from '../shared/config';
-import { isWrite } from '../shared/domain/decide';
-import type { SubscriptionInfo, TriggerKind } from '../shared/domain/model';
-import { summarise, toSummaryRecord, type SweepSummary } from '../shared/engine/sweep';
+import type { PolicyView } from '../shared/domain/model';
+import type { PassProblem } from '../shared/engine/snapshot-pass';
+import { Tally, sweepSummary, type TallyCounts } from '../shared/engine/tally';
 import { LOG_MESSAGES } from '../shared/observability/log';
-import type { RemediationRecord, SweepSummaryRecord } from '../shared/records/record';
-import { failureFrom, retryOptions, type GovernInput, type GovernOutput, type GovernSettings } from './govern-run';
+import type { RunScope, SweepSummaryRecord } from '../shared/records/record';
+import { failureFrom, retryOptions, type Candidate, type GovernInput, type GovernOutput } from './govern-run';
 import { FN, sweepChildInstanceId } from './names';
-import { loggerFor } from './runtime';
-import type { ListSubscriptionsInput, ListSubscriptionsResult, WriteSweepSummaryInput } from './sweep.activities';
+import { functionsConfig, loggerFor } from './runtime';
+import type { ReadSweepPolicyInput, SweepPageInput, SweepPageResult, WriteRunSummaryInput } from './sweep.activities';
 
 /**
- * sweepTenant: every subscription the identity can see, governed by governSubscription children in
- * bounded batches, then one summary row and one "D4AI sweep summary" log line.
+ * sweepTenant: every subscription in scope gets a record, from a Resource Graph snapshot read a
+ * page (at most 1,000 subscriptions) at a time, with orchestration history that grows with the
+ * work that writes, not with the number of subscriptions:
  *
- * The cap (D4AI_MAX_ENABLEMENTS_PER_RUN) is never exceeded. Children of a batch run in parallel and
- * cannot see each other's decisions, so each child gets a slot of its own: child i of a batch
- * decides with writesSoFar = writes + i, and a batch is never larger than the slots left. Near the
- * cap batches shrink (down to one child at a time) instead of refusing subscriptions that would not
- * have written anyway; once no slot is left, the rest are still read and recorded as `cap-reached`.
- * Writes are counted from the children's decisions (enable / add-components, as the CLI sweep
- * counts them, report mode included); a child whose outcome is unknown counts as a write.
+ *   readSweepPolicy (once) -> per page: sweepPage (decides the page, stores the records of every
+ *   decision that writes nothing, returns the write candidates) -> governSubscription children for
+ *   the candidates only, D4AI_SWEEP_BATCH at a time, returning outcomes, not records -> continue
+ *   as new with the next page's token and the running counts -> one summary row at the end.
  *
- * Children get their own instance ids (`<sweep id>:<sub>`), not `govern-<sub>`: a sub-orchestration
- * must not share its id with an instance an event may have started. Their pricing writes are still
- * serialised with event runs through the per-subscription write lock entity.
+ * So an execution holds one page activity and that page's children: history and replay work stay
+ * flat at 10,000 subscriptions. D4AI_MAX_ENABLEMENTS_PER_RUN holds across pages: each page is
+ * decided with the writes the earlier pages nominated, and a candidate's slot travels with it.
+ * Children have their own instance ids (`<sweep id>:<sub>`, never `govern-<sub>`); their writes
+ * are serialised with event runs through the subscription's write-lock entity, which only writers take.
  */
 
 export interface SweepInput {
-  trigger: Extract<TriggerKind, 'sweep' | 'manual'>;
-  settings: GovernSettings;
+  trigger: 'sweep' | 'manual';
   dryRun: boolean;
   note?: string;
+  /** Where a continued sweep carries on; absent on the first execution. */
+  cursor?: SweepCursor;
 }
+
+export interface SweepCursor {
+  pages: number;
+  skipToken?: string;
+  policy: PolicyView;
+  counts: TallyCounts;
+  writes: number;
+  startedAt: string;
+  mode?: Mode;
+  scope?: RunScope;
+  /** What could not be recorded so far (the first MAX_PROBLEMS; the count is in the tally). */
+  problems: PassProblem[];
+}
+
+/** Problems carried from page to page: enough to say what went wrong, bounded so the input stays small. */
+const MAX_PROBLEMS = 50;
 
 export interface SweepOutput {
   summary: SweepSummaryRecord;
-  unrecorded: SweepSummary['unrecorded'];
+  unrecorded: PassProblem[];
 }
 
 export interface SweepStatus {
-  phase: 'listing' | 'governing' | 'summarising' | 'done';
-  subscriptions: number;
-  governed: number;
+  phase: 'reading-policy' | 'deciding-page' | 'writing' | 'summarising' | 'done';
+  pages: number;
+  decided: number;
   writes: number;
-  cap: number;
 }
 
 type Step<T> = Generator<Task, T, unknown>;
 
 export function* sweepTenantOrchestrator(context: OrchestrationContext): Step<SweepOutput> {
   const input = context.df.getInput<SweepInput>();
-  const { settings } = input;
   const sweepId = context.df.instanceId;
-  const startedAt = context.df.currentUtcDateTime;
-  const mode: Mode = input.dryRun ? 'report' : settings.mode;
-  const retry = retryOptions(settings.activityRetry);
-  const cap = settings.maxEnablementsPerRun;
-  const records: RemediationRecord[] = [];
-  const unrecorded: SweepSummary['unrecorded'] = [];
-  let writes = 0;
+  const retry = retryOptions(functionsConfig().activityRetry);
+  const problems: PassProblem[] = [...(input.cursor?.problems ?? [])];
+  let cursor = input.cursor;
 
-  context.df.setCustomStatus(progress('listing', 0, 0));
-  let subscriptions: SubscriptionInfo[] = [];
-  try {
-    const list: ListSubscriptionsInput = { sweepId, settings };
-    subscriptions = ((yield context.df.callActivityWithRetry(FN.listSubscriptions, retry, list)) as ListSubscriptionsResult).subscriptions;
-  } catch (error) {
-    unrecorded.push({ subscriptionId: '*', ...failureFrom(error) });
+  if (!cursor) {
+    context.df.setCustomStatus(progress('reading-policy', 0, Tally.from(undefined), 0));
+    try {
+      const read: ReadSweepPolicyInput = { sweepId };
+      const policy = (yield context.df.callActivityWithRetry(FN.readSweepPolicy, retry, read)) as PolicyView;
+      cursor = { pages: 0, policy, counts: new Tally().counts(), writes: 0, startedAt: context.df.currentUtcDateTime.toISOString(), problems: [] };
+    } catch (error) {
+      problems.push({ subscriptionId: '*', ...failureFrom(error) });
+      const nothing = Tally.from(undefined);
+      nothing.unrecorded++;
+      return yield* finish(nothing, { pages: 0, policy: { assignments: [], exemptions: [] }, counts: nothing.counts(), writes: 0, startedAt: context.df.currentUtcDateTime.toISOString(), problems });
+    }
   }
 
-  for (let next = 0; next < subscriptions.length; ) {
-    const slots = cap - writes;
-    const batch = subscriptions.slice(next, next + (slots > 0 ? Math.min(settings.sweepBatch, slots) : settings.sweepBatch));
-    const children = batch.map((subscription, i) =>
-      context.df.callSubOrchestrator(
-        FN.governSubscription,
-        childInput(subscription, slots > 0 ? writes + i : cap),
-        sweepChildInstanceId(sweepId, subscription.subscriptionId),
-      ),
+  const tally = Tally.from(cursor.counts);
+  context.df.setCustomStatus(progress('deciding-page', cursor.pages, tally, cursor.writes));
+  let page: SweepPageResult;
+  try {
+    const ask: SweepPageInput = {
+      sweepId,
+      trigger: input.trigger,
+      dryRun: input.dryRun,
+      ...(input.note ? { note: input.note } : {}),
+      ...(cursor.skipToken ? { skipToken: cursor.skipToken } : {}),
+      policy: cursor.policy,
+      writesSoFar: cursor.writes,
+      decidedAt: context.df.currentUtcDateTime.toISOString(),
+    };
+    page = (yield context.df.callActivityWithRetry(FN.sweepPage, retry, ask)) as SweepPageResult;
+  } catch (error) {
+    // Resource Graph or the store failed past the retries: the pages done so far are recorded;
+    // the rest of the tenant is named in the summary as not governed.
+    problems.push({ subscriptionId: '*', ...failureFrom(error) });
+    tally.unrecorded++;
+    return yield* finish(tally, cursor);
+  }
+  tally.merge(page.counts);
+
+  context.df.setCustomStatus(progress('writing', cursor.pages + 1, tally, page.writesSoFar));
+  for (let next = 0; next < page.candidates.length; next += page.batch) {
+    const batch = page.candidates.slice(next, next + page.batch);
+    const children = batch.map((candidate) =>
+      context.df.callSubOrchestrator(FN.governSubscription, childInput(candidate), sweepChildInstanceId(sweepId, candidate.context.subscription.subscriptionId)),
     );
     try {
       const outputs = (yield context.df.Task.all(children)) as GovernOutput[];
-      for (const output of outputs) take(output);
+      for (const output of outputs) for (const outcome of output.outcomes) tally.add(outcome);
     } catch (error) {
       // A child failed as an orchestration (children record their own failures, so this is the
-      // framework failing). Keep what finished; count the rest as writes so the cap still holds.
+      // framework failing): keep what finished, name the rest as not recorded.
       const problem = failureFrom(error);
       children.forEach((child, i) => {
-        if (child.isCompleted && !child.isFaulted) take(child.result as GovernOutput);
+        if (child.isCompleted && !child.isFaulted) for (const outcome of (child.result as GovernOutput).outcomes) tally.add(outcome);
         else {
-          unrecorded.push({ subscriptionId: batch[i]?.subscriptionId ?? '?', ...problem });
-          writes++;
+          tally.unrecorded++;
+          problems.push({ subscriptionId: batch[i]?.context.subscription.subscriptionId ?? '?', ...problem });
         }
       });
     }
-    next += batch.length;
-    context.df.setCustomStatus(progress('governing', subscriptions.length, next));
   }
 
-  context.df.setCustomStatus(progress('summarising', subscriptions.length, subscriptions.length));
-  const summary = toSummaryRecord(
-    summarise(sweepId, input.trigger, mode, startedAt, context.df.currentUtcDateTime, subscriptions.length, records, unrecorded),
-  );
-  try {
-    const write: WriteSweepSummaryInput = { summary };
-    yield context.df.callActivityWithRetry(FN.writeSweepSummary, retry, write);
-  } catch (error) {
-    if (!context.df.isReplaying) {
-      const problem = failureFrom(error);
-      loggerFor(context, { sweepId }).error(LOG_MESSAGES.sweepSummary, { sweepId, errorCode: `RecordWriteFailed:${problem.code}`, errorMessage: problem.message });
+  const carried: SweepCursor = {
+    pages: cursor.pages + 1,
+    ...(page.skipToken ? { skipToken: page.skipToken } : {}),
+    policy: cursor.policy,
+    counts: tally.counts(),
+    writes: page.writesSoFar,
+    startedAt: cursor.startedAt,
+    mode: page.mode,
+    scope: page.scope,
+    problems: problems.slice(0, MAX_PROBLEMS),
+  };
+  if (page.skipToken) {
+    // The next page in a fresh execution: the history never holds more than one page's work.
+    context.df.continueAsNew({ ...input, cursor: carried });
+    return { summary: sweepSummary(identity(carried), tally), unrecorded: carried.problems };
+  }
+  return yield* finish(tally, carried);
+
+  function* finish(final: Tally, at: SweepCursor): Step<SweepOutput> {
+    context.df.setCustomStatus(progress('summarising', at.pages, final, at.writes));
+    const summary = sweepSummary(identity(at), final);
+    try {
+      const write: WriteRunSummaryInput = { summary };
+      yield context.df.callActivityWithRetry(FN.writeRunSummary, retry, write);
+    } catch (error) {
+      if (!context.df.isReplaying) {
+        const problem = failureFrom(error);
+        loggerFor(context, { sweepId }).error(LOG_MESSAGES.sweepSummary, { sweepId, errorCode: `RecordWriteFailed:${problem.code}`, errorMessage: problem.message });
+      }
     }
-  }
-  context.df.setCustomStatus(progress('done', subscriptions.length, subscriptions.length));
-  return { summary, unrecorded };
-
-  function take(output: GovernOutput): void {
-    for (const record of output.records) {
-      records.push(record);
-      if (isWrite(record)) writes++;
-    }
+    context.df.setCustomStatus(progress('done', at.pages, final, at.writes));
+    return { summary, unrecorded: problems };
   }
 
-  function childInput(listed: SubscriptionInfo, writesSoFar: number): GovernInput {
-    const { subscriptionId } = listed;
+  function identity(at: SweepCursor) {
+    return {
+      id: sweepId,
+      trigger: input.trigger,
+      mode: at.mode ?? (input.dryRun ? ('report' as const) : ('enforce' as const)),
+      scope: at.scope ?? {},
+      startedAt: new Date(at.startedAt),
+      finishedAt: context.df.currentUtcDateTime,
+    };
+  }
+
+  function childInput(candidate: Candidate): GovernInput {
+    const { subscriptionId } = candidate.context.subscription;
     return {
       ask: {
         requestId: sweepChildInstanceId(sweepId, subscriptionId),
         request: { subscriptionId, trigger: input.trigger, detail: { sweepId, ...(input.note ? { note: input.note } : {}) } },
         dryRun: input.dryRun,
-        settings,
       },
-      writesSoFar,
-      listed,
+      candidate,
       coalesce: false,
     };
   }
+}
 
-  function progress(phase: SweepStatus['phase'], subscriptions: number, governed: number): SweepStatus {
-    return { phase, subscriptions, governed, writes, cap };
-  }
+function progress(phase: SweepStatus['phase'], pages: number, tally: Tally, writes: number): SweepStatus {
+  return { phase, pages, decided: tally.subscriptions, writes };
 }
 
 df.app.orchestration(FN.sweepTenant, sweepTenantOrchestrator);

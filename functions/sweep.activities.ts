@@ -1,58 +1,165 @@
+import { createHash } from 'node:crypto';
 import type { InvocationContext } from '@azure/functions';
 import * as df from 'durable-functions';
+import type { Mode } from '../shared/config';
+import { isWrite } from '../shared/domain/decide';
+import type { GovernContext, PolicyView } from '../shared/domain/model';
+import { logDecision, logSweepSummary, logWatchSummary } from '../shared/engine/decision-log';
 import { errorInfo } from '../shared/engine/errors';
-import { logSweepSummary } from '../shared/engine/decision-log';
-import type { SubscriptionInfo } from '../shared/domain/model';
-import type { SweepSummaryRecord } from '../shared/records/record';
+import { recordOfPass } from '../shared/engine/pass-record';
+import { eachLimited, nominatePage, runScope, scopeFromConfig } from '../shared/engine/snapshot-pass';
+import { Tally, type TallyCounts } from '../shared/engine/tally';
+import { MAX_RESOURCE_IDS, type RunScope, type RunSummaryRecord } from '../shared/records/record';
 import { LOG_MESSAGES } from '../shared/observability/log';
-import { activityError, configFrom, type GovernSettings } from './govern-run';
+import { effectiveConfig } from './govern.activities';
+import { activityError, type Candidate } from './govern-run';
 import { FN } from './names';
 import { flushTelemetry, functionsConfig, loggerFor, portsFor } from './runtime';
 
-/** The sweep's I/O: which subscriptions to visit, and its summary row + log line at the end. */
+/**
+ * The sweep's I/O, a page of the tenant at a time (see sweep-tenant.orchestrator.ts):
+ *  - readSweepPolicy: the tenant's Defender-for-AI policy, once per sweep;
+ *  - sweepPage: one page of at most 1,000 subscriptions from the Resource Graph snapshot, every one
+ *    decided here; the records of the decisions that write nothing are stored here, in bounded
+ *    parallel batches; the write candidates go back to the orchestration, which fans them out;
+ *  - writeRunSummary: the summary row and its log line.
+ * A page is idempotent: its records have ids and times fixed by the orchestration, so an activity
+ * retry rewrites the same rows instead of adding new ones.
+ */
 
-export interface ListSubscriptionsInput {
+export interface ReadSweepPolicyInput {
   sweepId: string;
-  settings: GovernSettings;
 }
 
-export interface ListSubscriptionsResult {
-  /** As ARM lists them (ids lower-case): each child decides from its entry without reading it again. */
-  subscriptions: SubscriptionInfo[];
+export interface SweepPageInput {
+  sweepId: string;
+  trigger: 'sweep' | 'manual';
+  dryRun: boolean;
+  note?: string;
+  skipToken?: string;
+  policy: PolicyView;
+  /** Writes the sweep nominated on earlier pages (D4AI_MAX_ENABLEMENTS_PER_RUN holds across pages). */
+  writesSoFar: number;
+  /** The orchestration's time for this page: every record of the page carries it. */
+  decidedAt: string;
 }
 
-export interface WriteSweepSummaryInput {
-  summary: SweepSummaryRecord;
+export interface SweepPageResult {
+  mode: Mode;
+  scope: RunScope;
+  /** D4AI_SWEEP_BATCH: children the orchestration runs at once. */
+  batch: number;
+  /** Counts of the records this page stored (the candidates' records are their children's). */
+  counts: TallyCounts;
+  candidates: Candidate[];
+  writesSoFar: number;
+  skipToken?: string;
 }
 
-export async function listSubscriptions(input: unknown, context: InvocationContext): Promise<ListSubscriptionsResult> {
-  const { sweepId, settings } = input as ListSubscriptionsInput;
-  const config = configFrom(settings, functionsConfig().records);
+export interface WriteRunSummaryInput {
+  summary: RunSummaryRecord;
+}
+
+/** Record writes in flight at once while a page stores its records. */
+export const RECORD_WRITE_CONCURRENCY = 16;
+
+export async function readSweepPolicy(input: unknown, context: InvocationContext): Promise<PolicyView> {
+  const { sweepId } = input as ReadSweepPolicyInput;
+  const config = functionsConfig();
   const logger = loggerFor(context, { sweepId });
   try {
-    const subscriptions = await portsFor(config, logger).subscriptions.list();
-    return { subscriptions: subscriptions.map((s) => ({ ...s, subscriptionId: s.subscriptionId.toLowerCase() })) };
+    return await portsFor(config, logger).snapshot.policy(scopeFromConfig(config), config.policyAssignmentId);
   } catch (error) {
     const info = errorInfo(error);
     logger.error(LOG_MESSAGES.armError, { errorCode: info.code, errorMessage: info.message });
-    // Without the list there is nothing to sweep: the orchestration retries, then records the failure.
     throw activityError(info);
   }
 }
 
-export async function writeSweepSummary(input: unknown, context: InvocationContext): Promise<{ written: true }> {
-  const { summary } = input as WriteSweepSummaryInput;
-  const ports = portsFor(functionsConfig(), loggerFor(context, { sweepId: summary.sweepId }));
+export async function sweepPage(input: unknown, context: InvocationContext): Promise<SweepPageResult> {
+  const args = input as SweepPageInput;
+  const config = effectiveConfig(args.dryRun === true);
+  const logger = loggerFor(context, { sweepId: args.sweepId });
+  const ports = portsFor(config, logger);
+  const scope = scopeFromConfig(config);
+  const decidedAt = new Date(args.decidedAt);
   try {
-    await ports.records.writeSweepSummary(summary);
+    const page = await ports.snapshot.page(scope, args.skipToken);
+    const budget = { used: args.writesSoFar };
+    const nominated = nominatePage(page.entries, args.policy, config, budget, decidedAt);
+    const tally = new Tally();
+    tally.subscriptions = nominated.length;
+    const candidates: Candidate[] = [];
+    const toRecord = nominated.filter((n) => {
+      if (!(isWrite(n.nomination.decision) && config.mode === 'enforce')) return true;
+      candidates.push({ context: forHistory(n.context), nomination: n.nomination });
+      return false;
+    });
+    await eachLimited(toRecord, RECORD_WRITE_CONCURRENCY, async ({ entry, context: governed, nomination }) => {
+      const subscriptionId = entry.subscription.subscriptionId;
+      const record = recordOfPass({
+        request: {
+          subscriptionId,
+          trigger: args.trigger,
+          runId: stableRunId(args.sweepId, subscriptionId),
+          detail: { sweepId: args.sweepId, ...(args.note ? { note: args.note } : {}) },
+        },
+        mode: config.mode,
+        context: governed,
+        decision: nomination.decision,
+        dryRunRequested: args.dryRun === true,
+        startedAt: decidedAt,
+        finishedAt: decidedAt,
+      });
+      await ports.records.write(record);
+      logDecision(logger, record);
+      tally.add(record);
+    });
+    return {
+      mode: config.mode,
+      scope: runScope(scope),
+      batch: config.sweepBatch,
+      counts: tally.counts(),
+      candidates,
+      writesSoFar: budget.used,
+      ...(page.skipToken ? { skipToken: page.skipToken } : {}),
+    };
+  } catch (error) {
+    const info = errorInfo(error);
+    logger.error(LOG_MESSAGES.armError, { errorCode: info.code, errorMessage: info.message });
+    // The orchestration's RetryOptions run the page again; its records are rewritten, not added.
+    throw activityError(info);
+  }
+}
+
+export async function writeRunSummary(input: unknown, context: InvocationContext): Promise<{ written: true }> {
+  const { summary } = input as WriteRunSummaryInput;
+  const id = summary.kind === 'sweep-summary' ? { sweepId: summary.sweepId } : { watchId: summary.watchId };
+  const ports = portsFor(functionsConfig(), loggerFor(context, id));
+  try {
+    await ports.records.writeRunSummary(summary);
   } catch (error) {
     throw activityError(errorInfo(error));
   }
-  // Logged once the row exists, so a retried write does not log the sweep twice.
-  logSweepSummary(ports.logger, summary);
+  // Logged once the row exists, so a retried write does not log the pass twice.
+  if (summary.kind === 'sweep-summary') logSweepSummary(ports.logger, summary);
+  else logWatchSummary(ports.logger, summary);
   await flushTelemetry();
   return { written: true };
 }
 
-df.app.activity(FN.listSubscriptions, { handler: listSubscriptions });
-df.app.activity(FN.writeSweepSummary, { handler: writeSweepSummary });
+/** A run id fixed by the sweep and the subscription, so a retried page writes the same rows. */
+export function stableRunId(sweepId: string, subscriptionId: string): string {
+  const hex = createHash('sha256').update(`${sweepId}|${subscriptionId.toLowerCase()}`).digest('hex');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-5${hex.slice(13, 16)}-${((parseInt(hex.slice(16, 17), 16) & 0x3) | 0x8).toString(16)}${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
+}
+
+/** A candidate's context as it travels through the orchestration history: the first AI resources and their count. */
+function forHistory(context: GovernContext): GovernContext {
+  if (context.aiResources.length <= MAX_RESOURCE_IDS) return context;
+  return { ...context, aiResources: context.aiResources.slice(0, MAX_RESOURCE_IDS), aiResourceTotal: context.aiResourceTotal ?? context.aiResources.length };
+}
+
+df.app.activity(FN.readSweepPolicy, { handler: readSweepPolicy });
+df.app.activity(FN.sweepPage, { handler: sweepPage });
+df.app.activity(FN.writeRunSummary, { handler: writeRunSummary });

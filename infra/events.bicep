@@ -3,12 +3,13 @@
 // It runs after `azd deploy` because Event Grid refuses an AzureFunction destination whose
 // function (onAzureEvent) does not exist yet.
 //
-// Three sources, one function (docs/events.md):
+// Two event sources, one function (docs/events.md):
 //  1. the vending pipeline's custom topic: LandingZone.SubscriptionCreated, seconds after vending;
-//  2. Azure Policy state changes of the management group: new, moved or drifted subscriptions,
-//     after the next policy evaluation (minutes to a day); needs no per-subscription resources;
-//  3. per watched subscription, successful writes of AI resources (subscription-events.bicep).
-// The nightly sweep governs everything regardless, so a missed event costs latency, not coverage.
+//  2. per watched subscription, successful writes of AI resources (subscription-events.bicep).
+// Event Grid has no tenant or management-group source for resource writes or policy states (the
+// system topics take a subscription as their source), so there is no management-group topic here:
+// the tenantWatch timer (every 5 minutes, Resource Graph) covers every subscription in scope,
+// wired or not, and the nightly sweep audits everything. A missed event costs minutes, not coverage.
 
 targetScope = 'subscription'
 
@@ -41,12 +42,6 @@ param storageAccountId string
 @description('Dead-letter blob container.')
 param deadLetterContainerName string = 'eventgrid-deadletter'
 
-@description('Management group the audit policy is assigned to.')
-param managementGroupId string
-
-@description('Resource id of the audit policy assignment; empty skips the policy-state topic.')
-param policyAssignmentId string = ''
-
 @description('Comma-separated ids of existing subscriptions to wire for real-time AI-resource events.')
 param watchedSubscriptionIds string = ''
 
@@ -75,22 +70,6 @@ module vendingTopic 'modules/vending-topic.bicep' = {
     deadLetterStorageId: storageAccountId
     deadLetterContainerName: deadLetterContainerName
     publisherPrincipalId: vendingPublisherPrincipalId
-  }
-}
-
-module policyEvents 'modules/policy-events.bicep' = if (!empty(policyAssignmentId)) {
-  name: 'd4ai-policy-events'
-  scope: governorGroup
-  params: {
-    tags: tags
-    systemTopicName: 'evgst-d4ai-policy-${resourceToken}'
-    managementGroupId: managementGroupId
-    policyAssignmentId: policyAssignmentId
-    functionAppId: functionAppId
-    functionName: functionName
-    eventGridIdentityId: eventGridIdentityId
-    deadLetterStorageId: storageAccountId
-    deadLetterContainerName: deadLetterContainerName
   }
 }
 

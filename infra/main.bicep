@@ -71,6 +71,9 @@ param sweepConcurrency string = '8'
 @description('D4AI_SWEEP_SCHEDULE: NCRONTAB (six fields, UTC) of the nightlySweep timer.')
 param sweepSchedule string = '0 0 2 * * *'
 
+@description('D4AI_WATCH_SCHEDULE: NCRONTAB (six fields, UTC) of the tenantWatch timer.')
+param watchSchedule string = '0 */5 * * * *'
+
 @description('D4AI_SWEEP_BATCH: sub-orchestrations the sweep starts per batch.')
 param sweepBatch string = '50'
 
@@ -185,12 +188,15 @@ var d4aiSettings = {
   D4AI_RECORDS_TABLE: recordsTableName
   D4AI_SWEEP_CONCURRENCY: sweepConcurrency
   D4AI_SWEEP_SCHEDULE: sweepSchedule
+  D4AI_WATCH_SCHEDULE: watchSchedule
   D4AI_SWEEP_BATCH: sweepBatch
   D4AI_RETRY_MAX_ATTEMPTS: retryMaxAttempts
   D4AI_RETRY_FIRST_INTERVAL_MS: retryFirstIntervalMs
   D4AI_RETRY_BACKOFF: retryBackoff
   D4AI_EXCLUDED_SUBSCRIPTIONS: excludedSubscriptions
   D4AI_POLICY_ASSIGNMENT_ID: policyAssignmentId
+  // The snapshots' scope is the management group this deployment governs (and holds its roles at).
+  D4AI_MANAGEMENT_GROUP: managementGroupId
   D4AI_RECORDS_CONNECTION: !empty(recordsConnection) ? recordsConnection : storage.outputs.tableEndpoint
 }
 

@@ -1,106 +1,229 @@
+import { spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { loadConfig } from '../shared/config';
-import { createPorts } from '../shared/composition';
-import { governSubscription } from '../shared/engine/govern';
-import { sweep } from '../shared/engine/sweep';
-import { silentLogger } from '../shared/observability/log';
 import { table } from '../shared/cli/output';
-import { startAzuriteTable } from '../test/support/azurite';
-import { startStandIns } from '../test/support/stand-ins';
-import { ensureTestTls } from '../test/support/tls';
+import type { ArmStandIn } from '../sim/arm-stand-in';
+import { startAzuriteTable, type AzuriteTable } from '../sim/azurite';
+import { startStandIns, type StandIns } from '../sim/stand-ins';
+import { ensureTestTls } from '../sim/tls';
 
 /**
- * `npm run bench`: how long a sweep takes and how long one event takes from delivery to an applied,
- * recorded plan, against the ARM stand-in with a realistic per-request latency. Numbers, not
- * assertions: compare runs on the same machine. NODE_EXTRA_CA_CERTS is set by re-executing
- * this script once, because Node reads it only at start-up.
+ * `npm run bench`: what a tenant-scale run costs, against the ARM and Resource Graph stand-in with
+ * a fixed latency on every request, and Azurite for the records. For N subscriptions (10% with an
+ * Azure OpenAI account on Free, 5% with one on Standard missing a component, the rest without AI):
+ *
+ *  - the real `d4ai` CLI as its own process: `sweep --dry-run`, `sweep`, a `watch --once` pass with
+ *    nothing to do, and one that finds a single new AI account: wall time, Resource Graph requests,
+ *    ARM requests by route, peak RSS of the d4ai process;
+ *  - the Functions nightly sweep (sweepTenant) through the durable replay host (sim/durable-host.ts)
+ *    with the real orchestrations, activities and entity: history events, replayed events,
+ *    activities and entity operations, in total and per subscription.
+ *
+ * Numbers, not assertions (the tests assert the request counts): compare runs on the same machine.
+ * Settings: BENCH_SIZES (default 1000,10000), BENCH_LATENCY_MS (default 50), BENCH_DURABLE (0 skips it).
+ * NODE_EXTRA_CA_CERTS is set by re-executing this script once, because Node reads it only at start-up.
  */
-const SUBSCRIPTIONS = Number(process.env.BENCH_SUBSCRIPTIONS ?? 200);
-const LATENCY_MS = Number(process.env.BENCH_ARM_LATENCY_MS ?? 40);
-const CONCURRENCIES = (process.env.BENCH_CONCURRENCY ?? '1,4,8,16').split(',').map(Number);
-const EVENTS = Number(process.env.BENCH_EVENTS ?? 30);
+const SIZES = (process.env.BENCH_SIZES ?? '1000,10000').split(',').map(Number);
+const LATENCY_MS = Number(process.env.BENCH_LATENCY_MS ?? 50);
+const DURABLE = process.env.BENCH_DURABLE !== '0';
+const ROOT = path.join(__dirname, '..', '..');
+const CLI = path.join(ROOT, 'bin', 'd4ai.js');
+const RSS_PRELOAD = path.join(__dirname, 'bench-rss-preload.js');
+const MG = 'bench-landing-zones';
 
-function percentile(values: number[], p: number): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
+interface Seeded {
+  ids: string[];
+  free: number;
+  partial: number;
+}
+
+/** N subscriptions under one management group: 10% AI on Free, 5% AI missing a component, 85% without AI. */
+function seed(arm: ArmStandIn, n: number): Seeded {
+  arm.reset();
+  arm.state.addManagementGroup(MG);
+  const ids: string[] = [];
+  let free = 0;
+  let partial = 0;
+  for (let i = 0; i < n; i++) {
+    const id = `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`;
+    arm.state.addSubscription({ subscriptionId: id, displayName: `bench-${String(i).padStart(5, '0')}`, managementGroupId: MG });
+    if (i % 20 < 2) {
+      arm.state.addResource(id, { name: `oai-${i}`, type: 'Microsoft.CognitiveServices/accounts', kind: 'OpenAI' });
+      free++;
+    } else if (i % 20 === 2) {
+      arm.state.addResource(id, { name: `oai-${i}`, type: 'Microsoft.CognitiveServices/accounts', kind: 'OpenAI' });
+      arm.state.setPricing(id, 'AI', { pricingTier: 'Standard', extensions: [{ name: 'AIPromptEvidence', isEnabled: 'True' }, { name: 'AIPromptSharingWithPurview', isEnabled: 'False' }, { name: 'AIModelScanner', isEnabled: 'False' }] });
+      partial++;
+    }
+    ids.push(id);
+  }
+  arm.faults.latency(LATENCY_MS);
+  return { ids, free, partial };
+}
+
+/** `GET pricings/AI` (for /subscriptions/{id}/providers/Microsoft.Security/pricings/AI) and the like. */
+function route(method: string, p: string): string {
+  return `${method} ${p.replace(/^\/subscriptions\/[0-9a-f-]{36}(\/providers\/[^/]+\/)?/i, '') || 'subscription'}`;
+}
+
+function requestCounts(arm: ArmStandIn, from: number): { graph: number; arm: number; byRoute: string } {
+  const requests = arm.requests.slice(from);
+  const graph = requests.filter((r) => r.path.includes('Microsoft.ResourceGraph')).length;
+  const byRoute = new Map<string, number>();
+  for (const r of requests) if (!r.path.includes('Microsoft.ResourceGraph')) byRoute.set(route(r.method, r.path), (byRoute.get(route(r.method, r.path)) ?? 0) + 1);
+  return {
+    graph,
+    arm: requests.length - graph,
+    byRoute: [...byRoute].map(([k, v]) => `${k} ${v}`).join(', ') || '-',
+  };
+}
+
+interface CliRun {
+  seconds: number;
+  rssMiB: number;
+  code: number;
+  outcomes: string;
+}
+
+function runCli(standIns: StandIns, azurite: AzuriteTable, tableName: string, caPath: string, args: string[]): Promise<CliRun> {
+  const rssFile = path.join(os.tmpdir(), `d4ai-bench-rss-${process.pid}-${Date.now()}`);
+  const env = {
+    PATH: process.env.PATH ?? '',
+    HOME: process.env.HOME ?? '',
+    ...standIns.identity.env(),
+    NODE_EXTRA_CA_CERTS: caPath,
+    BENCH_RSS_FILE: rssFile,
+    D4AI_ARM_ENDPOINT: standIns.arm.endpoint,
+    D4AI_RECORDS_CONNECTION: azurite.connectionString,
+    D4AI_RECORDS_TABLE: tableName,
+    D4AI_MANAGEMENT_GROUP: MG,
+    // The bench measures every write a tenant needs; the default cap (500) would stop most of them.
+    D4AI_MAX_ENABLEMENTS_PER_RUN: '100000',
+  };
+  const started = performance.now();
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--require', RSS_PRELOAD, CLI, ...args, '--json'], { env, stdio: ['ignore', 'pipe', 'ignore'] });
+    const chunks: Buffer[] = [];
+    child.stdout.on('data', (c: Buffer) => chunks.push(c));
+    child.on('error', reject);
+    child.on('close', (code) => {
+      const seconds = (performance.now() - started) / 1000;
+      const rssKb = Number(fs.existsSync(rssFile) ? fs.readFileSync(rssFile, 'utf8') : 0);
+      fs.rmSync(rssFile, { force: true });
+      let outcomes: string;
+      try {
+        const doc = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { summary: { byOutcome: Record<string, number> } };
+        outcomes = Object.entries(doc.summary.byOutcome).map(([k, v]) => `${k}=${v}`).join(' ') || 'none';
+      } catch {
+        outcomes = 'unreadable output';
+      }
+      resolve({ seconds, rssMiB: rssKb / 1024, code: code ?? 1, outcomes });
+    });
+  });
+}
+
+async function cliScenarios(standIns: StandIns, azurite: AzuriteTable, caPath: string, n: number): Promise<string[][]> {
+  const { arm } = standIns;
+  const seeded = seed(arm, n);
+  const tableName = `Bench${n}x${Date.now()}`;
+  const rows: string[][] = [];
+  const scenario = async (label: string, args: string[]): Promise<void> => {
+    const from = arm.requests.length;
+    const run = await runCli(standIns, azurite, tableName, caPath, args);
+    const counts = requestCounts(arm, from);
+    rows.push([label, String(n), `${run.seconds.toFixed(1)} s`, String(counts.graph), String(counts.arm), counts.byRoute, `${run.rssMiB.toFixed(0)} MiB`, `${run.outcomes} (exit ${run.code})`]);
+  };
+  await scenario('sweep --dry-run', ['sweep', '--dry-run']);
+  await scenario('sweep', ['sweep']);
+  await scenario('watch --once, nothing to do', ['watch', '--once']);
+  // A new Azure OpenAI account in a subscription that had none, with no event wiring anywhere.
+  const quiet = seeded.ids.find((_, i) => i % 20 > 2) as string;
+  arm.state.addResource(quiet, { name: 'oai-new', type: 'Microsoft.CognitiveServices/accounts', kind: 'OpenAI' });
+  await scenario('watch --once, one new AI account', ['watch', '--once']);
+  process.stderr.write(`bench: N=${n}: ${seeded.free} on Free, ${seeded.partial} missing a component\n`);
+  return rows;
+}
+
+async function durableScenario(standIns: StandIns, azurite: AzuriteTable, n: number): Promise<string[]> {
+  const { arm } = standIns;
+  seed(arm, n);
+  // The Functions app, configured through its settings, driven by the durable replay host.
+  Object.assign(process.env, {
+    ...standIns.identity.env(),
+    D4AI_ARM_ENDPOINT: arm.endpoint,
+    D4AI_RECORDS_CONNECTION: azurite.connectionString,
+    D4AI_RECORDS_TABLE: `BenchDurable${n}x${Date.now()}`,
+    D4AI_MANAGEMENT_GROUP: MG,
+    D4AI_MAX_ENABLEMENTS_PER_RUN: '100000',
+  });
+  // Loaded now, with the settings in place, as the Functions worker loads the app (the registry first).
+  /* eslint-disable @typescript-eslint/no-require-imports */
+  const registry = require('../sim/functions-registry') as typeof import('../sim/functions-registry');
+  require('../functions');
+  const { DurableTestHost } = require('../sim/durable-host') as typeof import('../sim/durable-host');
+  /* eslint-enable @typescript-eslint/no-require-imports */
+  const host = new DurableTestHost({
+    orchestrators: registry.durableHandlers('orchestrationTrigger'),
+    activities: registry.durableHandlers('activityTrigger'),
+    entities: registry.durableHandlers('entityTrigger'),
+    startTime: new Date(),
+  });
+  const from = arm.requests.length;
+  const started = performance.now();
+  const sweepId = `sweep-bench-${n}`;
+  host.start('sweepTenant', sweepId, { trigger: 'sweep', dryRun: false });
+  const instance = await host.waitFor(sweepId, 30 * 60_000);
+  await host.idle(30 * 60_000);
+  const seconds = (performance.now() - started) / 1000;
+  const counts = requestCounts(arm, from);
+  const activities = host.executed.filter((op) => op.kind === 'activity').length;
+  const entityOps = host.executed.filter((op) => op.kind === 'entityCall' || op.kind === 'entitySignal').length;
+  const children = host.executed.filter((op) => op.kind === 'subOrchestration').length;
+  const sweepHistory = instance.history.length + instance.previousHistories.reduce((s, h) => s + h.length, 0);
+  const per = (x: number): string => (x / n).toFixed(3);
+  return [
+    String(n),
+    `${seconds.toFixed(1)} s`,
+    `${instance.status}, ${instance.executions} execution(s)`,
+    `${sweepHistory} (${per(sweepHistory)})`,
+    String(host.largestHistory()),
+    `${host.historyEvents()} (${per(host.historyEvents())})`,
+    `${host.metrics.replayedEvents} (${per(host.metrics.replayedEvents)})`,
+    `${activities} (${per(activities)})`,
+    `${entityOps} (${per(entityOps)})`,
+    String(children),
+    `${counts.graph} / ${counts.arm}`,
+  ];
 }
 
 async function run(): Promise<void> {
+  const tls = await ensureTestTls();
   const [standIns, azurite] = await Promise.all([startStandIns(), startAzuriteTable()]);
-  const { arm, credential } = standIns;
-  const rows: string[][] = [];
+  const cliRows: string[][] = [];
+  const durableRows: string[][] = [];
   try {
-    const seed = (): string[] => {
-      arm.reset();
-      const ids: string[] = [];
-      for (let i = 0; i < SUBSCRIPTIONS; i++) {
-        const sub = arm.state.addSubscription({ displayName: `bench-${i}` });
-        // Two thirds run AI workloads, as in a landing zone that has adopted Foundry.
-        if (i % 3 !== 0) arm.state.addResource(sub.subscriptionId, { name: `oai-${i}`, type: 'Microsoft.CognitiveServices/accounts', kind: 'OpenAI' });
-        ids.push(sub.subscriptionId);
-      }
-      arm.faults.latency(LATENCY_MS);
-      return ids;
-    };
-
-    for (const concurrency of CONCURRENCIES) {
-      seed();
-      const config = loadConfig({
-        D4AI_ARM_ENDPOINT: arm.endpoint,
-        D4AI_RECORDS_CONNECTION: azurite.connectionString,
-        D4AI_RECORDS_TABLE: `Bench${concurrency}x${Date.now()}`,
-        D4AI_SWEEP_CONCURRENCY: String(concurrency),
-      });
-      const ports = createPorts(config, silentLogger, credential);
-      const started = performance.now();
-      const summary = await sweep(ports, config, { trigger: 'sweep' });
-      const seconds = (performance.now() - started) / 1000;
-      const durations = summary.records.map((r) => r.durationMs);
-      rows.push([
-        `sweep, concurrency ${concurrency}`,
-        String(summary.subscriptions),
-        `${seconds.toFixed(1)} s`,
-        `${(summary.subscriptions / seconds).toFixed(1)}/s`,
-        `${percentile(durations, 50)} ms`,
-        `${percentile(durations, 95)} ms`,
-        String(summary.byOutcome.applied ?? 0),
-        String(arm.requests.length),
-      ]);
-    }
-
-    const ids = seed();
-    const config = loadConfig({ D4AI_ARM_ENDPOINT: arm.endpoint, D4AI_RECORDS_CONNECTION: azurite.connectionString });
-    const ports = createPorts(config, silentLogger, credential);
-    const latencies: number[] = [];
-    for (const id of ids.filter((_, i) => i % 3 !== 0).slice(0, EVENTS)) {
-      const started = performance.now();
-      await governSubscription(ports, config, { subscriptionId: id, trigger: 'event' });
-      latencies.push(Math.round(performance.now() - started));
-    }
-    rows.push([
-      'event -> applied + recorded',
-      String(latencies.length),
-      `${(latencies.reduce((a, b) => a + b, 0) / 1000).toFixed(1)} s`,
-      '-',
-      `${percentile(latencies, 50)} ms`,
-      `${percentile(latencies, 95)} ms`,
-      String(latencies.length),
-      String(arm.requests.length),
-    ]);
+    for (const n of SIZES) cliRows.push(...(await cliScenarios(standIns, azurite, tls.caCertPath, n)));
+    if (DURABLE) for (const n of SIZES) durableRows.push(await durableScenario(standIns, azurite, n));
   } finally {
     await Promise.all([standIns.close(), azurite.close()]);
   }
   process.stdout.write(
-    `Benchmark: ${SUBSCRIPTIONS} subscriptions, ${LATENCY_MS} ms added to every ARM request, Azurite records, ${process.version}\n\n` +
-      `${table(['SCENARIO', 'SUBS', 'WALL', 'RATE', 'P50 PER SUB', 'P95 PER SUB', 'APPLIED', 'ARM REQUESTS'], rows)}\n`,
+    `Benchmark: ${LATENCY_MS} ms on every ARM and Resource Graph request, Resource Graph quota 15 requests / 5 s, Azurite records, ${process.version}, ${os.cpus().length} cores\n\n` +
+      `d4ai CLI (its own process)\n${table(['SCENARIO', 'N', 'WALL', 'RG REQUESTS', 'ARM REQUESTS', 'ARM BY ROUTE', 'PEAK RSS', 'OUTCOMES'], cliRows)}\n\n` +
+      (DURABLE
+        ? `Functions nightly sweep (sweepTenant) through the durable replay host; numbers in brackets are per subscription\n${table(
+            ['N', 'WALL', 'SWEEP', 'SWEEP HISTORY', 'LARGEST EXECUTION', 'ALL HISTORY EVENTS', 'REPLAYED EVENTS', 'ACTIVITIES', 'ENTITY OPS', 'CHILDREN', 'RG / ARM REQUESTS'],
+            durableRows,
+          )}\n`
+        : ''),
   );
 }
 
 if (process.env.D4AI_BENCH_CHILD !== '1') {
   // Re-run with the stand-in's CA trusted (read by Node only at start-up).
-  void ensureTestTls().then(async (tls) => {
-    const { spawn } = await import('node:child_process');
+  void ensureTestTls().then((tls) => {
     const child = spawn(process.execPath, process.argv.slice(1), {
       stdio: 'inherit',
       env: { ...process.env, D4AI_BENCH_CHILD: '1', NODE_EXTRA_CA_CERTS: tls.caCertPath, D4AI_TEST_TLS_DIR: path.dirname(tls.caCertPath) },

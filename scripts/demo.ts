@@ -1,8 +1,8 @@
 import { spawn } from 'node:child_process';
 import * as path from 'node:path';
-import { aiWriteEvent, EVENT_TARGET, type LandingZoneName } from '../test/fixtures/landing-zone';
+import { aiWriteEvent, EVENT_TARGET, type LandingZoneName } from '../sim/landing-zone';
 import { table } from '../shared/cli/output';
-import { startSimulatedLandingZone, type SimulatedLandingZone } from './simulated-landing-zone';
+import { startSimulatedLandingZone, type SimulatedLandingZone } from '../sim/simulated-landing-zone';
 
 /**
  * `npm run demo`: the governor end to end on a machine with no Azure. It starts the simulated
@@ -33,6 +33,13 @@ function d4ai(lz: SimulatedLandingZone, args: string[], input?: string): Promise
     child.on('close', (code) => resolve({ code: code ?? 1, stdout, stderr }));
     child.stdin.end(input ?? '');
   });
+}
+
+/** The subscription the tenant watch finds a new AI account in: no event is sent for it. */
+const WATCH_TARGET: LandingZoneName = 'connectivity';
+
+function graphRequests(lz: SimulatedLandingZone): number {
+  return lz.arm.requestsMatching('POST', /Microsoft\.ResourceGraph/).length;
 }
 
 function armStateTable(lz: SimulatedLandingZone): string {
@@ -88,7 +95,16 @@ async function main(): Promise<number> {
     if (event.code !== 0) problems.push(`event exited ${event.code}: ${event.stderr}`);
     if (lz.arm.state.getPricing(target, 'AI')?.pricingTier !== 'Standard') problems.push('the event did not enable the plan');
 
-    banner(`4. The audit trail for "${EVENT_TARGET}" (newest first)`);
+    banner(`4. Tenant watch: an Azure OpenAI account appears in "${WATCH_TARGET}", which has no event wiring`);
+    const quiet = lz.zone.ids[WATCH_TARGET];
+    lz.arm.state.addResource(quiet, { name: 'oai-unwired', type: 'Microsoft.CognitiveServices/accounts', kind: 'OpenAI', resourceGroup: 'rg-unwired' });
+    const graphBefore = graphRequests(lz);
+    const watch = await d4ai(lz, ['watch', '--once']);
+    process.stdout.write(watch.stdout);
+    process.stdout.write(`(one Resource Graph snapshot: ${graphRequests(lz) - graphBefore} requests; ARM requests only for the subscription that needed a write)\n`);
+    if (lz.arm.state.getPricing(quiet, 'AI')?.pricingTier !== 'Standard') problems.push('the watch pass did not enable the plan in the unwired subscription');
+
+    banner(`5. The audit trail for "${EVENT_TARGET}" (newest first)`);
     const records = await d4ai(lz, ['records', '--subscription', target, '--limit', '5']);
     process.stdout.write(records.stdout);
 
@@ -97,7 +113,7 @@ async function main(): Promise<number> {
     const deletes = lz.arm.requestsMatching('DELETE').length;
     if (deletes !== 0) problems.push(`${deletes} DELETE request(s) were sent`);
     process.stdout.write(
-      `\nARM requests: ${lz.arm.requests.length} (${lz.arm.requestsMatching('PUT').length} PUT, ${deletes} DELETE); ` +
+      `\nResource Graph requests: ${graphRequests(lz)}; ARM requests: ${lz.arm.requests.length - graphRequests(lz)} (${lz.arm.requestsMatching('PUT').length} PUT, ${deletes} DELETE); ` +
         `tokens fetched from the managed identity endpoint: ${lz.identity.requests}.\n` +
         `Records went to Azure Table Storage (Azurite) table RemediationRecords: one per decision, sweeps summarised in partition "sweeps".\n`,
     );

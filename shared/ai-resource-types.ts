@@ -49,6 +49,14 @@ export function isAiResource(type: string, kind?: string): boolean {
   return entry.kinds.some((k) => k.toLowerCase() === kind.toLowerCase());
 }
 
+/** The type as this list spells it (Resource Graph answers in lower case), or undefined when it is not an AI type. */
+export function canonicalAiResourceType(type: string): string | undefined {
+  return findType(type)?.type;
+}
+
+/** The types as a Resource Graph `in~ (...)` list: the snapshot's AI resources query is derived from the same list. */
+export const AI_RESOURCE_GRAPH_TYPE_LIST = AI_RESOURCE_TYPES.map((t) => `'${t.type.toLowerCase()}'`).join(', ');
+
 /** True when the type is listed, whatever the kind; used where the kind is not known (events). */
 export function isAiResourceType(type: string): boolean {
   return findType(type) !== undefined;

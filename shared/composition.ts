@@ -6,16 +6,24 @@ import { InventoryAdapter } from './azure/inventory.adapter';
 import { PolicyAssignmentsAdapter } from './azure/policy-assignments.adapter';
 import { PricingAdapter } from './azure/pricing.adapter';
 import { TableRecordStore } from './azure/records.table';
+import { ResourceGraphAdapter, type GraphWaitListener } from './azure/resource-graph.adapter';
 import { SubscriptionsAdapter } from './azure/subscriptions.adapter';
+import { TenantSnapshotAdapter } from './azure/tenant-snapshot.adapter';
 import { realSleep, type Ports } from './engine/ports';
 import type { Logger } from './observability/log';
 import { FileRecordStore } from './records/records.file';
 import type { RecordStore } from './records/record-store';
 
+export interface PortOptions {
+  /** Told when an adapter waits on its own (Resource Graph quota pacing), for progress output. */
+  onWait?: GraphWaitListener;
+}
+
 /** The composition root: real adapters over one credential, for the CLI and the Functions app. */
-export function createPorts(config: Config, logger: Logger, credential?: TokenCredential): Ports {
+export function createPorts(config: Config, logger: Logger, credential?: TokenCredential, options: PortOptions = {}): Ports {
   const connection = armConnection(config, credential);
   return {
+    snapshot: new TenantSnapshotAdapter(new ResourceGraphAdapter(connection, realSleep, options.onWait)),
     subscriptions: new SubscriptionsAdapter(connection),
     inventory: new InventoryAdapter(connection),
     pricing: new PricingAdapter(connection),

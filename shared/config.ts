@@ -40,11 +40,18 @@ export interface Config {
   /** Token scope for the ARM endpoint, e.g. https://management.azure.com/.default */
   armScope: string;
   policyAssignmentId?: string;
+  /**
+   * The management group the governor governs (D4AI_MANAGEMENT_GROUP): the scope of its Resource
+   * Graph snapshots. Undefined: every subscription the identity can read.
+   */
+  managementGroup?: string;
   records: RecordsTarget;
   /** Subscriptions governed at once by a CLI sweep. */
   sweepConcurrency: number;
   /** NCRONTAB (six fields) for the nightly sweep timer. */
   sweepSchedule: string;
+  /** NCRONTAB (six fields) for the tenant watch timer. */
+  watchSchedule: string;
   /** Sub-orchestrations started per batch by the sweep orchestration. */
   sweepBatch: number;
   activityRetry: RetrySettings;
@@ -60,13 +67,19 @@ export const DEFAULTS = {
   D4AI_RECORDS_TABLE: 'RemediationRecords',
   D4AI_SWEEP_CONCURRENCY: '8',
   D4AI_SWEEP_SCHEDULE: '0 0 2 * * *',
+  D4AI_WATCH_SCHEDULE: '0 */5 * * * *',
   D4AI_SWEEP_BATCH: '50',
   D4AI_RETRY_MAX_ATTEMPTS: '4',
   D4AI_RETRY_FIRST_INTERVAL_MS: '5000',
   D4AI_RETRY_BACKOFF: '2',
 } as const;
 
-export type SettingName = keyof typeof DEFAULTS | 'D4AI_EXCLUDED_SUBSCRIPTIONS' | 'D4AI_POLICY_ASSIGNMENT_ID' | 'D4AI_RECORDS_CONNECTION';
+export type SettingName =
+  | keyof typeof DEFAULTS
+  | 'D4AI_EXCLUDED_SUBSCRIPTIONS'
+  | 'D4AI_POLICY_ASSIGNMENT_ID'
+  | 'D4AI_RECORDS_CONNECTION'
+  | 'D4AI_MANAGEMENT_GROUP';
 
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
@@ -81,6 +94,8 @@ const TAG_NAME = /^[^<>%&\\?/]{1,512}$/;
 const TABLE_NAME = /^[A-Za-z][A-Za-z0-9]{2,62}$/;
 const POLICY_ASSIGNMENT_ID = /^\/(subscriptions|providers\/Microsoft\.Management\/managementGroups)\/[^/]+(\/resourceGroups\/[^/]+)?\/providers\/Microsoft\.Authorization\/policyAssignments\/[^/]+$/i;
 const NCRONTAB_SIX_FIELDS = /^\S+(\s+\S+){5}$/;
+// Management group ids: letters, digits, '-', '_', '(', ')', '.', up to 90 characters, not ending in '.'.
+const MANAGEMENT_GROUP_ID = /^[A-Za-z0-9\-_().]{0,89}[A-Za-z0-9\-_()]$/;
 
 export function isGuid(value: string): boolean {
   return GUID.test(value);
@@ -138,12 +153,18 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: LoadCo
     );
   }
 
+  const managementGroup = parseManagementGroup(env.D4AI_MANAGEMENT_GROUP, problems);
   const records = parseRecords(env, read('D4AI_RECORDS_TABLE'), options, problems);
   const sweepConcurrency = integer('D4AI_SWEEP_CONCURRENCY', 1, 64);
-  const sweepSchedule = read('D4AI_SWEEP_SCHEDULE');
-  if (!NCRONTAB_SIX_FIELDS.test(sweepSchedule)) {
-    problems.push(`D4AI_SWEEP_SCHEDULE="${sweepSchedule}" must be an NCRONTAB expression with six fields (second minute hour day month weekday), e.g. "0 0 2 * * *".`);
-  }
+  const schedule = (name: 'D4AI_SWEEP_SCHEDULE' | 'D4AI_WATCH_SCHEDULE'): string => {
+    const value = read(name);
+    if (!NCRONTAB_SIX_FIELDS.test(value)) {
+      problems.push(`${name}="${value}" must be an NCRONTAB expression with six fields (second minute hour day month weekday), e.g. "${DEFAULTS[name]}".`);
+    }
+    return value;
+  };
+  const sweepSchedule = schedule('D4AI_SWEEP_SCHEDULE');
+  const watchSchedule = schedule('D4AI_WATCH_SCHEDULE');
   const sweepBatch = integer('D4AI_SWEEP_BATCH', 1, 1000);
   const activityRetry: RetrySettings = {
     maxAttempts: integer('D4AI_RETRY_MAX_ATTEMPTS', 1, 20),
@@ -162,9 +183,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: LoadCo
     armEndpoint,
     armScope: `${armEndpoint}/.default`,
     ...(policyAssignmentId ? { policyAssignmentId } : {}),
+    ...(managementGroup ? { managementGroup } : {}),
     records,
     sweepConcurrency,
     sweepSchedule,
+    watchSchedule,
     sweepBatch,
     activityRetry,
   };
@@ -191,6 +214,18 @@ function parseComponents(raw: string, problems: string[]): AiExtensionName[] {
     }
   }
   return result;
+}
+
+/** A management group id, or the full resource id of one (…/managementGroups/<id>), as the id. */
+function parseManagementGroup(raw: string | undefined, problems: string[]): string | undefined {
+  const value = raw?.trim();
+  if (!value) return undefined;
+  const id = /^\/providers\/Microsoft\.Management\/managementGroups\/([^/]+)$/i.exec(value)?.[1] ?? value;
+  if (!MANAGEMENT_GROUP_ID.test(id)) {
+    problems.push(`D4AI_MANAGEMENT_GROUP="${value}" must be a management group id (letters, digits, - _ ( ) ., up to 90 characters), e.g. contoso-landing-zones.`);
+    return undefined;
+  }
+  return id;
 }
 
 function parseArmEndpoint(raw: string, problems: string[]): string {

@@ -1,9 +1,9 @@
 // Assigns the built-in audit policy "Microsoft Defender for AI Services should be enabled" at the
-// management group. It changes nothing by itself; it gives the governor three things:
+// management group. It changes nothing by itself; it gives the governor two things:
 //  - a compliance view that agrees with the records (AuditIfNotExists on pricings/AI = Standard);
 //  - a policy assignment to exempt subscriptions against (D4AI_POLICY_ASSIGNMENT_ID: an active,
-//    unexpired exemption on this assignment makes the app skip the subscription);
-//  - PolicyStateCreated/Changed events for new or drifting subscriptions (policy-events.bicep).
+//    unexpired exemption on this assignment, or on any assignment of this definition, makes the app
+//    skip the subscription; exemptions at a management group cover every subscription below it).
 // Audit only, on purpose: a DeployIfNotExists twin would turn on every AI extension with service
 // defaults and fight D4AI_COMPONENTS (see shared/domain/policy-conflicts.ts).
 

@@ -1,9 +1,13 @@
 import { PolicyClient } from '@azure/arm-policy';
-import { findDefenderForAiPolicy } from '../domain/policy-conflicts';
 import type { PolicyAssignmentInfo } from '../domain/model';
+import { isDefenderForAiDefinition } from '../domain/policy-scope';
 import { sdkClientOptions, type ArmConnection } from './credential';
 
-/** Defender-for-AI DeployIfNotExists assignments that apply to the subscription (@azure/arm-policy). */
+/**
+ * Defender-for-AI assignments that apply to the subscription (@azure/arm-policy): the audit policy
+ * (its exemptions exempt from the governor) and the DeployIfNotExists policies (they may fight
+ * the configured components).
+ */
 export interface PolicyAssignmentsPort {
   listDefenderForAi(subscriptionId: string): Promise<PolicyAssignmentInfo[]>;
 }
@@ -16,7 +20,7 @@ export class PolicyAssignmentsAdapter implements PolicyAssignmentsPort {
     const result: PolicyAssignmentInfo[] = [];
     // atScope(): assignments at the subscription and inherited from its management groups.
     for await (const assignment of client.policyAssignments.list({ filter: 'atScope()' })) {
-      if (!assignment.id || !assignment.policyDefinitionId || !findDefenderForAiPolicy(assignment.policyDefinitionId)) continue;
+      if (!assignment.id || !assignment.policyDefinitionId || !isDefenderForAiDefinition(assignment.policyDefinitionId)) continue;
       const parameters: Record<string, unknown> = {};
       for (const [name, value] of Object.entries(assignment.parameters ?? {})) parameters[name] = value.value as unknown;
       result.push({

@@ -1,8 +1,8 @@
 import { TableClient, odata } from '@azure/data-tables';
 import type { TokenCredential } from '@azure/identity';
 import type { RecordStore } from '../records/record-store';
-import type { RemediationRecord, SweepSummaryRecord } from '../records/record';
-import { fromEntity, sweepSummaryEntity, toEntity } from '../records/table-entity';
+import type { RemediationRecord, RunSummaryRecord } from '../records/record';
+import { fromEntity, summaryEntity, toEntity } from '../records/table-entity';
 
 /**
  * Records in Azure Table Storage (@azure/data-tables). Accepts a connection string (Azurite,
@@ -27,9 +27,9 @@ export class TableRecordStore implements RecordStore {
     await this.client.upsertEntity(toEntity(record), 'Replace');
   }
 
-  async writeSweepSummary(summary: SweepSummaryRecord): Promise<void> {
+  async writeRunSummary(summary: RunSummaryRecord): Promise<void> {
     await this.ensureTable();
-    await this.client.upsertEntity(sweepSummaryEntity(summary), 'Replace');
+    await this.client.upsertEntity(summaryEntity(summary), 'Replace');
   }
 
   async list(subscriptionId: string, limit: number): Promise<RemediationRecord[]> {

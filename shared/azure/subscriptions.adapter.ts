@@ -3,9 +3,12 @@ import { isRestError } from '@azure/core-rest-pipeline';
 import type { SubscriptionInfo } from '../domain/model';
 import { sdkClientOptions, type ArmConnection } from './credential';
 
-/** Subscriptions the identity can see (Subscriptions_List / _Get, api-version 2022-12-01). */
+/**
+ * One subscription as ARM has it (Subscriptions_Get, api-version 2022-12-01), for the
+ * single-subscription paths. Sweeps and the tenant watch list subscriptions from a Resource Graph
+ * snapshot instead.
+ */
 export interface SubscriptionsPort {
-  list(): Promise<SubscriptionInfo[]>;
   /** Undefined when the subscription does not exist or the identity cannot see it. */
   get(subscriptionId: string): Promise<SubscriptionInfo | undefined>;
 }
@@ -15,15 +18,6 @@ export class SubscriptionsAdapter implements SubscriptionsPort {
 
   constructor(connection: ArmConnection) {
     this.client = new SubscriptionClient(connection.credential, sdkClientOptions(connection));
-  }
-
-  async list(): Promise<SubscriptionInfo[]> {
-    const result: SubscriptionInfo[] = [];
-    for await (const subscription of this.client.subscriptions.list()) {
-      const info = toInfo(subscription);
-      if (info) result.push(info);
-    }
-    return result;
   }
 
   async get(subscriptionId: string): Promise<SubscriptionInfo | undefined> {

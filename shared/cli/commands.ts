@@ -1,11 +1,11 @@
 import * as fs from 'node:fs/promises';
 import { isGuid } from '../config';
 import { governSubscription, type WriteBudget } from '../engine/govern';
-import { sweep } from '../engine/sweep';
+import { sweep, watchPass, type PassProblem } from '../engine/snapshot-pass';
 import { parseEvents, type EventOutcome } from '../events';
-import type { RemediationRecord } from '../records/record';
+import type { RemediationRecord, RunSummaryRecord } from '../records/record';
 import { EXIT, UsageError, type CliContext } from './context';
-import { recordsTable, sweepText } from './output';
+import { recordsTable, runSummaryText } from './output';
 
 /** The d4ai commands; each returns its exit code. */
 
@@ -16,23 +16,93 @@ export async function governCommand(ctx: CliContext, subscriptionId: string): Pr
   return exitFor([record]);
 }
 
+/**
+ * Sweep and watch print as they go: `--json` streams one JSON document,
+ * `{"records": [<record>, ...], "summary": <summary>, "unrecorded": [...]}`, its records written as
+ * they are stored (a 10,000-subscription sweep never holds 10,000 records); the table is printed
+ * at the end from small rows.
+ */
 export async function sweepCommand(ctx: CliContext): Promise<number> {
-  if (!ctx.json) ctx.err(`Sweeping every visible subscription (${ctx.config.mode} mode); records go to ${ctx.ports.records.description}.`);
-  const summary = await sweep(ctx.ports, ctx.config, {
+  if (!ctx.json) ctx.err(`Sweeping ${scopeText(ctx)} (${ctx.config.mode} mode) from a Resource Graph snapshot; records go to ${ctx.ports.records.description}.`);
+  const printer = recordPrinter(ctx);
+  const { summary, unrecorded } = await sweep(ctx.ports, ctx.config, {
     trigger: 'cli',
-    onProgress: (done, total, record) => {
-      const what = record ? `${record.subscriptionId} ${record.action}/${record.outcome}` : 'not recorded';
-      ctx.err(`[${done}/${total}] ${what}`);
+    onRecord: printer.record,
+    onProgress: (decided) => {
+      if (!ctx.json) ctx.err(`[${decided}] subscriptions decided`);
     },
   });
-  if (ctx.json) {
-    ctx.out(JSON.stringify(summary, null, 2));
-  } else {
-    ctx.out(recordsTable(summary.records));
-    ctx.out('');
-    ctx.out(sweepText(summary));
+  printer.end(summary, unrecorded);
+  return unrecorded.length > 0 || summary.failed > 0 ? EXIT.failed : EXIT.ok;
+}
+
+/** One tenant watch pass: records only for the subscriptions it acted on; the same output and exit codes as sweep. */
+export async function watchOnceCommand(ctx: CliContext): Promise<number> {
+  if (!ctx.json) ctx.err(`Watching ${scopeText(ctx)} (${ctx.config.mode} mode): acting only where a write is due; records go to ${ctx.ports.records.description}.`);
+  const printer = recordPrinter(ctx);
+  const { summary, unrecorded } = await watchPass(ctx.ports, ctx.config, { trigger: 'cli', onRecord: printer.record });
+  printer.end(summary, unrecorded);
+  return unrecorded.length > 0 || summary.failed > 0 ? EXIT.failed : EXIT.ok;
+}
+
+/** Watch passes every `interval` until interrupted (SIGINT/SIGTERM), for running the watch outside Functions. */
+export async function watchLoopCommand(ctx: CliContext, interval: string, signal: AbortSignal): Promise<number> {
+  const ms = parseInterval(interval);
+  let worst: number = EXIT.ok;
+  while (!signal.aborted) {
+    worst = Math.max(worst, await watchOnceCommand(ctx));
+    if (!ctx.json) ctx.err(`Next watch pass in ${interval} (Ctrl-C to stop).`);
+    await sleepUnless(ms, signal);
   }
-  return summary.unrecorded.length > 0 ? EXIT.failed : exitFor(summary.records);
+  return worst;
+}
+
+export function parseInterval(value: string): number {
+  const match = /^(\d+)(s|m|h)$/.exec(value.trim());
+  const ms = match ? Number(match[1]) * { s: 1000, m: 60_000, h: 3_600_000 }[match[2] as 's' | 'm' | 'h'] : NaN;
+  if (!(ms >= 30_000 && ms <= 24 * 3_600_000)) throw new UsageError(`--interval must be a duration from 30s to 24h such as 5m, 90s or 1h, got "${value}".`);
+  return ms;
+}
+
+function sleepUnless(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(done, ms);
+    function done(): void {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    }
+    signal.addEventListener('abort', done);
+  });
+}
+
+function scopeText(ctx: CliContext): string {
+  return ctx.config.managementGroup ? `management group ${ctx.config.managementGroup}` : 'every subscription the identity can read';
+}
+
+function recordPrinter(ctx: CliContext): { record: (r: RemediationRecord) => void; end: (summary: RunSummaryRecord, unrecorded: PassProblem[]) => void } {
+  const rows: RemediationRecord[] = [];
+  let first = true;
+  if (ctx.json) ctx.write('{"records": [');
+  return {
+    record: (record) => {
+      if (ctx.json) {
+        ctx.write(`${first ? '\n' : ',\n'}${JSON.stringify(record)}`);
+        first = false;
+      } else {
+        rows.push(record);
+      }
+    },
+    end: (summary, unrecorded) => {
+      if (ctx.json) {
+        ctx.out(`\n], "summary": ${JSON.stringify(summary)}, "unrecorded": ${JSON.stringify(unrecorded)}}`);
+        return;
+      }
+      if (rows.length) ctx.out(recordsTable(rows));
+      ctx.out('');
+      ctx.out(runSummaryText(summary, unrecorded));
+    },
+  };
 }
 
 export async function eventCommand(ctx: CliContext, file: string): Promise<number> {

@@ -8,7 +8,10 @@ export interface CliContext {
   config: Config;
   ports: Ports;
   json: boolean;
+  /** A line on stdout. */
   out: (text: string) => void;
+  /** Text on stdout as it is (streamed JSON). */
+  write: (text: string) => void;
   err: (text: string) => void;
 }
 
@@ -16,6 +19,11 @@ export interface GlobalFlags {
   dryRun?: boolean;
   json?: boolean;
   verbose?: boolean;
+}
+
+/** Options of a command that stand for a setting: they win over the environment, and are validated like it. */
+export interface SettingFlags {
+  managementGroup?: string;
 }
 
 export const DEFAULT_RECORDS_FILE = '.d4ai/records.jsonl';
@@ -30,9 +38,13 @@ export class UsageError extends Error {
   }
 }
 
-export function createCliContext(flags: GlobalFlags, env: NodeJS.ProcessEnv = process.env): CliContext {
+export function createCliContext(flags: GlobalFlags, env: NodeJS.ProcessEnv = process.env, settings: SettingFlags = {}): CliContext {
   // --dry-run wins over D4AI_MODE, so a dry run can never write whatever the settings say.
-  const effectiveEnv = flags.dryRun ? { ...env, D4AI_MODE: 'report' } : env;
+  const effectiveEnv = {
+    ...env,
+    ...(flags.dryRun ? { D4AI_MODE: 'report' } : {}),
+    ...(settings.managementGroup !== undefined ? { D4AI_MANAGEMENT_GROUP: settings.managementGroup } : {}),
+  };
   const config = loadConfig(effectiveEnv, { fileFallback: DEFAULT_RECORDS_FILE });
   const err = (text: string): void => void process.stderr.write(text.endsWith('\n') ? text : `${text}\n`);
   const logger: Logger = flags.json || flags.verbose ? jsonLinesLogger((line) => process.stderr.write(line)) : silentLogger;
@@ -41,6 +53,7 @@ export function createCliContext(flags: GlobalFlags, env: NodeJS.ProcessEnv = pr
     ports: createPorts(config, logger),
     json: flags.json === true,
     out: (text) => void process.stdout.write(text.endsWith('\n') ? text : `${text}\n`),
+    write: (text) => void process.stdout.write(text),
     err,
   };
 }

@@ -2,8 +2,8 @@ import { Command, CommanderError, Option } from 'commander';
 import { ConfigError } from '../config';
 import { VERSION } from '../version';
 import { errorInfo } from '../engine/errors';
-import { eventCommand, governCommand, recordsCommand, sweepCommand } from './commands';
-import { createCliContext, EXIT, UsageError, type CliContext, type GlobalFlags } from './context';
+import { eventCommand, governCommand, recordsCommand, sweepCommand, watchLoopCommand, watchOnceCommand } from './commands';
+import { createCliContext, EXIT, UsageError, type CliContext, type GlobalFlags, type SettingFlags } from './context';
 
 /**
  * d4ai: the governance engine from a terminal. Same engine, adapters and records as the
@@ -21,9 +21,10 @@ export function buildProgram(run: (code: number) => void): Command {
     .configureOutput({ writeErr: (s) => process.stderr.write(s) });
 
   // Each command builds the context only when it runs, so --help never needs valid settings.
-  const runWith = async (fn: (ctx: CliContext) => Promise<number>): Promise<void> => {
-    run(await fn(createCliContext(program.opts<GlobalFlags>())));
+  const runWith = async (fn: (ctx: CliContext) => Promise<number>, settings: SettingFlags = {}): Promise<void> => {
+    run(await fn(createCliContext(program.opts<GlobalFlags>(), process.env, settings)));
   };
+  const managementGroup = new Option('--management-group <id>', 'govern the subscriptions below this management group (overrides D4AI_MANAGEMENT_GROUP)');
 
   program
     .command('govern')
@@ -32,8 +33,25 @@ export function buildProgram(run: (code: number) => void): Command {
     .action((opts: { subscription: string }) => runWith((ctx) => governCommand(ctx, opts.subscription)));
   program
     .command('sweep')
-    .description('govern every subscription the identity can see')
-    .action(() => runWith((ctx) => sweepCommand(ctx)));
+    .description('govern every subscription in scope from a Resource Graph snapshot: one record each, then a summary')
+    .addOption(managementGroup)
+    .action((opts: SettingFlags) => runWith((ctx) => sweepCommand(ctx), opts));
+  program
+    .command('watch')
+    .description('tenant watch: act only on the subscriptions whose decision is a write (records for those, plus a watch summary)')
+    .addOption(managementGroup)
+    .addOption(new Option('--once', 'one pass, then exit (the same output and exit codes as sweep)'))
+    .addOption(new Option('--interval <duration>', 'a pass every <duration> (e.g. 5m) until interrupted').conflicts('once'))
+    .action((opts: SettingFlags & { once?: boolean; interval?: string }) => {
+      if (!opts.once && !opts.interval) throw new UsageError('watch needs --once or --interval <duration> (e.g. --interval 5m).');
+      const { once: _once, interval, ...settings } = opts;
+      if (!interval) return runWith((ctx) => watchOnceCommand(ctx), settings);
+      const stop = new AbortController();
+      const interrupt = (): void => stop.abort();
+      process.once('SIGINT', interrupt);
+      process.once('SIGTERM', interrupt);
+      return runWith((ctx) => watchLoopCommand(ctx, interval, stop.signal), settings);
+    });
   program
     .command('event')
     .description('govern the subscriptions named by Event Grid or CloudEvents JSON (a file, or - for stdin)')

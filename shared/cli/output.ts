@@ -1,5 +1,5 @@
-import type { RemediationRecord } from '../records/record';
-import type { SweepSummary } from '../engine/sweep';
+import type { PassProblem } from '../engine/snapshot-pass';
+import type { RemediationRecord, RunSummaryRecord } from '../records/record';
 
 /** Human-readable tables for the terminal; --json bypasses all of this. */
 
@@ -16,17 +16,20 @@ export function recordsTable(records: readonly RemediationRecord[]): string {
   return table(['SUBSCRIPTION', 'ACTION', 'OUTCOME', 'BEFORE', 'AFTER', 'AI', 'WHY / ERROR'], rows);
 }
 
-export function sweepText(summary: SweepSummary): string {
+export function runSummaryText(summary: RunSummaryRecord, unrecorded: readonly PassProblem[] = []): string {
   const counts = (m: Record<string, number>): string =>
     Object.entries(m)
       .map(([k, v]) => `${k}=${v}`)
       .join(' ') || 'none';
+  const head =
+    summary.kind === 'sweep-summary'
+      ? [`Sweep ${summary.sweepId} (${summary.mode}): ${summary.subscriptions} subscription(s)`, `  actions:  ${counts(summary.byAction)}`]
+      : [`Watch pass ${summary.watchId} (${summary.mode}): ${summary.subscriptions} subscription(s), ${summary.candidates} needing a write`];
   return [
-    `Sweep ${summary.sweepId} (${summary.mode}): ${summary.subscriptions} subscription(s)`,
-    `  actions:  ${counts(summary.byAction)}`,
+    ...head,
     `  outcomes: ${counts(summary.byOutcome)}`,
     ...(summary.capReached ? [`  cap reached for ${summary.capReached} subscription(s)`] : []),
-    ...summary.unrecorded.map((u) => `  NOT RECORDED ${u.subscriptionId}: ${u.code} ${u.message}`),
+    ...unrecorded.map((u) => `  NOT RECORDED ${u.subscriptionId === '*' ? '(snapshot)' : u.subscriptionId}: ${u.code} ${u.message}`),
   ].join('\n');
 }
 

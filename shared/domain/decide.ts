@@ -93,7 +93,7 @@ export function decide(context: GovernContext, config: Config, options: DecideOp
   const why =
     config.enableWhen === 'always'
       ? 'D4AI_ENABLE_WHEN=always.'
-      : `${aiResources.length} AI resource(s) found, e.g. ${aiResources[0]?.id ?? ''}.`;
+      : `${context.aiResourceTotal ?? aiResources.length} AI resource(s) found, e.g. ${aiResources[0]?.id ?? ''}.`;
   const what =
     action === 'enable'
       ? `Plan is ${pricing.tier}: switch to Standard with ${config.components.join(', ') || 'no extra components'}.`

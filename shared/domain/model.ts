@@ -4,7 +4,7 @@
  * because Durable Functions passes it between activities and the orchestrator.
  */
 
-export type TriggerKind = 'event' | 'sweep' | 'manual' | 'cli';
+export type TriggerKind = 'event' | 'sweep' | 'watch' | 'manual' | 'cli';
 
 /** What started a run; never holds claims, e-mails, IP addresses or tokens. */
 export interface TriggerDetail {
@@ -13,8 +13,12 @@ export interface TriggerDetail {
   eventTime?: string;
   operationName?: string;
   resourceId?: string;
+  /** Kind of `resourceId` when the trigger knew it (a tenant watch, from the snapshot). */
+  resourceKind?: string;
   instanceId?: string;
   sweepId?: string;
+  /** The tenant watch pass that started the run. */
+  watchId?: string;
   note?: string;
 }
 
@@ -33,6 +37,12 @@ export interface SubscriptionInfo {
   displayName?: string;
   state: SubscriptionState;
   tags: Record<string, string>;
+  /**
+   * Management group ids above the subscription, nearest first (Resource Graph's
+   * managementGroupAncestorsChain); known from a tenant snapshot, absent on direct ARM reads,
+   * where the service resolves inherited policy itself (atScope()).
+   */
+  managementGroupAncestors?: string[];
 }
 
 export interface AiResource {
@@ -63,6 +73,11 @@ export interface PricingSnapshot {
   enforce: boolean;
   enablementTime?: string;
   freeTrialRemainingTime?: string;
+  /**
+   * Set on a snapshot's stand-in for a plan the index has no row for (yet): assumed Free, so the
+   * subscription becomes a write candidate and the fresh ARM read before any PUT says what it is.
+   */
+  notIndexed?: boolean;
 }
 
 /** The exact body the pricing adapter PUTs; built by the decision, sent unchanged. */
@@ -79,7 +94,7 @@ export interface ActiveExemption {
   displayName?: string;
 }
 
-/** A Defender for AI DeployIfNotExists assignment that applies to the subscription. */
+/** A Defender for AI policy assignment (the audit policy or a DeployIfNotExists one) that applies to the subscription. */
 export interface PolicyAssignmentInfo {
   id: string;
   displayName?: string;
@@ -89,10 +104,42 @@ export interface PolicyAssignmentInfo {
   parameters: Record<string, unknown>;
 }
 
-/** Everything the decision needs, read from ARM in one go. */
+/** A Defender for AI policy assignment anywhere in the tenant view, with where it is assigned. */
+export interface PolicyAssignmentView extends PolicyAssignmentInfo {
+  /** The scope it is assigned at: `/subscriptions/<id>`, a resource group, or a management group id. */
+  scope: string;
+  notScopes: string[];
+}
+
+/** A policy exemption as listed (not yet judged: expiry and relevance are decided in domain/policy-scope.ts). */
+export interface ExemptionView {
+  id: string;
+  policyAssignmentId: string;
+  category: string;
+  expiresOn?: string;
+  displayName?: string;
+}
+
+/** The Defender-for-AI part of the tenant's policy: what a snapshot reads once per pass. */
+export interface PolicyView {
+  assignments: PolicyAssignmentView[];
+  exemptions: ExemptionView[];
+}
+
+/** One subscription as a tenant snapshot saw it. `pricing` undefined: the index has no AI plan row for it (yet). */
+export interface SnapshotEntry {
+  subscription: SubscriptionInfo;
+  pricing?: PricingSnapshot;
+  aiResources: AiResource[];
+}
+
+/** Everything the decision needs, read from ARM in one go or taken from a tenant snapshot. */
 export interface GovernContext {
   subscription: SubscriptionInfo;
+  /** The AI resources found (or, with aiResourceTotal, the first of them). */
   aiResources: AiResource[];
+  /** How many there are when aiResources holds only the first few (a context sent through orchestration history). */
+  aiResourceTotal?: number;
   /** Undefined when the service has no AI plan for this subscription (not offered in its cloud). */
   pricing?: PricingSnapshot;
   exemption?: ActiveExemption;

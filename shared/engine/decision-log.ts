@@ -1,5 +1,5 @@
 import { LOG_MESSAGES, type LogFields, type Logger } from '../observability/log';
-import type { RemediationRecord, SweepSummaryRecord } from '../records/record';
+import type { RemediationRecord, SweepSummaryRecord, WatchSummaryRecord } from '../records/record';
 
 /** The one structured log line per decision; its fields are the workbook's customDimensions. */
 export function logDecision(logger: Logger, record: RemediationRecord, extra: LogFields = {}): void {
@@ -42,6 +42,21 @@ export function logSweepSummary(logger: Logger, summary: SweepSummaryRecord): vo
     applied: summary.byOutcome.applied ?? 0,
     failed: summary.failed,
     skipped: summary.byAction.skip ?? 0,
+    capReached: summary.capReached,
+    durationMs: Date.parse(summary.finishedAt) - Date.parse(summary.startedAt),
+  });
+}
+
+/** The one structured log line per tenant watch pass. */
+export function logWatchSummary(logger: Logger, summary: WatchSummaryRecord): void {
+  logger.info(LOG_MESSAGES.watchSummary, {
+    watchId: summary.watchId,
+    trigger: summary.trigger,
+    mode: summary.mode,
+    governed: summary.subscriptions,
+    candidates: summary.candidates,
+    applied: summary.byOutcome.applied ?? 0,
+    failed: summary.failed,
     capReached: summary.capReached,
     durationMs: Date.parse(summary.finishedAt) - Date.parse(summary.startedAt),
   });

@@ -15,6 +15,8 @@ export interface PassResult {
   context?: GovernContext;
   decision?: Decision;
   applied?: ApplyResult;
+  /** What the write path noted beyond the decision (e.g. the fresh read found nothing to do). */
+  notes?: string[];
   failure?: { code: string; message: string };
   /** Report mode was asked for by this run (a per-request dry run), not by D4AI_MODE. */
   dryRunRequested?: boolean;
@@ -34,6 +36,7 @@ export function recordOfPass(pass: PassResult): RemediationRecord {
     outcome: failure ? 'failed' : (applied?.outcome ?? outcomeWithoutWrite(decision?.action ?? 'none')),
     ...(applied?.pricingAfter ? { pricingAfter: applied.pricingAfter } : {}),
     extraReasons: [
+      ...(pass.notes ?? []),
       ...(applied?.notes ?? []),
       ...(unwritten ? [pass.dryRunRequested ? 'Dry run requested for this run: nothing was written.' : 'Report mode (dry run): nothing was written.'] : []),
     ],

@@ -3,11 +3,15 @@ import type { InventoryPort } from '../azure/inventory.adapter';
 import type { PolicyAssignmentsPort } from '../azure/policy-assignments.adapter';
 import type { PricingPort } from '../azure/pricing.adapter';
 import type { SubscriptionsPort } from '../azure/subscriptions.adapter';
+import type { TenantSnapshotPort } from '../azure/tenant-snapshot.adapter';
 import type { Logger } from '../observability/log';
 import type { RecordStore } from '../records/record-store';
 
 /** Everything the engine touches outside itself; tests and the CLI pass real adapters. */
 export interface Ports {
+  /** The whole scope at once, from Resource Graph: sweeps and the tenant watch. */
+  snapshot: TenantSnapshotPort;
+  /** One subscription, from ARM: events, the admin API, `govern`, and every write. */
   subscriptions: SubscriptionsPort;
   inventory: InventoryPort;
   pricing: PricingPort;

@@ -25,7 +25,9 @@ export const LOG_FIELDS = [
   'durationMs',
   'eventToAppliedMs',
   'sweepId',
+  'watchId',
   'governed',
+  'candidates',
   'applied',
   'failed',
   'skipped',
@@ -40,6 +42,7 @@ export type LogFields = Partial<Record<LogField, string | number | boolean | und
 export const LOG_MESSAGES = {
   decision: 'D4AI decision',
   sweepSummary: 'D4AI sweep summary',
+  watchSummary: 'D4AI watch summary',
   eventIgnored: 'D4AI event ignored',
   eventAccepted: 'D4AI event accepted',
   armError: 'D4AI ARM error',

@@ -87,7 +87,7 @@ export function buildRecord(input: RecordInput): RemediationRecord {
     outcome: input.outcome,
     ...(before ? { pricingBefore: before } : {}),
     ...(after ? { pricingAfter: after } : {}),
-    aiResourceCount: context?.aiResources.length ?? 0,
+    aiResourceCount: context?.aiResourceTotal ?? context?.aiResources.length ?? 0,
     aiResourceIds: (context?.aiResources ?? []).slice(0, MAX_RESOURCE_IDS).map((r) => r.id),
     reasons: [...(decision?.reasons ?? []), ...(input.extraReasons ?? [])],
     warnings: decision?.warnings ?? [],
@@ -102,12 +102,19 @@ export function outcomeWithoutWrite(action: Action): Outcome {
   return isWrite({ action }) ? 'dry-run' : 'no-op';
 }
 
+/** What a sweep or a watch pass looked at: a management group, explicit subscriptions, or everything the identity can read. */
+export interface RunScope {
+  managementGroup?: string;
+  subscriptions?: string[];
+}
+
 /** The stored summary of one sweep (its per-subscription records are stored on their own). */
 export interface SweepSummaryRecord {
   kind: 'sweep-summary';
   sweepId: string;
   trigger: TriggerKind;
   mode: Mode;
+  scope: RunScope;
   startedAt: string;
   finishedAt: string;
   subscriptions: number;
@@ -117,3 +124,27 @@ export interface SweepSummaryRecord {
   failed: number;
   version: string;
 }
+
+/**
+ * The stored summary of one tenant watch pass. A pass records only the subscriptions it acted on
+ * (their own records); this one small row says what it looked at, every few minutes.
+ */
+export interface WatchSummaryRecord {
+  kind: 'watch-summary';
+  watchId: string;
+  trigger: TriggerKind;
+  mode: Mode;
+  scope: RunScope;
+  startedAt: string;
+  finishedAt: string;
+  /** Subscriptions in the snapshot. */
+  subscriptions: number;
+  /** Subscriptions whose decision was a write (acted on, within the cap). */
+  candidates: number;
+  byOutcome: Record<string, number>;
+  capReached: number;
+  failed: number;
+  version: string;
+}
+
+export type RunSummaryRecord = SweepSummaryRecord | WatchSummaryRecord;

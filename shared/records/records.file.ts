@@ -1,7 +1,7 @@
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import type { RecordStore } from './record-store';
-import type { RemediationRecord, SweepSummaryRecord } from './record';
+import type { RemediationRecord, RunSummaryRecord } from './record';
 
 /** JSON lines on disk: the CLI's store when no Table Storage is configured. */
 export class FileRecordStore implements RecordStore {
@@ -15,7 +15,7 @@ export class FileRecordStore implements RecordStore {
     await this.append(record);
   }
 
-  async writeSweepSummary(summary: SweepSummaryRecord): Promise<void> {
+  async writeRunSummary(summary: RunSummaryRecord): Promise<void> {
     await this.append(summary);
   }
 
@@ -32,7 +32,7 @@ export class FileRecordStore implements RecordStore {
       .split('\n')
       .filter((line) => line.trim().length > 0)
       .map((line) => JSON.parse(line) as RemediationRecord)
-      .filter((r) => (r as Partial<SweepSummaryRecord>).kind !== 'sweep-summary' && r.subscriptionId === wanted)
+      .filter((r) => (r as Partial<RunSummaryRecord>).kind === undefined && r.subscriptionId === wanted)
       .sort((a, b) => b.recordedAt.localeCompare(a.recordedAt))
       .slice(0, limit);
   }

@@ -1,4 +1,4 @@
-import type { RemediationRecord, SweepSummaryRecord } from './record';
+import type { RemediationRecord, RunSummaryRecord } from './record';
 
 /**
  * RemediationRecord <-> Table Storage entity. Partition = subscription, so one subscription's
@@ -82,24 +82,28 @@ export function fromEntity(entity: Record<string, unknown>): RemediationRecord {
   return Object.fromEntries(Object.entries(record).filter(([, v]) => v !== undefined)) as unknown as RemediationRecord;
 }
 
-/** Sweep summaries share the records table under one partition, newest first. */
+/** Run summaries share the records table, one partition per kind, newest first. */
 export const SWEEP_PARTITION = 'sweeps';
+export const WATCH_PARTITION = 'watches';
 
-export function sweepSummaryEntity(summary: SweepSummaryRecord): RecordEntity {
-  return {
-    partitionKey: SWEEP_PARTITION,
-    rowKey: rowKeyFor({ recordedAt: summary.finishedAt, runId: summary.sweepId }),
+export function summaryEntity(summary: RunSummaryRecord): RecordEntity {
+  const id = summary.kind === 'sweep-summary' ? summary.sweepId : summary.watchId;
+  const common: RecordEntity = {
+    partitionKey: summary.kind === 'sweep-summary' ? SWEEP_PARTITION : WATCH_PARTITION,
+    rowKey: rowKeyFor({ recordedAt: summary.finishedAt, runId: id }),
     kind: summary.kind,
-    sweepId: summary.sweepId,
     trigger: summary.trigger,
     mode: summary.mode,
+    scope: JSON.stringify(summary.scope),
     startedAt: summary.startedAt,
     finishedAt: summary.finishedAt,
     subscriptions: summary.subscriptions,
-    byAction: JSON.stringify(summary.byAction),
     byOutcome: JSON.stringify(summary.byOutcome),
     capReached: summary.capReached,
     failed: summary.failed,
     version: summary.version,
   };
+  return summary.kind === 'sweep-summary'
+    ? { ...common, sweepId: summary.sweepId, byAction: JSON.stringify(summary.byAction) }
+    : { ...common, watchId: summary.watchId, candidates: summary.candidates };
 }

@@ -56,6 +56,7 @@ export function sweepSummaryRecord(overrides: Partial<SweepSummaryRecord> = {}):
     sweepId: 'b8e2f0c4-7a61-4d0e-9c5b-2a3f4e5d6c7b',
     trigger: 'sweep',
     mode: 'enforce',
+    scope: { managementGroup: 'contoso' },
     startedAt: '2025-03-14T02:00:00.000Z',
     finishedAt: '2025-03-14T02:03:10.250Z',
     subscriptions: 13,

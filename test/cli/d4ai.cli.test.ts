@@ -2,8 +2,8 @@ import { execFileSync, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { startSimulatedLandingZone, type SimulatedLandingZone } from '../../scripts/simulated-landing-zone';
-import { aiWriteEvent } from '../fixtures/landing-zone';
+import { startSimulatedLandingZone, type SimulatedLandingZone } from '../../sim/simulated-landing-zone';
+import { aiWriteEvent } from '../../sim/landing-zone';
 
 /**
  * The built `d4ai` binary as a separate process, configured only through the production
@@ -123,4 +123,64 @@ it('without a records store, writes JSON lines to .d4ai/records.jsonl and says s
   const lines = fs.readFileSync(path.join(cwd, '.d4ai', 'records.jsonl'), 'utf8').trim().split('\n');
   expect(lines).toHaveLength(1);
   expect(JSON.parse(lines[0] ?? '{}')).toMatchObject({ action: 'none', outcome: 'no-op' });
+});
+
+describe('sweep and watch on the Resource Graph snapshot', () => {
+  it('sweep --json streams one document: every record, then the summary; nothing is read per subscription through ARM', async () => {
+    const before = lz.arm.requests.length;
+    const run = await d4ai(['sweep', '--dry-run', '--json']);
+    expect(run.code).toBe(0);
+    const doc = JSON.parse(run.stdout) as { records: Array<{ subscriptionId: string; mode: string }>; summary: { kind: string; subscriptions: number; scope: unknown }; unrecorded: unknown[] };
+    expect(doc.records.map((r) => r.subscriptionId).sort()).toEqual(Object.values(lz.zone.ids).sort());
+    expect(doc.summary).toMatchObject({ kind: 'sweep-summary', subscriptions: 13, scope: { managementGroup: 'contoso' } });
+    expect(doc.unrecorded).toEqual([]);
+    // One record per line: the records were written as they came, not built up and printed at the end.
+    expect(run.stdout.split('\n').filter((l) => l.startsWith('{"subscriptionId"'))).toHaveLength(13);
+    const sent = lz.arm.requests.slice(before);
+    expect(sent.every((r) => r.path === '/providers/Microsoft.ResourceGraph/resources')).toBe(true);
+  });
+
+  it('--management-group narrows the scope and overrides D4AI_MANAGEMENT_GROUP; a bad id is a usage error before any call', async () => {
+    const run = await d4ai(['watch', '--once', '--json', '--management-group', 'contoso-platform']);
+    expect(run.code).toBe(0);
+    const doc = JSON.parse(run.stdout) as { summary: { kind: string; subscriptions: number; scope: unknown } };
+    expect(doc.summary).toMatchObject({ kind: 'watch-summary', subscriptions: 2, scope: { managementGroup: 'contoso-platform' } });
+    const before = lz.arm.requests.length;
+    const bad = await d4ai(['sweep', '--management-group', 'not/a/group']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('D4AI_MANAGEMENT_GROUP="not/a/group"');
+    expect(lz.arm.requests.length).toBe(before);
+  });
+
+  it('watch needs --once or a valid --interval', async () => {
+    const neither = await d4ai(['watch']);
+    expect(neither.code).toBe(2);
+    expect(neither.stderr).toContain('watch needs --once or --interval');
+    const badInterval = await d4ai(['watch', '--interval', '5 minutes']);
+    expect(badInterval.code).toBe(2);
+    expect(badInterval.stderr).toContain('--interval must be a duration');
+  });
+
+  it('watch --interval runs passes until interrupted', async () => {
+    const child = spawn(process.execPath, [BIN, 'watch', '--interval', '30s'], {
+      cwd: fs.mkdtempSync(path.join(os.tmpdir(), 'd4ai-cli-')),
+      env: { PATH: process.env.PATH ?? '', ...lz.env },
+    });
+    let stderr = '';
+    let stdout = '';
+    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+    const deadline = Date.now() + 20000;
+    while (!stderr.includes('Next watch pass in 30s') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    expect(stderr).toContain('Next watch pass in 30s');
+    expect(stdout).toMatch(/^Watch pass \S+ \(enforce\): 13 subscription\(s\)/m);
+    const interrupted = Date.now();
+    const code = await new Promise<number | null>((resolve) => {
+      child.on('close', resolve);
+      child.kill('SIGINT');
+    });
+    // It stops at once (not after the 30 s wait) with the exit code of its passes (1 if a subscription failed).
+    expect(Date.now() - interrupted).toBeLessThan(5000);
+    expect([0, 1]).toContain(code);
+  });
 });

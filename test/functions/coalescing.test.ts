@@ -9,8 +9,8 @@ import '../../functions';
 import { onAzureEvent } from '../../functions/on-azure-event';
 import type { GovernOutput } from '../../functions/govern-run';
 import { FN, RECHECK_EVENT, governInstanceId } from '../../functions/names';
-import { aiWriteEvent } from '../fixtures/landing-zone';
-import { EventType } from './durable-harness';
+import { aiWriteEvent } from '../../sim/landing-zone';
+import { EventType } from '../../sim/durable-host';
 import { useWorld, type World } from './world';
 
 // A fresh subscription per test: records of earlier tests share the table.
@@ -58,7 +58,7 @@ describe('coalescing triggers for one subscription', () => {
     // The recheck was consumed by the same instance: one more pass, which found nothing left to do.
     expect(instance.history.filter((e) => e.EventType === EventType.EventRaised && e.Name === RECHECK_EVENT)).toHaveLength(1);
     const output = instance.output as GovernOutput;
-    expect(output.records.map((r) => `${r.action}/${r.outcome}`)).toEqual(['enable/applied', 'none/no-op']);
+    expect(output.outcomes.map((r) => `${r.action}/${r.outcome}`)).toEqual(['enable/applied', 'none/no-op']);
     expect(output.handledRequestIds).toHaveLength(2);
     expect(await world.records(SUB)).toHaveLength(2);
     expect(world.standIns.arm.requestsMatching('PUT', /pricings\/AI$/)).toHaveLength(1);
@@ -78,10 +78,13 @@ describe('coalescing triggers for one subscription', () => {
     expect(starts()).toHaveLength(1);
     expect(raises()).toHaveLength(5);
     const output = instance.output as GovernOutput;
-    expect(output.records).toHaveLength(2);
+    expect(output.outcomes).toHaveLength(2);
     expect(output.handledRequestIds).toHaveLength(6);
-    expect(output.records[1]?.triggerDetail?.note).toBe('coalesced with 4 other trigger(s)');
-    expect(await world.records(SUB)).toHaveLength(2);
+    const stored = await world.records(SUB);
+    expect(stored).toHaveLength(2);
+    // Newest first: the second pass, which covered the five asks.
+    expect(stored[0]?.triggerDetail?.note).toBe('coalesced with 4 other trigger(s)');
+    expect(stored[0]?.runId).toBe(output.outcomes[1]?.runId);
   });
 
   it('when startNew finds the run already started by a racing trigger, it coalesces instead', async () => {
@@ -100,7 +103,7 @@ describe('coalescing triggers for one subscription', () => {
       `GET instances/${instanceId} 202`,
     ]);
     const instance = await world.host.waitFor(instanceId);
-    expect((instance.output as GovernOutput).records).toHaveLength(2);
+    expect((instance.output as GovernOutput).outcomes).toHaveLength(2);
   });
 
   it('when the run finished between the status read and the event (410), it starts a new run: no trigger is lost', async () => {
@@ -120,9 +123,11 @@ describe('coalescing triggers for one subscription', () => {
     ]);
     const instance = await world.host.waitFor(instanceId);
     await world.host.idle();
-    expect((instance.output as GovernOutput).records.map((r) => r.aiResourceCount)).toEqual([2]);
+    expect((instance.output as GovernOutput).outcomes).toHaveLength(1);
     const all = await world.records(SUB);
     expect(all).toHaveLength(2);
+    // The two listed resources, plus the event's own account, which the list does not show yet.
+    expect(all[0]?.aiResourceCount).toBe(3);
   });
 
   it('a trigger after the run finished starts a fresh run of the same instance id', async () => {

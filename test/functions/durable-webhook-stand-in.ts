@@ -11,7 +11,7 @@
  */
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { DurableTestHost } from './durable-harness';
+import type { DurableTestHost } from '../../sim/durable-host';
 
 export const TASK_HUB = 'd4aigovernor';
 const SYSTEM_KEY = 'test-system-key';

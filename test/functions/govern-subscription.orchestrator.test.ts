@@ -5,10 +5,9 @@
 import './registrations';
 import '../../functions';
 import { registered } from './registrations';
-import { loadConfig } from '../../shared/config';
-import { settingsOf, type GovernInput, type GovernOutput, type GovernStatus } from '../../functions/govern-run';
+import type { GovernInput, GovernOutput, GovernStatus } from '../../functions/govern-run';
 import { FN, governInstanceId } from '../../functions/names';
-import { DurableTestHost, EventType, NonDeterminismError } from './durable-harness';
+import { DurableTestHost, EventType, NonDeterminismError } from '../../sim/durable-host';
 import { defaultEnablePricing } from '../fixtures/pricing-bodies';
 import { useWorld, type World } from './world';
 import * as df from 'durable-functions';
@@ -31,7 +30,6 @@ function governInput(overrides: Partial<GovernInput['ask']> = {}, extra: Partial
       requestId: 'request-1',
       request: { subscriptionId: SUB, trigger: 'manual', detail: { note: 'test' } },
       dryRun: false,
-      settings: settingsOf(loadConfig(process.env)),
       ...overrides,
     },
     coalesce: false,
@@ -82,14 +80,18 @@ describe('governSubscription orchestration (real replay, real activities)', () =
       triggerDetail: { note: 'test', instanceId: governInstanceId(SUB) },
     });
     const output = instance.output as GovernOutput;
-    expect(output.records.map((r) => r.runId)).toEqual([records[0]?.runId]);
+    expect(output.outcomes).toEqual([{ runId: records[0]?.runId, subscriptionId: SUB, trigger: 'manual', mode: 'enforce', action: 'enable', outcome: 'applied' }]);
     expect(output.handledRequestIds).toEqual(['request-1']);
     expect(instance.customStatus).toMatchObject({ phase: 'done', decision: { action: 'enable', outcome: 'applied', runId: records[0]?.runId } });
 
-    // The steps, in order: write lock, load, apply; then release and record, sent in the same episode.
+    // The steps, in order: plan (reads + decision), then, because it writes: the write lock, the
+    // write path; then release and record, sent in the same episode.
     const steps = world.host.executed.filter((op) => op.kind !== 'timer').map((op) => `${op.kind}:${op.name.split('@')[0]}`);
-    expect(steps.slice(0, 3)).toEqual(['entityCall:acquire', 'activity:loadGovernContext', 'activity:applyPricing']);
+    expect(steps.slice(0, 3)).toEqual(['activity:planGovern', 'entityCall:acquire', 'activity:applyPricing']);
     expect(steps.slice(3).sort()).toEqual(['activity:writeRecord', 'entitySignal:release']);
+    // The write path read the pricing afresh before its PUT, and read it back after.
+    const pricingCalls = world.standIns.arm.requests.filter((r) => /pricings\/AI$/i.test(r.path)).map((r) => r.method);
+    expect(pricingCalls).toEqual(['GET', 'GET', 'PUT', 'GET']);
     // The lock is free again.
     expect(world.host.entityStates.get(`@subscriptionwritelock@${SUB}`)).toBe('null');
     // One "D4AI decision" line with the customDimensions fields.
@@ -103,12 +105,12 @@ describe('governSubscription orchestration (real replay, real activities)', () =
     const instance = await run(governInput());
     const scheduled = instance.history.filter((e) => e.EventType === EventType.TaskScheduled).map((e) => [e.EventId, e.Name]);
     expect(scheduled).toEqual([
-      [1, FN.loadGovernContext],
+      [0, FN.planGovern],
       [2, FN.applyPricing],
       [4, FN.writeRecord],
     ]);
-    // Entity messages take ids too: 0 = acquire, 3 = release.
-    expect(instance.history.filter((e) => e.EventType === EventType.EventSent).map((e) => e.EventId)).toEqual([0, 3]);
+    // Entity messages take ids too: 1 = acquire, 3 = release.
+    expect(instance.history.filter((e) => e.EventType === EventType.EventSent).map((e) => e.EventId)).toEqual([1, 3]);
     expect(instance.episodes).toBe(5);
   });
 
@@ -117,7 +119,7 @@ describe('governSubscription orchestration (real replay, real activities)', () =
     world.setEnv({ D4AI_MODE: 'report' });
     await run(governInput());
     expect(pricingPuts()).toHaveLength(0);
-    expect(world.host.activitiesRun()).toEqual([FN.loadGovernContext, FN.writeRecord]);
+    expect(world.host.activitiesRun()).toEqual([FN.planGovern, FN.writeRecord]);
     expect(world.host.executed.some((op) => op.kind === 'entityCall')).toBe(false);
     const [record] = await world.records(SUB);
     expect(record).toMatchObject({ mode: 'report', action: 'enable', outcome: 'dry-run' });
@@ -160,7 +162,7 @@ describe('governSubscription orchestration (real replay, real activities)', () =
     // The retry timer the extension inserts: first interval from D4AI_RETRY_FIRST_INTERVAL_MS.
     const timer = instance.history.find((e) => e.EventType === EventType.TimerCreated);
     expect(timer).toBeDefined();
-    expect(world.host.activitiesRun().filter((a) => a === FN.loadGovernContext)).toHaveLength(2);
+    expect(world.host.activitiesRun().filter((a) => a === FN.planGovern)).toHaveLength(2);
     const [record] = await world.records(SUB);
     expect(record).toMatchObject({ action: 'enable', outcome: 'applied' });
   });
@@ -170,10 +172,10 @@ describe('governSubscription orchestration (real replay, real activities)', () =
     world.setEnv({ D4AI_RETRY_MAX_ATTEMPTS: '2' });
     // Throttled with Retry-After: 0, so the SDK's own retries are immediate and both attempts fail fast.
     world.standIns.arm.faults.throttle(Infinity, 0, { method: 'GET', path: /\/subscriptions\/[^/]+$/ });
-    const instance = await run(governInput({ settings: settingsOf(loadConfig(process.env)) }));
+    const instance = await run(governInput());
     world.setEnv({ D4AI_RETRY_MAX_ATTEMPTS: undefined });
     expect(instance.status).toBe('Completed');
-    expect(world.host.activitiesRun()).toEqual([FN.loadGovernContext, FN.loadGovernContext, FN.writeRecord]);
+    expect(world.host.activitiesRun()).toEqual([FN.planGovern, FN.planGovern, FN.writeRecord]);
     expect(pricingPuts()).toHaveLength(0);
     const [record] = await world.records(SUB);
     expect(record).toMatchObject({ action: 'undecided', outcome: 'failed', error: { code: 'TooManyRequests' } });
@@ -182,18 +184,38 @@ describe('governSubscription orchestration (real replay, real activities)', () =
   it('records a non-retriable read failure (subscription not visible) without retrying', async () => {
     const instance = await run(governInput());
     expect(instance.status).toBe('Completed');
-    expect(world.host.activitiesRun()).toEqual([FN.loadGovernContext, FN.writeRecord]);
+    expect(world.host.activitiesRun()).toEqual([FN.planGovern, FN.writeRecord]);
     const [record] = await world.records(SUB);
     expect(record).toMatchObject({ action: 'undecided', outcome: 'failed', error: { code: 'SubscriptionNotFound' } });
   });
 
-  it('applies the sweep allowance: with writesSoFar at the cap it records cap-reached and writes nothing', async () => {
+  it('a decision that writes nothing takes no write lock', async () => {
     aiSubscription();
-    world.setEnv({ D4AI_MAX_ENABLEMENTS_PER_RUN: '3' });
-    await run(governInput({ settings: settingsOf(loadConfig(process.env)) }, { writesSoFar: 3 }));
-    expect(pricingPuts()).toHaveLength(0);
+    world.standIns.arm.state.setPricing(SUB, 'AI', { pricingTier: 'Standard', extensions: ALL_EXTENSIONS.map((name) => ({ name, isEnabled: 'True' as const })) });
+    await run(governInput());
+    expect(world.host.activitiesRun()).toEqual([FN.planGovern, FN.writeRecord]);
+    expect(world.host.executed.some((op) => op.kind === 'entityCall' || op.kind === 'entitySignal')).toBe(false);
     const [record] = await world.records(SUB);
-    expect(record).toMatchObject({ action: 'skip', skipReason: 'cap-reached', outcome: 'no-op' });
+    expect(record).toMatchObject({ action: 'none', outcome: 'no-op' });
+  });
+
+  it('a sweep child goes straight to the write path with its snapshot decision, and the fresh read can overrule it', async () => {
+    aiSubscription();
+    // The snapshot said Free; by the time the child runs, the plan is on with every component.
+    world.standIns.arm.state.setPricing(SUB, 'AI', { pricingTier: 'Standard', extensions: ALL_EXTENSIONS.map((name) => ({ name, isEnabled: 'True' as const })) });
+    const context = {
+      subscription: { subscriptionId: SUB, state: 'Enabled', tags: {} },
+      aiResources: [{ id: `/subscriptions/${SUB}/resourceGroups/rg-chat/providers/Microsoft.CognitiveServices/accounts/oai-chat`, type: 'Microsoft.CognitiveServices/accounts', kind: 'OpenAI' }],
+      pricing: { tier: 'Free' as const, extensions: [], inherited: false, enforce: false },
+      policyAssignments: [],
+    };
+    const decision = { action: 'enable' as const, missingComponents: [], reasons: ['snapshot'], warnings: [], desired: { pricingTier: 'Standard' as const, extensions: [] } };
+    const instance = await run(governInput({ request: { subscriptionId: SUB, trigger: 'sweep', detail: { sweepId: 'sweep-x' } } }, { candidate: { context, nomination: { decision, slot: 0 } } }), `sweep-x:${SUB}`);
+    expect(world.host.activitiesRun()).toEqual([FN.applyPricing, FN.writeRecord]);
+    expect(pricingPuts()).toHaveLength(0);
+    expect((instance.output as GovernOutput).outcomes[0]).toMatchObject({ action: 'none', outcome: 'no-op' });
+    const [record] = await world.records(SUB);
+    expect(record?.reasons.some((r) => r.startsWith('The fresh ARM read shows the plan Standard'))).toBe(true);
   });
 
   it('never switches an extension off: Purview sharing already on stays on', async () => {
@@ -213,12 +235,12 @@ describe('determinism check of the harness', () => {
   it('fails a run whose orchestrator schedules something different on replay', async () => {
     // A deliberately broken orchestrator: its activity input depends on the wall clock.
     const wallClock = function* (context: df.OrchestrationContext): Generator<df.Task, unknown, unknown> {
-      yield context.df.callActivity(FN.listSubscriptions, { sweepId: `at-${Date.now()}-${Math.random()}`, settings: settingsOf(loadConfig(process.env)) });
-      yield context.df.callActivity(FN.listSubscriptions, { sweepId: 'second', settings: settingsOf(loadConfig(process.env)) });
+      yield context.df.callActivity('echo', { sweepId: `at-${Date.now()}-${Math.random()}` });
+      yield context.df.callActivity('echo', { sweepId: 'second' });
       return 'never';
     };
     const orchestrators = new Map([[ 'wallClock', wrap(wallClock) ]]);
-    const activities = new Map([[FN.listSubscriptions, (): { subscriptions: [] } => ({ subscriptions: [] })]]);
+    const activities = new Map([['echo', (input: unknown): unknown => input]]);
     const host = new DurableTestHost({ orchestrators, activities, entities: new Map() });
     host.start('wallClock', 'nd-1', {});
     await expect(host.waitFor('nd-1')).rejects.toThrow(NonDeterminismError);
@@ -227,13 +249,13 @@ describe('determinism check of the harness', () => {
 
   it('passes the same orchestrator when it uses the replay-safe clock', async () => {
     const replaySafe = function* (context: df.OrchestrationContext): Generator<df.Task, unknown, unknown> {
-      yield context.df.callActivity(FN.listSubscriptions, { sweepId: `at-${context.df.currentUtcDateTime.toISOString()}-${context.df.newGuid('x')}` });
-      yield context.df.callActivity(FN.listSubscriptions, { sweepId: 'second' });
+      yield context.df.callActivity('echo', { sweepId: `at-${context.df.currentUtcDateTime.toISOString()}-${context.df.newGuid('x')}` });
+      yield context.df.callActivity('echo', { sweepId: 'second' });
       return 'done';
     };
     const host = new DurableTestHost({
       orchestrators: new Map([['replaySafe', wrap(replaySafe)]]),
-      activities: new Map([[FN.listSubscriptions, (): { subscriptions: [] } => ({ subscriptions: [] })]]),
+      activities: new Map([['echo', (input: unknown): unknown => input]]),
       entities: new Map(),
     });
     host.start('replaySafe', 'ok-1', {});
@@ -257,7 +279,8 @@ it('publishes the decision phases in the custom status', async () => {
   aiSubscription();
   const instance = await run(governInput());
   const phases = (instance.customStatusLog as Array<GovernStatus | undefined>).map((s) => s?.phase);
+  expect(phases).toContain('planning');
   expect(phases).toContain('waiting-for-write-lock');
-  expect(phases).toContain('governing');
+  expect(phases).toContain('writing');
   expect(phases[phases.length - 1]).toBe('done');
 });

@@ -34,6 +34,15 @@ describe('function registrations', () => {
     expect(hasClient(FN.nightlySweep)).toBe(true);
   });
 
+  it('tenantWatch is a timer on D4AI_WATCH_SCHEDULE (default every 5 minutes), not run at start-up', () => {
+    const { kind, options } = registration(FN.tenantWatch);
+    expect(kind).toBe('timer');
+    expect(options.schedule).toBe(DEFAULTS.D4AI_WATCH_SCHEDULE);
+    expect(options.schedule).toBe('0 */5 * * * *');
+    expect(options.runOnStartup).toBe(false);
+    expect(hasClient(FN.tenantWatch)).toBe(true);
+  });
+
   it('takes the schedule from the settings when the app loads, and refuses a bad one naming it', async () => {
     process.env.D4AI_SWEEP_SCHEDULE = '0 30 3 * * 1-5';
     try {
@@ -70,11 +79,12 @@ describe('function registrations', () => {
   it.each([
     [FN.governSubscription, 'orchestrationTrigger'],
     [FN.sweepTenant, 'orchestrationTrigger'],
-    [FN.loadGovernContext, 'activityTrigger'],
+    [FN.planGovern, 'activityTrigger'],
     [FN.applyPricing, 'activityTrigger'],
     [FN.writeRecord, 'activityTrigger'],
-    [FN.listSubscriptions, 'activityTrigger'],
-    [FN.writeSweepSummary, 'activityTrigger'],
+    [FN.readSweepPolicy, 'activityTrigger'],
+    [FN.sweepPage, 'activityTrigger'],
+    [FN.writeRunSummary, 'activityTrigger'],
     [FN.subscriptionWriteLock, 'entityTrigger'],
   ])('%s is registered through durable-functions as %s', (name, type) => {
     const { kind, options } = registration(name);
@@ -128,7 +138,7 @@ describe('local.settings.json.sample', () => {
 
   it('lists every D4AI_* setting with its default', () => {
     for (const [name, value] of Object.entries(DEFAULTS)) expect({ name, value: values[name] }).toEqual({ name, value });
-    for (const name of ['D4AI_EXCLUDED_SUBSCRIPTIONS', 'D4AI_POLICY_ASSIGNMENT_ID', 'D4AI_RECORDS_CONNECTION']) expect(values[name]).toBe('');
+    for (const name of ['D4AI_EXCLUDED_SUBSCRIPTIONS', 'D4AI_POLICY_ASSIGNMENT_ID', 'D4AI_RECORDS_CONNECTION', 'D4AI_MANAGEMENT_GROUP']) expect(values[name]).toBe('');
   });
 });
 

@@ -1,18 +1,23 @@
 /**
- * sweepTenant through the replay executor, over the simulated landing zone (test/fixtures), with
- * real children, activities and the write-lock entity against the ARM stand-in and Azurite.
+ * sweepTenant through the replay executor, over the simulated landing zone (sim/), with real
+ * page activities, children and the write-lock entity against the ARM and Resource Graph stand-in
+ * and Azurite.
  */
 import './registrations';
 import '../../functions';
+import { durableHandlers } from './registrations';
 import { TableClient } from '@azure/data-tables';
-import { loadConfig } from '../../shared/config';
-import { settingsOf, type GovernOutput } from '../../functions/govern-run';
+import type { GovernOutput } from '../../functions/govern-run';
 import { FN, governInstanceId, sweepChildInstanceId } from '../../functions/names';
 import type { SweepInput, SweepOutput } from '../../functions/sweep-tenant.orchestrator';
-import { buildLandingZone, type LandingZone, type LandingZoneName } from '../fixtures/landing-zone';
+import { stableRunId } from '../../functions/sweep.activities';
+import { buildLandingZone, type LandingZone, type LandingZoneName } from '../../sim/landing-zone';
+import { EventType } from '../../sim/durable-host';
 import { useWorld, type World } from './world';
 
 const SWEEP = 'sweep-2025-06-01';
+/** The five subscriptions of the landing zone whose decision is a write. */
+const WRITERS: LandingZoneName[] = ['corp-ai-prod', 'corp-ai-dev', 'ml-platform', 'purview-already-on', 'flaky-scanner'];
 
 let world: World;
 let zone: LandingZone;
@@ -21,12 +26,13 @@ useWorld((started) => {
 });
 beforeEach(() => {
   zone = buildLandingZone(world.standIns.arm.state);
+  world.standIns.arm.graph.quota = { limit: 1000, windowMs: 5000 };
   world.setEnv({ ...zone.env, D4AI_MAX_ENABLEMENTS_PER_RUN: undefined, D4AI_SWEEP_BATCH: undefined, D4AI_MODE: undefined });
   world.useNewTable();
 });
 
 function sweepInput(overrides: Partial<SweepInput> = {}): SweepInput {
-  return { trigger: 'sweep', settings: settingsOf(loadConfig(process.env)), dryRun: false, ...overrides };
+  return { trigger: 'sweep', dryRun: false, ...overrides };
 }
 
 async function runSweep(input: SweepInput, instanceId = SWEEP) {
@@ -38,6 +44,7 @@ async function runSweep(input: SweepInput, instanceId = SWEEP) {
 
 const puts = () => world.standIns.arm.requestsMatching('PUT', /pricings\/AI$/);
 const name = (id: string): LandingZoneName => (Object.entries(zone.ids).find(([, v]) => v === id)?.[0] ?? '?') as LandingZoneName;
+const children = () => world.host.executed.filter((op) => op.kind === 'subOrchestration');
 
 async function summaryRows(): Promise<Array<Record<string, unknown>>> {
   const table = TableClient.fromConnectionString(world.azurite.connectionString, process.env.D4AI_RECORDS_TABLE ?? '', { allowInsecureConnection: true });
@@ -47,7 +54,7 @@ async function summaryRows(): Promise<Array<Record<string, unknown>>> {
 }
 
 describe('sweepTenant orchestration', () => {
-  it('governs every subscription once, as the engine decides, and writes one summary', async () => {
+  it('records every subscription once, as the engine decides, fans out only the writes, and writes one summary', async () => {
     const instance = await runSweep(sweepInput());
     expect(instance.status).toBe('Completed');
 
@@ -56,13 +63,15 @@ describe('sweepTenant orchestration', () => {
       expect({ sub, count: records.length }).toEqual({ sub, count: 1 });
       expect({ sub, ...records[0] }).toMatchObject({ sub, trigger: 'sweep', ...expected, triggerDetail: { sweepId: SWEEP } });
     }
-    // Children have their own ids, never the event singleton's.
-    const children = [...world.host.instances.keys()].filter((id) => id !== SWEEP);
-    expect(children.sort()).toEqual(Object.values(zone.ids).map((id) => sweepChildInstanceId(SWEEP, id)).sort());
-    expect(children.some((id) => id.startsWith('govern-'))).toBe(false);
+    // Only the subscriptions that need a write became children, with their own ids.
+    expect(children().map((op) => name((op.input as { ask: { request: { subscriptionId: string } } }).ask.request.subscriptionId)).sort()).toEqual([...WRITERS].sort());
+    expect([...world.host.instances.keys()].filter((id) => id !== SWEEP).sort()).toEqual(WRITERS.map((n) => sweepChildInstanceId(SWEEP, zone.ids[n])).sort());
+    // Only writers take the write lock.
+    const locked = new Set(world.host.executed.filter((op) => op.kind === 'entityCall').map((op) => op.name.split('@')[1] ?? ''));
+    expect([...locked].map(name).sort()).toEqual([...WRITERS].sort());
 
     const output = instance.output as SweepOutput;
-    expect(output.summary).toMatchObject({ kind: 'sweep-summary', sweepId: SWEEP, trigger: 'sweep', mode: 'enforce', subscriptions: 13, capReached: 0, failed: 1 });
+    expect(output.summary).toMatchObject({ kind: 'sweep-summary', sweepId: SWEEP, trigger: 'sweep', mode: 'enforce', subscriptions: 13, capReached: 0, failed: 1, scope: { managementGroup: 'contoso' } });
     expect(output.summary.byOutcome).toEqual({ applied: 4, failed: 1, 'no-op': 8 });
     const rows = await summaryRows();
     expect(rows).toHaveLength(1);
@@ -70,47 +79,82 @@ describe('sweepTenant orchestration', () => {
     const [line] = world.logLines('D4AI sweep summary');
     expect(line?.fields).toMatchObject({ sweepId: SWEEP, trigger: 'sweep', governed: 13, applied: 4, failed: 1, skipped: 7, capReached: 0 });
     expect(world.logLines('D4AI decision')).toHaveLength(13);
-    // Children decide from the listed subscriptions: no subscription is read again one by one.
-    expect(world.standIns.arm.requestsMatching('GET', /^\/subscriptions\/[^/]+$/)).toHaveLength(0);
+    // Nothing listed or read per subscription through ARM; ARM requests only for the writers (3 each).
+    expect(world.standIns.arm.requests.filter((r) => !r.path.includes('ResourceGraph')).length).toBe(3 * WRITERS.length);
   });
 
-  it('never exceeds D4AI_MAX_ENABLEMENTS_PER_RUN: batches shrink near the cap, the rest is recorded cap-reached', async () => {
+  it('continues as new page by page: the history of an execution does not grow with the subscriptions', async () => {
+    // 5 rows per Resource Graph page: 13 subscriptions are 3 pages.
+    world.standIns.arm.reset();
+    zone = buildLandingZone(world.standIns.arm.state);
+    const { graph } = world.standIns.arm;
+    const before = graph.pageCap;
+    graph.pageCap = 5;
+    try {
+      const instance = await runSweep(sweepInput());
+      expect(instance.executions).toBe(3);
+      const histories = [...instance.previousHistories, instance.history];
+      // Each execution: its page activity, that page's children, at most one summary write.
+      for (const history of histories) {
+        const scheduled = history.filter((e) => e.EventType === EventType.TaskScheduled).map((e) => e.Name);
+        expect(scheduled.filter((n) => n === FN.sweepPage)).toHaveLength(1);
+        expect(history.length).toBeLessThan(40);
+      }
+      expect((instance.output as SweepOutput).summary).toMatchObject({ subscriptions: 13, failed: 1 });
+      for (const sub of Object.values(zone.ids)) expect(await world.records(sub)).toHaveLength(1);
+    } finally {
+      graph.pageCap = before;
+    }
+  });
+
+  it('never exceeds D4AI_MAX_ENABLEMENTS_PER_RUN: the page reserves the slots, the rest is recorded cap-reached', async () => {
     world.setEnv({ D4AI_MAX_ENABLEMENTS_PER_RUN: '3', D4AI_SWEEP_BATCH: '2' });
     const instance = await runSweep(sweepInput());
 
-    // Five subscriptions need a write; exactly three get one.
     expect(puts()).toHaveLength(3);
-    const written = new Set(puts().map((r) => name(r.path.split('/')[2] ?? '')));
-    expect([...written].sort()).toEqual(['corp-ai-dev', 'corp-ai-prod', 'ml-platform']);
-    for (const sub of ['purview-already-on', 'flaky-scanner'] as const) {
+    expect(children()).toHaveLength(3);
+    const capped = [];
+    for (const sub of WRITERS) {
       const [record] = await world.records(zone.ids[sub]);
-      expect({ sub, ...record }).toMatchObject({ sub, action: 'skip', skipReason: 'cap-reached', outcome: 'no-op' });
+      if (record?.skipReason === 'cap-reached') capped.push(sub);
     }
+    expect(capped).toHaveLength(2);
     const output = instance.output as SweepOutput;
     expect(output.summary.capReached).toBe(2);
-    expect(instance.customStatus).toMatchObject({ phase: 'done', writes: 3, cap: 3 });
-
-    // Batches: 2 (room 3), then 1 (room 1), then the rest in batches of 2 with no room left.
-    const order = world.host.executed.filter((op) => op.kind === 'subOrchestration').map((op) => name((op.input as { ask: { request: { subscriptionId: string } } }).ask.request.subscriptionId));
-    expect(order.slice(0, 3)).toEqual(['corp-ai-prod', 'corp-ai-dev', 'ml-platform']);
-    const allowances = world.host.executed.filter((op) => op.kind === 'subOrchestration').map((op) => (op.input as { writesSoFar: number }).writesSoFar);
-    expect(allowances).toEqual([0, 1, 2, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3]);
+    // Each child carries the slot it holds under the cap.
+    expect(children().map((op) => (op.input as { candidate: { nomination: { slot: number } } }).candidate.nomination.slot)).toEqual([0, 1, 2]);
   });
 
   it('with cap 0 nothing is written at all, and every would-be write is recorded as cap-reached', async () => {
     world.setEnv({ D4AI_MAX_ENABLEMENTS_PER_RUN: '0' });
     const instance = await runSweep(sweepInput());
     expect(puts()).toHaveLength(0);
+    expect(children()).toHaveLength(0);
     expect((instance.output as SweepOutput).summary.capReached).toBe(5);
   });
 
-  it('a dry-run sweep decides and records everything but never writes', async () => {
+  it('a dry-run sweep decides and records everything in the page activity, starting no child and writing nothing', async () => {
     const instance = await runSweep(sweepInput({ dryRun: true, trigger: 'manual', note: 'quarterly review' }), 'sweep-manual-1');
     expect(puts()).toHaveLength(0);
-    expect(world.host.activitiesRun()).not.toContain(FN.applyPricing);
+    expect(children()).toHaveLength(0);
+    expect(world.host.activitiesRun()).toEqual([FN.readSweepPolicy, FN.sweepPage, FN.writeRunSummary]);
     const [record] = await world.records(zone.ids['corp-ai-prod']);
     expect(record).toMatchObject({ mode: 'report', action: 'enable', outcome: 'dry-run', trigger: 'manual', triggerDetail: { sweepId: 'sweep-manual-1', note: 'quarterly review' } });
     expect((instance.output as SweepOutput).summary).toMatchObject({ mode: 'report', trigger: 'manual' });
+  });
+
+  it('a page activity that is retried rewrites the same records instead of adding new ones', async () => {
+    // Run the page activity twice by hand, as a retry would, with the same input.
+    await runSweep(sweepInput());
+    const pageInput = world.host.executed.find((op) => op.name === FN.sweepPage)?.input;
+    const handler = durableHandlers('activityTrigger').get(FN.sweepPage);
+    await handler?.(pageInput, world.invocation(FN.sweepPage, false));
+    for (const sub of ['identity', 'connectivity', 'ai-compliant'] as const) {
+      const records = await world.records(zone.ids[sub]);
+      expect({ sub, count: records.length }).toEqual({ sub, count: 1 });
+      // Its run id is fixed by the sweep and the subscription.
+      expect(records[0]?.runId).toBe(stableRunId(SWEEP, zone.ids[sub]));
+    }
   });
 
   it('an event run and a sweep child on the same subscription never write at the same time', async () => {
@@ -118,7 +162,7 @@ describe('sweepTenant orchestration', () => {
     world.standIns.arm.faults.latency(500, { method: 'PUT' });
     // The event-started singleton and the nightly sweep start together.
     world.host.start(FN.governSubscription, governInstanceId(prod), {
-      ask: { requestId: 'event-1', request: { subscriptionId: prod, trigger: 'event' }, dryRun: false, settings: settingsOf(loadConfig(process.env)) },
+      ask: { requestId: 'event-1', request: { subscriptionId: prod, trigger: 'event' }, dryRun: false },
       coalesce: false,
     });
     const instance = await runSweep(sweepInput());
@@ -126,10 +170,11 @@ describe('sweepTenant orchestration', () => {
     await world.host.idle();
 
     expect(world.standIns.arm.maxConcurrentPricingWrites(prod)).toBe(1);
-    // One of them wrote; the other waited for the lock, re-read and found nothing to do.
+    // One of them wrote; the other waited for the lock, read afresh and found nothing to do.
     expect(puts().filter((r) => r.path.includes(prod))).toHaveLength(1);
-    const decisions = [(world.host.instances.get(governInstanceId(prod))?.output as GovernOutput).records[0], ((await world.records(prod)).find((r) => r.trigger === 'sweep'))];
-    expect(decisions.map((r) => r?.action).sort()).toEqual(['enable', 'none']);
+    const event = (world.host.instances.get(governInstanceId(prod))?.output as GovernOutput).outcomes[0];
+    const sweepRecord = (await world.records(prod)).find((r) => r.trigger === 'sweep');
+    expect([event?.action, sweepRecord?.action].sort()).toEqual(['enable', 'none']);
     const acquires = world.host.executed.filter((op) => op.kind === 'entityCall' && op.name === `acquire@${prod}`);
     expect(acquires.length).toBeGreaterThan(2);
     expect(instance.status).toBe('Completed');

@@ -9,7 +9,7 @@
 import { InvocationContext } from '@azure/functions';
 import { shutdownAzureMonitor } from '@azure/monitor-opentelemetry';
 import { LOG_MESSAGES } from '../../shared/observability/log';
-import { startIdentityStandIn, useIdentityEnv, type IdentityStandIn } from '../support/identity-stand-in';
+import { startIdentityStandIn, useIdentityEnv, type IdentityStandIn } from '../../sim/identity-stand-in';
 import { startIngestionStandIn, type IngestionStandIn } from '../support/ingestion-stand-in';
 
 const SUB = '3f2c1b7e-5a4d-4e1b-9c3a-8d7e6f5a4b3c';

@@ -8,9 +8,9 @@ import { randomUUID } from 'node:crypto';
 import { InvocationContext } from '@azure/functions';
 import { TableRecordStore } from '../../shared/azure/records.table';
 import type { RemediationRecord } from '../../shared/records/record';
-import { startAzuriteTable, type AzuriteTable } from '../support/azurite';
-import { startStandIns, type StandIns } from '../support/stand-ins';
-import { DurableTestHost } from './durable-harness';
+import { startAzuriteTable, type AzuriteTable } from '../../sim/azurite';
+import { startStandIns, type StandIns } from '../../sim/stand-ins';
+import { DurableTestHost } from '../../sim/durable-host';
 import { startDurableWebhookStandIn, type DurableWebhookStandIn } from './durable-webhook-stand-in';
 import { clientInputOf, durableHandlers } from './registrations';
 

@@ -10,7 +10,7 @@ import { type BicepFile, INFRA_DIR, callArguments, infraFile, literal, prop, pro
 
 type DefaultedSetting = keyof typeof DEFAULTS;
 /** Settings without a default in DEFAULTS; typed so a setting removed from config.ts fails to compile here. */
-const OPTIONAL_SETTINGS: Exclude<SettingName, DefaultedSetting>[] = ['D4AI_EXCLUDED_SUBSCRIPTIONS', 'D4AI_POLICY_ASSIGNMENT_ID', 'D4AI_RECORDS_CONNECTION'];
+const OPTIONAL_SETTINGS: Exclude<SettingName, DefaultedSetting>[] = ['D4AI_EXCLUDED_SUBSCRIPTIONS', 'D4AI_POLICY_ASSIGNMENT_ID', 'D4AI_RECORDS_CONNECTION', 'D4AI_MANAGEMENT_GROUP'];
 const ALL_SETTINGS: SettingName[] = [...(Object.keys(DEFAULTS) as DefaultedSetting[]), ...OPTIONAL_SETTINGS];
 
 /** Settings Flex Consumption sets itself (from functionAppConfig) or that would bring back storage keys. */
@@ -105,6 +105,11 @@ describe('D4AI settings', () => {
     expect(literal(module.params().get('recordsTableName')?.defaultValue)).toBe(DEFAULTS.D4AI_RECORDS_TABLE);
   });
 
+  test('D4AI_MANAGEMENT_GROUP is the management group the deployment governs', () => {
+    expect(settings.get('D4AI_MANAGEMENT_GROUP')).toBe('managementGroupId');
+    expect(main.params().get('managementGroupId')?.type).toBe('string');
+  });
+
   test('D4AI_POLICY_ASSIGNMENT_ID is the id of the assignment mg.bicep creates', async () => {
     // var policyAssignmentId = empty(policyAssignmentName) ? '' : '<id>'
     const computed = main.vars().get('policyAssignmentId');
@@ -138,6 +143,7 @@ describe('D4AI settings', () => {
       literal(main.params().get('policyAssignmentName')?.defaultValue) as string
     }`;
     env.D4AI_RECORDS_CONNECTION = 'https://std4aiexample.table.core.windows.net';
+    env.D4AI_MANAGEMENT_GROUP = 'contoso-landing-zones';
     const config = loadConfig(env);
     expect(config.policyAssignmentId).toBe(env.D4AI_POLICY_ASSIGNMENT_ID);
     expect(config.records).toMatchObject({ kind: 'table', connection: env.D4AI_RECORDS_CONNECTION, table: DEFAULTS.D4AI_RECORDS_TABLE });

@@ -21,7 +21,6 @@ import {
   literal,
   loadBicep,
   prop,
-  properties,
   relativeToRepo,
   stringTemplate,
   stringValue,
@@ -83,12 +82,18 @@ describe('every event subscription', () => {
     all = await eventSubscriptions();
   });
 
-  test('covers the three sources: AI resource writes, policy states and the vending topic', () => {
-    expect(all.map(({ file }) => file.name).sort()).toEqual([
-      'infra/modules/policy-events.bicep',
-      'infra/modules/subscription-events-topic.bicep',
-      'infra/modules/vending-topic.bicep',
-    ]);
+  test('covers the two event sources: AI resource writes per subscription and the vending topic', () => {
+    expect(all.map(({ file }) => file.name).sort()).toEqual(['infra/modules/subscription-events-topic.bicep', 'infra/modules/vending-topic.bicep']);
+  });
+
+  test('no system topic takes a management group or a tenant as its source (Event Grid offers only subscription sources)', async () => {
+    for (const file of filesUnder(INFRA_DIR, ['.bicep'])) {
+      const bicep = await infraFile(path.relative(INFRA_DIR, file));
+      for (const topic of bicep.resourcesOfType('Microsoft.EventGrid/systemTopics')) {
+        const source = prop(topic.body, 'properties', 'source')?.text ?? '';
+        expect({ file: bicep.name, source }).not.toEqual({ file: bicep.name, source: expect.stringMatching(/managementGroups|\/tenants\//i) });
+      }
+    }
   });
 
   test(`delivers to the ${FUNCTION_NAME} function as an AzureFunction endpoint, one event per call`, () => {
@@ -130,9 +135,9 @@ describe('every event subscription', () => {
   test('is deployed after the code (events.bicep, postdeploy hook), never by main.bicep', async () => {
     const main = await infraFile('main.bicep');
     const fromMain = main.modules().map((m) => m.source);
-    for (const module of ['modules/vending-topic.bicep', 'modules/policy-events.bicep', 'modules/subscription-events.bicep']) expect(fromMain).not.toContain(module);
+    for (const module of ['modules/vending-topic.bicep', 'modules/subscription-events.bicep']) expect(fromMain).not.toContain(module);
     const events = await infraFile('events.bicep');
-    expect(events.modules().map((m) => m.source).sort()).toEqual(['modules/policy-events.bicep', 'modules/subscription-events.bicep', 'modules/vending-topic.bicep']);
+    expect(events.modules().map((m) => m.source).sort()).toEqual(['modules/subscription-events.bicep', 'modules/vending-topic.bicep']);
   });
 });
 
@@ -145,65 +150,6 @@ describe('vending topic', () => {
     const types = prop(subscription?.body, 'properties', 'filter', 'includedEventTypes');
     const resolved = (types?.namedChildren ?? []).map((n) => literal(vending.resolve(n ?? undefined)));
     expect(resolved).toEqual([SUBSCRIPTION_CREATED_EVENT_TYPE]);
-  });
-});
-
-describe('policy-state topic', () => {
-  let policy: BicepFile;
-  beforeAll(async () => {
-    policy = await infraFile('modules/policy-events.bicep');
-  });
-
-  test('listens to the whole management group', () => {
-    const [topic] = policy.resourcesOfType('Microsoft.EventGrid/systemTopics');
-    expect(literal(prop(topic?.body, 'properties', 'topicType'))).toBe('Microsoft.PolicyInsights.PolicyStates');
-    expect(stringTemplate(prop(topic?.body, 'properties', 'source'))).toBe(
-      '/tenants/${tenant().tenantId}/providers/Microsoft.Management/managementGroups/${managementGroupId}',
-    );
-  });
-
-  test('forwards only NonCompliant states of the audit assignment, for event types the code handles', async () => {
-    const [subscription] = policy.resourcesOfType('Microsoft.EventGrid/systemTopics/eventSubscriptions');
-    const filter = prop(subscription?.body, 'properties', 'filter');
-    const types = literal(prop(filter, 'includedEventTypes')) as string[];
-    expect(types.sort()).toEqual(['Microsoft.PolicyInsights.PolicyStateChanged', 'Microsoft.PolicyInsights.PolicyStateCreated']);
-    const advanced = (prop(filter, 'advancedFilters')?.namedChildren ?? []).map((n) => ({
-      operatorType: literal(prop(n ?? undefined, 'operatorType')),
-      key: literal(prop(n ?? undefined, 'key')),
-      values: prop(n ?? undefined, 'values')?.text.replace(/\s+/g, ' '),
-    }));
-    expect(advanced).toEqual([
-      { operatorType: 'StringIn', key: 'data.policyAssignmentId', values: '[ policyAssignmentId ]' },
-      { operatorType: 'StringIn', key: 'data.complianceState', values: "[ 'NonCompliant' ]" },
-    ]);
-
-    // And the code turns exactly such an event into a govern request.
-    const assignment = '/providers/Microsoft.Management/managementGroups/contoso/providers/Microsoft.Authorization/policyAssignments/d4ai-audit-ai';
-    for (const type of types) {
-      const [outcome] = await parseEvents(
-        {
-          specversion: '1.0',
-          id: `evt-${type}`,
-          type,
-          source: '/tenants/t/providers/Microsoft.Management/managementGroups/contoso',
-          time: '2026-01-05T10:00:00Z',
-          data: { policyAssignmentId: assignment.toLowerCase(), complianceState: 'NonCompliant', subscriptionId: '11111111-2222-3333-4444-555555555555' },
-        },
-        { policyAssignmentId: assignment },
-      );
-      expect(outcome?.kind).toBe('govern');
-    }
-  });
-
-  test('is fed the same assignment id the app setting uses', async () => {
-    const events = await infraFile('events.bicep');
-    const module = events.modules().find((m) => m.source === 'modules/policy-events.bicep');
-    expect(prop(module?.body, 'params', 'policyAssignmentId')?.text).toBe('policyAssignmentId');
-    const params = await infraFile('events.bicepparam');
-    expect(stringValue(callArguments(params.params().get('policyAssignmentId')?.defaultValue)[0])).toBe('D4AI_POLICY_ASSIGNMENT_ID');
-    const main = await infraFile('main.bicep');
-    expect(main.outputs().get('D4AI_POLICY_ASSIGNMENT_ID')?.text).toBe('policyAssignmentId');
-    expect(properties(main.vars().get('d4aiSettings')).find((p) => p.key === 'D4AI_POLICY_ASSIGNMENT_ID')?.value.text).toBe('policyAssignmentId');
   });
 });
 

@@ -1,21 +1,23 @@
-import { startAzuriteTable, type AzuriteTable } from '../support/azurite';
-import { startStandIns, type StandIns } from '../support/stand-ins';
-import { buildLandingZone, type LandingZone, type LandingZoneName } from '../fixtures/landing-zone';
+import { startAzuriteTable, type AzuriteTable } from '../../sim/azurite';
+import { startStandIns, type StandIns } from '../../sim/stand-ins';
+import { buildLandingZone, type LandingZone, type LandingZoneName } from '../../sim/landing-zone';
 import { defaultEnablePricing } from '../fixtures/pricing-bodies';
-import { sweep } from '../../shared/engine/sweep';
+import { sweep, watchPass } from '../../shared/engine/snapshot-pass';
 import { governSubscription } from '../../shared/engine/govern';
+import type { RemediationRecord } from '../../shared/records/record';
 import { engineFor, type EngineUnderTest } from './engine-harness';
 
 /**
- * The whole engine against the ARM stand-in (real SDK clients, real tokens from the identity
- * stand-in) and Azurite: final ARM state, exact PUT bodies and every record.
+ * The whole engine against the ARM and Resource Graph stand-in (real SDK clients, real tokens from
+ * the identity stand-in) and Azurite: final ARM state, exact PUT bodies, every record, and the
+ * requests it took.
  */
 let standIns: StandIns;
 let azurite: AzuriteTable;
 
 beforeAll(async () => {
-  // Small pages, so every list (subscriptions, resources, exemptions, assignments) is followed across pages.
-  [standIns, azurite] = await Promise.all([startStandIns({ pageSize: 5 }), startAzuriteTable()]);
+  // Small pages, so every list (ARM lists and Resource Graph queries alike) is followed across pages.
+  [standIns, azurite] = await Promise.all([startStandIns({ pageSize: 5, graphPageSize: 5 }), startAzuriteTable()]);
 });
 afterAll(async () => {
   await Promise.all([standIns?.close(), azurite?.close()]);
@@ -23,6 +25,8 @@ afterAll(async () => {
 
 function setUp(env: Record<string, string> = {}): { zone: LandingZone; engine: EngineUnderTest } {
   standIns.arm.reset();
+  // The per-user quota is tested on its own below; here it would only make tests wait.
+  standIns.arm.graph.quota = { limit: 1000, windowMs: 5000 };
   const zone = buildLandingZone(standIns.arm.state);
   const engine = engineFor(standIns.arm.endpoint, azurite.connectionString, standIns.credential, { ...zone.env, ...env });
   return { zone, engine };
@@ -33,21 +37,32 @@ const extensionsOf = (zone: LandingZone, name: LandingZoneName): Record<string, 
   return Object.fromEntries((pricing?.extensions ?? []).map((e) => [e.name, e.isEnabled]));
 };
 
+const graphRequests = () => standIns.arm.requestsMatching('POST', /^\/providers\/Microsoft\.ResourceGraph\/resources$/i);
+const armRequests = () => standIns.arm.requests.filter((r) => !/^\/providers\/Microsoft\.ResourceGraph\//i.test(r.path));
+
+/** Sweeps, keeping the records it stored (in the order stored). */
+async function sweepKeeping(engine: EngineUnderTest, trigger: 'sweep' | 'cli' = 'sweep') {
+  const records: RemediationRecord[] = [];
+  const result = await sweep(engine.ports, engine.config, { trigger, onRecord: (r) => records.push(r) });
+  return { ...result, records };
+}
+
 const putsTo = (subscriptionId: string) =>
   standIns.arm.requestsMatching('PUT', new RegExp(`/subscriptions/${subscriptionId}/providers/Microsoft.Security/pricings/AI$`, 'i'));
 
 describe('enforcing sweep over the simulated landing zone', () => {
   let zone: LandingZone;
   let engine: EngineUnderTest;
-  let summary: Awaited<ReturnType<typeof sweep>>;
+  let result: Awaited<ReturnType<typeof sweepKeeping>>;
 
   beforeAll(async () => {
     ({ zone, engine } = setUp());
-    summary = await sweep(engine.ports, engine.config, { trigger: 'sweep' });
+    result = await sweepKeeping(engine);
   });
 
   it('decides every subscription as expected and records each decision exactly once', async () => {
-    expect(summary.subscriptions).toBe(Object.keys(zone.ids).length);
+    expect(result.summary.subscriptions).toBe(Object.keys(zone.ids).length);
+    expect(result.unrecorded).toEqual([]);
     for (const [name, expected] of Object.entries(zone.expected) as Array<[LandingZoneName, (typeof zone.expected)[LandingZoneName]]>) {
       const stored = await engine.ports.records.list(zone.ids[name], 10);
       expect({ name, count: stored.length }).toEqual({ name, count: 1 });
@@ -101,9 +116,23 @@ describe('enforcing sweep over the simulated landing zone', () => {
     expect(standIns.arm.requestsMatching('DELETE')).toHaveLength(0);
   });
 
-  it('reads each subscription once, from the list, not again one by one', () => {
-    expect(standIns.arm.requestsMatching('GET', /^\/subscriptions$/).length).toBeGreaterThan(0);
+  it('reads the tenant from one Resource Graph snapshot and spends ARM requests only where a write is due', () => {
+    // Nothing listed or read subscription by subscription through ARM.
+    expect(standIns.arm.requestsMatching('GET', /^\/subscriptions$/)).toHaveLength(0);
     expect(standIns.arm.requestsMatching('GET', /^\/subscriptions\/[^/]+$/)).toHaveLength(0);
+    expect(standIns.arm.requestsMatching('GET', /\/resources$|policyAssignments$|policyExemptions$/)).toHaveLength(0);
+    // Writes: 5 subscriptions (4 applied, 1 partial failure), 3 ARM requests each: fresh GET, PUT, verification GET.
+    expect(armRequests().map((r) => `${r.method} ${r.path.replace(/\/subscriptions\/[^/]+/, '/subscriptions/*')}`).sort()).toEqual(
+      [...Array(5).fill('GET /subscriptions/*/providers/Microsoft.Security/pricings/AI'), ...Array(5).fill('GET /subscriptions/*/providers/Microsoft.Security/pricings/AI'), ...Array(5).fill('PUT /subscriptions/*/providers/Microsoft.Security/pricings/AI')].sort(),
+    );
+    // Resource Graph, 5 rows a page here: 13 subscriptions = 3 pages, each with its AI plans
+    // (3 + 3 + 1 pages of at most 5 rows) and AI resources (2 + 2 + 1), plus the policy view (1 page).
+    const graph = graphRequests();
+    expect(graph.length).toBeLessThanOrEqual(4 * Math.ceil(13 / 5) + 2);
+    const bodies = graph.map((r) => r.body as { query: string; managementGroups?: string[]; subscriptions?: string[]; options?: { $top?: number } });
+    expect(bodies.every((b) => b.options?.$top === 1000)).toBe(true);
+    expect(bodies.filter((b) => b.query.startsWith('resourcecontainers')).every((b) => b.managementGroups?.[0] === 'contoso')).toBe(true);
+    expect(bodies.filter((b) => b.query.startsWith('securityresources') || b.query.startsWith('resources')).every((b) => (b.subscriptions?.length ?? 0) > 0 && (b.subscriptions?.length ?? 0) <= 5)).toBe(true);
   });
 
   it('records a partial failure (extension operationStatus Failed) as failed, with the service message', async () => {
@@ -133,6 +162,10 @@ describe('enforcing sweep over the simulated landing zone', () => {
     ]);
   });
 
+  it('hands every record to the caller as it is stored, once', () => {
+    expect(result.records.map((r) => r.subscriptionId).sort()).toEqual(Object.values(zone.ids).sort());
+  });
+
   it('logs one decision line per subscription and a sweep summary', () => {
     const decisions = engine.logs.filter((l) => l.message === 'D4AI decision');
     expect(decisions).toHaveLength(Object.keys(zone.ids).length);
@@ -148,17 +181,19 @@ describe('enforcing sweep over the simulated landing zone', () => {
     // Only the flaky subscription is still missing a component and is tried again.
     expect(again).toBe(1);
     // The four just applied plus the one that was compliant from the start.
-    expect(second.byAction.none).toBe(5);
+    expect(second.summary.byAction.none).toBe(5);
   });
 });
 
 describe('reads', () => {
-  it('follows nextLink pages and reuses one managed identity token for the whole sweep', async () => {
+  it('follows Resource Graph $skipToken pages and reuses one managed identity token for the whole sweep', async () => {
     const { engine } = setUp();
     const tokensBefore = standIns.identity.requests;
-    const summary = await sweep(engine.ports, engine.config, { trigger: 'sweep' });
+    const { summary } = await sweep(engine.ports, engine.config, { trigger: 'sweep' });
     expect(summary.subscriptions).toBe(13);
-    expect(standIns.arm.requestsMatching('GET', /^\/subscriptions$/).length).toBe(3);
+    const listings = graphRequests().filter((r) => (r.body as { query: string }).query.startsWith('resourcecontainers'));
+    expect(listings).toHaveLength(3);
+    expect(listings.map((r) => (r.body as { options?: { $skipToken?: string } }).options?.$skipToken === undefined)).toEqual([true, false, false]);
     expect(standIns.identity.requests - tokensBefore).toBeLessThanOrEqual(1);
   });
 
@@ -187,7 +222,9 @@ describe('reads', () => {
 describe('report mode (dry run)', () => {
   it('decides and records but never writes to ARM', async () => {
     const { zone, engine } = setUp({ D4AI_MODE: 'report' });
-    const summary = await sweep(engine.ports, engine.config, { trigger: 'cli' });
+    const { summary } = await sweep(engine.ports, engine.config, { trigger: 'cli' });
+    // A dry run needs no ARM request at all: the snapshot is enough to say what would change.
+    expect(armRequests()).toHaveLength(0);
     expect(standIns.arm.requestsMatching('PUT')).toHaveLength(0);
     expect(standIns.arm.requestsMatching('DELETE')).toHaveLength(0);
     expect(summary.byOutcome['dry-run']).toBe(5);
@@ -207,10 +244,10 @@ describe('settings change the decisions', () => {
 
   it('the enablement cap stops writes after N and records cap-reached for the rest', async () => {
     const { engine } = setUp({ D4AI_MAX_ENABLEMENTS_PER_RUN: '2', D4AI_SWEEP_CONCURRENCY: '4' });
-    const summary = await sweep(engine.ports, engine.config, { trigger: 'sweep' });
+    const { summary, records } = await sweepKeeping(engine);
     expect(standIns.arm.requestsMatching('PUT')).toHaveLength(2);
     expect(summary.capReached).toBe(3);
-    expect(summary.records.filter((r) => r.skipReason === 'cap-reached').every((r) => r.outcome === 'no-op')).toBe(true);
+    expect(records.filter((r) => r.skipReason === 'cap-reached').every((r) => r.outcome === 'no-op')).toBe(true);
   });
 
   it('all three components, Purview included, when configured', async () => {
@@ -239,15 +276,38 @@ describe('ARM faults', () => {
     expect(record.reasons.filter((r) => r.includes('conflicted'))).toHaveLength(2);
   });
 
-  it('a persistent 5xx becomes a failed record with the ARM error code, and the sweep goes on', async () => {
+  it('a persistent 5xx on the fresh read becomes a failed record with the ARM error code, nothing is written, and the sweep goes on', async () => {
     const { zone, engine } = setUp();
     standIns.arm.faults.serverError(Infinity, 500, { method: 'GET', path: new RegExp(`${zone.ids['corp-ai-prod']}/providers/Microsoft.Security`, 'i') });
-    const summary = await sweep(engine.ports, engine.config, { trigger: 'sweep' });
-    const failed = summary.records.find((r) => r.subscriptionId === zone.ids['corp-ai-prod']);
-    expect(failed).toMatchObject({ action: 'undecided', outcome: 'failed', error: { code: 'InternalServerError' } });
+    const { summary, records } = await sweepKeeping(engine);
+    const failed = records.find((r) => r.subscriptionId === zone.ids['corp-ai-prod']);
+    expect(failed).toMatchObject({ action: 'enable', outcome: 'failed', error: { code: 'FreshReadFailed:InternalServerError' } });
+    expect(putsTo(zone.ids['corp-ai-prod'])).toHaveLength(0);
     // Everything else still got its decision.
-    expect(summary.records).toHaveLength(13);
+    expect(records).toHaveLength(13);
     expect(summary.byOutcome.applied).toBe(3);
+  });
+
+  it('paces Resource Graph pages by the quota headers instead of running into 429s', async () => {
+    const { engine } = setUp();
+    standIns.arm.graph.quota = { limit: 4, windowMs: 1500 };
+    const started = Date.now();
+    const { summary } = await sweep(engine.ports, engine.config, { trigger: 'sweep' });
+    expect(summary.subscriptions).toBe(13);
+    const statuses = graphRequests().map((r) => r.status);
+    expect(statuses.length).toBeGreaterThan(8);
+    expect(statuses.every((s) => s === 200)).toBe(true);
+    // At least two full quota windows were waited out.
+    expect(Date.now() - started).toBeGreaterThanOrEqual(2 * 1000);
+  });
+
+  it('a Resource Graph that stays throttled past the retries fails the sweep, recorded in the summary, before any write', async () => {
+    const { engine } = setUp();
+    standIns.arm.faults.throttle(Infinity, 0, { method: 'POST', path: /ResourceGraph/ });
+    const { summary, unrecorded } = await sweep(engine.ports, engine.config, { trigger: 'sweep' });
+    expect(unrecorded).toEqual([expect.objectContaining({ subscriptionId: '*', code: 'TooManyRequests' })]);
+    expect(summary.failed).toBe(1);
+    expect(standIns.arm.requestsMatching('PUT')).toHaveLength(0);
   });
 
   it('an unknown subscription is a failed record, not a crash', async () => {
@@ -257,5 +317,92 @@ describe('ARM faults', () => {
       trigger: 'cli',
     });
     expect(record).toMatchObject({ action: 'undecided', outcome: 'failed', error: { code: 'SubscriptionNotFound' } });
+  });
+});
+
+describe('a snapshot that lags ARM never causes a wrong write', () => {
+  it('a plan another writer enabled after the index was taken is found compliant by the fresh read: recorded none, no PUT', async () => {
+    const { zone, engine } = setUp();
+    standIns.arm.graph.freeze(standIns.arm.state);
+    // After the snapshot's view was taken, someone else enables the plan with our components.
+    standIns.arm.state.setPricing(zone.ids['corp-ai-prod'], 'AI', {
+      pricingTier: 'Standard',
+      extensions: [
+        { name: 'AIPromptEvidence', isEnabled: 'True' },
+        { name: 'AIPromptSharingWithPurview', isEnabled: 'True' },
+        { name: 'AIModelScanner', isEnabled: 'True' },
+      ],
+    });
+    const { records } = await sweepKeeping(engine);
+    const prod = records.find((r) => r.subscriptionId === zone.ids['corp-ai-prod']);
+    expect(prod).toMatchObject({ action: 'none', outcome: 'no-op', pricingBefore: { tier: 'Standard' } });
+    expect(prod?.reasons.some((r) => r.startsWith('The fresh ARM read shows the plan Standard'))).toBe(true);
+    expect(putsTo(zone.ids['corp-ai-prod'])).toHaveLength(0);
+    // Purview, switched on by the other writer, is still on.
+    expect(extensionsOf(zone, 'corp-ai-prod').AIPromptSharingWithPurview).toBe('True');
+  });
+
+  it('an extension switched on after the snapshot is kept on by the write (the body comes from the fresh read)', async () => {
+    const { zone, engine } = setUp();
+    standIns.arm.graph.freeze(standIns.arm.state);
+    standIns.arm.state.setPricing(zone.ids['ml-platform'], 'AI', { pricingTier: 'Standard', extensions: [{ name: 'AIPromptSharingWithPurview', isEnabled: 'True' }] });
+    await sweepKeeping(engine);
+    expect(extensionsOf(zone, 'ml-platform')).toEqual({ AIPromptEvidence: 'True', AIPromptSharingWithPurview: 'True', AIModelScanner: 'True' });
+  });
+});
+
+describe('tenant watch pass', () => {
+  it('with nothing to do: Resource Graph requests only, no record but the watch summary', async () => {
+    const { engine } = setUp();
+    await sweep(engine.ports, engine.config, { trigger: 'sweep' });
+    standIns.arm.requests.length = 0;
+    const records: RemediationRecord[] = [];
+    const { summary } = await watchPass(engine.ports, engine.config, { trigger: 'cli', onRecord: (r) => records.push(r) });
+    // flaky-scanner still misses a component and is tried again; nothing else is acted on.
+    expect(summary).toMatchObject({ kind: 'watch-summary', subscriptions: 13, candidates: 1 });
+    expect(records.map((r) => r.subscriptionId)).toEqual([expect.any(String)]);
+    expect(armRequests().filter((r) => r.method === 'PUT')).toHaveLength(1);
+  });
+
+  it('enables a new AI account in a subscription that has no event wiring at all', async () => {
+    const { zone, engine } = setUp();
+    await sweep(engine.ports, engine.config, { trigger: 'sweep' });
+    // An Azure OpenAI account appears in "identity" (no AI resources before); nobody sends an event.
+    standIns.arm.state.addResource(zone.ids.identity, { name: 'oai-new', type: 'Microsoft.CognitiveServices/accounts', kind: 'OpenAI', resourceGroup: 'rg-new' });
+    const records: RemediationRecord[] = [];
+    await watchPass(engine.ports, engine.config, { trigger: 'cli', onRecord: (r) => records.push(r) });
+    const identity = records.find((r) => r.subscriptionId === zone.ids.identity);
+    expect(identity).toMatchObject({ trigger: 'cli', action: 'enable', outcome: 'applied', triggerDetail: { resourceKind: 'OpenAI' } });
+    expect(standIns.arm.state.getPricing(zone.ids.identity, 'AI')?.pricingTier).toBe('Standard');
+  });
+
+  it('covers only the management group in scope', async () => {
+    const { zone, engine } = setUp({ D4AI_MANAGEMENT_GROUP: 'contoso-platform' });
+    const { summary } = await watchPass(engine.ports, engine.config, { trigger: 'cli' });
+    // identity and connectivity only, neither with AI resources.
+    expect(summary).toMatchObject({ subscriptions: 2, candidates: 0, scope: { managementGroup: 'contoso-platform' } });
+    expect(zone.ids.identity).toBeDefined();
+  });
+});
+
+describe('exemptions and assignments come from the snapshot', () => {
+  it('an exemption on the audit assignment exempts even when D4AI_POLICY_ASSIGNMENT_ID is unset', async () => {
+    const { zone, engine } = setUp({ D4AI_POLICY_ASSIGNMENT_ID: '' });
+    const { records } = await sweepKeeping(engine);
+    expect(records.find((r) => r.subscriptionId === zone.ids['legacy-exempt'])).toMatchObject({ action: 'skip', skipReason: 'policy-exemption' });
+  });
+
+  it('an exemption at a management group exempts every subscription below it, and only those', async () => {
+    const { zone, engine } = setUp();
+    standIns.arm.state.addExemption(zone.ids['corp-ai-prod'], {
+      name: 'platform-waiver',
+      policyAssignmentId: '/providers/Microsoft.Management/managementGroups/contoso/providers/Microsoft.Authorization/policyAssignments/d4ai-audit',
+      scope: '/providers/Microsoft.Management/managementGroups/contoso-corp',
+      expiresOn: '2099-01-01T00:00:00Z',
+    });
+    const { records } = await sweepKeeping(engine);
+    // purview-already-on sits in contoso-corp; corp-ai-prod (where the ARM state happens to keep the row) does not.
+    expect(records.find((r) => r.subscriptionId === zone.ids['purview-already-on'])).toMatchObject({ skipReason: 'policy-exemption' });
+    expect(records.find((r) => r.subscriptionId === zone.ids['corp-ai-prod'])).toMatchObject({ action: 'enable' });
   });
 });

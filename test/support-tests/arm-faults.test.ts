@@ -5,7 +5,7 @@
  */
 import { SubscriptionClient } from '@azure/arm-resources-subscriptions';
 import { armCall, armErrorOf } from '../support/arm-http';
-import { startStandIns, type StandIns } from '../support/stand-ins';
+import { startStandIns, type StandIns } from '../../sim/stand-ins';
 
 const SUB_A = '33333333-3333-3333-3333-33333333333a';
 const SUB_B = '33333333-3333-3333-3333-33333333333b';

@@ -5,8 +5,8 @@
  */
 import { SecurityCenter } from '@azure/arm-security';
 import { armCall, armErrorOf, type RawResponse } from '../support/arm-http';
-import type { PricingExtension, PricingResource } from '../support/arm-stand-in';
-import { startStandIns, type StandIns } from '../support/stand-ins';
+import type { PricingExtension, PricingResource } from '../../sim/arm-stand-in';
+import { startStandIns, type StandIns } from '../../sim/stand-ins';
 
 const SUB = '22222222-2222-2222-2222-222222222222';
 const AI = `/subscriptions/${SUB}/providers/Microsoft.Security/pricings/AI?api-version=2024-01-01`;

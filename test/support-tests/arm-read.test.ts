@@ -8,7 +8,7 @@ import { ResourceManagementClient } from '@azure/arm-resources';
 import { SubscriptionClient } from '@azure/arm-resources-subscriptions';
 import { RestError } from '@azure/core-rest-pipeline';
 import { armCall, armErrorOf } from '../support/arm-http';
-import { startStandIns, type StandIns } from '../support/stand-ins';
+import { startStandIns, type StandIns } from '../../sim/stand-ins';
 
 const SUB = '11111111-1111-1111-1111-111111111111';
 

@@ -1,7 +1,7 @@
 /** Azurite's Table service from node_modules, used with the real @azure/data-tables client. */
 import * as net from 'node:net';
 import { TableClient } from '@azure/data-tables';
-import { startAzuriteTable, type AzuriteTable } from '../support/azurite';
+import { startAzuriteTable, type AzuriteTable } from '../../sim/azurite';
 
 function portOpen(endpoint: string): Promise<boolean> {
   const { hostname, port } = new URL(endpoint);

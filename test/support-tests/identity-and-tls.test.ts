@@ -9,9 +9,9 @@ import * as http from 'node:http';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
 import { DefaultAzureCredential } from '@azure/identity';
-import { startArmStandIn, type ArmStandIn } from '../support/arm-stand-in';
-import { startIdentityStandIn, useIdentityEnv, type IdentityStandIn } from '../support/identity-stand-in';
-import { ensureTestTls } from '../support/tls';
+import { startArmStandIn, type ArmStandIn } from '../../sim/arm-stand-in';
+import { startIdentityStandIn, useIdentityEnv, type IdentityStandIn } from '../../sim/identity-stand-in';
+import { ensureTestTls } from '../../sim/tls';
 
 const run = promisify(execFile);
 
@@ -134,7 +134,7 @@ describe('test TLS material', () => {
   });
 
   it('relaunchTrustingTestCa() re-runs a script so it trusts a fresh CA, then cleans up and passes the exit code', async () => {
-    const helper = path.join(__dirname, '..', 'support', 'test-ca.js');
+    const helper = path.join(__dirname, '..', '..', 'sim', 'test-ca.js');
     const script = `
       const https = require('https');
       const h = require(${JSON.stringify(helper)});

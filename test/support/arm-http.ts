@@ -4,7 +4,7 @@
  * store, i.e. the test CA from NODE_EXTRA_CA_CERTS, exactly like the SDK clients do.
  */
 import * as https from 'node:https';
-import type { IdentityStandIn } from './identity-stand-in';
+import type { IdentityStandIn } from '../../sim/identity-stand-in';
 
 export interface RawResponse {
   status: number;

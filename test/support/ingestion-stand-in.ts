@@ -8,7 +8,7 @@
 import * as https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import * as zlib from 'node:zlib';
-import { ensureTestTls } from './tls';
+import { ensureTestTls } from '../../sim/tls';
 
 export interface Envelope {
   name: string;

@@ -8,7 +8,7 @@
  * the same arguments and that environment, deletes the CA and exits with jest's code.
  */
 const path = require('node:path');
-const { runNodeTrustingTestCa } = require('./test-ca.js');
+const { runNodeTrustingTestCa } = require('../../sim/test-ca.js');
 
 const jestBin = require.resolve('jest/bin/jest', { paths: [path.resolve(__dirname, '..', '..')] });
 runNodeTrustingTestCa([jestBin, ...process.argv.slice(2)]).catch((err) => {

@@ -28,6 +28,7 @@ describe('loadConfig: defaults', () => {
       records: { kind: 'table', connection: 'UseDevelopmentStorage=true', table: 'RemediationRecords', source: 'D4AI_RECORDS_CONNECTION' },
       sweepConcurrency: 8,
       sweepSchedule: '0 0 2 * * *',
+      watchSchedule: '0 */5 * * * *',
       sweepBatch: 50,
       activityRetry: { maxAttempts: 4, firstRetryIntervalMs: 5000, backoffCoefficient: 2 },
     });

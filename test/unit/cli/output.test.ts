@@ -1,5 +1,5 @@
-import { recordsTable, sweepText, table } from '../../../shared/cli/output';
-import type { SweepSummary } from '../../../shared/engine/sweep';
+import { recordsTable, runSummaryText, table } from '../../../shared/cli/output';
+import type { SweepSummaryRecord } from '../../../shared/records/record';
 import { SUB } from '../../builders/context.builder';
 import { minimalRecord, remediationRecord } from '../../builders/record.builder';
 
@@ -99,38 +99,35 @@ describe('recordsTable', () => {
   });
 });
 
-describe('sweepText', () => {
-  const summary = (overrides: Partial<SweepSummary> = {}): SweepSummary => ({
+describe('runSummaryText', () => {
+  const summary = (overrides: Partial<SweepSummaryRecord> = {}): SweepSummaryRecord => ({
+    kind: 'sweep-summary',
     sweepId: 'sweep-1',
     trigger: 'cli',
     mode: 'report',
+    scope: {},
     startedAt: '2025-03-14T02:00:00.000Z',
     finishedAt: '2025-03-14T02:01:00.000Z',
     subscriptions: 3,
     byAction: { enable: 2, skip: 1 },
     byOutcome: { 'dry-run': 2, 'no-op': 1 },
     capReached: 0,
-    records: [],
-    unrecorded: [],
+    failed: 0,
+    version: '0.1.0',
     ...overrides,
   });
 
   it('summarises counts', () => {
-    expect(sweepText(summary())).toBe(
+    expect(runSummaryText(summary())).toBe(
       ['Sweep sweep-1 (report): 3 subscription(s)', '  actions:  enable=2 skip=1', '  outcomes: dry-run=2 no-op=1'].join('\n'),
     );
   });
 
-  it('shows none, the cap and unrecorded subscriptions', () => {
-    const text = sweepText(
-      summary({
-        subscriptions: 0,
-        byAction: {},
-        byOutcome: {},
-        capReached: 4,
-        unrecorded: [{ subscriptionId: SUB, code: 'TableUnavailable', message: 'Table Storage did not answer.' }],
-      }),
-    );
+  it('shows none, the cap, unrecorded subscriptions and a snapshot that failed', () => {
+    const text = runSummaryText(summary({ subscriptions: 0, byAction: {}, byOutcome: {}, capReached: 4 }), [
+      { subscriptionId: SUB, code: 'TableUnavailable', message: 'Table Storage did not answer.' },
+      { subscriptionId: '*', code: 'TooManyRequests', message: 'Throttled.' },
+    ]);
 
     expect(text).toBe(
       [
@@ -139,7 +136,27 @@ describe('sweepText', () => {
         '  outcomes: none',
         '  cap reached for 4 subscription(s)',
         `  NOT RECORDED ${SUB}: TableUnavailable Table Storage did not answer.`,
+        '  NOT RECORDED (snapshot): TooManyRequests Throttled.',
       ].join('\n'),
     );
+  });
+
+  it('says how many subscriptions a watch pass found needing a write', () => {
+    const text = runSummaryText({
+      kind: 'watch-summary',
+      watchId: 'watch-1',
+      trigger: 'cli',
+      mode: 'enforce',
+      scope: { managementGroup: 'contoso' },
+      startedAt: '2025-03-14T02:00:00.000Z',
+      finishedAt: '2025-03-14T02:00:03.000Z',
+      subscriptions: 10000,
+      candidates: 1,
+      byOutcome: { applied: 1 },
+      capReached: 0,
+      failed: 0,
+      version: '0.1.0',
+    });
+    expect(text).toBe(['Watch pass watch-1 (enforce): 10000 subscription(s), 1 needing a write', '  outcomes: applied=1'].join('\n'));
   });
 });

@@ -1,5 +1,5 @@
 import type { RemediationRecord } from '../../../shared/records/record';
-import { SWEEP_PARTITION, fromEntity, rowKeyFor, sweepSummaryEntity, toEntity } from '../../../shared/records/table-entity';
+import { SWEEP_PARTITION, WATCH_PARTITION, fromEntity, rowKeyFor, summaryEntity, toEntity } from '../../../shared/records/table-entity';
 import { SUB } from '../../builders/context.builder';
 import { minimalRecord, remediationRecord, sweepSummaryRecord } from '../../builders/record.builder';
 
@@ -161,18 +161,19 @@ describe('fromEntity', () => {
   });
 });
 
-describe('sweepSummaryEntity', () => {
+describe('summaryEntity', () => {
   it('stores the summary under the sweeps partition, newest first', () => {
     const summary = sweepSummaryRecord();
 
     expect(SWEEP_PARTITION).toBe('sweeps');
-    expect(sweepSummaryEntity(summary)).toEqual({
+    expect(summaryEntity(summary)).toEqual({
       partitionKey: 'sweeps',
       rowKey: rowKeyFor({ recordedAt: '2025-03-14T02:03:10.250Z', runId: 'b8e2f0c4-7a61-4d0e-9c5b-2a3f4e5d6c7b' }),
       kind: 'sweep-summary',
       sweepId: 'b8e2f0c4-7a61-4d0e-9c5b-2a3f4e5d6c7b',
       trigger: 'sweep',
       mode: 'enforce',
+      scope: '{"managementGroup":"contoso"}',
       startedAt: '2025-03-14T02:00:00.000Z',
       finishedAt: '2025-03-14T02:03:10.250Z',
       subscriptions: 13,
@@ -185,14 +186,35 @@ describe('sweepSummaryEntity', () => {
   });
 
   it('orders a later sweep before an earlier one', () => {
-    const earlier = sweepSummaryEntity(sweepSummaryRecord({ finishedAt: '2025-03-13T02:03:00.000Z' }));
-    const later = sweepSummaryEntity(sweepSummaryRecord({ finishedAt: '2025-03-14T02:03:00.000Z' }));
+    const earlier = summaryEntity(sweepSummaryRecord({ finishedAt: '2025-03-13T02:03:00.000Z' }));
+    const later = summaryEntity(sweepSummaryRecord({ finishedAt: '2025-03-14T02:03:00.000Z' }));
 
     expect(later.rowKey < earlier.rowKey).toBe(true);
   });
 
+  it('stores a watch pass under its own partition, with its candidates', () => {
+    expect(WATCH_PARTITION).toBe('watches');
+    const entity = summaryEntity({
+      kind: 'watch-summary',
+      watchId: 'w-1',
+      trigger: 'watch',
+      mode: 'enforce',
+      scope: {},
+      startedAt: '2025-03-14T02:00:00.000Z',
+      finishedAt: '2025-03-14T02:00:04.000Z',
+      subscriptions: 10000,
+      candidates: 1,
+      byOutcome: { started: 1 },
+      capReached: 0,
+      failed: 0,
+      version: '0.1.0',
+    });
+    expect(entity).toMatchObject({ partitionKey: 'watches', kind: 'watch-summary', watchId: 'w-1', candidates: 1, subscriptions: 10000, byOutcome: '{"started":1}' });
+    expect(entity).not.toHaveProperty('byAction');
+  });
+
   it('holds only strings, numbers and booleans', () => {
-    for (const value of Object.values(sweepSummaryEntity(sweepSummaryRecord()))) {
+    for (const value of Object.values(summaryEntity(sweepSummaryRecord()))) {
       expect(['string', 'number', 'boolean']).toContain(typeof value);
     }
   });

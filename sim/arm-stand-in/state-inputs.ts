@@ -7,6 +7,8 @@ export interface NewSubscription {
   state?: SubscriptionStateName;
   tenantId?: string;
   tags?: Record<string, string>;
+  /** The management group the subscription sits in (addManagementGroup first); default: the tenant root group. */
+  managementGroupId?: string;
 }
 
 export interface NewResource {

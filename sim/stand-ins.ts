@@ -16,7 +16,7 @@ export interface StandIns {
   close(): Promise<void>;
 }
 
-export async function startStandIns(opts: { pageSize?: number } = {}): Promise<StandIns> {
+export async function startStandIns(opts: { pageSize?: number; graphPageSize?: number } = {}): Promise<StandIns> {
   const identity = await startIdentityStandIn();
   const arm = await startArmStandIn({ identity, ...opts });
   const restoreEnv = useIdentityEnv(identity);

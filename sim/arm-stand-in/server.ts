@@ -15,6 +15,7 @@ import { FaultInjector } from './faults';
 import { ArmError, type ArmRequest, type Route, type RouteContext, type RouteResult } from './http';
 import { policyRoutes } from './routes-policy';
 import { pricingRoutes } from './routes-pricings';
+import { GraphControl, resourceGraphRoutes } from './routes-resource-graph';
 import { subscriptionNotFound, subscriptionRoutes } from './routes-subscriptions';
 import { ArmState } from './state';
 import type { RecordedRequest } from './types';
@@ -23,6 +24,8 @@ export interface ArmStandIn {
   /** https://127.0.0.1:<port> — pass as the SDK `endpoint`; the token audience is this origin. */
   endpoint: string;
   state: ArmState;
+  /** The Resource Graph index: freeze()/thaw() a stale view, and its per-user quota. */
+  graph: GraphControl;
   faults: FaultInjector;
   requests: RecordedRequest[];
   /** Endpoint and token scope for ARM SDK client constructors, in both generations' option names. */
@@ -46,9 +49,10 @@ export interface ArmStandInOptions {
   tls?: { certPem: string; keyPem: string };
   /** Items per page on paged lists (default 100). */
   pageSize?: number;
+  /** Rows per Resource Graph page at most (default 1,000, as the service). */
+  graphPageSize?: number;
 }
 
-const ROUTES: Route[] = [...subscriptionRoutes, ...pricingRoutes, ...policyRoutes];
 const READ_ONLY_STATES = new Set(['disabled', 'deleted']);
 
 async function readBody(req: IncomingMessage): Promise<string> {
@@ -74,8 +78,8 @@ function parseJson(raw: string): unknown {
   }
 }
 
-function resolveRoute(method: string, path: string): { route: Route; params: string[] } {
-  const candidates = ROUTES.map((route) => ({ route, m: route.pattern.exec(path) })).filter((c) => c.m !== null);
+function resolveRoute(routes: Route[], method: string, path: string): { route: Route; params: string[] } {
+  const candidates = routes.map((route) => ({ route, m: route.pattern.exec(path) })).filter((c) => c.m !== null);
   if (candidates.length === 0) {
     throw new ArmError(404, 'InvalidResourceType', `The resource type could not be found for path '${path}'.`);
   }
@@ -101,7 +105,9 @@ function checkApiVersion(route: Route, apiVersion: string | undefined): string {
 export async function startArmStandIn(opts: ArmStandInOptions): Promise<ArmStandIn> {
   const tls = opts.tls ?? (await ensureTestTls());
   const state = new ArmState();
+  const graph = new GraphControl(opts.graphPageSize);
   const faults = new FaultInjector();
+  const routes: Route[] = [...subscriptionRoutes, ...pricingRoutes, ...policyRoutes, ...resourceGraphRoutes(graph)];
   const requests: RecordedRequest[] = [];
   const ctx: RouteContext = { state, endpoint: '', pageSize: opts.pageSize ?? 100 };
 
@@ -123,7 +129,7 @@ export async function startArmStandIn(opts: ArmStandInOptions): Promise<ArmStand
 
   const dispatch = async (req: IncomingMessage, path: string, query: Record<string, string>, body: unknown): Promise<RouteResult> => {
     const method = (req.method ?? 'GET').toUpperCase();
-    const { route, params } = resolveRoute(method, path);
+    const { route, params } = resolveRoute(routes, method, path);
     const apiVersion = checkApiVersion(route, query['api-version']);
     const subscriptionId = route.subscriptionScoped ? params[0] : undefined;
     if (subscriptionId !== undefined) {
@@ -198,6 +204,7 @@ export async function startArmStandIn(opts: ArmStandInOptions): Promise<ArmStand
   return {
     endpoint: ctx.endpoint,
     state,
+    graph,
     faults,
     requests,
     clientOptions: () => ({ endpoint: ctx.endpoint, credentials: { scopes: [`${ctx.endpoint}/.default`] }, credentialScopes: [`${ctx.endpoint}/.default`] }),
@@ -206,6 +213,7 @@ export async function startArmStandIn(opts: ArmStandInOptions): Promise<ArmStand
       requests.filter((r) => (!method || r.method === method.toUpperCase()) && (!path || new RegExp(path.source, path.flags.replace('g', '')).test(r.path))),
     reset: () => {
       state.clear();
+      graph.reset();
       faults.clear();
       requests.length = 0;
     },

@@ -37,11 +37,15 @@ export class ArmState {
   readonly pricings = new Map<string, Map<string, PricingProperties>>();
   readonly exemptions = new Map<string, PolicyExemptionRecord[]>();
   readonly assignments = new Map<string, PolicyAssignmentRecord[]>();
+  /** Management group id (lower case) -> its parent (undefined for the tenant root group) and display name. */
+  readonly managementGroups = new Map<string, { id: string; parent?: string; displayName: string }>();
+  /** Subscription -> the management group it sits in (the tenant root group when not placed). */
+  readonly subscriptionParents = new Map<string, string>();
   private readonly extensionFailures = new Map<string, ExtensionFailure>();
   private readonly pricingWrites = new Map<string, { inFlight: number; max: number }>();
 
   clear(): void {
-    for (const m of [this.subscriptions, this.resources, this.pricings, this.exemptions, this.assignments]) m.clear();
+    for (const m of [this.subscriptions, this.resources, this.pricings, this.exemptions, this.assignments, this.managementGroups, this.subscriptionParents]) m.clear();
     this.extensionFailures.clear();
     this.pricingWrites.clear();
   }
@@ -62,11 +66,61 @@ export class ArmState {
     };
     const k = key(subscriptionId);
     this.subscriptions.set(k, record);
+    if (input.managementGroupId) this.subscriptionParents.set(k, this.mustGetGroup(input.managementGroupId).id);
     this.resources.set(k, []);
     this.exemptions.set(k, []);
     this.assignments.set(k, []);
     this.pricings.set(k, new Map(PLAN_CATALOGUE.map((p) => [p.name, defaultPricing(p)])));
     return record;
+  }
+
+  /** Adds a management group under `parent` (default: the tenant root group, whose id is the tenant id). */
+  addManagementGroup(id: string, options: { parent?: string; displayName?: string } = {}): void {
+    const parent = options.parent ? this.mustGetGroup(options.parent).id : undefined;
+    this.managementGroups.set(id.toLowerCase(), { id, ...(parent ? { parent } : {}), displayName: options.displayName ?? id });
+  }
+
+  /** Moves a subscription under a management group, as a subscription vending pipeline would. */
+  placeSubscription(subscriptionId: string, managementGroupId: string): void {
+    this.mustGet(subscriptionId);
+    this.subscriptionParents.set(key(subscriptionId), this.mustGetGroup(managementGroupId).id);
+  }
+
+  /**
+   * Management groups above the subscription, nearest first, ending with the tenant root group
+   * (named by the tenant id), as Resource Graph's managementGroupAncestorsChain lists them.
+   */
+  ancestorsOf(subscriptionId: string): Array<{ name: string; displayName: string }> {
+    const sub = this.mustGet(subscriptionId);
+    const chain: Array<{ name: string; displayName: string }> = [];
+    const seen = new Set<string>();
+    for (let at = this.subscriptionParents.get(key(subscriptionId)); at && !seen.has(at.toLowerCase()); ) {
+      seen.add(at.toLowerCase());
+      const group = this.managementGroups.get(at.toLowerCase());
+      if (!group) break;
+      chain.push({ name: group.id, displayName: group.displayName });
+      at = group.parent;
+    }
+    if (!chain.some((g) => g.name.toLowerCase() === sub.tenantId.toLowerCase())) chain.push({ name: sub.tenantId, displayName: 'Tenant Root Group' });
+    return chain;
+  }
+
+  /** A deep copy: what a stale Resource Graph index still shows after ARM moved on. */
+  copy(): ArmState {
+    const copy = new ArmState();
+    for (const [name, source] of [
+      ['subscriptions', this.subscriptions],
+      ['resources', this.resources],
+      ['pricings', this.pricings],
+      ['exemptions', this.exemptions],
+      ['assignments', this.assignments],
+      ['managementGroups', this.managementGroups],
+      ['subscriptionParents', this.subscriptionParents],
+    ] as const) {
+      const target = copy[name] as Map<string, unknown>;
+      for (const [k, v] of source as Map<string, unknown>) target.set(k, structuredClone(v));
+    }
+    return copy;
   }
 
   getSubscription(subscriptionId: string): SubscriptionRecord | undefined {
@@ -207,6 +261,12 @@ export class ArmState {
   /** Highest number of pricing PUTs seen overlapping for the subscription (including ones refused with 409). */
   maxConcurrentPricingWrites(subscriptionId: string): number {
     return this.pricingWrites.get(key(subscriptionId))?.max ?? 0;
+  }
+
+  private mustGetGroup(id: string): { id: string; parent?: string; displayName: string } {
+    const group = this.managementGroups.get(id.toLowerCase());
+    if (!group) throw new Error(`unknown management group '${id}'; call addManagementGroup first`);
+    return group;
   }
 
   private mustGet(subscriptionId: string): SubscriptionRecord {

@@ -13,4 +13,6 @@ export const API_VERSIONS = {
   policyExemptions: ['2022-07-01-preview'],
   /** @azure/arm-policy 7.0.1 */
   policyAssignments: ['2025-03-01'],
+  /** @azure/arm-resourcegraph 5.0.0 */
+  resourceGraph: ['2024-04-01'],
 } as const;

@@ -1,5 +1,5 @@
 /**
- * A small Durable Task host for tests: it drives the REGISTERED orchestrator handlers (the
+ * A small Durable Task host for tests and the bench: it drives the REGISTERED orchestrator handlers (the
  * durable-functions replay executor, unchanged) the way the Functions extension does.
  *
  * Each episode: append OrchestratorStarted + the new events to the history, call the handler with
@@ -154,6 +154,8 @@ export class DurableTestHost {
   readonly executed: ExecutedOp[] = [];
   /** What activities and entities logged through their InvocationContext. */
   readonly logs: Array<{ functionName: string; level: string; message: string }> = [];
+  /** Work the replay executor did: episodes run and history events replayed into them (the cost of history size). */
+  readonly metrics = { episodes: 0, replayedEvents: 0 };
   now: Date;
   private readonly timerScale: number;
   private readonly schema: number;
@@ -238,6 +240,20 @@ export class DurableTestHost {
     if (first) throw first;
   }
 
+  /** History events kept across every instance and execution (what the task hub stores). */
+  historyEvents(): number {
+    let total = 0;
+    for (const instance of this.instances.values()) total += instance.history.length + instance.previousHistories.reduce((n, h) => n + h.length, 0);
+    return total;
+  }
+
+  /** Largest history one execution of an instance reached (what one replay has to read). */
+  largestHistory(): number {
+    let largest = 0;
+    for (const instance of this.instances.values()) for (const h of [instance.history, ...instance.previousHistories]) largest = Math.max(largest, h.length);
+    return largest;
+  }
+
   activitiesRun(instanceId?: string): string[] {
     return this.executed.filter((op) => op.kind === 'activity' && (!instanceId || op.instanceId === instanceId)).map((op) => op.name);
   }
@@ -253,6 +269,8 @@ export class DurableTestHost {
         // Time passes between episodes (1 ms of simulated time), as it does in a real host.
         this.advance(new Date(this.now.getTime() + 1));
         instance.history.push(this.event(EventType.OrchestratorStarted, -1), ...events);
+        this.metrics.episodes++;
+        this.metrics.replayedEvents += instance.history.length;
         const state = await this.invoke(instance);
         instance.episodes++;
         instance.lastUpdatedTime = new Date(this.now);

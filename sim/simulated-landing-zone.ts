@@ -1,8 +1,8 @@
-import { startArmStandIn, type ArmStandIn } from '../test/support/arm-stand-in';
-import { startAzuriteTable, type AzuriteTable } from '../test/support/azurite';
-import { startIdentityStandIn, type IdentityStandIn } from '../test/support/identity-stand-in';
-import { ensureTestTls } from '../test/support/tls';
-import { buildLandingZone, type LandingZone } from '../test/fixtures/landing-zone';
+import { startArmStandIn, type ArmStandIn } from './arm-stand-in';
+import { startAzuriteTable, type AzuriteTable } from './azurite';
+import { startIdentityStandIn, type IdentityStandIn } from './identity-stand-in';
+import { ensureTestTls } from './tls';
+import { buildLandingZone, type LandingZone } from './landing-zone';
 
 /**
  * Starts the local stand-ins (ARM over HTTPS, managed identity endpoint, Azurite tables) with the

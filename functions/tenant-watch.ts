@@ -1,0 +1,74 @@
+import { randomUUID } from 'node:crypto';
+import { app, type InvocationContext, type Timer } from '@azure/functions';
+import * as df from 'durable-functions';
+import { isWrite } from '../shared/domain/decide';
+import { logWatchSummary } from '../shared/engine/decision-log';
+import { errorInfo } from '../shared/engine/errors';
+import { evidenceOf, nominatePage, runScope, scopeFromConfig } from '../shared/engine/snapshot-pass';
+import { Tally, watchSummary } from '../shared/engine/tally';
+import { LOG_MESSAGES } from '../shared/observability/log';
+import { functionsConfig, loggerFor, portsFor } from './runtime';
+import { startOrCoalesce } from './start-govern';
+import { FN } from './names';
+
+/**
+ * tenantWatch (timer, D4AI_WATCH_SCHEDULE, default every 5 minutes): the path that covers every
+ * subscription in scope, wired or not. Event Grid has no tenant or management-group source for
+ * resource writes, so an AI account created in a subscription nobody wired (every new one) would
+ * otherwise wait for the nightly sweep. Each pass takes a Resource Graph snapshot, decides every
+ * subscription in memory and starts (or coalesces into) the `govern-<sub>` run only where the
+ * decision is a write, at most D4AI_MAX_ENABLEMENTS_PER_RUN of them; that run reads ARM afresh and
+ * writes under the subscription's write lock. A pass with nothing to do costs about
+ * 3·⌈N/1000⌉ + 1 Resource Graph requests and writes one small summary row, never N records.
+ */
+
+export const tenantWatchClientInput = df.input.durableClient();
+
+export async function tenantWatch(_timer: Timer, context: InvocationContext): Promise<void> {
+  const config = functionsConfig();
+  const watchId = randomUUID();
+  const logger = loggerFor(context, { trigger: 'watch', watchId });
+  const ports = portsFor(config, logger);
+  const client = df.getClient(context);
+  const scope = scopeFromConfig(config);
+  const startedAt = new Date();
+  const tally = new Tally();
+  const budget = { used: 0 };
+  let candidates = 0;
+  try {
+    const policy = await ports.snapshot.policy(scope, config.policyAssignmentId);
+    for await (const page of ports.snapshot.pages(scope)) {
+      const nominated = nominatePage(page.entries, policy, config, budget, new Date());
+      tally.subscriptions += nominated.length;
+      for (const { entry, nomination } of nominated) {
+        if (nomination.decision.skipReason === 'cap-reached') tally.capReached++;
+        if (!isWrite(nomination.decision)) continue;
+        candidates++;
+        const subscriptionId = entry.subscription.subscriptionId;
+        const started = await startOrCoalesce(client, {
+          requestId: randomUUID(),
+          request: { subscriptionId, trigger: 'watch', detail: { watchId, ...evidenceOf(entry, 'watch') } },
+          dryRun: false,
+        });
+        tally.byOutcome[started.outcome] = (tally.byOutcome[started.outcome] ?? 0) + 1;
+      }
+    }
+  } catch (error) {
+    const info = errorInfo(error);
+    tally.unrecorded++;
+    logger.error(LOG_MESSAGES.armError, { errorCode: info.code, errorMessage: info.message });
+  }
+  const summary = watchSummary({ id: watchId, trigger: 'watch', mode: config.mode, scope: runScope(scope), startedAt, finishedAt: new Date() }, tally, candidates);
+  await ports.records.writeRunSummary(summary);
+  logWatchSummary(logger, summary);
+}
+
+// The schedule is read when the app loads: an invalid D4AI_WATCH_SCHEDULE stops the app at start-up
+// with the ConfigError naming it, before any Azure call.
+app.timer(FN.tenantWatch, {
+  schedule: functionsConfig().watchSchedule,
+  runOnStartup: false,
+  useMonitor: true,
+  extraInputs: [tenantWatchClientInput],
+  handler: tenantWatch,
+});

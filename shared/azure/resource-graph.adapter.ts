@@ -1,0 +1,137 @@
+import { ResourceGraphClient, type QueryRequest } from '@azure/arm-resourcegraph';
+import { GovernError } from '../engine/errors';
+import { sdkClientOptions, type ArmConnection } from './credential';
+
+/**
+ * Azure Resource Graph (`@azure/arm-resourcegraph` 5, api-version 2024-04-01) with the same
+ * credential, endpoint and pipeline options as the other adapters. One call reads every page of
+ * one query: `$top` 1000 rows per request, continued with `$skipToken` until done; an explicit
+ * subscription list is sent at most 1,000 subscriptions per request, as the service requires.
+ *
+ * Throttling: the SDK pipeline already retries a 429 after its Retry-After. On top of that each
+ * answer's `x-ms-user-quota-remaining` / `x-ms-user-quota-resets-after` (15 requests per 5 s per
+ * user) paces the next request: when the quota is used up the next page waits for the window to
+ * reset instead of running into 429s. A truncated result (`resultTruncated: true`) is an error:
+ * decisions are never made on a partial view of the tenant.
+ */
+
+export const GRAPH_PAGE_SIZE = 1000;
+export const GRAPH_MAX_SUBSCRIPTIONS_PER_REQUEST = 1000;
+
+/** Where a query looks: a management group, explicit subscriptions, or (neither) every subscription the identity can read. */
+export interface GraphScope {
+  managementGroup?: string;
+  subscriptions?: readonly string[];
+}
+
+export interface GraphQueryOptions {
+  /** For policy resources: also return assignments and exemptions at scopes above the query scope. */
+  includeScopesAbove?: boolean;
+}
+
+export type GraphRow = Record<string, unknown>;
+
+export interface GraphPage {
+  rows: GraphRow[];
+  /** Continues the same query and scope; undefined on the last page. */
+  skipToken?: string;
+}
+
+export interface ResourceGraphPort {
+  /** One request: a page of at most 1,000 rows (scope.subscriptions: at most 1,000 ids). */
+  page(query: string, scope: GraphScope, options?: GraphQueryOptions & { skipToken?: string }): Promise<GraphPage>;
+  /** Every row of the query, page by page (one array per page); longer subscription lists are split. */
+  pages(query: string, scope: GraphScope, options?: GraphQueryOptions): AsyncIterable<GraphRow[]>;
+}
+
+/** Waits the adapter did on its own (quota pacing), for progress output. */
+export type GraphWaitListener = (waitMs: number, reason: string) => void;
+
+export class ResourceGraphAdapter implements ResourceGraphPort {
+  private readonly client: ResourceGraphClient;
+  /** When the current quota window ends, if this user has no requests left in it. */
+  private quotaExhaustedUntil = 0;
+
+  constructor(
+    connection: ArmConnection,
+    private readonly sleep: (ms: number) => Promise<void>,
+    private readonly onWait?: GraphWaitListener,
+  ) {
+    this.client = new ResourceGraphClient(connection.credential, sdkClientOptions(connection));
+  }
+
+  async *pages(query: string, scope: GraphScope, options: GraphQueryOptions = {}): AsyncIterable<GraphRow[]> {
+    // An explicit empty list means no subscription at all, never "every subscription".
+    if (scope.subscriptions && scope.subscriptions.length === 0) return;
+    const scopes = scope.subscriptions ? chunk(scope.subscriptions, GRAPH_MAX_SUBSCRIPTIONS_PER_REQUEST).map((subscriptions) => ({ subscriptions })) : [scope];
+    for (const part of scopes) {
+      let skipToken: string | undefined;
+      do {
+        const page = await this.page(query, part, { ...options, ...(skipToken ? { skipToken } : {}) });
+        yield page.rows;
+        if (page.skipToken !== undefined && page.skipToken === skipToken) {
+          throw new GovernError('ResourceGraphPaging', 'Resource Graph returned the same $skipToken twice; stopping instead of looping.');
+        }
+        skipToken = page.skipToken;
+      } while (skipToken);
+    }
+  }
+
+  async page(query: string, scope: GraphScope, options: GraphQueryOptions & { skipToken?: string } = {}): Promise<GraphPage> {
+    if (scope.subscriptions && scope.subscriptions.length > GRAPH_MAX_SUBSCRIPTIONS_PER_REQUEST) {
+      throw new GovernError('ResourceGraphScope', `A Resource Graph request takes at most ${GRAPH_MAX_SUBSCRIPTIONS_PER_REQUEST} subscriptions; got ${scope.subscriptions.length}.`);
+    }
+    if (scope.subscriptions && scope.subscriptions.length === 0) return { rows: [] };
+    await this.pace();
+    const request: QueryRequest = {
+      query,
+      ...(scope.subscriptions ? { subscriptions: [...scope.subscriptions] } : {}),
+      ...(!scope.subscriptions && scope.managementGroup ? { managementGroups: [scope.managementGroup] } : {}),
+      options: {
+        top: GRAPH_PAGE_SIZE,
+        resultFormat: 'objectArray',
+        ...(options.skipToken ? { skipToken: options.skipToken } : {}),
+        ...(options.includeScopesAbove ? { authorizationScopeFilter: 'AtScopeAboveAndBelow' as const } : {}),
+      },
+    };
+    const response = await this.client.resources(request, {
+      onResponse: (raw) => this.noteQuota(raw.headers.get('x-ms-user-quota-remaining'), raw.headers.get('x-ms-user-quota-resets-after')),
+    });
+    if (response.resultTruncated === 'true') {
+      throw new GovernError(
+        'ResourceGraphTruncated',
+        `Resource Graph truncated the result of "${query.split('|')[0]?.trim() ?? query}" (${response.count} of ${response.totalRecords} rows); no decision is made on a partial view.`,
+      );
+    }
+    if (!Array.isArray(response.data)) throw new GovernError('ResourceGraphUnexpected', 'Resource Graph answered without a data array (objectArray format expected).');
+    return { rows: response.data as GraphRow[], ...(response.skipToken ? { skipToken: response.skipToken } : {}) };
+  }
+
+  private noteQuota(remaining: string | undefined, resetsAfter: string | undefined): void {
+    const left = remaining === undefined ? NaN : Number(remaining);
+    const resetMs = parseTimeSpan(resetsAfter);
+    this.quotaExhaustedUntil = Number.isFinite(left) && left <= 0 && resetMs !== undefined ? Date.now() + resetMs : 0;
+  }
+
+  private async pace(): Promise<void> {
+    const wait = this.quotaExhaustedUntil - Date.now();
+    if (wait <= 0) return;
+    this.onWait?.(wait, 'Resource Graph quota for this user is used up (x-ms-user-quota-remaining: 0); waiting for it to reset');
+    await this.sleep(wait);
+    this.quotaExhaustedUntil = 0;
+  }
+}
+
+/** `hh:mm:ss` (what x-ms-user-quota-resets-after carries) in milliseconds. */
+export function parseTimeSpan(value: string | undefined): number | undefined {
+  const match = /^(\d+):(\d{2}):(\d{2})(?:\.(\d+))?$/.exec(value?.trim() ?? '');
+  if (!match) return undefined;
+  const [, h, m, s, fraction] = match;
+  return ((Number(h) * 60 + Number(m)) * 60 + Number(s)) * 1000 + (fraction ? Math.round(Number(`0.${fraction}`) * 1000) : 0);
+}
+
+function chunk<T>(items: readonly T[], size: number): T[][] {
+  const result: T[][] = [];
+  for (let i = 0; i < items.length; i += size) result.push(items.slice(i, i + size));
+  return result;
+}

@@ -1,0 +1,60 @@
+import type { Config } from '../config';
+import { canonicalAiResourceType, isAiResource, resourceTypeOf } from '../ai-resource-types';
+import type { AiResource, ExemptionView, GovernContext, PolicyAssignmentInfo, PolicyView, PricingSnapshot, SnapshotEntry, SubscriptionInfo, TriggerDetail } from './model';
+import { activeExemption, exemptingAssignmentIds, policyContextFor } from './policy-scope';
+
+/**
+ * The two ways a GovernContext comes about, as pure functions, so that decide() sees the same
+ * shape whichever path read the tenant: a tenant snapshot (Resource Graph, whole scope) or direct
+ * ARM reads of one subscription (events, the admin API, `govern --subscription`).
+ */
+
+/** What a snapshot assumes for a plan the index has no row for yet: Free, to be checked by the fresh ARM read before any write. */
+export const NOT_INDEXED_PLAN: PricingSnapshot = { tier: 'Free', extensions: [], inherited: false, enforce: false, notIndexed: true };
+
+export function contextFromSnapshot(entry: SnapshotEntry, policy: PolicyView, config: Config, now: Date): GovernContext {
+  const { policyAssignments, exemption } = policyContextFor(policy, entry.subscription, config.policyAssignmentId, now);
+  return {
+    subscription: entry.subscription,
+    aiResources: entry.aiResources,
+    pricing: entry.pricing ?? NOT_INDEXED_PLAN,
+    policyAssignments,
+    ...(exemption ? { exemption } : {}),
+  };
+}
+
+export interface ArmReads {
+  subscription: SubscriptionInfo;
+  pricing?: PricingSnapshot;
+  /** Resources of the AI types, any kind (the inventory cannot filter kinds). */
+  typedResources: AiResource[];
+  policyAssignments: PolicyAssignmentInfo[];
+  exemptions: ExemptionView[];
+}
+
+export function contextFromArm(reads: ArmReads, config: Config, detail: TriggerDetail | undefined, now: Date): GovernContext {
+  const exemption = activeExemption(reads.exemptions, exemptingAssignmentIds(reads.policyAssignments, config.policyAssignmentId), now);
+  return {
+    subscription: reads.subscription,
+    aiResources: withTriggerEvidence(reads.typedResources, detail),
+    ...(reads.pricing ? { pricing: reads.pricing } : {}),
+    policyAssignments: reads.policyAssignments,
+    ...(exemption ? { exemption } : {}),
+  };
+}
+
+/**
+ * The AI resources of the listing, plus the trigger's own resource when the listing does not show
+ * it yet: list APIs lag the write event that announced it, and a new Azure OpenAI account must not
+ * be skipped as "no AI resources" for that. A listed resource always wins (so a listed Speech
+ * account stays not-AI); an unlisted one counts unless its known kind says it is not AI.
+ */
+export function withTriggerEvidence(typedResources: readonly AiResource[], detail: TriggerDetail | undefined): AiResource[] {
+  const ai = typedResources.filter((r) => isAiResource(r.type, r.kind));
+  const id = detail?.resourceId;
+  const type = id ? canonicalAiResourceType(resourceTypeOf(id) ?? '') : undefined;
+  if (!id || !type) return ai;
+  if (typedResources.some((r) => r.id.toLowerCase() === id.toLowerCase())) return ai;
+  if (detail?.resourceKind !== undefined && !isAiResource(type, detail.resourceKind)) return ai;
+  return [...ai, { id, type, ...(detail?.resourceKind ? { kind: detail.resourceKind } : {}) }];
+}

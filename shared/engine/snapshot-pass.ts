@@ -1,0 +1,156 @@
+import { randomUUID } from 'node:crypto';
+import type { GraphScope } from '../azure/resource-graph.adapter';
+import type { Config } from '../config';
+import { contextFromSnapshot } from '../domain/context-sources';
+import { isWrite } from '../domain/decide';
+import type { GovernContext, PolicyView, SnapshotEntry, TriggerDetail, TriggerKind } from '../domain/model';
+import type { RemediationRecord, RunScope, SweepSummaryRecord, WatchSummaryRecord } from '../records/record';
+import { logSweepSummary, logWatchSummary } from './decision-log';
+import { errorInfo } from './errors';
+import { carryOut, nominate, withRunId, type Nomination, type WriteBudget } from './govern';
+import type { Ports } from './ports';
+import { Tally, sweepSummary, watchSummary } from './tally';
+
+/**
+ * Sweep and tenant watch on a Resource Graph snapshot, as the CLI schedules them. One snapshot
+ * (a page of at most 1,000 subscriptions at a time, plus the tenant's Defender-for-AI policy read
+ * once), every subscription decided in memory, and ARM requests only for the subscriptions whose
+ * decision is a write (fresh read, PUT, verify: see apply.ts). Records are stored as they are made
+ * and handed to `onRecord`, never collected, so memory stays flat at any tenant size.
+ *
+ *  - sweep: every subscription gets a record (the nightly audit), then one sweep summary;
+ *  - watch: only the subscriptions it acted on get a record, then one small watch summary.
+ */
+
+export interface PassOptions {
+  trigger: TriggerKind;
+  /** Defaults to D4AI_MANAGEMENT_GROUP (unset: every subscription the identity can read). */
+  scope?: GraphScope;
+  /** Each record once it is stored. */
+  onRecord?: (record: RemediationRecord) => void;
+  /** After each page of subscriptions: how many were decided so far. */
+  onProgress?: (decided: number) => void;
+}
+
+export interface PassProblem {
+  subscriptionId: string;
+  code: string;
+  message: string;
+}
+
+export interface SweepResult {
+  summary: SweepSummaryRecord;
+  /** Decisions whose record could not be stored, and a snapshot that could not be read ('*'). */
+  unrecorded: PassProblem[];
+}
+
+export interface WatchResult {
+  summary: WatchSummaryRecord;
+  unrecorded: PassProblem[];
+}
+
+export function scopeFromConfig(config: Config): GraphScope {
+  return config.managementGroup ? { managementGroup: config.managementGroup } : {};
+}
+
+export function runScope(scope: GraphScope): RunScope {
+  return {
+    ...(scope.managementGroup ? { managementGroup: scope.managementGroup } : {}),
+    ...(scope.subscriptions ? { subscriptions: [...scope.subscriptions] } : {}),
+  };
+}
+
+export async function sweep(ports: Ports, config: Config, options: PassOptions): Promise<SweepResult> {
+  const pass = await runPass(ports, config, options, 'sweep');
+  const summary = sweepSummary(pass.identity, pass.tally);
+  logSweepSummary(ports.logger, summary);
+  await ports.records.writeRunSummary(summary);
+  return { summary, unrecorded: pass.unrecorded };
+}
+
+export async function watchPass(ports: Ports, config: Config, options: PassOptions): Promise<WatchResult> {
+  const pass = await runPass(ports, config, options, 'watch');
+  const summary = watchSummary(pass.identity, pass.tally, pass.candidates);
+  logWatchSummary(ports.logger, summary);
+  await ports.records.writeRunSummary(summary);
+  return { summary, unrecorded: pass.unrecorded };
+}
+
+interface PassState {
+  identity: { id: string; trigger: TriggerKind; mode: Config['mode']; scope: RunScope; startedAt: Date; finishedAt: Date };
+  tally: Tally;
+  candidates: number;
+  unrecorded: PassProblem[];
+}
+
+async function runPass(ports: Ports, config: Config, options: PassOptions, kind: 'sweep' | 'watch'): Promise<PassState> {
+  const id = randomUUID();
+  const startedAt = ports.clock();
+  const scope = options.scope ?? scopeFromConfig(config);
+  const tally = new Tally();
+  const unrecorded: PassProblem[] = [];
+  const budget: WriteBudget = { used: 0 };
+  let candidates = 0;
+  const detail: TriggerDetail = kind === 'sweep' ? { sweepId: id } : { watchId: id };
+
+  try {
+    const policy = await ports.snapshot.policy(scope, config.policyAssignmentId);
+    for await (const page of ports.snapshot.pages(scope)) {
+      const work = nominatePage(page.entries, policy, config, budget, ports.clock());
+      tally.subscriptions += work.length;
+      const recorded = kind === 'sweep' ? work : work.filter((w) => isWrite(w.nomination.decision));
+      candidates += kind === 'watch' ? recorded.length : 0;
+      if (kind === 'watch') tally.capReached += work.filter((w) => w.nomination.decision.skipReason === 'cap-reached').length;
+      await eachLimited(recorded, config.sweepConcurrency, async ({ entry, context, nomination }) => {
+        const subscriptionId = entry.subscription.subscriptionId;
+        const request = withRunId({ subscriptionId, trigger: options.trigger, detail: { ...detail, ...evidenceOf(entry, kind) } });
+        try {
+          const { record } = await carryOut(ports, config, request, context, nomination);
+          if (kind === 'sweep') tally.add(record);
+          else tally.byOutcome[record.outcome] = (tally.byOutcome[record.outcome] ?? 0) + 1;
+          options.onRecord?.(record);
+        } catch (error) {
+          tally.unrecorded++;
+          unrecorded.push({ subscriptionId, ...errorInfo(error) });
+        }
+      });
+      options.onProgress?.(tally.subscriptions);
+    }
+  } catch (error) {
+    // The snapshot itself failed (Resource Graph unreachable, throttled past its retries, truncated):
+    // what was decided so far is recorded; the rest is named as not governed in the summary.
+    tally.unrecorded++;
+    unrecorded.push({ subscriptionId: '*', ...errorInfo(error) });
+  }
+  return { identity: { id, trigger: options.trigger, mode: config.mode, scope: runScope(scope), startedAt, finishedAt: ports.clock() }, tally, candidates, unrecorded };
+}
+
+export interface Nominated {
+  entry: SnapshotEntry;
+  context: GovernContext;
+  nomination: Nomination;
+}
+
+/** Every subscription of a snapshot page decided in memory (no I/O); writes reserve their slot under the cap. */
+export function nominatePage(entries: readonly SnapshotEntry[], policy: PolicyView, config: Config, budget: WriteBudget, now: Date): Nominated[] {
+  return entries.map((entry) => {
+    const context = contextFromSnapshot(entry, policy, config, now);
+    return { entry, context, nomination: nominate(context, config, budget) };
+  });
+}
+
+/** The watch hands the snapshot's AI resource to the run as its evidence (the list API may not show it yet); a sweep needs none. */
+export function evidenceOf(entry: SnapshotEntry, kind: 'sweep' | 'watch'): TriggerDetail {
+  const first = entry.aiResources[0];
+  if (kind !== 'watch' || !first) return {};
+  return { resourceId: first.id, ...(first.kind ? { resourceKind: first.kind } : {}) };
+}
+
+/** Runs `fn` over items with at most `limit` at once. */
+export async function eachLimited<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    for (let i = next++; i < items.length; i = next++) await fn(items[i] as T);
+  };
+  await Promise.all(Array.from({ length: Math.min(Math.max(1, limit), items.length) }, worker));
+}

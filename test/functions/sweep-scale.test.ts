@@ -1,0 +1,53 @@
+/**
+ * The durable nightly sweep at N = 2,200 subscriptions through the replay host: its history grows
+ * with the subscriptions that write (W) and the pages (N / 1,000), not with N. Every execution holds
+ * one page: its activity and that page's children; non-writing subscriptions leave no trace in it.
+ */
+import './registrations';
+import '../../functions';
+import { FN } from '../../functions/names';
+import type { SweepOutput } from '../../functions/sweep-tenant.orchestrator';
+import { EventType } from '../../sim/durable-host';
+import { useWorld, type World } from './world';
+
+const N = 2200;
+let world: World;
+useWorld((started) => {
+  world = started;
+});
+
+it('completes with history proportional to W + N/1000 and one record per subscription', async () => {
+  const { state } = world.standIns.arm;
+  state.addManagementGroup('scale');
+  let writers = 0;
+  for (let i = 0; i < N; i++) {
+    const id = `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`;
+    state.addSubscription({ subscriptionId: id, displayName: `scale-${i}`, managementGroupId: 'scale' });
+    if (i % 20 < 2) {
+      state.addResource(id, { name: `oai-${i}`, type: 'Microsoft.CognitiveServices/accounts', kind: 'OpenAI' });
+      writers++;
+    }
+  }
+  world.standIns.arm.graph.quota = { limit: 1000, windowMs: 5000 };
+  world.setEnv({ D4AI_MANAGEMENT_GROUP: 'scale', D4AI_MAX_ENABLEMENTS_PER_RUN: '100000', D4AI_POLICY_ASSIGNMENT_ID: undefined });
+  world.useNewTable();
+
+  world.host.start(FN.sweepTenant, 'sweep-scale', { trigger: 'sweep', dryRun: false });
+  const instance = await world.host.waitFor('sweep-scale', 120_000);
+  await world.host.idle(120_000);
+
+  const output = instance.output as SweepOutput;
+  expect(output.summary).toMatchObject({ subscriptions: N, failed: 0, byOutcome: { applied: writers, 'no-op': N - writers } });
+  expect(instance.executions).toBe(Math.ceil(N / 1000));
+  const histories = [...instance.previousHistories, instance.history];
+  for (const history of histories) {
+    const children = history.filter((e) => e.EventType === EventType.SubOrchestrationInstanceCreated).length;
+    // Per execution: a few fixed steps, then about four events per child; nothing per non-writing subscription.
+    expect(history.length).toBeLessThanOrEqual(4 * children + 30);
+  }
+  const total = histories.reduce((n, h) => n + h.length, 0);
+  expect(total).toBeLessThanOrEqual(4 * writers + 30 * instance.executions);
+  // Only writers took the lock; entity operations are two per writer (acquire, release).
+  const entityOps = world.host.executed.filter((op) => op.kind === 'entityCall' || op.kind === 'entitySignal').length;
+  expect(entityOps).toBe(2 * writers);
+}, 180_000);

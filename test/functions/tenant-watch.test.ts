@@ -1,0 +1,97 @@
+/**
+ * tenantWatch: the timer takes a Resource Graph snapshot and starts (or coalesces into) the real
+ * governSubscription singleton only where a write is due, through the real durable client and the
+ * webhook stand-in; the runs then read ARM afresh and write under the write lock.
+ */
+import './registrations';
+import '../../functions';
+import { TableClient } from '@azure/data-tables';
+import type { Timer } from '@azure/functions';
+import { tenantWatch } from '../../functions/tenant-watch';
+import type { GovernInput } from '../../functions/govern-run';
+import { FN, governInstanceId } from '../../functions/names';
+import { buildLandingZone, type LandingZone } from '../../sim/landing-zone';
+import { useWorld, type World } from './world';
+
+let world: World;
+let zone: LandingZone;
+useWorld((started) => {
+  world = started;
+});
+beforeEach(() => {
+  zone = buildLandingZone(world.standIns.arm.state);
+  world.standIns.arm.graph.quota = { limit: 1000, windowMs: 5000 };
+  world.setEnv({ ...zone.env, D4AI_MODE: undefined, D4AI_MAX_ENABLEMENTS_PER_RUN: undefined });
+  world.useNewTable();
+});
+
+const timer: Timer = { isPastDue: false, schedule: { adjustForDST: true }, scheduleStatus: { last: '', next: '', lastUpdated: '' } };
+const starts = () => world.webhook.callsTo('POST', /^\/durabletask\/orchestrators\//);
+
+async function watchRows(): Promise<Array<Record<string, unknown>>> {
+  const table = TableClient.fromConnectionString(world.azurite.connectionString, process.env.D4AI_RECORDS_TABLE ?? '', { allowInsecureConnection: true });
+  const rows: Array<Record<string, unknown>> = [];
+  for await (const row of table.listEntities<Record<string, unknown>>({ queryOptions: { filter: "PartitionKey eq 'watches'" } })) rows.push(row);
+  return rows;
+}
+
+async function pass(): Promise<void> {
+  await tenantWatch(timer, world.invocation(FN.tenantWatch));
+  await world.host.idle();
+}
+
+it('starts governSubscription only for the subscriptions whose decision is a write, and writes one watch summary', async () => {
+  await pass();
+  const started = starts().map((c) => c.path.split('/').pop());
+  const writers = ['corp-ai-prod', 'corp-ai-dev', 'ml-platform', 'purview-already-on', 'flaky-scanner'] as const;
+  expect(started.sort()).toEqual(writers.map((n) => governInstanceId(zone.ids[n])).sort());
+  const input = starts()[0]?.body as GovernInput;
+  expect(input.ask.request.trigger).toBe('watch');
+  expect(input.ask.request.detail).toMatchObject({ watchId: expect.any(String), resourceId: expect.stringContaining('/providers/Microsoft.') });
+  // The runs wrote; nothing else got a record.
+  for (const n of writers.filter((w) => w !== 'flaky-scanner')) expect(world.standIns.arm.state.getPricing(zone.ids[n], 'AI')?.pricingTier).toBe('Standard');
+  expect(await world.records(zone.ids.identity)).toHaveLength(0);
+  expect(await world.records(zone.ids['ai-compliant'])).toHaveLength(0);
+  const rows = await watchRows();
+  expect(rows).toHaveLength(1);
+  expect(rows[0]).toMatchObject({ kind: 'watch-summary', subscriptions: 13, candidates: 5, byOutcome: '{"started":5}' });
+  expect(world.logLines('D4AI watch summary')[0]?.fields).toMatchObject({ governed: 13, candidates: 5 });
+});
+
+it('a pass with nothing to do sends only Resource Graph requests and writes only its summary', async () => {
+  await pass();
+  // The region fixed the scanner: flaky-scanner has every component now, so nothing is left to do.
+  world.standIns.arm.state.setPricing(zone.ids['flaky-scanner'], 'AI', {
+    pricingTier: 'Standard',
+    extensions: ['AIPromptEvidence', 'AIPromptSharingWithPurview', 'AIModelScanner'].map((name) => ({ name, isEnabled: name === 'AIPromptSharingWithPurview' ? ('False' as const) : ('True' as const) })),
+  });
+  world.standIns.arm.requests.length = 0;
+  world.webhook.calls.length = 0;
+  world.resetHost();
+  await pass();
+  expect(starts()).toHaveLength(0);
+  // 13 subscriptions, one page: the listing, their AI plans, their AI resources, the policy view.
+  expect(world.standIns.arm.requests.map((r) => `${r.method} ${r.path}`)).toEqual(Array(4).fill('POST /providers/Microsoft.ResourceGraph/resources'));
+  const rows = await watchRows();
+  expect(rows.map((r) => r.candidates).sort()).toEqual([0, 5]);
+});
+
+it('a new AI account in a subscription nobody wired is enabled by the next pass', async () => {
+  await pass();
+  world.resetHost();
+  world.webhook.calls.length = 0;
+  world.standIns.arm.state.addResource(zone.ids.connectivity, { name: 'oai-unwired', type: 'Microsoft.CognitiveServices/accounts', kind: 'OpenAI', resourceGroup: 'rg-new' });
+  await pass();
+  expect(starts().map((c) => c.path.split('/').pop())).toContain(governInstanceId(zone.ids.connectivity));
+  expect(world.standIns.arm.state.getPricing(zone.ids.connectivity, 'AI')?.pricingTier).toBe('Standard');
+  const [record] = await world.records(zone.ids.connectivity);
+  expect(record).toMatchObject({ trigger: 'watch', action: 'enable', outcome: 'applied', triggerDetail: { resourceKind: 'OpenAI' } });
+});
+
+it('starts at most D4AI_MAX_ENABLEMENTS_PER_RUN runs and counts the rest as cap-reached', async () => {
+  world.setEnv({ D4AI_MAX_ENABLEMENTS_PER_RUN: '2' });
+  await pass();
+  expect(starts()).toHaveLength(2);
+  const [row] = await watchRows();
+  expect(row).toMatchObject({ candidates: 2, capReached: 3 });
+});

@@ -1,0 +1,76 @@
+/**
+ * The request bounds of the tenant-scale engine, counted (not timed) at N = 2,500 subscriptions
+ * (10% with an AI account on Free, 5% missing a component): for W subscriptions that need a write,
+ * at most 4·⌈N/1000⌉ + 2 Resource Graph requests and at most 3·W ARM requests (fresh GET, PUT,
+ * verification GET); a watch pass with nothing to do stays within the Resource Graph bound with no
+ * ARM request at all. `npm run bench` measures the same at 1,000 and 10,000 with latency.
+ */
+import { startAzuriteTable, type AzuriteTable } from '../../sim/azurite';
+import { startStandIns, type StandIns } from '../../sim/stand-ins';
+import { sweep, watchPass } from '../../shared/engine/snapshot-pass';
+import { engineFor, type EngineUnderTest } from './engine-harness';
+
+const N = 2500;
+const BOUND = 4 * Math.ceil(N / 1000) + 2;
+let standIns: StandIns;
+let azurite: AzuriteTable;
+let engine: EngineUnderTest;
+let writers = 0;
+
+beforeAll(async () => {
+  [standIns, azurite] = await Promise.all([startStandIns(), startAzuriteTable()]);
+  const { state } = standIns.arm;
+  state.addManagementGroup('scale');
+  for (let i = 0; i < N; i++) {
+    const id = `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`;
+    state.addSubscription({ subscriptionId: id, displayName: `scale-${i}`, managementGroupId: 'scale' });
+    if (i % 20 < 3) {
+      state.addResource(id, { name: `oai-${i}`, type: 'Microsoft.CognitiveServices/accounts', kind: 'OpenAI' });
+      if (i % 20 === 2) state.setPricing(id, 'AI', { pricingTier: 'Standard', extensions: [{ name: 'AIPromptEvidence', isEnabled: 'True' }] });
+      writers++;
+    }
+  }
+  standIns.arm.graph.quota = { limit: 1000, windowMs: 5000 };
+  engine = engineFor(standIns.arm.endpoint, azurite.connectionString, standIns.credential, { D4AI_MANAGEMENT_GROUP: 'scale', D4AI_MAX_ENABLEMENTS_PER_RUN: '100000', D4AI_SWEEP_CONCURRENCY: '16' });
+}, 120_000);
+afterAll(async () => {
+  await Promise.all([standIns?.close(), azurite?.close()]);
+});
+
+const graph = (from: number) => standIns.arm.requests.slice(from).filter((r) => r.path.includes('Microsoft.ResourceGraph')).length;
+const arm = (from: number) => standIns.arm.requests.slice(from).filter((r) => !r.path.includes('Microsoft.ResourceGraph'));
+
+it(`a dry-run sweep: at most ${BOUND} Resource Graph requests and no ARM request`, async () => {
+  const from = standIns.arm.requests.length;
+  const { summary } = await sweep(engine.ports, { ...engine.config, mode: 'report' }, { trigger: 'cli' });
+  expect(summary.subscriptions).toBe(N);
+  expect(summary.byOutcome['dry-run']).toBe(writers);
+  expect(graph(from)).toBeLessThanOrEqual(BOUND);
+  expect(arm(from)).toHaveLength(0);
+}, 120_000);
+
+it(`an enforcing sweep: at most ${BOUND} Resource Graph requests and 3 ARM requests per write`, async () => {
+  const from = standIns.arm.requests.length;
+  const { summary } = await sweep(engine.ports, engine.config, { trigger: 'sweep' });
+  expect(summary.byOutcome.applied).toBe(writers);
+  expect(graph(from)).toBeLessThanOrEqual(BOUND);
+  const requests = arm(from);
+  expect(requests.length).toBeLessThanOrEqual(3 * writers);
+  expect(requests.filter((r) => r.method === 'PUT')).toHaveLength(writers);
+}, 120_000);
+
+it(`a watch pass with nothing to do: at most ${BOUND} requests in all`, async () => {
+  const from = standIns.arm.requests.length;
+  const { summary } = await watchPass(engine.ports, engine.config, { trigger: 'cli' });
+  expect(summary).toMatchObject({ subscriptions: N, candidates: 0 });
+  expect(standIns.arm.requests.length - from).toBeLessThanOrEqual(BOUND);
+}, 120_000);
+
+it('a watch pass that finds one new AI account: the snapshot plus 3 ARM requests', async () => {
+  standIns.arm.state.addResource('00000000-0000-4000-8000-000000000010', { name: 'oai-new', type: 'Microsoft.CognitiveServices/accounts', kind: 'OpenAI' });
+  const from = standIns.arm.requests.length;
+  const { summary } = await watchPass(engine.ports, engine.config, { trigger: 'cli' });
+  expect(summary).toMatchObject({ candidates: 1, byOutcome: { applied: 1 } });
+  expect(graph(from)).toBeLessThanOrEqual(BOUND);
+  expect(arm(from).map((r) => r.method)).toEqual(['GET', 'PUT', 'GET']);
+}, 120_000);
