@@ -15,8 +15,9 @@ if ($LASTEXITCODE -ne 0) {
   Write-Error "Cannot read management group '$($env:AZURE_MANAGEMENT_GROUP_ID)' with the signed-in az account (see docs/permissions.md, 'Who deploys')."
 }
 
-# Event Grid reads policy states of the management group for the policy-state system topic.
-foreach ($namespace in 'Microsoft.EventGrid', 'Microsoft.PolicyInsights') {
+# The watched subscriptions' Event Grid system topics need the provider; registering it at the
+# management group covers every subscription below it.
+foreach ($namespace in 'Microsoft.EventGrid') {
   az provider register --namespace $namespace --management-group-id $env:AZURE_MANAGEMENT_GROUP_ID --output none
   if ($LASTEXITCODE -ne 0) { Write-Error "Could not register $namespace at management group $($env:AZURE_MANAGEMENT_GROUP_ID)." }
 }

@@ -21,7 +21,6 @@ if ! az account management-group show --name "$AZURE_MANAGEMENT_GROUP_ID" --outp
   exit 1
 fi
 
-# Event Grid reads policy states of the management group for the policy-state system topic; both
-# providers must be registered at that scope (registration is idempotent).
+# The watched subscriptions' Event Grid system topics need the provider; registering it at the
+# management group covers every subscription below it (registration is idempotent).
 az provider register --namespace Microsoft.EventGrid --management-group-id "$AZURE_MANAGEMENT_GROUP_ID" --output none
-az provider register --namespace Microsoft.PolicyInsights --management-group-id "$AZURE_MANAGEMENT_GROUP_ID" --output none
