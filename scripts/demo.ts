@@ -101,7 +101,7 @@ async function main(): Promise<number> {
     const graphBefore = graphRequests(lz);
     const watch = await d4ai(lz, ['watch', '--once']);
     process.stdout.write(watch.stdout);
-    process.stdout.write(`(one Resource Graph snapshot: ${graphRequests(lz) - graphBefore} requests; ARM requests only for the subscription that needed a write)\n`);
+    process.stdout.write(`(one Resource Graph snapshot: ${graphRequests(lz) - graphBefore} requests; ARM requests only for the subscriptions that needed a write)\n`);
     if (lz.arm.state.getPricing(quiet, 'AI')?.pricingTier !== 'Standard') problems.push('the watch pass did not enable the plan in the unwired subscription');
 
     banner(`5. The audit trail for "${EVENT_TARGET}" (newest first)`);
