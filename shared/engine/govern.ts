@@ -45,7 +45,7 @@ export async function governSubscription(ports: Ports, config: Config, request: 
   } catch (error) {
     return finish(ports, recordOfPass({ request: req, mode: config.mode, failure: errorInfo(error), startedAt, finishedAt: ports.clock() }));
   }
-  return governDecided(ports, config, req, context, options.budget ?? { used: 0 }, startedAt);
+  return carryOut(ports, config, req, context, nominate(context, config, options.budget ?? { used: 0 }), startedAt);
 }
 
 /** A decision that reserved its slot under the cap (`slot` is meaningful for writes only). */
@@ -63,18 +63,6 @@ export function nominate(context: GovernContext, config: Config, budget: WriteBu
   const slot = budget.used;
   if (isWrite(decision)) budget.used++;
   return { decision, slot };
-}
-
-/** The rest of a pass once the context is known (from ARM or from a snapshot): decide, write (enforce), record. */
-export async function governDecided(
-  ports: Ports,
-  config: Config,
-  request: GovernRequest & { runId: string },
-  context: GovernContext,
-  budget: WriteBudget,
-  startedAt: Date = ports.clock(),
-): Promise<GovernResult> {
-  return carryOut(ports, config, request, context, nominate(context, config, budget), startedAt);
 }
 
 /** Carries a nomination out: through the write path when it is a write in enforce mode, then one record. */

@@ -9,7 +9,7 @@ import { logSweepSummary, logWatchSummary } from './decision-log';
 import { errorInfo } from './errors';
 import { carryOut, nominate, withRunId, type Nomination, type WriteBudget } from './govern';
 import type { Ports } from './ports';
-import { Tally, sweepSummary, watchSummary } from './tally';
+import { Tally, sweepSummary, watchSummary, type PassIdentity } from './tally';
 
 /**
  * Sweep and tenant watch on a Resource Graph snapshot, as the CLI schedules them. One snapshot
@@ -77,7 +77,7 @@ export async function watchPass(ports: Ports, config: Config, options: PassOptio
 }
 
 interface PassState {
-  identity: { id: string; trigger: TriggerKind; mode: Config['mode']; scope: RunScope; startedAt: Date; finishedAt: Date };
+  identity: PassIdentity;
   tally: Tally;
   candidates: number;
   unrecorded: PassProblem[];

@@ -63,17 +63,15 @@ export interface PassIdentity {
   finishedAt: Date;
 }
 
-export function sweepSummary(pass: PassIdentity, tally: Tally): SweepSummaryRecord {
+/** What every run summary says: who ran, in which mode, over what, when, and how it went. */
+function common(pass: PassIdentity, tally: Tally) {
   return {
-    kind: 'sweep-summary',
-    sweepId: pass.id,
     trigger: pass.trigger,
     mode: pass.mode,
     scope: pass.scope,
     startedAt: pass.startedAt.toISOString(),
     finishedAt: pass.finishedAt.toISOString(),
     subscriptions: tally.subscriptions,
-    byAction: { ...tally.byAction },
     byOutcome: { ...tally.byOutcome },
     capReached: tally.capReached,
     failed: tally.failed,
@@ -81,20 +79,10 @@ export function sweepSummary(pass: PassIdentity, tally: Tally): SweepSummaryReco
   };
 }
 
+export function sweepSummary(pass: PassIdentity, tally: Tally): SweepSummaryRecord {
+  return { kind: 'sweep-summary', sweepId: pass.id, ...common(pass, tally), byAction: { ...tally.byAction } };
+}
+
 export function watchSummary(pass: PassIdentity, tally: Tally, candidates: number): WatchSummaryRecord {
-  return {
-    kind: 'watch-summary',
-    watchId: pass.id,
-    trigger: pass.trigger,
-    mode: pass.mode,
-    scope: pass.scope,
-    startedAt: pass.startedAt.toISOString(),
-    finishedAt: pass.finishedAt.toISOString(),
-    subscriptions: tally.subscriptions,
-    candidates,
-    byOutcome: { ...tally.byOutcome },
-    capReached: tally.capReached,
-    failed: tally.failed,
-    version: VERSION,
-  };
+  return { kind: 'watch-summary', watchId: pass.id, ...common(pass, tally), candidates };
 }
