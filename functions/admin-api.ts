@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { app, HttpResponse, type FunctionInput, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
+import { app, type FunctionInput, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
 import * as df from 'durable-functions';
-import type { DurableClient } from 'durable-functions';
+import { PassInProgress, TENANT_PASS_LEASE, takeTenantLease } from '../shared/engine/tenant-lease';
+import { RecordStoreUnavailable } from '../shared/records/record-store';
 import { checkInstanceId, checkLimit, checkRunOptions, checkSubscriptionId, type Checked } from './admin-api.validation';
 import { FN, manualSweepInstanceId } from './names';
 import { functionsConfig, loggerFor, portsFor } from './runtime';
@@ -11,8 +12,11 @@ import type { SweepInput } from './sweep-tenant.orchestrator';
 /**
  * The admin API. authLevel 'function': callers need a function key (`?code=` or `x-functions-key`).
  * For people, put Entra ID in front (App Service Authentication / "Easy Auth", see docs/functions.md)
- * and keep the keys for automation. Starts answer 202 with the Durable Functions status URLs;
- * invalid input answers 400 naming the field, and then nothing is started.
+ * and keep the keys for automation. Starts answer 202 with this API's own run URL
+ * (`GET /api/runs/{id}`), never the Durable Functions management URLs: those carry the
+ * durabletask system key, which would let any caller raise events into or terminate any run.
+ * Invalid input answers 400 naming the field, and then nothing is started. A sweep while another
+ * pass over the tenant holds the lease answers 409 naming the holder and the expiry.
  *
  *  POST /api/subscriptions/{subscriptionId}/govern   body {dryRun?, note?}  -> govern-<sub> (coalesced)
  *  POST /api/sweeps                                   body {dryRun?, note?}  -> sweep-manual-<guid>
@@ -44,7 +48,7 @@ export async function governSubscriptionHttp(request: HttpRequest, context: Invo
     instanceId: started.instanceId,
     reason: started.outcome,
   });
-  return accepted(df.getClient(context), request, started.instanceId, { outcome: started.outcome, requestId: started.requestId, dryRun });
+  return accepted(request, started.instanceId, { outcome: started.outcome, requestId: started.requestId, dryRun });
 }
 
 export async function startSweepHttp(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
@@ -54,10 +58,27 @@ export async function startSweepHttp(request: HttpRequest, context: InvocationCo
   const client = df.getClient(context);
   const instanceId = manualSweepInstanceId(randomUUID());
   const { dryRun, note } = options.value;
+  const logger = loggerFor(context, { trigger: 'manual', sweepId: instanceId, instanceId });
+  // One pass over the tenant at a time (one cap): the lease is taken here, for this instance id,
+  // and the orchestration renews it per page and gives it back at the end.
+  try {
+    await takeTenantLease(portsFor(config, logger).records, instanceId, new Date());
+  } catch (error) {
+    if (error instanceof PassInProgress) {
+      return { status: 409, jsonBody: { error: { code: 'SweepInProgress', message: error.message, holder: error.held.holder, expiresAt: error.held.expiresAt } } };
+    }
+    if (error instanceof RecordStoreUnavailable) return { status: 503, jsonBody: { error: { code: error.code, message: error.message } } };
+    throw error;
+  }
   const input: SweepInput = { trigger: 'manual', dryRun, ...(note ? { note } : {}) };
-  await client.startNew(FN.sweepTenant, { instanceId, input });
-  loggerFor(context, { trigger: 'manual', sweepId: instanceId, instanceId }).info('D4AI admin sweep started', { mode: dryRun ? 'report' : config.mode });
-  return accepted(client, request, instanceId, { outcome: 'started', dryRun });
+  try {
+    await client.startNew(FN.sweepTenant, { instanceId, input });
+  } catch (error) {
+    await portsFor(config, logger).records.releaseLease(TENANT_PASS_LEASE, instanceId).catch(() => undefined);
+    throw error;
+  }
+  logger.info('D4AI admin sweep started', { mode: dryRun ? 'report' : config.mode });
+  return accepted(request, instanceId, { outcome: 'started', dryRun });
 }
 
 export async function getRunHttp(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
@@ -85,24 +106,22 @@ export async function listRecordsHttp(request: HttpRequest, context: InvocationC
   const limit = checkLimit(request.query.get('limit'));
   if (!limit.ok) return badRequest(limit);
   const ports = portsFor(functionsConfig(), loggerFor(context, { subscriptionId: subscription.value }));
-  const records = await ports.records.list(subscription.value, limit.value);
-  return { status: 200, jsonBody: { subscriptionId: subscription.value, count: records.length, records } };
+  const { records, problems } = await ports.records.list(subscription.value, limit.value);
+  return { status: 200, jsonBody: { subscriptionId: subscription.value, count: records.length, records, ...(problems.length ? { problems } : {}) } };
 }
 
 function badRequest(problem: Extract<Checked<unknown>, { ok: false }>): HttpResponseInit {
   return { status: 400, jsonBody: { error: { code: 'InvalidRequest', field: problem.field, message: `${problem.field} ${problem.message}` } } };
 }
 
-/** 202 with the Durable Functions management URLs (as createCheckStatusResponse builds them) plus ours. */
-async function accepted(client: DurableClient, request: HttpRequest, instanceId: string, extra: Record<string, unknown>): Promise<HttpResponse> {
-  const links = (await client.createCheckStatusResponse(request, instanceId).json()) as Record<string, unknown>;
+/** 202 with our own run URL only (it needs the caller's function key, not the system key). */
+function accepted(request: HttpRequest, instanceId: string, extra: Record<string, unknown>): HttpResponseInit {
   const runUri = new URL(`/api/runs/${encodeURIComponent(instanceId)}`, request.url).href;
-  const location = typeof links.statusQueryGetUri === 'string' ? links.statusQueryGetUri : runUri;
-  return new HttpResponse({
+  return {
     status: 202,
-    jsonBody: { ...links, runUri, ...extra },
-    headers: { 'Content-Type': 'application/json', Location: location, 'Retry-After': '10' },
-  });
+    jsonBody: { id: instanceId, runUri, ...extra },
+    headers: { 'Content-Type': 'application/json', Location: runUri, 'Retry-After': '10' },
+  };
 }
 
 const common = (): { authLevel: 'function'; extraInputs: FunctionInput[] } => ({ authLevel: 'function', extraInputs: [adminClientInput] });

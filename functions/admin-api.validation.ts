@@ -1,4 +1,5 @@
 import { isGuid } from '../shared/config';
+import { hasUnsafeCharacters } from '../shared/observability/redact';
 
 /**
  * Input checks of the admin API, as pure functions: each failure names the field, and nothing is
@@ -33,7 +34,7 @@ export function checkSubscriptionId(value: string | undefined): Checked<string> 
 }
 
 export function checkInstanceId(value: string | undefined): Checked<string> {
-  if (!value || !INSTANCE_ID.test(value)) return fail('instanceId', 'must be 1-200 letters, digits, ":", ".", "_" or "-", e.g. govern-<subscription id>.');
+  if (!value || !INSTANCE_ID.test(value) || value.includes('..')) return fail('instanceId', 'must be 1-200 letters, digits, ":", ".", "_" or "-" (no ".."), e.g. govern-<subscription id>.');
   return { ok: true, value };
 }
 
@@ -70,7 +71,8 @@ export function checkRunOptions(text: string): Checked<RunOptions> {
 function noteProblem(note: unknown): string | undefined {
   if (typeof note !== 'string') return 'must be a string.';
   if (note.length > MAX_NOTE_LENGTH) return `must be at most ${MAX_NOTE_LENGTH} characters.`;
-  if ([...note].some((ch) => ch.charCodeAt(0) < 0x20 || ch.charCodeAt(0) === 0x7f)) return 'must be one line of text.';
+  // C0/C1 controls, U+2028/2029 and bidi overrides: a note is shown in terminals and the portal.
+  if (hasUnsafeCharacters(note)) return 'must be one line of plain text (no control characters, line separators or bidirectional overrides).';
   if (EMAIL.test(note) || IPV4.test(note) || IPV6.test(note) || TOKEN_LIKE.test(note)) {
     return 'must not contain e-mail addresses, IP addresses or tokens (records keep no personal data).';
   }

@@ -124,7 +124,7 @@ function* governOnce(
       if (yield* acquireWriteLock(context, subscriptionId, runId)) {
         try {
           context.df.setCustomStatus(status('writing'));
-          const apply: ApplyPricingInput = { context: planned.context, nomination: planned.nomination, ...correlation };
+          const apply: ApplyPricingInput = { context: planned.context, nomination: planned.nomination, request, startedAt: startedAt.toISOString(), ...correlation };
           applied = (yield context.df.callActivityWithRetry(FN.applyPricing, retry, apply)) as ApplyPricingResult;
           mode = applied.mode;
         } finally {

@@ -1,15 +1,14 @@
-import { isRestError } from '@azure/core-rest-pipeline';
 import type { InvocationContext } from '@azure/functions';
 import * as df from 'durable-functions';
 import type { Config, Mode } from '../shared/config';
-import type { GovernContext, TriggerDetail } from '../shared/domain/model';
+import type { GovernContext, GovernRequest, TriggerDetail } from '../shared/domain/model';
 import { applyPlan, type PlanOutcome } from '../shared/engine/apply';
 import { logDecision } from '../shared/engine/decision-log';
-import { errorInfo } from '../shared/engine/errors';
-import { nominate, type Nomination } from '../shared/engine/govern';
+import { errorInfo, isTransient } from '../shared/engine/errors';
+import { nominate, storeWithRetry, type Nomination } from '../shared/engine/govern';
 import { loadContext } from '../shared/engine/load-context';
 import { LOG_MESSAGES } from '../shared/observability/log';
-import type { RemediationRecord } from '../shared/records/record';
+import { buildRecord, type RemediationRecord } from '../shared/records/record';
 import { activityError } from './govern-run';
 import { FN } from './names';
 import { functionsConfig, loggerFor, portsFor } from './runtime';
@@ -18,7 +17,9 @@ import { functionsConfig, loggerFor, portsFor } from './runtime';
  * The I/O steps of one governSubscription pass. They translate and delegate to the engine, and
  * they alone read the configuration (the app's own validated settings, never an input):
  *  - planGovern: ARM reads of the subscription + the decision (shared/engine: loadContext, nominate);
- *  - applyPricing: the write path (fresh read, decide again, PUT, verify: shared/engine/apply.ts);
+ *  - applyPricing: the write path (fresh read, decide again, intent record, PUT, verify:
+ *    shared/engine/apply.ts); the intent is stored under the pass's own row, so the outcome
+ *    record (writeRecord) replaces it, and no PUT is sent if it cannot be stored;
  *  - writeRecord: the record store, then the decision's log line.
  * The orchestration calls each with retry; what a retry cannot fix is returned as data instead.
  */
@@ -43,6 +44,9 @@ export type PlanGovernResult =
 export interface ApplyPricingInput extends ActivityCorrelation {
   context: GovernContext;
   nomination: Nomination;
+  /** Who asked, and when the pass began: the intent record's identity (ids and trigger detail only, no settings). */
+  request: GovernRequest & { runId: string };
+  startedAt: string;
 }
 
 export type ApplyPricingResult = PlanOutcome & { mode: Mode };
@@ -51,12 +55,7 @@ export interface WriteRecordInput {
   record: RemediationRecord;
 }
 
-/** Throttling, server errors and network failures are worth the orchestration's retry; a 403 or 404 is not. */
-export function isTransient(error: unknown): boolean {
-  if (!isRestError(error)) return false;
-  const status = error.statusCode;
-  return status === undefined || status === 408 || status === 429 || status >= 500;
-}
+export { isTransient };
 
 /** The app's configuration, in report mode when the run asked for a dry run. */
 export function effectiveConfig(dryRun: boolean): Config {
@@ -96,7 +95,11 @@ export async function applyPricing(input: unknown, context: InvocationContext): 
   }
   // applyPlan never throws for ARM errors (409s start again from a fresh read inside it); a failed
   // read, PUT or read-back is a result the orchestration records, exactly as the CLI does.
-  const outcome = await applyPlan(ports, config, args.context, args.nomination.slot, args.nomination.decision);
+  const beforePut = async (current: GovernContext, decision: Nomination['decision']): Promise<void> => {
+    const intent = buildRecord({ request: args.request, mode: config.mode, context: current, decision, outcome: 'intent', startedAt: new Date(args.startedAt), finishedAt: new Date() });
+    await storeWithRetry(ports, () => ports.records.write(intent));
+  };
+  const outcome = await applyPlan(ports, config, args.context, args.nomination.slot, args.nomination.decision, { beforePut });
   if (outcome.applied?.error) logger.error(LOG_MESSAGES.armError, { errorCode: outcome.applied.error.code, errorMessage: outcome.applied.error.message });
   return { mode: config.mode, ...outcome };
 }

@@ -1,7 +1,8 @@
 import { app, type InvocationContext, type Timer } from '@azure/functions';
 import * as df from 'durable-functions';
+import { PassInProgress, TENANT_PASS_LEASE, takeTenantLease } from '../shared/engine/tenant-lease';
 import { FN, nightlySweepInstanceId } from './names';
-import { functionsConfig, loggerFor } from './runtime';
+import { functionsConfig, loggerFor, portsFor } from './runtime';
 import { isLive, statusOf } from './start-govern';
 import type { SweepInput } from './sweep-tenant.orchestrator';
 
@@ -9,6 +10,8 @@ import type { SweepInput } from './sweep-tenant.orchestrator';
  * Timer (D4AI_SWEEP_SCHEDULE, NCRONTAB, default 02:00 every day) -> the sweepTenant singleton of
  * that UTC day, `sweep-YYYY-MM-DD`. A second firing the same day (a restart, a past-due catch-up)
  * finds it running or completed and does not start again; a failed or terminated one is replaced.
+ * It takes the tenant-pass lease first: while a manual sweep holds it, the nightly one is not
+ * started (logged with the holder), so two sweeps never share one cap between them.
  */
 
 export const nightlySweepClientInput = df.input.durableClient();
@@ -24,8 +27,21 @@ export async function nightlySweep(_timer: Timer, context: InvocationContext): P
     logger.info('D4AI nightly sweep already started today', { reason: `instance is ${existing.runtimeStatus}` });
     return;
   }
+  const records = portsFor(config, logger).records;
+  try {
+    await takeTenantLease(records, instanceId, new Date());
+  } catch (error) {
+    if (!(error instanceof PassInProgress)) throw error;
+    logger.warn('D4AI nightly sweep not started', { reason: error.message });
+    return;
+  }
   const input: SweepInput = { trigger: 'sweep', dryRun: false };
-  await client.startNew(FN.sweepTenant, { instanceId, input });
+  try {
+    await client.startNew(FN.sweepTenant, { instanceId, input });
+  } catch (error) {
+    await records.releaseLease(TENANT_PASS_LEASE, instanceId).catch(() => undefined);
+    throw error;
+  }
   logger.info('D4AI nightly sweep started', { mode: config.mode });
 }
 

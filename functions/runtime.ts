@@ -1,5 +1,6 @@
 import type { InvocationContext } from '@azure/functions';
-import { DefaultAzureCredential, type TokenCredential } from '@azure/identity';
+import type { TokenCredential } from '@azure/identity';
+import { createCredential } from '../shared/azure/credential';
 import { createPorts } from '../shared/composition';
 import { loadConfig, type Config } from '../shared/config';
 import type { Ports } from '../shared/engine/ports';
@@ -27,7 +28,7 @@ let cachedPorts: { key: string; ports: Ports } | undefined;
 export function portsFor(config: Config, logger: Logger): Ports {
   const key = JSON.stringify(config);
   if (cachedPorts?.key !== key) {
-    credential ??= new DefaultAzureCredential();
+    credential ??= createCredential(config);
     cachedPorts = { key, ports: createPorts(config, silentLogger, credential) };
   }
   return { ...cachedPorts.ports, logger };

@@ -7,7 +7,9 @@ import type { GovernContext, PolicyView } from '../shared/domain/model';
 import { logDecision, logSweepSummary, logWatchSummary } from '../shared/engine/decision-log';
 import { errorInfo } from '../shared/engine/errors';
 import { recordOfPass } from '../shared/engine/pass-record';
-import { eachLimited, nominatePage, runScope, scopeFromConfig } from '../shared/engine/snapshot-pass';
+import { storeWithRetry, withExtensionBackoff } from '../shared/engine/govern';
+import { eachLimited, nominatePage, runScope, scopeFromConfig, type Nominated } from '../shared/engine/snapshot-pass';
+import { TENANT_PASS_LEASE, takeTenantLease } from '../shared/engine/tenant-lease';
 import { Tally, type TallyCounts } from '../shared/engine/tally';
 import { MAX_RESOURCE_IDS, type RunScope, type RunSummaryRecord } from '../shared/records/record';
 import { LOG_MESSAGES } from '../shared/observability/log';
@@ -24,7 +26,8 @@ import { flushTelemetry, functionsConfig, loggerFor, portsFor } from './runtime'
  *    parallel batches; the write candidates go back to the orchestration, which fans them out;
  *  - writeRunSummary: the summary row and its log line.
  * A page is idempotent: its records have ids and times fixed by the orchestration, so an activity
- * retry rewrites the same rows instead of adding new ones.
+ * retry rewrites the same rows instead of adding new ones. Each page renews the tenant-pass lease
+ * (taken by whoever started the sweep, for its instance id); the summary gives it back.
  */
 
 export interface ReadSweepPolicyInput {
@@ -84,9 +87,18 @@ export async function sweepPage(input: unknown, context: InvocationContext): Pro
   const scope = scopeFromConfig(config);
   const decidedAt = new Date(args.decidedAt);
   try {
+    await takeTenantLease(ports.records, args.sweepId, new Date());
     const page = await ports.snapshot.page(scope, args.skipToken);
     const budget = { used: args.writesSoFar };
-    const nominated = nominatePage(page.entries, args.policy, config, budget, decidedAt);
+    // Writes are checked against the extension back-off (their latest record) before they are handed out.
+    const nominated: Nominated[] = nominatePage(page.entries, args.policy, config, budget, decidedAt);
+    await eachLimited(
+      nominated.map((n, i) => ({ n, i })).filter(({ n }) => isWrite(n.nomination.decision)),
+      RECORD_WRITE_CONCURRENCY,
+      async ({ n, i }) => {
+        nominated[i] = { ...n, ...(await withExtensionBackoff(ports, config, n.context, n.nomination)) };
+      },
+    );
     const tally = new Tally();
     tally.subscriptions = nominated.length;
     const candidates: Candidate[] = [];
@@ -111,7 +123,7 @@ export async function sweepPage(input: unknown, context: InvocationContext): Pro
         startedAt: decidedAt,
         finishedAt: decidedAt,
       });
-      await ports.records.write(record);
+      await storeWithRetry(ports, () => ports.records.write(record));
       logDecision(logger, record);
       tally.add(record);
     });
@@ -141,6 +153,7 @@ export async function writeRunSummary(input: unknown, context: InvocationContext
   } catch (error) {
     throw activityError(errorInfo(error));
   }
+  if (summary.kind === 'sweep-summary') await ports.records.releaseLease(TENANT_PASS_LEASE, summary.sweepId).catch(() => undefined);
   // Logged once the row exists, so a retried write does not log the pass twice.
   if (summary.kind === 'sweep-summary') logSweepSummary(ports.logger, summary);
   else logWatchSummary(ports.logger, summary);

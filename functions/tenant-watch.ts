@@ -4,6 +4,8 @@ import * as df from 'durable-functions';
 import { isWrite } from '../shared/domain/decide';
 import { logWatchSummary } from '../shared/engine/decision-log';
 import { errorInfo } from '../shared/engine/errors';
+import { storeWithRetry, withExtensionBackoff } from '../shared/engine/govern';
+import { PassInProgress, TENANT_PASS_LEASE, takeTenantLease } from '../shared/engine/tenant-lease';
 import { evidenceOf, nominatePage, runScope, scopeFromConfig } from '../shared/engine/snapshot-pass';
 import { Tally, watchSummary } from '../shared/engine/tally';
 import { LOG_MESSAGES } from '../shared/observability/log';
@@ -20,7 +22,12 @@ import { FN } from './names';
  * decision is a write, at most D4AI_MAX_ENABLEMENTS_PER_RUN of them; that run reads ARM afresh and
  * writes under the subscription's write lock. A pass with nothing to do costs about
  * 3·⌈N/1000⌉ + 1 Resource Graph requests and writes one small summary row, never N records.
+ * A pass takes the tenant-pass lease (one pass over the tenant at a time, one cap); while a sweep
+ * holds it, the pass is skipped (the sweep covers every subscription anyway).
  */
+
+/** A watch pass takes minutes at most; a crashed one frees the lease by itself soon. */
+export const WATCH_LEASE_MS = 15 * 60_000;
 
 export const tenantWatchClientInput = df.input.durableClient();
 
@@ -35,12 +42,26 @@ export async function tenantWatch(_timer: Timer, context: InvocationContext): Pr
   const tally = new Tally();
   const budget = { used: 0 };
   let candidates = 0;
+  const holder = `tenant watch ${watchId}`;
+  try {
+    await takeTenantLease(ports.records, holder, startedAt, WATCH_LEASE_MS);
+  } catch (error) {
+    if (error instanceof PassInProgress) {
+      logger.info('D4AI watch skipped', { reason: error.message });
+      return;
+    }
+    const info = errorInfo(error);
+    logger.error(LOG_MESSAGES.watchSummary, { errorCode: `RecordWriteFailed:${info.code}`, errorMessage: info.message });
+    return;
+  }
   try {
     const policy = await ports.snapshot.policy(scope, config.policyAssignmentId);
     for await (const page of ports.snapshot.pages(scope)) {
       const nominated = nominatePage(page.entries, policy, config, budget, new Date());
       tally.subscriptions += nominated.length;
-      for (const { entry, nomination } of nominated) {
+      for (const { entry, context: governed, nomination: nominatedOn } of nominated) {
+        // A write waiting out its extension back-off (see its latest record) is not started.
+        const { nomination } = isWrite(nominatedOn.decision) ? await withExtensionBackoff(ports, config, governed, nominatedOn) : { nomination: nominatedOn };
         if (nomination.decision.skipReason === 'cap-reached') tally.capReached++;
         if (!isWrite(nomination.decision)) continue;
         candidates++;
@@ -58,9 +79,15 @@ export async function tenantWatch(_timer: Timer, context: InvocationContext): Pr
     tally.unrecorded++;
     logger.error(LOG_MESSAGES.armError, { errorCode: info.code, errorMessage: info.message });
   }
+  await ports.records.releaseLease(TENANT_PASS_LEASE, holder).catch(() => undefined);
   const summary = watchSummary({ id: watchId, trigger: 'watch', mode: config.mode, scope: runScope(scope), startedAt, finishedAt: new Date() }, tally, candidates);
-  await ports.records.writeRunSummary(summary);
   logWatchSummary(logger, summary);
+  try {
+    await storeWithRetry(ports, () => ports.records.writeRunSummary(summary));
+  } catch (error) {
+    const info = errorInfo(error);
+    logger.error(LOG_MESSAGES.watchSummary, { watchId, errorCode: `RecordWriteFailed:${info.code}`, errorMessage: info.message });
+  }
 }
 
 // The schedule is read when the app loads: an invalid D4AI_WATCH_SCHEDULE stops the app at start-up

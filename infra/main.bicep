@@ -86,6 +86,9 @@ param retryFirstIntervalMs string = '5000'
 @description('D4AI_RETRY_BACKOFF: retry backoff coefficient.')
 param retryBackoff string = '2'
 
+@description('D4AI_HTTP_TIMEOUT_SECONDS: every ARM, Resource Graph and identity request is given up after this.')
+param httpTimeoutSeconds string = '60'
+
 @description('D4AI_EXCLUDED_SUBSCRIPTIONS: comma-separated subscription ids the governor never touches.')
 param excludedSubscriptions string = ''
 
@@ -193,6 +196,7 @@ var d4aiSettings = {
   D4AI_RETRY_MAX_ATTEMPTS: retryMaxAttempts
   D4AI_RETRY_FIRST_INTERVAL_MS: retryFirstIntervalMs
   D4AI_RETRY_BACKOFF: retryBackoff
+  D4AI_HTTP_TIMEOUT_SECONDS: httpTimeoutSeconds
   D4AI_EXCLUDED_SUBSCRIPTIONS: excludedSubscriptions
   D4AI_POLICY_ASSIGNMENT_ID: policyAssignmentId
   // The snapshots' scope is the management group this deployment governs (and holds its roles at).

@@ -221,12 +221,12 @@ async function run(): Promise<void> {
   );
 }
 
-if (process.env.D4AI_BENCH_CHILD !== '1') {
+if (process.env.BENCH_CHILD !== '1') {
   // Re-run with the stand-in's CA trusted (read by Node only at start-up).
   void ensureTestTls().then((tls) => {
     const child = spawn(process.execPath, process.argv.slice(1), {
       stdio: 'inherit',
-      env: { ...process.env, D4AI_BENCH_CHILD: '1', NODE_EXTRA_CA_CERTS: tls.caCertPath, D4AI_TEST_TLS_DIR: path.dirname(tls.caCertPath) },
+      env: { ...process.env, BENCH_CHILD: '1', NODE_EXTRA_CA_CERTS: tls.caCertPath, D4AISIM_TLS_DIR: path.dirname(tls.caCertPath) },
     });
     child.on('close', (code) => process.exit(code ?? 1));
   });

@@ -38,6 +38,6 @@ export function createPorts(config: Config, logger: Logger, credential?: TokenCr
 
 export function createRecordStore(config: Config, credential: TokenCredential): RecordStore {
   return config.records.kind === 'table'
-    ? new TableRecordStore(config.records.connection, config.records.table, credential)
+    ? new TableRecordStore(config.records.connection, config.records.table, credential, config.records.source, config.httpTimeoutMs)
     : new FileRecordStore(config.records.path);
 }

@@ -1,5 +1,7 @@
 import * as path from 'node:path';
+import { Cron } from 'croner';
 import { AI_EXTENSIONS, type AiExtensionName, isAiExtensionName } from './domain/extensions';
+import { maskSecrets } from './observability/redact';
 
 /**
  * Settings -> validated Config. This module is the only reader of process.env: every other module
@@ -55,6 +57,8 @@ export interface Config {
   /** Sub-orchestrations started per batch by the sweep orchestration. */
   sweepBatch: number;
   activityRetry: RetrySettings;
+  /** D4AI_HTTP_TIMEOUT_SECONDS: every ARM, Resource Graph and identity request is given up after this. */
+  httpTimeoutMs: number;
 }
 
 export const DEFAULTS = {
@@ -72,6 +76,7 @@ export const DEFAULTS = {
   D4AI_RETRY_MAX_ATTEMPTS: '4',
   D4AI_RETRY_FIRST_INTERVAL_MS: '5000',
   D4AI_RETRY_BACKOFF: '2',
+  D4AI_HTTP_TIMEOUT_SECONDS: '60',
 } as const;
 
 export type SettingName =
@@ -80,6 +85,27 @@ export type SettingName =
   | 'D4AI_POLICY_ASSIGNMENT_ID'
   | 'D4AI_RECORDS_CONNECTION'
   | 'D4AI_MANAGEMENT_GROUP';
+
+export const OPTIONAL_SETTINGS: readonly Exclude<SettingName, keyof typeof DEFAULTS>[] = [
+  'D4AI_EXCLUDED_SUBSCRIPTIONS',
+  'D4AI_POLICY_ASSIGNMENT_ID',
+  'D4AI_RECORDS_CONNECTION',
+  'D4AI_MANAGEMENT_GROUP',
+];
+
+/**
+ * D4AI_* names the deployment uses (azd environment values read by infra/ and its hooks) but the
+ * app does not: a shell with the azd environment loaded carries them, and that is not a mistake.
+ */
+export const DEPLOYMENT_ONLY_SETTINGS: readonly string[] = [
+  'D4AI_POLICY_ASSIGNMENT_NAME',
+  'D4AI_AUDIT_EFFECT',
+  'D4AI_WATCHED_SUBSCRIPTION_IDS',
+  'D4AI_ALERT_EMAIL',
+  'D4AI_ALERT_ACTION_GROUP_ID',
+];
+
+const KNOWN_SETTINGS: readonly string[] = [...Object.keys(DEFAULTS), ...OPTIONAL_SETTINGS];
 
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
@@ -92,7 +118,12 @@ const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 // Azure tag names cannot contain < > % & \ ? / and are at most 512 characters.
 const TAG_NAME = /^[^<>%&\\?/]{1,512}$/;
 const TABLE_NAME = /^[A-Za-z][A-Za-z0-9]{2,62}$/;
-const POLICY_ASSIGNMENT_ID = /^\/(subscriptions|providers\/Microsoft\.Management\/managementGroups)\/[^/]+(\/resourceGroups\/[^/]+)?\/providers\/Microsoft\.Authorization\/policyAssignments\/[^/]+$/i;
+// Resource id segments: names as ARM allows them, never empty, "." or "..".
+const SEGMENT = '(?!\\.\\.?(?:/|$))[A-Za-z0-9_.()-]{1,90}';
+const POLICY_ASSIGNMENT_ID = new RegExp(
+  `^/(?:subscriptions/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}(?:/resourceGroups/${SEGMENT})?|providers/Microsoft\\.Management/managementGroups/${SEGMENT})/providers/Microsoft\\.Authorization/policyAssignments/${SEGMENT}$`,
+  'i',
+);
 const NCRONTAB_SIX_FIELDS = /^\S+(\s+\S+){5}$/;
 // Management group ids: letters, digits, '-', '_', '(', ')', '.', up to 90 characters, not ending in '.'.
 const MANAGEMENT_GROUP_ID = /^[A-Za-z0-9\-_().]{0,89}[A-Za-z0-9\-_()]$/;
@@ -107,7 +138,7 @@ export interface LoadConfigOptions {
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: LoadConfigOptions = {}): Config {
-  const problems: string[] = [];
+  const problems: string[] = unknownSettings(env);
   const read = (name: keyof typeof DEFAULTS): string => {
     const raw = env[name];
     return raw === undefined || raw.trim() === '' ? DEFAULTS[name] : raw.trim();
@@ -116,7 +147,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: LoadCo
     const raw = read(name);
     const value = Number(raw);
     if (!/^\d+$/.test(raw) || value < min || value > max) {
-      problems.push(`${name}="${raw}" must be a whole number from ${min} to ${max}.`);
+      problems.push(`${name}="${maskSecrets(raw)}" must be a whole number from ${min} to ${max}.`);
       return Number(DEFAULTS[name]);
     }
     return value;
@@ -125,7 +156,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: LoadCo
     const raw = read(name);
     const match = allowed.find((a) => a.toLowerCase() === raw.toLowerCase());
     if (!match) {
-      problems.push(`${name}="${raw}" must be one of: ${allowed.join(', ')}.`);
+      problems.push(`${name}="${maskSecrets(raw)}" must be one of: ${allowed.join(', ')}.`);
       return DEFAULTS[name] as T;
     }
     return match;
@@ -135,13 +166,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: LoadCo
   const enableWhen = oneOf<EnableWhen>('D4AI_ENABLE_WHEN', ['ai-resources', 'always']);
   const mode = oneOf<Mode>('D4AI_MODE', ['enforce', 'report']);
 
-  const excludedSubscriptions = splitList(env.D4AI_EXCLUDED_SUBSCRIPTIONS).map((id) => {
-    if (!isGuid(id)) problems.push(`D4AI_EXCLUDED_SUBSCRIPTIONS has "${id}", which is not a subscription id (GUID).`);
+  const excludedSubscriptions = splitList('D4AI_EXCLUDED_SUBSCRIPTIONS', env.D4AI_EXCLUDED_SUBSCRIPTIONS, problems).map((id) => {
+    if (!isGuid(id)) problems.push(`D4AI_EXCLUDED_SUBSCRIPTIONS has "${maskSecrets(id)}", which is not a subscription id (GUID).`);
     return id.toLowerCase();
   });
 
   const optOutTag = read('D4AI_OPT_OUT_TAG');
-  if (!TAG_NAME.test(optOutTag)) problems.push(`D4AI_OPT_OUT_TAG="${optOutTag}" is not a valid Azure tag name.`);
+  if (!TAG_NAME.test(optOutTag)) problems.push(`D4AI_OPT_OUT_TAG="${maskSecrets(optOutTag)}" is not a valid Azure tag name.`);
 
   const maxEnablementsPerRun = integer('D4AI_MAX_ENABLEMENTS_PER_RUN', 0, 100000);
   const armEndpoint = parseArmEndpoint(read('D4AI_ARM_ENDPOINT'), problems);
@@ -149,7 +180,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: LoadCo
   const policyAssignmentId = env.D4AI_POLICY_ASSIGNMENT_ID?.trim() || undefined;
   if (policyAssignmentId && !POLICY_ASSIGNMENT_ID.test(policyAssignmentId)) {
     problems.push(
-      `D4AI_POLICY_ASSIGNMENT_ID="${policyAssignmentId}" must be a policy assignment resource id, e.g. /providers/Microsoft.Management/managementGroups/<mg>/providers/Microsoft.Authorization/policyAssignments/<name>.`,
+      `D4AI_POLICY_ASSIGNMENT_ID="${maskSecrets(policyAssignmentId)}" must be a policy assignment resource id, e.g. /providers/Microsoft.Management/managementGroups/<mg>/providers/Microsoft.Authorization/policyAssignments/<name>.`,
     );
   }
 
@@ -158,9 +189,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: LoadCo
   const sweepConcurrency = integer('D4AI_SWEEP_CONCURRENCY', 1, 64);
   const schedule = (name: 'D4AI_SWEEP_SCHEDULE' | 'D4AI_WATCH_SCHEDULE'): string => {
     const value = read(name);
-    if (!NCRONTAB_SIX_FIELDS.test(value)) {
-      problems.push(`${name}="${value}" must be an NCRONTAB expression with six fields (second minute hour day month weekday), e.g. "${DEFAULTS[name]}".`);
-    }
+    const problem = ncrontabProblem(value, DEFAULTS[name]);
+    if (problem) problems.push(`${name}="${maskSecrets(value)}" ${problem}`);
     return value;
   };
   const sweepSchedule = schedule('D4AI_SWEEP_SCHEDULE');
@@ -171,6 +201,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: LoadCo
     firstRetryIntervalMs: integer('D4AI_RETRY_FIRST_INTERVAL_MS', 100, 600000),
     backoffCoefficient: integer('D4AI_RETRY_BACKOFF', 1, 10),
   };
+  const httpTimeoutMs = integer('D4AI_HTTP_TIMEOUT_SECONDS', 1, 600) * 1000;
 
   if (problems.length > 0) throw new ConfigError(problems);
   return {
@@ -190,25 +221,75 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: LoadCo
     watchSchedule,
     sweepBatch,
     activityRetry,
+    httpTimeoutMs,
   };
 }
 
-function splitList(raw: string | undefined): string[] {
-  return (raw ?? '')
+/** Every D4AI_* variable the app does not know, with the setting it most likely meant. */
+function unknownSettings(env: NodeJS.ProcessEnv): string[] {
+  return Object.keys(env)
+    .filter((name) => /^D4AI_/i.test(name) && !KNOWN_SETTINGS.includes(name) && !DEPLOYMENT_ONLY_SETTINGS.includes(name))
+    .map((name) => `${name} is not a setting of the governor; did you mean ${closest(name, KNOWN_SETTINGS)}? (Unknown settings are refused rather than ignored.)`);
+}
+
+function closest(name: string, candidates: readonly string[]): string {
+  let best = candidates[0] ?? '';
+  let bestDistance = Infinity;
+  for (const candidate of candidates) {
+    const d = editDistance(name.toUpperCase(), candidate);
+    if (d < bestDistance) {
+      best = candidate;
+      bestDistance = d;
+    }
+  }
+  return best;
+}
+
+function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j++) {
+      current[j] = Math.min((previous[j] ?? 0) + 1, (current[j - 1] ?? 0) + 1, (previous[j - 1] ?? 0) + (a[i - 1] === b[j - 1] ? 0 : 1));
+    }
+    previous = current;
+  }
+  return previous[b.length] ?? 0;
+}
+
+/** Why an NCRONTAB expression is refused, checked by a real cron parser (croner), or undefined. */
+export function ncrontabProblem(value: string, example: string): string | undefined {
+  const shape = `six fields: second minute hour day month weekday, e.g. "${example}"`;
+  if (!NCRONTAB_SIX_FIELDS.test(value)) return `must be an NCRONTAB expression with ${shape}; it has ${value.split(/\s+/).filter(Boolean).length}.`;
+  let next: Date | null;
+  try {
+    next = new Cron(value, { paused: true, timezone: 'Etc/UTC' }).nextRun();
+  } catch (error) {
+    return `is not a valid NCRONTAB expression (${shape}): ${(error as Error).message.replace(/^CronPattern:\s*/, '')}`;
+  }
+  return next ? undefined : `never fires (${shape}).`;
+}
+
+/** A comma-separated list; a value of separators only (",,,") is refused: it names nothing by mistake. */
+function splitList(name: string, raw: string | undefined, problems: string[]): string[] {
+  if (raw === undefined || raw.trim() === '') return [];
+  const items = raw
     .split(',')
     .map((s) => s.trim())
     .filter((s) => s.length > 0);
+  if (items.length === 0) problems.push(`${name}="${maskSecrets(raw)}" holds only separators; leave it empty${name === 'D4AI_COMPONENTS' ? ', or write none for no components' : ''}.`);
+  return items;
 }
 
 function parseComponents(raw: string, problems: string[]): AiExtensionName[] {
   // `none`: the plan alone (threat protection), no optional components.
   if (raw.trim().toLowerCase() === 'none') return [];
-  const names = splitList(raw);
+  const names = splitList('D4AI_COMPONENTS', raw, problems);
   const result: AiExtensionName[] = [];
   for (const name of names) {
     const known = AI_EXTENSIONS.find((e) => e.toLowerCase() === name.toLowerCase());
     if (!known || !isAiExtensionName(known)) {
-      problems.push(`D4AI_COMPONENTS has "${name}"; allowed: ${AI_EXTENSIONS.join(', ')}, or none.`);
+      problems.push(`D4AI_COMPONENTS has "${maskSecrets(name)}"; allowed: ${AI_EXTENSIONS.join(', ')}, or none.`);
     } else if (!result.includes(known)) {
       result.push(known);
     }
@@ -221,8 +302,8 @@ function parseManagementGroup(raw: string | undefined, problems: string[]): stri
   const value = raw?.trim();
   if (!value) return undefined;
   const id = /^\/providers\/Microsoft\.Management\/managementGroups\/([^/]+)$/i.exec(value)?.[1] ?? value;
-  if (!MANAGEMENT_GROUP_ID.test(id)) {
-    problems.push(`D4AI_MANAGEMENT_GROUP="${value}" must be a management group id (letters, digits, - _ ( ) ., up to 90 characters), e.g. contoso-landing-zones.`);
+  if (!MANAGEMENT_GROUP_ID.test(id) || /^\.+$/.test(id)) {
+    problems.push(`D4AI_MANAGEMENT_GROUP="${maskSecrets(value)}" must be a management group id (letters, digits, - _ ( ) ., up to 90 characters), e.g. contoso-landing-zones.`);
     return undefined;
   }
   return id;
@@ -233,17 +314,19 @@ function parseArmEndpoint(raw: string, problems: string[]): string {
   try {
     url = new URL(raw);
   } catch {
-    problems.push(`D4AI_ARM_ENDPOINT="${raw}" is not a URL.`);
+    problems.push(`D4AI_ARM_ENDPOINT="${maskSecrets(raw)}" is not a URL.`);
     return DEFAULTS.D4AI_ARM_ENDPOINT;
   }
-  if (url.protocol !== 'https:') problems.push(`D4AI_ARM_ENDPOINT="${raw}" must use https (ARM bearer tokens are never sent in clear).`);
-  if (url.pathname !== '/' || url.search || url.hash) problems.push(`D4AI_ARM_ENDPOINT="${raw}" must be an origin only, e.g. https://management.azure.com.`);
+  const shown = maskSecrets(raw);
+  if (url.protocol !== 'https:') problems.push(`D4AI_ARM_ENDPOINT="${shown}" must use https (ARM bearer tokens are never sent in clear).`);
+  if (url.username || url.password) problems.push(`D4AI_ARM_ENDPOINT="${shown}" must not carry a user name or password.`);
+  if (url.pathname !== '/' || url.search || url.hash) problems.push(`D4AI_ARM_ENDPOINT="${shown}" must be an origin only, e.g. https://management.azure.com.`);
   return url.origin;
 }
 
 function parseRecords(env: NodeJS.ProcessEnv, table: string, options: LoadConfigOptions, problems: string[]): RecordsTarget {
   if (!TABLE_NAME.test(table)) {
-    problems.push(`D4AI_RECORDS_TABLE="${table}" must be 3-63 letters or digits, starting with a letter.`);
+    problems.push(`D4AI_RECORDS_TABLE="${maskSecrets(table)}" must be 3-63 letters or digits, starting with a letter.`);
   }
   const found = recordsConnectionFrom(env);
   if (!found) {
@@ -254,11 +337,8 @@ function parseRecords(env: NodeJS.ProcessEnv, table: string, options: LoadConfig
     return { kind: 'file', path: '' };
   }
   const { connection, source } = found;
-  if (!isTableConnection(connection)) {
-    problems.push(
-      `${source} must be a storage connection string (AccountName=...;AccountKey=... or UseDevelopmentStorage=true) or a table endpoint URL like https://<account>.table.core.windows.net.`,
-    );
-  }
+  const problem = tableConnectionProblem(connection);
+  if (problem) problems.push(`${source} ${problem}`);
   return { kind: 'table', connection, table, source };
 }
 
@@ -276,17 +356,46 @@ function recordsConnectionFrom(env: NodeJS.ProcessEnv): { connection: string; so
   return undefined;
 }
 
-function isTableConnection(value: string): boolean {
-  if (/^UseDevelopmentStorage=true/i.test(value)) return true;
-  if (/^https?:\/\//i.test(value)) {
-    try {
-      new URL(value);
-      return true;
-    } catch {
-      return false;
-    }
+const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]']);
+
+/** Why a records store connection cannot be used (it is never echoed: it may hold a key), or undefined. */
+function tableConnectionProblem(value: string): string | undefined {
+  const forms =
+    'must be a table endpoint URL like https://<account>.table.core.windows.net (used with the managed identity), ' +
+    'a connection string with AccountName and AccountKey (or SharedAccessSignature and TableEndpoint), or UseDevelopmentStorage=true';
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(value)) return endpointProblem(value) ?? undefined;
+  const fields = new Map<string, string>();
+  for (const part of value.split(';').filter((p) => p.trim())) {
+    const at = part.indexOf('=');
+    if (at <= 0) return `${forms}; it has "${maskSecrets(part.trim()).slice(0, 40)}", which is not a Name=value pair.`;
+    fields.set(part.slice(0, at).trim().toLowerCase(), part.slice(at + 1).trim());
   }
-  return /AccountName=[^;]+/i.test(value) || /TableEndpoint=[^;]+/i.test(value);
+  if (fields.get('usedevelopmentstorage')?.toLowerCase() === 'true') return undefined;
+  const endpoint = fields.get('tableendpoint');
+  if (endpoint !== undefined) {
+    const problem = endpointProblem(endpoint, 'its TableEndpoint');
+    if (problem) return problem;
+  }
+  if (fields.get('defaultendpointsprotocol')?.toLowerCase() === 'http' && endpoint === undefined) {
+    return 'uses DefaultEndpointsProtocol=http: records go to Table Storage over https only.';
+  }
+  const keyed = fields.has('accountname') && fields.has('accountkey');
+  const signed = fields.has('sharedaccesssignature') && endpoint !== undefined;
+  if (!keyed && !signed) return `is incomplete: it ${forms}.`;
+  return undefined;
+}
+
+/** An endpoint URL must be https; http is accepted for a loopback host only (Azurite on this machine). */
+function endpointProblem(value: string, what = 'it'): string | undefined {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return `must be a table endpoint URL like https://<account>.table.core.windows.net; ${what} is not a URL.`;
+  }
+  if (url.protocol === 'https:' && url.hostname) return undefined;
+  if (url.protocol === 'http:' && LOOPBACK.has(url.hostname)) return undefined;
+  return `must use https (${what} is ${url.protocol}//${url.hostname || '(no host)'}; http is accepted only for a local emulator on 127.0.0.1 or localhost).`;
 }
 
 /**

@@ -18,10 +18,17 @@ import type { GovernRequest, TriggerDetail } from './domain/model';
 export const SUBSCRIPTION_CREATED_EVENT_TYPE = 'LandingZone.SubscriptionCreated';
 /** Event Grid rejects events over 1 MB; anything larger is not a real delivery. */
 export const MAX_EVENT_PAYLOAD_BYTES = 1024 * 1024;
+/** Real events nest a handful of levels; anything deeper is refused before any recursive code sees it. */
+export const MAX_EVENT_DEPTH = 64;
 
+/**
+ * `malformed`: the event is broken (not an object, no valid subscription id, fails the schema),
+ * as opposed to a well-formed event that is simply not for us. The CLI exits 2 on it; the
+ * Functions app acknowledges both (a redelivery would not fix it).
+ */
 export type EventOutcome =
   | { kind: 'govern'; request: GovernRequest }
-  | { kind: 'ignored'; reason: string; eventId?: string; eventType?: string }
+  | { kind: 'ignored'; reason: string; eventId?: string; eventType?: string; malformed?: true }
   | { kind: 'validation'; validationCode: string; eventId?: string };
 
 export interface EventParseOptions {
@@ -40,9 +47,16 @@ type AnyEvent = EventGridEvent<unknown> | CloudEvent<unknown>;
 
 /** Parses a delivery body (one event or an array, either schema); throws EventPayloadError if unreadable. */
 export async function parseEvents(body: string | unknown, options: EventParseOptions = {}): Promise<EventOutcome[]> {
+  // JSON.stringify and the SDK deserializer recurse: measure the depth iteratively first.
+  if (typeof body !== 'string' && depthExceeds(body, MAX_EVENT_DEPTH)) {
+    throw new EventPayloadError(`Event payload nests deeper than ${MAX_EVENT_DEPTH} levels; no Event Grid event does.`);
+  }
   const text = typeof body === 'string' ? body : JSON.stringify(body ?? null);
   if (Buffer.byteLength(text, 'utf8') > MAX_EVENT_PAYLOAD_BYTES) {
     throw new EventPayloadError(`Event payload is ${Buffer.byteLength(text, 'utf8')} bytes; Event Grid never delivers more than 1 MB.`);
+  }
+  if (typeof body === 'string' && textDepthExceeds(text, MAX_EVENT_DEPTH)) {
+    throw new EventPayloadError(`Event payload nests deeper than ${MAX_EVENT_DEPTH} levels; no Event Grid event does.`);
   }
   let json: unknown;
   try {
@@ -59,7 +73,7 @@ export async function parseEvents(body: string | unknown, options: EventParseOpt
 
 async function parseOne(item: unknown, options: EventParseOptions): Promise<EventOutcome> {
   if (!item || typeof item !== 'object' || Array.isArray(item)) {
-    return { kind: 'ignored', reason: 'Not an event object.' };
+    return { kind: 'ignored', reason: 'Not an event object.', malformed: true };
   }
   const raw = item as Record<string, unknown>;
   const deserializer = new EventGridDeserializer();
@@ -71,7 +85,8 @@ async function parseOne(item: unknown, options: EventParseOptions): Promise<Even
     return {
       kind: 'ignored',
       reason: `Malformed event: ${(error as Error).message}`,
-      ...(typeof raw.id === 'string' ? { eventId: raw.id } : {}),
+      malformed: true,
+      ...(typeof raw.id === 'string' ? { eventId: raw.id.slice(0, 200) } : {}),
     };
   }
   return classify(event, options);
@@ -84,12 +99,13 @@ export function classify(event: AnyEvent, options: EventParseOptions = {}): Even
   const eventTime = time instanceof Date && !Number.isNaN(time.getTime()) ? time.toISOString() : undefined;
   const base: TriggerDetail = { eventId: event.id, eventType, ...(eventTime ? { eventTime } : {}) };
   const ignore = (reason: string): EventOutcome => ({ kind: 'ignored', reason, eventId: event.id, eventType });
+  const malformed = (reason: string): EventOutcome => ({ kind: 'ignored', reason, eventId: event.id, eventType, malformed: true });
 
   if (isSystemEvent('Microsoft.EventGrid.SubscriptionValidationEvent', event as EventGridEvent<unknown>)) {
     const code = (event.data as { validationCode?: unknown } | undefined)?.validationCode;
     return typeof code === 'string'
       ? { kind: 'validation', validationCode: code, eventId: event.id }
-      : ignore('Subscription validation event without a validationCode.');
+      : malformed('Subscription validation event without a validationCode.');
   }
 
   if (eventType === 'Microsoft.Resources.ResourceWriteSuccess') {
@@ -103,11 +119,11 @@ export function classify(event: AnyEvent, options: EventParseOptions = {}): Even
       ...base,
       ...(operationName ? { operationName } : {}),
       ...(resourceId ? { resourceId } : {}),
-    }, ignore);
+    }, malformed);
   }
 
   if (eventType === SUBSCRIPTION_CREATED_EVENT_TYPE) {
-    return govern(text(dataRecord(event).subscriptionId), { ...base, note: 'subscription created (vending pipeline)' }, ignore);
+    return govern(text(dataRecord(event).subscriptionId), { ...base, note: 'subscription created (vending pipeline)' }, malformed);
   }
 
   if (eventType === 'Microsoft.PolicyInsights.PolicyStateCreated' || eventType === 'Microsoft.PolicyInsights.PolicyStateChanged') {
@@ -119,15 +135,15 @@ export function classify(event: AnyEvent, options: EventParseOptions = {}): Even
       (options.policyAssignmentId !== undefined && assignment?.toLowerCase() === options.policyAssignmentId.toLowerCase()) ||
       (definition !== undefined && findDefenderForAiPolicy(definition) !== undefined);
     if (!ours) return ignore(`Policy state of ${assignment ?? 'an unknown assignment'} is not about Defender for AI.`);
-    return govern(text(data.subscriptionId), { ...base, note: 'policy reported the subscription non-compliant' }, ignore);
+    return govern(text(data.subscriptionId), { ...base, note: 'policy reported the subscription non-compliant' }, malformed);
   }
 
   return ignore(`Event type ${eventType} is not handled.`);
 }
 
-function govern(subscriptionId: string | undefined, detail: TriggerDetail, ignore: (reason: string) => EventOutcome): EventOutcome {
+function govern(subscriptionId: string | undefined, detail: TriggerDetail, malformed: (reason: string) => EventOutcome): EventOutcome {
   if (!subscriptionId || !isGuid(subscriptionId)) {
-    return ignore(`Event has no valid data.subscriptionId (got ${JSON.stringify(subscriptionId ?? null)}).`);
+    return malformed(`Event has no valid data.subscriptionId (got ${JSON.stringify(subscriptionId ?? null)}).`);
   }
   return { kind: 'govern', request: { subscriptionId: subscriptionId.toLowerCase(), trigger: 'event', detail } };
 }
@@ -142,4 +158,33 @@ function text(value: unknown): string | undefined {
 
 function subscriptionFromId(resourceId: string | undefined): string | undefined {
   return resourceId?.match(/^\/subscriptions\/([^/]+)/i)?.[1];
+}
+
+/** Nesting depth of JSON text above `limit` (brackets outside strings), without recursion. */
+export function textDepthExceeds(text: string, limit: number): boolean {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c) i++; // backslash: skip the escaped character
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) inString = true;
+    else if (c === 0x5b || c === 0x7b) {
+      if (++depth > limit) return true;
+    } else if (c === 0x5d || c === 0x7d) depth--;
+  }
+  return false;
+}
+
+/** Nesting depth of a parsed value above `limit`, breadth first, without recursion (and safe on cycles: it stops at the limit). */
+export function depthExceeds(value: unknown, limit: number): boolean {
+  let level: unknown[] = [value];
+  for (let depth = 0; level.length > 0; depth++) {
+    if (depth > limit) return true;
+    const next: unknown[] = [];
+    for (const v of level) if (v && typeof v === 'object') for (const child of Object.values(v as object)) if (child && typeof child === 'object') next.push(child);
+    level = next;
+  }
+  return false;
 }

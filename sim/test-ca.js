@@ -75,12 +75,12 @@ async function generateTestTls(dir) {
 }
 
 /**
- * Runs `node <args>` with a fresh test CA trusted (NODE_EXTRA_CA_CERTS, D4AI_TEST_TLS_DIR set),
+ * Runs `node <args>` with a fresh test CA trusted (NODE_EXTRA_CA_CERTS, D4AISIM_TLS_DIR set),
  * removes the CA afterwards and exits this process with the child's code. Never resolves.
  */
 async function runNodeTrustingTestCa(args) {
   const tls = await generateTestTls();
-  const env = { ...process.env, NODE_EXTRA_CA_CERTS: tls.caCertPath, D4AI_TEST_TLS_DIR: tls.dir };
+  const env = { ...process.env, NODE_EXTRA_CA_CERTS: tls.caCertPath, D4AISIM_TLS_DIR: tls.dir };
   const child = spawn(process.execPath, args, { stdio: 'inherit', env });
   const forward = (signal) => child.kill(signal);
   process.on('SIGINT', forward);
@@ -103,7 +103,7 @@ async function runNodeTrustingTestCa(args) {
  * with that run's code (never resolving). Resolves at once in the process that trusts it.
  */
 async function relaunchTrustingTestCa() {
-  const dir = process.env.D4AI_TEST_TLS_DIR;
+  const dir = process.env.D4AISIM_TLS_DIR;
   if (process.env.NODE_EXTRA_CA_CERTS && dir && readTestTls(dir)) return;
   await runNodeTrustingTestCa([...process.execArgv, ...process.argv.slice(1)]);
 }

@@ -1,6 +1,6 @@
 /**
  * TLS material for the HTTPS stand-ins. When jest was started through `npm test`
- * (test/support/jest-with-test-ca.js), D4AI_TEST_TLS_DIR points at the CA this process already
+ * (test/support/jest-with-test-ca.js), D4AISIM_TLS_DIR points at the CA this process already
  * trusts via NODE_EXTRA_CA_CERTS, so that exact certificate must be served; otherwise a fresh CA
  * is generated (useful for the demo, which passes the CA to child processes itself).
  */
@@ -30,7 +30,7 @@ async function load(dir: string | undefined): Promise<TestTls> {
     const existing = readTestTls(dir);
     return strip(existing ?? (await generateTestTls(dir)));
   }
-  const shared = process.env.D4AI_TEST_TLS_DIR;
+  const shared = process.env.D4AISIM_TLS_DIR;
   const reused = shared ? readTestTls(shared) : undefined;
   if (reused) return strip(reused);
   // A CA only this process (and the children it starts) uses: remove it when the process ends.
@@ -44,7 +44,7 @@ async function load(dir: string | undefined): Promise<TestTls> {
  * key.pem. With `dir`, files already there are reused (else generated there). Memoised per process.
  */
 export function ensureTestTls(dir?: string): Promise<TestTls> {
-  const key = dir ?? `env:${process.env.D4AI_TEST_TLS_DIR ?? ''}`;
+  const key = dir ?? `env:${process.env.D4AISIM_TLS_DIR ?? ''}`;
   let pending = cache.get(key);
   if (!pending) {
     pending = load(dir);

@@ -55,7 +55,7 @@ resource failedRemediations 'Microsoft.Insights/scheduledQueryRules@2023-03-15-p
   kind: 'LogAlert'
   properties: {
     displayName: 'D4AI: failed remediations'
-    description: 'A Defender for AI decision ended with outcome "failed". The records table (and the workbook\'s Failures section) has the subscription, error code and message.'
+    description: 'A Defender for AI decision ended with outcome "failed", its record could not be stored (RecordWriteFailed), or an extension newly failed to enable (outcome "partial"). The records table (and the workbook\'s Failures section) has the subscription, error code and message.'
     severity: severity
     enabled: true
     scopes: [

@@ -28,8 +28,15 @@ export interface JsonResponse {
 export class ArmRestClient {
   private readonly client: Client;
 
-  constructor(private readonly connection: ArmConnection) {
-    this.client = getClient(connection.endpoint, connection.credential, sdkClientOptions(connection));
+  /**
+   * @param retries false for writes: the pipeline must not resend a PUT on its own (a resend would
+   *   carry a body computed from an older read); the write path retries from a fresh read instead.
+   */
+  constructor(
+    private readonly connection: ArmConnection,
+    retries = true,
+  ) {
+    this.client = getClient(connection.endpoint, connection.credential, sdkClientOptions(connection, retries ? {} : { maxRetries: 0 }));
   }
 
   async send(op: JsonOperation): Promise<JsonResponse> {

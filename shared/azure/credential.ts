@@ -1,5 +1,7 @@
+import type { PipelinePolicy } from '@azure/core-rest-pipeline';
 import { DefaultAzureCredential, type TokenCredential } from '@azure/identity';
 import type { Config } from '../config';
+import { RETRY_BUDGET_TIMEOUTS, retryBudgetPolicy, sameOriginPolicy, timeoutPolicy } from './pipeline-policies';
 
 /**
  * One credential and one endpoint for every ARM adapter. DefaultAzureCredential picks up the
@@ -12,10 +14,28 @@ export interface ArmConnection {
   endpoint: string;
   /** e.g. https://management.azure.com/.default: the token audience follows the endpoint. */
   scope: string;
+  /** D4AI_HTTP_TIMEOUT_SECONDS, per attempt. */
+  timeoutMs: number;
 }
 
-export function armConnection(config: Config, credential: TokenCredential = new DefaultAzureCredential()): ArmConnection {
-  return { credential, endpoint: config.armEndpoint, scope: config.armScope };
+export function armConnection(config: Config, credential: TokenCredential = createCredential(config)): ArmConnection {
+  return { credential, endpoint: config.armEndpoint, scope: config.armScope, timeoutMs: config.httpTimeoutMs };
+}
+
+/** The identity, with the same bounds as every other client: a timeout per attempt and a retry budget. */
+export function createCredential(config: Pick<Config, 'httpTimeoutMs'>): TokenCredential {
+  return new DefaultAzureCredential({ ...boundedRetries(config.httpTimeoutMs), additionalPolicies: boundsPolicies(config.httpTimeoutMs) });
+}
+
+function boundedRetries(timeoutMs: number): { retryOptions: { maxRetries: number; retryDelayInMs: number; maxRetryDelayInMs: number } } {
+  return { retryOptions: { maxRetries: 3, retryDelayInMs: 800, maxRetryDelayInMs: Math.min(30_000, timeoutMs) } };
+}
+
+function boundsPolicies(timeoutMs: number): Array<{ policy: PipelinePolicy; position: 'perCall' | 'perRetry' }> {
+  return [
+    { policy: retryBudgetPolicy(timeoutMs * RETRY_BUDGET_TIMEOUTS), position: 'perCall' },
+    { policy: timeoutPolicy(timeoutMs), position: 'perRetry' },
+  ];
 }
 
 /**
@@ -29,13 +49,23 @@ export interface SdkClientOptions {
   credentials: { scopes: string[] };
   credentialScopes: string[];
   userAgentOptions: { userAgentPrefix: string };
+  retryOptions: { maxRetries: number; retryDelayInMs: number; maxRetryDelayInMs: number };
+  additionalPolicies: Array<{ policy: PipelinePolicy; position: 'perCall' | 'perRetry' }>;
 }
 
-export function sdkClientOptions(connection: ArmConnection): SdkClientOptions {
+export function sdkClientOptions(connection: ArmConnection, overrides: { maxRetries?: number } = {}): SdkClientOptions {
+  const retries = boundedRetries(connection.timeoutMs);
   return {
     endpoint: connection.endpoint,
     credentials: { scopes: [connection.scope] },
     credentialScopes: [connection.scope],
     userAgentOptions: { userAgentPrefix: 'defender-ai-governor' },
+    retryOptions: { ...retries.retryOptions, ...(overrides.maxRetries !== undefined ? { maxRetries: overrides.maxRetries } : {}) },
+    additionalPolicies: [{ policy: sameOriginPolicy(connection.endpoint), position: 'perCall' }, ...boundsPolicies(connection.timeoutMs)],
   };
+}
+
+/** Bounds for a client of another service (Table Storage): the timeout and budget, not the ARM origin. */
+export function boundedClientOptions(timeoutMs: number): { retryOptions: SdkClientOptions['retryOptions']; additionalPolicies: SdkClientOptions['additionalPolicies'] } {
+  return { ...boundedRetries(timeoutMs), additionalPolicies: boundsPolicies(timeoutMs) };
 }

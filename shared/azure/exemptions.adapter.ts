@@ -1,6 +1,7 @@
 import type { ExemptionView } from '../domain/model';
 import { ArmRestClient } from './arm-rest';
 import type { ArmConnection } from './credential';
+import { PageGuard } from './pipeline-policies';
 import { toExemption } from './policy-wire';
 
 /**
@@ -32,6 +33,7 @@ export class ExemptionsAdapter implements ExemptionsPort {
     const result: ExemptionView[] = [];
     let path: string | undefined = `/subscriptions/${encodeURIComponent(subscriptionId)}/providers/Microsoft.Authorization/policyExemptions`;
     let first = true;
+    const guard = new PageGuard(`Policy exemptions of ${subscriptionId}`);
     while (path) {
       const { body } = await this.rest.send({
         method: 'GET',
@@ -44,7 +46,7 @@ export class ExemptionsAdapter implements ExemptionsPort {
         const exemption = toExemption((wire ?? {}) as Record<string, unknown>);
         if (exemption) result.push(exemption);
       }
-      path = page.nextLink ?? undefined;
+      path = guard.next(page.nextLink ?? undefined);
     }
     return result;
   }

@@ -2,6 +2,7 @@ import { ResourceManagementClient } from '@azure/arm-resources';
 import { AI_RESOURCE_TYPES, canonicalAiResourceType } from '../ai-resource-types';
 import type { AiResource } from '../domain/model';
 import { sdkClientOptions, type ArmConnection } from './credential';
+import { boundedPages } from './pipeline-policies';
 
 /**
  * The resources of the AI types in one subscription, from Resources_ListBySubscription with a
@@ -21,7 +22,7 @@ export class InventoryAdapter implements InventoryPort {
   async listAiTypedResources(subscriptionId: string): Promise<AiResource[]> {
     const client = new ResourceManagementClient(this.connection.credential, subscriptionId, sdkClientOptions(this.connection));
     const result: AiResource[] = [];
-    for await (const resource of client.resources.list({ filter: AI_RESOURCE_FILTER })) {
+    for await (const resource of boundedPages(client.resources.list({ filter: AI_RESOURCE_FILTER }).byPage(), `Resources of ${subscriptionId}`)) {
       const type = canonicalAiResourceType(resource.type ?? '');
       if (!resource.id || !type) continue;
       result.push({

@@ -2,6 +2,7 @@ import { PolicyClient } from '@azure/arm-policy';
 import type { PolicyAssignmentInfo } from '../domain/model';
 import { isDefenderForAiDefinition } from '../domain/policy-scope';
 import { sdkClientOptions, type ArmConnection } from './credential';
+import { boundedPages } from './pipeline-policies';
 
 /**
  * Defender-for-AI assignments that apply to the subscription (@azure/arm-policy): the audit policy
@@ -19,7 +20,7 @@ export class PolicyAssignmentsAdapter implements PolicyAssignmentsPort {
     const client = new PolicyClient(this.connection.credential, subscriptionId, sdkClientOptions(this.connection));
     const result: PolicyAssignmentInfo[] = [];
     // atScope(): assignments at the subscription and inherited from its management groups.
-    for await (const assignment of client.policyAssignments.list({ filter: 'atScope()' })) {
+    for await (const assignment of boundedPages(client.policyAssignments.list({ filter: 'atScope()' }).byPage(), `Policy assignments of ${subscriptionId}`)) {
       if (!assignment.id || !assignment.policyDefinitionId || !isDefenderForAiDefinition(assignment.policyDefinitionId)) continue;
       const parameters: Record<string, unknown> = {};
       for (const [name, value] of Object.entries(assignment.parameters ?? {})) parameters[name] = value.value as unknown;

@@ -14,17 +14,20 @@ import type { ArmConnection } from './credential';
 export interface PricingPort {
   /** Undefined when the service has no AI plan for the subscription (404). */
   get(subscriptionId: string): Promise<PricingSnapshot | undefined>;
-  /** PUT the exact body; returns the response, whose extensions carry operationStatus. */
-  put(subscriptionId: string, desired: DesiredPricing): Promise<PricingSnapshot>;
+  /** PUT the exact body; returns the response (its extensions carry operationStatus), undefined when the body is unusable. */
+  put(subscriptionId: string, desired: DesiredPricing): Promise<PricingSnapshot | undefined>;
 }
 
 export const PRICINGS_API_VERSION = '2024-01-01';
 
 export class PricingAdapter implements PricingPort {
   private readonly rest: ArmRestClient;
+  /** Without pipeline retries: a PUT is resent only by the write path, from a fresh read. */
+  private readonly writer: ArmRestClient;
 
   constructor(connection: ArmConnection) {
     this.rest = new ArmRestClient(connection);
+    this.writer = new ArmRestClient(connection, false);
   }
 
   async get(subscriptionId: string): Promise<PricingSnapshot | undefined> {
@@ -41,15 +44,20 @@ export class PricingAdapter implements PricingPort {
     }
   }
 
-  async put(subscriptionId: string, desired: DesiredPricing): Promise<PricingSnapshot> {
-    const { body } = await this.rest.send({
+  async put(subscriptionId: string, desired: DesiredPricing): Promise<PricingSnapshot | undefined> {
+    const { body } = await this.writer.send({
       method: 'PUT',
       path: pricingPath(subscriptionId),
       apiVersion: PRICINGS_API_VERSION,
       body: { properties: desired },
       okStatuses: [200, 201],
     });
-    return parsePricing(body);
+    // A 200/201 whose body we cannot read: the write may well have happened; the caller reads back.
+    try {
+      return parsePricing(body);
+    } catch {
+      return undefined;
+    }
   }
 }
 

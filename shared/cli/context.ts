@@ -1,5 +1,7 @@
 import { ConfigError, loadConfig, type Config } from '../config';
 import { createPorts } from '../composition';
+import { createCredential } from '../azure/credential';
+import { credentialFailure, errorInfo } from '../engine/errors';
 import type { Ports } from '../engine/ports';
 import { jsonLinesLogger, silentLogger, type Logger } from '../observability/log';
 
@@ -13,6 +15,8 @@ export interface CliContext {
   /** Text on stdout as it is (streamed JSON). */
   write: (text: string) => void;
   err: (text: string) => void;
+  /** Gets an ARM token once; throws CredentialError with the inner causes when no credential works. */
+  checkIdentity: () => Promise<void>;
 }
 
 export interface GlobalFlags {
@@ -38,6 +42,14 @@ export class UsageError extends Error {
   }
 }
 
+/** No credential could get a token: a setup problem (exit 2), not a failed decision, so no record. */
+export class CredentialError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'CredentialError';
+  }
+}
+
 export function createCliContext(flags: GlobalFlags, env: NodeJS.ProcessEnv = process.env, settings: SettingFlags = {}): CliContext {
   // --dry-run wins over D4AI_MODE, so a dry run can never write whatever the settings say.
   const effectiveEnv = {
@@ -48,9 +60,17 @@ export function createCliContext(flags: GlobalFlags, env: NodeJS.ProcessEnv = pr
   const config = loadConfig(effectiveEnv, { fileFallback: DEFAULT_RECORDS_FILE });
   const err = (text: string): void => void process.stderr.write(text.endsWith('\n') ? text : `${text}\n`);
   const logger: Logger = flags.json || flags.verbose ? jsonLinesLogger((line) => process.stderr.write(line)) : silentLogger;
+  const credential = createCredential(config);
   return {
     config,
-    ports: createPorts(config, logger),
+    ports: createPorts(config, logger, credential),
+    checkIdentity: async () => {
+      try {
+        await credential.getToken(config.armScope);
+      } catch (error) {
+        throw new CredentialError(credentialFailure(error) ?? `Getting a token for ${config.armScope} failed: ${errorInfo(error).message}`);
+      }
+    },
     json: flags.json === true,
     out: (text) => void process.stdout.write(text.endsWith('\n') ? text : `${text}\n`),
     write: (text) => void process.stdout.write(text),

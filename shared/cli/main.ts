@@ -2,8 +2,11 @@ import { Command, CommanderError, Option } from 'commander';
 import { ConfigError } from '../config';
 import { VERSION } from '../version';
 import { errorInfo } from '../engine/errors';
+import { PassInProgress } from '../engine/tenant-lease';
+import { RecordStoreUnavailable } from '../records/record-store';
+import { escapeControl } from '../observability/redact';
 import { eventCommand, governCommand, recordsCommand, sweepCommand, watchLoopCommand, watchOnceCommand } from './commands';
-import { createCliContext, EXIT, UsageError, type CliContext, type GlobalFlags, type SettingFlags } from './context';
+import { createCliContext, CredentialError, EXIT, UsageError, type CliContext, type GlobalFlags, type SettingFlags } from './context';
 
 /**
  * d4ai: the governance engine from a terminal. Same engine, adapters and records as the
@@ -79,12 +82,17 @@ export async function main(argv: string[] = process.argv): Promise<number> {
       // --help and --version exit through here with code 0.
       return error.exitCode === 0 ? EXIT.ok : EXIT.usage;
     }
-    if (error instanceof ConfigError || error instanceof UsageError) {
-      process.stderr.write(`d4ai: ${error.message}\n`);
+    if (error instanceof ConfigError || error instanceof UsageError || error instanceof CredentialError) {
+      process.stderr.write(`d4ai: ${escapeControl(error.message)}\n`);
       return EXIT.usage;
     }
+    // Nothing was written: the store cannot keep records, or another pass holds the tenant lease.
+    if (error instanceof RecordStoreUnavailable || error instanceof PassInProgress) {
+      process.stderr.write(`d4ai: ${escapeControl(error.message)}\n`);
+      return EXIT.failed;
+    }
     const info = errorInfo(error);
-    process.stderr.write(`d4ai: ${info.code}: ${info.message}\n`);
+    process.stderr.write(`d4ai: ${info.code}: ${escapeControl(info.message)}\n`);
     return EXIT.failed;
   }
 }

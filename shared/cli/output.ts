@@ -1,4 +1,5 @@
 import type { PassProblem } from '../engine/snapshot-pass';
+import { escapeControl } from '../observability/redact';
 import type { RemediationRecord, RunSummaryRecord } from '../records/record';
 
 /** Human-readable tables for the terminal; --json bypasses all of this. */
@@ -29,7 +30,7 @@ export function runSummaryText(summary: RunSummaryRecord, unrecorded: readonly P
     ...head,
     `  outcomes: ${counts(summary.byOutcome)}`,
     ...(summary.capReached ? [`  cap reached for ${summary.capReached} subscription(s)`] : []),
-    ...unrecorded.map((u) => `  NOT RECORDED ${u.subscriptionId === '*' ? '(snapshot)' : u.subscriptionId}: ${u.code} ${u.message}`),
+    ...unrecorded.map((u) => `  NOT RECORDED ${u.subscriptionId === '*' ? '(snapshot)' : u.subscriptionId}: ${u.code} ${escapeControl(u.message)}`),
   ].join('\n');
 }
 
@@ -43,7 +44,11 @@ function pricingText(p: RemediationRecord['pricingBefore']): string {
 
 export function table(header: string[], rows: string[][]): string {
   const maxWidth = 60;
-  const cell = (s: string): string => (s.length > maxWidth ? `${s.slice(0, maxWidth - 1)}…` : s);
+  // Cells can hold text that came from input (event ids, notes, service messages): escape controls.
+  const cell = (raw: string): string => {
+    const s = escapeControl(raw);
+    return s.length > maxWidth ? `${s.slice(0, maxWidth - 1)}…` : s;
+  };
   const all = [header, ...rows].map((r) => r.map(cell));
   const widths = header.map((_, i) => Math.max(...all.map((r) => (r[i] ?? '').length)));
   return all.map((r) => r.map((c, i) => c.padEnd(widths[i] ?? 0)).join('  ').trimEnd()).join('\n');

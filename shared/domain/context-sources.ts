@@ -28,18 +28,27 @@ export interface ArmReads {
   pricing?: PricingSnapshot;
   /** Resources of the AI types, any kind (the inventory cannot filter kinds). */
   typedResources: AiResource[];
-  policyAssignments: PolicyAssignmentInfo[];
+  /** Undefined when they could not be read (advisory: conflict warnings, which exemptions count). */
+  policyAssignments: PolicyAssignmentInfo[] | undefined;
   exemptions: ExemptionView[];
+  /** Reads that failed without blocking the decision, for the record's warnings. */
+  readWarnings?: string[];
 }
 
 export function contextFromArm(reads: ArmReads, config: Config, detail: TriggerDetail | undefined, now: Date): GovernContext {
-  const exemption = activeExemption(reads.exemptions, exemptingAssignmentIds(reads.policyAssignments, config.policyAssignmentId), now);
+  // Without the assignments we cannot tell which exemptions are Defender-for-AI ones: every
+  // exemption on the subscription then counts (the protective reading: skip rather than write).
+  const exempting = reads.policyAssignments
+    ? exemptingAssignmentIds(reads.policyAssignments, config.policyAssignmentId)
+    : new Set(reads.exemptions.map((e) => e.policyAssignmentId.toLowerCase()));
+  const exemption = activeExemption(reads.exemptions, exempting, now);
   return {
     subscription: reads.subscription,
     aiResources: withTriggerEvidence(reads.typedResources, detail),
     ...(reads.pricing ? { pricing: reads.pricing } : {}),
-    policyAssignments: reads.policyAssignments,
+    policyAssignments: reads.policyAssignments ?? [],
     ...(exemption ? { exemption } : {}),
+    ...(reads.readWarnings?.length ? { readWarnings: reads.readWarnings } : {}),
   };
 }
 

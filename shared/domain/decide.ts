@@ -19,7 +19,8 @@ export type SkipReason =
   | 'plan-unavailable'
   | 'inherited'
   | 'no-ai-resources'
-  | 'cap-reached';
+  | 'cap-reached'
+  | 'extension-backoff';
 
 export interface Decision {
   action: Action;
@@ -44,7 +45,7 @@ const ACTIVE_STATES = ['enabled', 'warned', 'pastdue'];
 
 export function decide(context: GovernContext, config: Config, options: DecideOptions = {}): Decision {
   const { subscription, aiResources, pricing } = context;
-  const warnings = policyConflictWarnings(context.policyAssignments, config.components);
+  const warnings = [...(context.readWarnings ?? []), ...policyConflictWarnings(context.policyAssignments, config.components)];
   const missingComponents = pricing ? missingFrom(pricing, config.components) : [...config.components];
   const skip = (skipReason: SkipReason, reason: string): Decision => ({
     action: 'skip',
@@ -80,6 +81,13 @@ export function decide(context: GovernContext, config: Config, options: DecideOp
     return skip(
       'no-ai-resources',
       `No AI resources found and D4AI_ENABLE_WHEN=ai-resources; plan stays ${pricing.tier}${missingComponents.length ? ` (missing: ${missingComponents.join(', ')})` : ''}.`,
+    );
+  }
+  const backoff = context.extensionBackoff;
+  if (pricing.tier === 'Standard' && backoff?.active && missingComponents.every((c) => backoff.extensions.some((e) => e.toLowerCase() === c.toLowerCase()))) {
+    return skip(
+      'extension-backoff',
+      `The service failed to enable ${missingComponents.join(', ')} on the last ${backoff.attempts} attempt(s)${backoff.message ? ` (${backoff.message})` : ''}; next attempt after ${backoff.retryAfter}.`,
     );
   }
   if ((options.writesSoFar ?? 0) >= config.maxEnablementsPerRun) {

@@ -144,4 +144,22 @@ export interface GovernContext {
   pricing?: PricingSnapshot;
   exemption?: ActiveExemption;
   policyAssignments: PolicyAssignmentInfo[];
+  /** Extensions the service failed to enable on earlier passes (from the latest record), and when to try again. */
+  extensionBackoff?: ExtensionBackoff;
+  /** Reads that failed without blocking the decision (advisory only), for the record's warnings. */
+  readWarnings?: string[];
+}
+
+/**
+ * Back-off for extensions the service could not enable (e.g. not offered in the region yet):
+ * tried again after `retryAfter`, not on every pass. `active` is decided when the context is
+ * loaded (it needs the clock; decide() is pure).
+ */
+export interface ExtensionBackoff {
+  extensions: string[];
+  retryAfter: string;
+  attempts: number;
+  active: boolean;
+  /** The service's message on the last attempt. */
+  message?: string;
 }

@@ -1,24 +1,30 @@
 import type { Config } from '../config';
 import { decide, isWrite, type Decision } from '../domain/decide';
 import type { DesiredPricing, GovernContext, PricingSnapshot } from '../domain/model';
-import { errorInfo, isConflict } from './errors';
+import { errorInfo, isConflict, isRefused, isTransient, retryAfterMs } from './errors';
 import type { Ports } from './ports';
 
 /**
  * The one write path, whoever scheduled it (CLI govern, CLI sweep/watch, the Functions apply
- * activity under the subscription's write lock): fresh ARM read -> decide again on it -> PUT the
- * exact body -> read back and verify. A decision made on a snapshot (Resource Graph lags ARM by
- * seconds to minutes) or on a read a few seconds old only nominates the subscription; the fresh
- * read decides whether anything is written, and what.
+ * activity under the subscription's write lock): fresh ARM read -> decide again on it -> store the
+ * intent -> PUT the exact body -> read back and verify. A decision made on a snapshot (Resource
+ * Graph lags ARM by seconds to minutes) or on a read a few seconds old only nominates the
+ * subscription; the fresh read decides whether anything is written, and what.
  *
- * A 409 ("another update operation is in progress") means another writer is changing the plan:
- * the retry starts again from a fresh read, so what that writer switched on is kept on (a retry
- * with the old body would switch it off). A 200 can still be a partial failure (an extension's
- * operationStatus is Failed), and a read-back that disagrees means the write did not stick.
+ * Every PUT body is computed from the read just before it. A 409 ("another update operation is in
+ * progress"), a 429, a 5xx or a timeout starts again from a fresh read (the PUT itself is never
+ * resent by the pipeline), so whatever another writer switched on meanwhile stays on: a retry with
+ * the old body would switch it off. After the PUT, nothing that was on may be off
+ * (`ExtensionSwitchedOff`), and the after-state recorded is only ever one that was read.
  */
 export interface ApplyResult {
-  outcome: 'applied' | 'failed';
+  outcome: 'applied' | 'partial' | 'failed';
+  /** The plan as last read after the PUT; absent when it could not be read (unknown, not the before-state). */
   pricingAfter?: PricingSnapshot;
+  /** A PUT was sent (or may have been): the record's after-state is pricingAfter or unknown. */
+  wrote: boolean;
+  /** Extensions the service reported as failed to enable (outcome partial). */
+  failedExtensions?: string[];
   error?: { code: string; message: string };
   notes: string[];
 }
@@ -33,65 +39,148 @@ export interface PlanOutcome {
   notes: string[];
 }
 
-/** Waits before starting again after a 409; the service lets one pricing update run per subscription. */
-export const CONFLICT_BACKOFF_MS = [2000, 5000, 10000];
+export interface ApplyHooks {
+  /**
+   * Stores the intent (the decision and the exact body) before its PUT. If it throws, nothing is
+   * sent: a change is made only where its record can be kept.
+   */
+  beforePut?: (current: GovernContext, decision: Decision) => Promise<void>;
+}
+
+/** Waits before starting again after a 409, 429, 5xx or timeout; the service lets one pricing update run per subscription. */
+export const RETRY_BACKOFF_MS = [2000, 5000, 10000];
+/** A Retry-After longer than this is not waited for here: the next pass picks the subscription up. */
+export const MAX_RETRY_AFTER_MS = 60_000;
 
 /**
  * Writes what the decision on the fresh read says. `slot` is the write this subscription reserved
  * against D4AI_MAX_ENABLEMENTS_PER_RUN when it was nominated, so deciding again does not count it twice.
  */
-export async function applyPlan(ports: Ports, config: Config, context: GovernContext, slot: number, nominated: Decision): Promise<PlanOutcome> {
+export async function applyPlan(ports: Ports, config: Config, context: GovernContext, slot: number, nominated: Decision, hooks: ApplyHooks = {}): Promise<PlanOutcome> {
   const subscriptionId = context.subscription.subscriptionId;
   const notes: string[] = [];
+  let sent: { decision: Decision; before: PricingSnapshot } | undefined;
   for (let attempt = 0; ; attempt++) {
     let fresh: PricingSnapshot | undefined;
     try {
       fresh = await ports.pricing.get(subscriptionId);
     } catch (error) {
-      return { context, decision: nominated, applied: { outcome: 'failed', error: { ...errorInfo(error), code: `FreshReadFailed:${errorInfo(error).code}` }, notes }, notes: [] };
+      const info = errorInfo(error);
+      const failed = { ...info, code: `${sent ? 'VerificationReadFailed' : 'FreshReadFailed'}:${info.code}` };
+      return { context, decision: sent?.decision ?? nominated, applied: { outcome: 'failed', wrote: sent !== undefined, error: failed, notes }, notes: [] };
     }
     const { pricing: _nominatedOn, ...rest } = context;
     const current: GovernContext = fresh ? { ...rest, pricing: fresh } : rest;
     const decision = decide(current, config, { writesSoFar: slot });
-    if (!isWrite(decision) || !decision.desired) {
+    if (!isWrite(decision) || !decision.desired || !fresh) {
+      if (sent && fresh) {
+        // An earlier PUT's answer was lost (timeout, 5xx) but it went through: check it like any other.
+        notes.push('The answer to an earlier PUT was lost; the fresh read shows what it did.');
+        return { context: { ...rest, pricing: sent.before }, decision: sent.decision, applied: judge(sent.before, sent.decision.desired, fresh, fresh, notes), notes: [] };
+      }
       notes.push(`The fresh ARM read shows the plan ${fresh ? `${fresh.tier}${fresh.tier === 'Standard' ? ' with the configured components' : ''}` : 'not offered'}; nothing was written.`);
       return { context: current, decision, notes };
     }
+    if (hooks.beforePut) {
+      try {
+        await hooks.beforePut(current, decision);
+      } catch (error) {
+        const info = errorInfo(error);
+        return { context: current, decision, applied: { outcome: 'failed', wrote: sent !== undefined, error: { code: `IntentNotRecorded:${info.code}`, message: `The intent record could not be stored, so nothing was written: ${info.message}` }, notes }, notes: [] };
+      }
+    }
+    sent = { decision, before: fresh };
     try {
       const response = await ports.pricing.put(subscriptionId, decision.desired);
-      return { context: current, decision, applied: await verifyWrite(ports, subscriptionId, decision.desired, response, notes), notes: [] };
+      return { context: current, decision, applied: await verifyWrite(ports, subscriptionId, fresh, decision.desired, response, notes), notes: [] };
     } catch (error) {
-      const wait = CONFLICT_BACKOFF_MS[attempt];
-      if (!isConflict(error) || wait === undefined) return { context: current, decision, applied: { outcome: 'failed', error: errorInfo(error), notes }, notes: [] };
-      notes.push(`Pricing update conflicted with another update in progress; read again and retried after ${wait} ms.`);
-      await ports.sleep(wait);
+      const wait = RETRY_BACKOFF_MS[attempt];
+      const retryable = isConflict(error) || isTransient(error);
+      const serviceWait = retryAfterMs(error);
+      if (retryable && wait !== undefined && (serviceWait ?? 0) <= MAX_RETRY_AFTER_MS) {
+        const delay = Math.max(wait, serviceWait ?? 0);
+        const why = isConflict(error) ? 'conflicted with another update in progress' : `failed (${errorInfo(error).code})`;
+        notes.push(`The PUT ${why}; read again and retried after ${delay} ms.`);
+        await ports.sleep(delay);
+        continue;
+      }
+      return { context: current, decision, applied: await afterFailedPut(ports, subscriptionId, fresh, decision.desired, error, notes), notes: [] };
     }
   }
 }
 
-async function verifyWrite(ports: Ports, subscriptionId: string, desired: DesiredPricing, response: PricingSnapshot, notes: string[]): Promise<ApplyResult> {
+/** A PUT that failed for good: the service may still have applied it (a timeout, a 5xx), so read what is there. */
+async function afterFailedPut(ports: Ports, subscriptionId: string, before: PricingSnapshot, desired: DesiredPricing, error: unknown, notes: string[]): Promise<ApplyResult> {
+  const info = errorInfo(error);
+  if (isRefused(error)) return { outcome: 'failed', wrote: false, pricingAfter: before, error: info, notes };
+  try {
+    const readBack = await ports.pricing.get(subscriptionId);
+    const switchedOff = readBack ? switchedOffBy(before, readBack) : [];
+    if (switchedOff.length) return { outcome: 'failed', wrote: true, pricingAfter: readBack, error: switchedOffError(switchedOff), notes };
+    if (readBack && !verify(desired, readBack)) notes.push('The PUT failed, but the read-back shows the plan as wanted (applied by an earlier attempt or another writer).');
+    return { outcome: 'failed', wrote: true, ...(readBack ? { pricingAfter: readBack } : {}), error: info, notes };
+  } catch {
+    return { outcome: 'failed', wrote: true, error: { ...info, message: `${info.message} The plan could not be read back: its state is unknown.` }, notes };
+  }
+}
+
+async function verifyWrite(ports: Ports, subscriptionId: string, before: PricingSnapshot, desired: DesiredPricing, response: PricingSnapshot | undefined, notes: string[]): Promise<ApplyResult> {
   let readBack: PricingSnapshot | undefined;
   try {
     readBack = await ports.pricing.get(subscriptionId);
   } catch (error) {
     // The write went through; without a read-back we cannot prove it, so it is not "applied".
-    return { outcome: 'failed', pricingAfter: response, error: { ...errorInfo(error), code: 'VerificationReadFailed' }, notes };
+    const info = errorInfo(error);
+    if (!response) {
+      return { outcome: 'failed', wrote: true, error: { code: 'UnreadablePutResponse', message: `The PUT response could not be read and the read-back failed (${info.code}): the plan's state is unknown.` }, notes };
+    }
+    return { outcome: 'failed', wrote: true, pricingAfter: response, error: { code: 'VerificationReadFailed', message: info.message }, notes };
   }
+  const result = judge(before, desired, readBack, response, notes);
+  if (!response && result.outcome !== 'failed') {
+    return { ...result, outcome: 'failed', error: { code: 'UnreadablePutResponse', message: 'The PUT answered with a body that is not a pricing; the read-back shows the state recorded, but per-extension results could not be checked.' } };
+  }
+  return result;
+}
+
+/** Compares what was read after the PUT with the body sent and the state before it. */
+function judge(before: PricingSnapshot, desired: DesiredPricing | undefined, readBack: PricingSnapshot | undefined, response: PricingSnapshot | undefined, notes: string[]): ApplyResult {
   const after = readBack ?? response;
-  const failedExtensions = response.extensions.filter((e) => e.operationStatus?.code?.toLowerCase() === 'failed');
-  if (failedExtensions.length > 0) {
-    const detail = failedExtensions.map((e) => `${e.name}: ${e.operationStatus?.message ?? 'Failed'}`).join('; ');
-    return { outcome: 'failed', pricingAfter: after, error: { code: 'ExtensionFailed', message: detail }, notes };
-  }
+  if (!after || !desired) return { outcome: 'failed', wrote: true, error: { code: 'VerificationFailed', message: 'The read-back found no AI plan after the PUT.' }, notes };
+  const switchedOff = switchedOffBy(before, after);
+  if (switchedOff.length) return { outcome: 'failed', wrote: true, pricingAfter: after, error: switchedOffError(switchedOff), notes };
+  const failed = [...(response?.extensions ?? []), ...(readBack?.extensions ?? [])].filter((e) => e.operationStatus?.code?.toLowerCase() === 'failed');
+  const failedNames = [...new Set(failed.map((e) => e.name))];
   const mismatch = verify(desired, after);
-  if (mismatch) return { outcome: 'failed', pricingAfter: after, error: { code: 'VerificationFailed', message: mismatch }, notes };
-  return { outcome: 'applied', pricingAfter: after, notes };
+  if (failedNames.length && after.tier === 'Standard') {
+    const detail = failedNames.map((n) => `${n}: ${failed.find((e) => e.name === n)?.operationStatus?.message ?? 'Failed'}`).join('; ');
+    const onlyFailed = !mismatch || missingAfter(desired, after).every((m) => failedNames.some((f) => f.toLowerCase() === m.toLowerCase()));
+    if (onlyFailed) return { outcome: 'partial', wrote: true, pricingAfter: after, failedExtensions: failedNames, error: { code: 'ExtensionFailed', message: detail }, notes };
+  }
+  if (mismatch) return { outcome: 'failed', wrote: true, pricingAfter: after, error: { code: 'VerificationFailed', message: mismatch }, notes };
+  return { outcome: 'applied', wrote: true, pricingAfter: after, notes };
+}
+
+/** Extensions on before the PUT that are off after it (or the whole plan, from Standard to Free). */
+export function switchedOffBy(before: PricingSnapshot, after: PricingSnapshot): string[] {
+  if (before.tier !== 'Standard') return [];
+  if (after.tier !== 'Standard') return ['the plan (Standard to Free)'];
+  const on = new Set(after.extensions.filter((e) => e.enabled).map((e) => e.name.toLowerCase()));
+  return before.extensions.filter((e) => e.enabled && !on.has(e.name.toLowerCase())).map((e) => e.name);
+}
+
+function switchedOffError(names: string[]): { code: string; message: string } {
+  return { code: 'ExtensionSwitchedOff', message: `After the PUT, ${names.join(', ')} ${names.length > 1 ? 'are' : 'is'} off but ${names.length > 1 ? 'were' : 'was'} on before it. Switch ${names.length > 1 ? 'them' : 'it'} back on and find the other writer.` };
+}
+
+function missingAfter(desired: DesiredPricing, after: PricingSnapshot): string[] {
+  const enabled = new Set(after.extensions.filter((e) => e.enabled).map((e) => e.name.toLowerCase()));
+  return desired.extensions.filter((e) => e.isEnabled === 'True' && !enabled.has(e.name.toLowerCase())).map((e) => e.name);
 }
 
 /** Undefined when the read-back state satisfies the PUT; otherwise what is wrong. */
 export function verify(desired: DesiredPricing, after: PricingSnapshot): string | undefined {
   if (after.tier !== 'Standard') return `Read-back shows pricingTier ${after.tier}, expected Standard.`;
-  const enabled = new Set(after.extensions.filter((e) => e.enabled).map((e) => e.name.toLowerCase()));
-  const missing = desired.extensions.filter((e) => e.isEnabled === 'True' && !enabled.has(e.name.toLowerCase())).map((e) => e.name);
+  const missing = missingAfter(desired, after);
   return missing.length ? `Read-back shows ${missing.join(', ')} not enabled.` : undefined;
 }

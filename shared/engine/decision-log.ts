@@ -23,12 +23,16 @@ export function logDecision(logger: Logger, record: RemediationRecord, extra: Lo
     extensionsAfter: record.pricingAfter ? enabledList(record.pricingAfter.extensions) : undefined,
     errorCode: record.error?.code,
     errorMessage: record.error?.message,
+    newFailure: record.outcome === 'partial' ? record.partialAttempts === 1 : undefined,
+    retryAfter: record.retryAfter,
     durationMs: record.durationMs,
     eventToAppliedMs: record.outcome === 'applied' && !Number.isNaN(eventTime) ? Date.parse(record.recordedAt) - eventTime : undefined,
     version: record.version,
     ...extra,
   };
-  const level = record.outcome === 'failed' ? 'error' : 'info';
+  // A record that could not be stored (extra errorCode RecordWriteFailed:*) is an error whatever its outcome.
+  const unstored = typeof fields.errorCode === 'string' && fields.errorCode.startsWith('RecordWriteFailed');
+  const level = record.outcome === 'failed' || unstored ? 'error' : record.outcome === 'partial' ? 'warn' : 'info';
   logger[level](LOG_MESSAGES.decision, fields);
 }
 

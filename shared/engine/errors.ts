@@ -1,4 +1,6 @@
 import { isRestError } from '@azure/core-rest-pipeline';
+import { AggregateAuthenticationError, AuthenticationError, CredentialUnavailableError } from '@azure/identity';
+import { scrub } from '../observability/redact';
 
 /** A failure with a stable code for records, logs and alerts. */
 export class GovernError extends Error {
@@ -11,9 +13,20 @@ export class GovernError extends Error {
   }
 }
 
-/** {code, message} for any thrown value; ARM errors keep their ARM error code. */
+/**
+ * {code, message} for any thrown value; ARM errors keep their ARM error code. The message is
+ * scrubbed (e-mail addresses, object ids, IPs, keys and signatures removed: ARM's 403 names the
+ * caller), because it goes into records and logs.
+ */
 export function errorInfo(error: unknown): { code: string; message: string } {
+  const raw = rawErrorInfo(error);
+  return { code: raw.code, message: scrub(raw.message) };
+}
+
+function rawErrorInfo(error: unknown): { code: string; message: string } {
   if (error instanceof GovernError) return { code: error.code, message: error.message };
+  const identity = credentialFailure(error);
+  if (identity) return { code: 'CredentialUnavailable', message: identity };
   if (isRestError(error)) {
     return { code: error.code ?? `HTTP${error.statusCode ?? 'Error'}`, message: firstLine(error.message) };
   }
@@ -24,8 +37,47 @@ export function errorInfo(error: unknown): { code: string; message: string } {
   return { code: 'Error', message: String(error) };
 }
 
+/**
+ * What went wrong getting a token, with the inner causes DefaultAzureCredential collects (one per
+ * credential it tried: "run az login", the managed-identity endpoint's status, ...), which its own
+ * message ("ChainedTokenCredential authentication failed.") drops. Undefined for other errors.
+ */
+export function credentialFailure(error: unknown): string | undefined {
+  if (error instanceof AggregateAuthenticationError) {
+    const causes = (error.errors as unknown[]).map((e) => firstLine(e instanceof Error ? e.message : String(e)).slice(0, 400)).filter((m) => m.length > 0);
+    return `No credential could get a token. ${causes.length ? causes.join(' | ') : firstLine(error.message)} Sign in with \`az login\` (CLI), or check the managed identity (Functions) and its role assignments.`;
+  }
+  if (error instanceof CredentialUnavailableError || error instanceof AuthenticationError) return firstLine(error.message);
+  return undefined;
+}
+
 export function isConflict(error: unknown): boolean {
   return isRestError(error) && error.statusCode === 409;
+}
+
+/** Throttling, server errors, timeouts and network failures are worth another try; a 400, 403 or 404 is not. */
+export function isTransient(error: unknown): boolean {
+  if (error instanceof GovernError) return error.code === 'Timeout';
+  if (!isRestError(error)) return false;
+  const status = error.statusCode;
+  return status === undefined || status === 408 || status === 429 || status >= 500;
+}
+
+/** A 4xx other than 408/409/429: the service refused the request, so it changed nothing. */
+export function isRefused(error: unknown): boolean {
+  const status = isRestError(error) ? error.statusCode : undefined;
+  return status !== undefined && status >= 400 && status < 500 && status !== 408 && status !== 409 && status !== 429;
+}
+
+/** The service's Retry-After (seconds or an HTTP date) in ms, when it sent one. */
+export function retryAfterMs(error: unknown, now: number = Date.now()): number | undefined {
+  if (!isRestError(error)) return undefined;
+  const value = error.response?.headers.get('retry-after');
+  if (!value) return undefined;
+  const seconds = Number(value);
+  if (Number.isFinite(seconds) && seconds >= 0) return seconds * 1000;
+  const at = Date.parse(value);
+  return Number.isNaN(at) ? undefined : Math.max(0, at - now);
 }
 
 function firstLine(message: string): string {

@@ -2,8 +2,9 @@ import { randomUUID } from 'node:crypto';
 import type { Config } from '../config';
 import { decide, isWrite, type Decision } from '../domain/decide';
 import type { GovernContext, GovernRequest, SubscriptionInfo } from '../domain/model';
-import type { RemediationRecord } from '../records/record';
+import { buildRecord, type RemediationRecord } from '../records/record';
 import { applyPlan, type PlanOutcome } from './apply';
+import { readBackoff } from './backoff';
 import { logDecision } from './decision-log';
 import { errorInfo } from './errors';
 import { loadContext } from './load-context';
@@ -12,9 +13,12 @@ import type { Ports } from './ports';
 
 /**
  * One subscription, end to end: read -> decide -> (enforce, and a write is due) the write path
- * -> record. Whatever happens, exactly one record is written and one decision logged; a failure
- * anywhere becomes a `failed` record rather than an exception, except when the record itself
- * cannot be stored, which is thrown so the caller knows a decision is only in the logs.
+ * -> record. Whatever happens, one decision is logged and its record stored; a failure anywhere
+ * becomes a `failed` record rather than an exception. Before each PUT an intent record (the
+ * decision and the exact body) is stored, and the PUT is sent only if that worked; the outcome
+ * record then replaces it. If the outcome cannot be stored after retries, the result says so
+ * (`stored: false`) and the decision is logged at error level with errorCode RecordWriteFailed:*,
+ * which the failed-remediation alert catches: the caller names the subscription as unrecorded.
  * The context comes from direct ARM reads, or from a tenant snapshot (`context`), in which case
  * nothing is read before the write path's own fresh read.
  */
@@ -34,7 +38,13 @@ export interface GovernOptions {
 export interface GovernResult {
   record: RemediationRecord;
   decision?: Decision;
+  /** False when the record could not be stored: the decision is only in the logs (and the caller's output). */
+  stored: boolean;
+  storeError?: { code: string; message: string };
 }
+
+/** Waits between attempts to store a record. */
+export const RECORD_RETRY_MS = [500, 2000];
 
 export async function governSubscription(ports: Ports, config: Config, request: GovernRequest, options: GovernOptions = {}): Promise<GovernResult> {
   const req = withRunId(request);
@@ -65,6 +75,19 @@ export function nominate(context: GovernContext, config: Config, budget: WriteBu
   return { decision, slot };
 }
 
+/**
+ * A write nominated on a snapshot, checked against the subscription's extension back-off (its
+ * latest record) before anything is sent: extensions that failed in the region are not tried on
+ * every pass. The slot stays reserved (slots are positions, not a counter that can go down).
+ */
+export async function withExtensionBackoff(ports: Ports, config: Config, context: GovernContext, nomination: Nomination): Promise<{ context: GovernContext; nomination: Nomination }> {
+  if (!isWrite(nomination.decision) || context.extensionBackoff) return { context, nomination };
+  const backoff = await readBackoff(ports, context.subscription.subscriptionId, ports.clock());
+  if (!backoff) return { context, nomination };
+  const withBackoff = { ...context, extensionBackoff: backoff };
+  return { context: withBackoff, nomination: { decision: decide(withBackoff, config, { writesSoFar: nomination.slot }), slot: nomination.slot } };
+}
+
 /** Carries a nomination out: through the write path when it is a write in enforce mode, then one record. */
 export async function carryOut(
   ports: Ports,
@@ -77,10 +100,14 @@ export async function carryOut(
   const { decision: nominated, slot } = nomination;
   let outcome: PlanOutcome = { context, decision: nominated, notes: [] };
   if (isWrite(nominated) && config.mode === 'enforce') {
+    const beforePut = async (current: GovernContext, decision: Decision): Promise<void> => {
+      const intent = buildRecord({ request, mode: config.mode, context: current, decision, outcome: 'intent', startedAt, finishedAt: ports.clock() });
+      await storeWithRetry(ports, () => ports.records.write(intent));
+    };
     try {
-      outcome = await applyPlan(ports, config, context, slot, nominated);
+      outcome = await applyPlan(ports, config, context, slot, nominated, { beforePut });
     } catch (error) {
-      outcome = { context, decision: nominated, applied: { outcome: 'failed', error: errorInfo(error), notes: [] }, notes: [] };
+      outcome = { context, decision: nominated, applied: { outcome: 'failed', wrote: false, error: errorInfo(error), notes: [] }, notes: [] };
     }
   }
   const record = recordOfPass({
@@ -100,8 +127,29 @@ export function withRunId(request: GovernRequest): GovernRequest & { runId: stri
   return { ...request, subscriptionId: request.subscriptionId.toLowerCase(), runId: request.runId ?? randomUUID() };
 }
 
+/** Stores with a few retries (a store blip must not lose a record); the last error is thrown. */
+export async function storeWithRetry(ports: Pick<Ports, 'sleep'>, write: () => Promise<void>): Promise<void> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      await write();
+      return;
+    } catch (error) {
+      const wait = RECORD_RETRY_MS[attempt];
+      if (wait === undefined) throw error;
+      await ports.sleep(wait);
+    }
+  }
+}
+
 async function finish(ports: Ports, record: RemediationRecord, decision?: Decision): Promise<GovernResult> {
+  try {
+    await storeWithRetry(ports, () => ports.records.write(record));
+  } catch (error) {
+    const problem = errorInfo(error);
+    const storeError = { code: `RecordWriteFailed:${problem.code}`, message: problem.message };
+    logDecision(ports.logger, record, { errorCode: storeError.code, errorMessage: storeError.message });
+    return { record, stored: false, storeError, ...(decision ? { decision } : {}) };
+  }
   logDecision(ports.logger, record);
-  await ports.records.write(record);
-  return { record, ...(decision ? { decision } : {}) };
+  return { record, stored: true, ...(decision ? { decision } : {}) };
 }

@@ -2,7 +2,8 @@ import type { Config } from '../config';
 import { contextFromArm } from '../domain/context-sources';
 import { skipBeforeReading } from '../domain/decide';
 import type { GovernContext, SubscriptionInfo, TriggerDetail } from '../domain/model';
-import { GovernError } from './errors';
+import { readBackoff } from './backoff';
+import { GovernError, errorInfo, isTransient } from './errors';
 import type { Ports } from './ports';
 
 /**
@@ -11,6 +12,11 @@ import type { Ports } from './ports';
  * are skipped on their own facts (disabled, excluded, opted out) cost no further reads; the rest
  * are read in parallel. The trigger's own resource (an AI-write event's resource id) counts as
  * evidence when the list API does not show it yet.
+ *
+ * Advisory reads degrade, protective reads fail closed: policy assignments only feed conflict
+ * warnings (and say which exemptions count), so a failed read is a warning and the decision goes
+ * ahead; exemptions protect a subscription from the governor, so a failed read stops the pass
+ * (nothing is written) with the permission to grant named.
  */
 export interface LoadOptions {
   /** The subscription as the caller already has it (state and tags): not read again. */
@@ -26,11 +32,27 @@ export async function loadContext(ports: Ports, config: Config, subscriptionId: 
   if (skipBeforeReading(subscription, config)) return { subscription, aiResources: [], policyAssignments: [] };
 
   const id = subscription.subscriptionId;
-  const [pricing, typedResources, policyAssignments, exemptions] = await Promise.all([
+  const readWarnings: string[] = [];
+  const [pricing, typedResources, policyAssignments, exemptions, extensionBackoff] = await Promise.all([
     ports.pricing.get(id),
     ports.inventory.listAiTypedResources(id),
-    ports.policyAssignments.listDefenderForAi(id),
-    ports.exemptions.listApplying(id),
+    ports.policyAssignments.listDefenderForAi(id).catch((error: unknown) => {
+      const { code, message } = errorInfo(error);
+      readWarnings.push(
+        `Policy assignments could not be read (${code}: ${message}); conflicting DeployIfNotExists assignments are not checked, and any exemption on the subscription counts. Grant Microsoft.Authorization/policyAssignments/read (role Reader) to check them.`,
+      );
+      return undefined;
+    }),
+    ports.exemptions.listApplying(id).catch((error: unknown) => {
+      if (isTransient(error)) throw error; // throttled or down: the caller's retry, not a permission problem
+      const { code, message } = errorInfo(error);
+      throw new GovernError(
+        `ExemptionsReadFailed:${code}`,
+        `Policy exemptions could not be read (${message}), so an exemption cannot be ruled out and nothing was written. Grant Microsoft.Authorization/policyExemptions/read (role Reader, or Resource Policy Contributor) on the subscription or its management group.`,
+      );
+    }),
+    readBackoff(ports, id, ports.clock()),
   ]);
-  return contextFromArm({ subscription, ...(pricing ? { pricing } : {}), typedResources, policyAssignments, exemptions }, config, options.detail, ports.clock());
+  const context = contextFromArm({ subscription, ...(pricing ? { pricing } : {}), typedResources, policyAssignments, exemptions, readWarnings }, config, options.detail, ports.clock());
+  return extensionBackoff ? { ...context, extensionBackoff } : context;
 }

@@ -1,6 +1,7 @@
 import type { Mode } from '../config';
 import { isWrite, type Decision } from '../domain/decide';
 import type { GovernContext, GovernRequest } from '../domain/model';
+import { carriedBackoff, nextBackoff } from '../domain/extension-backoff';
 import { buildRecord, outcomeWithoutWrite, type RemediationRecord } from '../records/record';
 import type { ApplyResult } from './apply';
 
@@ -35,6 +36,8 @@ export function recordOfPass(pass: PassResult): RemediationRecord {
     ...(decision ? { decision } : {}),
     outcome: failure ? 'failed' : (applied?.outcome ?? outcomeWithoutWrite(decision?.action ?? 'none')),
     ...(applied?.pricingAfter ? { pricingAfter: applied.pricingAfter } : {}),
+    ...(applied?.wrote ? { wrote: true } : {}),
+    ...partialOf(pass),
     extraReasons: [
       ...(pass.notes ?? []),
       ...(applied?.notes ?? []),
@@ -44,4 +47,12 @@ export function recordOfPass(pass: PassResult): RemediationRecord {
     startedAt: pass.startedAt,
     finishedAt: pass.finishedAt,
   });
+}
+
+/** The back-off state the record carries: a new or longer one after a partial write, the same one after a skip for it. */
+function partialOf(pass: PassResult): { partial?: NonNullable<Parameters<typeof buildRecord>[0]['partial']> } {
+  const { applied, decision, context } = pass;
+  if (applied?.outcome === 'partial' && applied.failedExtensions?.length) return { partial: nextBackoff(applied.failedExtensions, context?.extensionBackoff, pass.finishedAt) };
+  if (decision?.skipReason === 'extension-backoff' && context?.extensionBackoff) return { partial: carriedBackoff(context.extensionBackoff) };
+  return {};
 }

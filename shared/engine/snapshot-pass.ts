@@ -5,11 +5,13 @@ import { contextFromSnapshot } from '../domain/context-sources';
 import { isWrite } from '../domain/decide';
 import type { GovernContext, PolicyView, SnapshotEntry, TriggerDetail, TriggerKind } from '../domain/model';
 import type { RemediationRecord, RunScope, SweepSummaryRecord, WatchSummaryRecord } from '../records/record';
+import { LOG_MESSAGES } from '../observability/log';
 import { logSweepSummary, logWatchSummary } from './decision-log';
 import { errorInfo } from './errors';
-import { carryOut, nominate, withRunId, type Nomination, type WriteBudget } from './govern';
+import { carryOut, nominate, storeWithRetry, withExtensionBackoff, withRunId, type Nomination, type WriteBudget } from './govern';
 import type { Ports } from './ports';
 import { Tally, sweepSummary, watchSummary, type PassIdentity } from './tally';
+import { TENANT_PASS_LEASE, takeTenantLease } from './tenant-lease';
 
 /**
  * Sweep and tenant watch on a Resource Graph snapshot, as the CLI schedules them. One snapshot
@@ -20,6 +22,10 @@ import { Tally, sweepSummary, watchSummary, type PassIdentity } from './tally';
  *
  *  - sweep: every subscription gets a record (the nightly audit), then one sweep summary;
  *  - watch: only the subscriptions it acted on get a record, then one small watch summary.
+ *
+ * Before anything is read, the pass proves the records store accepts writes and takes the
+ * tenant-pass lease (tenant-lease.ts): a store that cannot keep records, or another pass in
+ * progress, stops it with nothing written (RecordStoreUnavailable / PassInProgress are thrown).
  */
 
 export interface PassOptions {
@@ -30,6 +36,8 @@ export interface PassOptions {
   onRecord?: (record: RemediationRecord) => void;
   /** After each page of subscriptions: how many were decided so far. */
   onProgress?: (decided: number) => void;
+  /** Who holds the tenant-pass lease while this pass runs (shown to a second pass that is refused). */
+  holder?: string;
 }
 
 export interface PassProblem {
@@ -40,12 +48,15 @@ export interface PassProblem {
 
 export interface SweepResult {
   summary: SweepSummaryRecord;
+  /** False when the summary row could not be stored (it is still logged and returned). */
+  summaryStored: boolean;
   /** Decisions whose record could not be stored, and a snapshot that could not be read ('*'). */
   unrecorded: PassProblem[];
 }
 
 export interface WatchResult {
   summary: WatchSummaryRecord;
+  summaryStored: boolean;
   unrecorded: PassProblem[];
 }
 
@@ -61,19 +72,40 @@ export function runScope(scope: GraphScope): RunScope {
 }
 
 export async function sweep(ports: Ports, config: Config, options: PassOptions): Promise<SweepResult> {
-  const pass = await runPass(ports, config, options, 'sweep');
+  const pass = await leased(ports, 'sweep', options, () => runPass(ports, config, options, 'sweep'));
   const summary = sweepSummary(pass.identity, pass.tally);
   logSweepSummary(ports.logger, summary);
-  await ports.records.writeRunSummary(summary);
-  return { summary, unrecorded: pass.unrecorded };
+  return { summary, summaryStored: await storeSummary(ports, summary), unrecorded: pass.unrecorded };
 }
 
 export async function watchPass(ports: Ports, config: Config, options: PassOptions): Promise<WatchResult> {
-  const pass = await runPass(ports, config, options, 'watch');
+  const pass = await leased(ports, 'watch', options, () => runPass(ports, config, options, 'watch'));
   const summary = watchSummary(pass.identity, pass.tally, pass.candidates);
   logWatchSummary(ports.logger, summary);
-  await ports.records.writeRunSummary(summary);
-  return { summary, unrecorded: pass.unrecorded };
+  return { summary, summaryStored: await storeSummary(ports, summary), unrecorded: pass.unrecorded };
+}
+
+/** Store proven writable, lease taken, the pass, lease given back (an expiry frees it if we crash). */
+async function leased<T>(ports: Ports, kind: 'sweep' | 'watch', options: PassOptions, pass: () => Promise<T>): Promise<T> {
+  await ports.records.ensureWritable();
+  const holder = `${options.holder ?? 'd4ai CLI'} ${kind} (pid ${process.pid}, started ${ports.clock().toISOString()})`;
+  await takeTenantLease(ports.records, holder, ports.clock());
+  try {
+    return await pass();
+  } finally {
+    await ports.records.releaseLease(TENANT_PASS_LEASE, holder).catch(() => undefined);
+  }
+}
+
+async function storeSummary(ports: Ports, summary: SweepSummaryRecord | WatchSummaryRecord): Promise<boolean> {
+  try {
+    await storeWithRetry(ports, () => ports.records.writeRunSummary(summary));
+    return true;
+  } catch (error) {
+    const { code, message } = errorInfo(error);
+    ports.logger.error(summary.kind === 'sweep-summary' ? LOG_MESSAGES.sweepSummary : LOG_MESSAGES.watchSummary, { errorCode: `RecordWriteFailed:${code}`, errorMessage: message });
+    return false;
+  }
 }
 
 interface PassState {
@@ -98,6 +130,11 @@ async function runPass(ports: Ports, config: Config, options: PassOptions, kind:
     for await (const page of ports.snapshot.pages(scope)) {
       const work = nominatePage(page.entries, policy, config, budget, ports.clock());
       tally.subscriptions += work.length;
+      // Writes are checked against the extension back-off (their latest record) first.
+      await eachLimited(work.map((w, i) => ({ w, i })).filter(({ w }) => isWrite(w.nomination.decision)), config.sweepConcurrency, async ({ w, i }) => {
+        work[i] = { ...w, ...(await withExtensionBackoff(ports, config, w.context, w.nomination)) };
+      });
+      // A watch records only what it acts on: a subscription waiting out its back-off is not a candidate.
       const recorded = kind === 'sweep' ? work : work.filter((w) => isWrite(w.nomination.decision));
       candidates += kind === 'watch' ? recorded.length : 0;
       if (kind === 'watch') tally.capReached += work.filter((w) => w.nomination.decision.skipReason === 'cap-reached').length;
@@ -105,10 +142,14 @@ async function runPass(ports: Ports, config: Config, options: PassOptions, kind:
         const subscriptionId = entry.subscription.subscriptionId;
         const request = withRunId({ subscriptionId, trigger: options.trigger, detail: { ...detail, ...evidenceOf(entry, kind) } });
         try {
-          const { record } = await carryOut(ports, config, request, context, nomination);
-          if (kind === 'sweep') tally.add(record);
-          else tally.byOutcome[record.outcome] = (tally.byOutcome[record.outcome] ?? 0) + 1;
-          options.onRecord?.(record);
+          const result = await carryOut(ports, config, request, context, nomination);
+          if (kind === 'sweep') tally.add(result.record);
+          else tally.byOutcome[result.record.outcome] = (tally.byOutcome[result.record.outcome] ?? 0) + 1;
+          if (!result.stored) {
+            tally.unrecorded++;
+            unrecorded.push({ subscriptionId, ...(result.storeError ?? { code: 'RecordWriteFailed', message: 'The record could not be stored.' }) });
+          }
+          options.onRecord?.(result.record);
         } catch (error) {
           tally.unrecorded++;
           unrecorded.push({ subscriptionId, ...errorInfo(error) });

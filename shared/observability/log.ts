@@ -22,6 +22,10 @@ export const LOG_FIELDS = [
   'extensionsAfter',
   'errorCode',
   'errorMessage',
+  /** Outcome partial: true on the first failure of these extensions (the alert fires once, not on every retry). */
+  'newFailure',
+  /** When extensions that failed are tried again (outcome partial). */
+  'retryAfter',
   'durationMs',
   'eventToAppliedMs',
   'sweepId',

@@ -1,6 +1,7 @@
 import { isWrite, type Action, type Decision, type SkipReason } from '../domain/decide';
-import type { GovernContext, GovernRequest, PricingSnapshot, TriggerDetail, TriggerKind } from '../domain/model';
+import type { DesiredPricing, GovernContext, GovernRequest, PricingSnapshot, TriggerDetail, TriggerKind } from '../domain/model';
 import type { Mode } from '../config';
+import { scrub } from '../observability/redact';
 import { VERSION } from '../version';
 
 /**
@@ -9,7 +10,13 @@ import { VERSION } from '../version';
  * (TriggerDetail has no field that could carry them).
  */
 
-export type Outcome = 'applied' | 'dry-run' | 'failed' | 'no-op';
+/**
+ * `intent`: stored before a PUT, with the exact body; the outcome record replaces it (same row),
+ * so an intent that stays means the outcome of that PUT was never recorded.
+ * `partial`: the plan is Standard but an extension the service could not enable (e.g. not
+ * offered in the region) is off; retried later with back-off, not on every pass.
+ */
+export type Outcome = 'applied' | 'partial' | 'dry-run' | 'failed' | 'no-op' | 'intent';
 
 /** `undecided`: the run failed before a decision could be made (e.g. ARM unreachable). */
 export type RecordAction = Action | 'undecided';
@@ -25,6 +32,8 @@ export interface PricingSummary {
 export interface RemediationRecord {
   subscriptionId: string;
   runId: string;
+  /** When the pass began; with runId it identifies the row, so the outcome replaces the intent. */
+  startedAt: string;
   recordedAt: string;
   trigger: TriggerKind;
   triggerDetail?: TriggerDetail;
@@ -33,7 +42,15 @@ export interface RemediationRecord {
   skipReason?: SkipReason;
   outcome: Outcome;
   pricingBefore?: PricingSummary;
+  /** Absent after an attempted write whose result could not be read: unknown, never assumed. */
   pricingAfter?: PricingSummary;
+  /** The exact PUT body the decision wants (sent in enforce mode, shown in report mode). */
+  desired?: DesiredPricing;
+  /** Extensions the service failed to enable (outcome partial), and when to try them again. */
+  failedExtensions?: string[];
+  retryAfter?: string;
+  /** How many passes in a row found these extensions failing (for the back-off). */
+  partialAttempts?: number;
   aiResourceCount: number;
   /** At most MAX_RESOURCE_IDS, enough to explain the decision without bloating the row. */
   aiResourceIds: string[];
@@ -65,8 +82,16 @@ export interface RecordInput {
   decision?: Decision;
   outcome: Outcome;
   pricingAfter?: PricingSnapshot;
+  /**
+   * A PUT was sent (or may have been): the after-state is only what was read back, and absent
+   * (unknown) when nothing could be read. Without a write the plan is as it was before.
+   */
+  wrote?: boolean;
   extraReasons?: string[];
+  extraWarnings?: string[];
   error?: { code: string; message: string };
+  /** The back-off state of extensions that failed (outcome partial). */
+  partial?: Pick<RemediationRecord, 'failedExtensions' | 'retryAfter' | 'partialAttempts'>;
   startedAt: Date;
   finishedAt: Date;
 }
@@ -74,10 +99,12 @@ export interface RecordInput {
 export function buildRecord(input: RecordInput): RemediationRecord {
   const { request, context, decision } = input;
   const before = summarisePricing(context?.pricing);
-  const after = summarisePricing(input.pricingAfter) ?? before;
+  // After a PUT, only what was read back; before one (an intent), nothing yet; otherwise unchanged.
+  const after = input.wrote || input.outcome === 'intent' ? summarisePricing(input.pricingAfter) : (summarisePricing(input.pricingAfter) ?? before);
   return {
     subscriptionId: request.subscriptionId.toLowerCase(),
     runId: request.runId,
+    startedAt: input.startedAt.toISOString(),
     recordedAt: input.finishedAt.toISOString(),
     trigger: request.trigger,
     ...(request.detail ? { triggerDetail: request.detail } : {}),
@@ -87,15 +114,26 @@ export function buildRecord(input: RecordInput): RemediationRecord {
     outcome: input.outcome,
     ...(before ? { pricingBefore: before } : {}),
     ...(after ? { pricingAfter: after } : {}),
+    ...(decision?.desired ? { desired: decision.desired } : {}),
+    ...(input.partial ?? {}),
     aiResourceCount: context?.aiResourceTotal ?? context?.aiResources.length ?? 0,
     aiResourceIds: (context?.aiResources ?? []).slice(0, MAX_RESOURCE_IDS).map((r) => r.id),
     reasons: [...(decision?.reasons ?? []), ...(input.extraReasons ?? [])],
-    warnings: decision?.warnings ?? [],
-    ...(input.error ? { error: input.error } : {}),
+    warnings: [...(decision?.warnings ?? []), ...(input.extraWarnings ?? [])],
+    ...(input.error ? { error: { code: input.error.code, message: scrub(input.error.message) } } : {}),
     durationMs: Math.max(0, input.finishedAt.getTime() - input.startedAt.getTime()),
     version: VERSION,
   };
 }
+
+/** A lease on passes over the tenant: one sweep (or watch pass) at a time, with the cap it enforces. */
+export interface LeaseState {
+  name: string;
+  holder: string;
+  expiresAt: string;
+}
+
+export type LeaseResult = { acquired: true; lease: LeaseState } | { acquired: false; held: LeaseState };
 
 /** Outcome for a decision that was not written (none, skip, or report mode). */
 export function outcomeWithoutWrite(action: Action): Outcome {

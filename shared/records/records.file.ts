@@ -1,14 +1,31 @@
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
-import type { RecordStore } from './record-store';
-import type { RemediationRecord, RunSummaryRecord } from './record';
+import { scrub } from '../observability/redact';
+import { RecordStoreUnavailable, type RecordList, type RecordStore } from './record-store';
+import type { LeaseResult, LeaseState, RemediationRecord, RunSummaryRecord } from './record';
 
-/** JSON lines on disk: the CLI's store when no Table Storage is configured. */
+/**
+ * JSON lines on disk: the CLI's store when no Table Storage is configured. Lines are only ever
+ * appended; a record written again (the outcome after its intent) is a later line with the same
+ * subscription, start and run id, and the latest line wins. A line cut short (a crash, a full
+ * disk) is skipped and named when reading, never fatal. The lease is a file beside it.
+ */
 export class FileRecordStore implements RecordStore {
   readonly description: string;
+  readonly setting = 'the CLI default (D4AI_RECORDS_CONNECTION unset)';
 
   constructor(private readonly file: string) {
     this.description = `JSON lines file ${file}`;
+  }
+
+  async ensureWritable(): Promise<void> {
+    try {
+      await fs.mkdir(path.dirname(this.file), { recursive: true });
+      // An empty line: opening for append is not enough on a full disk; writing a byte is.
+      await fs.appendFile(this.file, '\n', 'utf8');
+    } catch (error) {
+      throw new RecordStoreUnavailable(this.description, this.setting, scrub(`${(error as NodeJS.ErrnoException).code ?? 'Error'}: ${(error as Error).message}`));
+    }
   }
 
   async write(record: RemediationRecord): Promise<void> {
@@ -19,22 +36,70 @@ export class FileRecordStore implements RecordStore {
     await this.append(summary);
   }
 
-  async list(subscriptionId: string, limit: number): Promise<RemediationRecord[]> {
+  async list(subscriptionId: string, limit: number): Promise<RecordList> {
     let text: string;
     try {
       text = await fs.readFile(this.file, 'utf8');
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { records: [], problems: [] };
       throw error;
     }
     const wanted = subscriptionId.toLowerCase();
-    return text
-      .split('\n')
-      .filter((line) => line.trim().length > 0)
-      .map((line) => JSON.parse(line) as RemediationRecord)
-      .filter((r) => (r as Partial<RunSummaryRecord>).kind === undefined && r.subscriptionId === wanted)
-      .sort((a, b) => b.recordedAt.localeCompare(a.recordedAt))
-      .slice(0, limit);
+    const problems: string[] = [];
+    const latest = new Map<string, RemediationRecord>();
+    text.split('\n').forEach((line, i) => {
+      if (!line.trim()) return;
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(line);
+      } catch {
+        problems.push(`Skipped line ${i + 1} of ${this.file}: it is not a complete JSON record (cut short by a crash or a full disk?).`);
+        return;
+      }
+      const record = parsed as Partial<RemediationRecord & RunSummaryRecord>;
+      if (record.kind !== undefined || record.subscriptionId !== wanted || typeof record.runId !== 'string') return;
+      latest.set(`${record.startedAt ?? ''}|${record.runId}`, record as RemediationRecord);
+    });
+    const records = [...latest.values()].sort((a, b) => b.recordedAt.localeCompare(a.recordedAt)).slice(0, limit);
+    return { records, problems };
+  }
+
+  async acquireLease(name: string, holder: string, ttlMs: number, now: Date): Promise<LeaseResult> {
+    const file = this.leaseFile(name);
+    const wanted: LeaseState = { name, holder, expiresAt: new Date(now.getTime() + ttlMs).toISOString() };
+    await fs.mkdir(path.dirname(file), { recursive: true });
+    try {
+      await fs.writeFile(file, JSON.stringify(wanted), { flag: 'wx' });
+      return { acquired: true, lease: wanted };
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    }
+    const held = await this.readLease(name);
+    if (held && held.holder !== holder && Date.parse(held.expiresAt) > now.getTime()) return { acquired: false, held };
+    // Expired (or ours): replace it atomically, then make sure no racer replaced it after us.
+    const temp = `${file}.${process.pid}.${Date.now()}`;
+    await fs.writeFile(temp, JSON.stringify(wanted));
+    await fs.rename(temp, file);
+    const now2 = await this.readLease(name);
+    return now2?.holder === holder ? { acquired: true, lease: wanted } : { acquired: false, held: now2 ?? wanted };
+  }
+
+  async releaseLease(name: string, holder: string): Promise<void> {
+    const held = await this.readLease(name);
+    if (held?.holder === holder) await fs.rm(this.leaseFile(name), { force: true });
+  }
+
+  private leaseFile(name: string): string {
+    return `${this.file}.${name}.lease`;
+  }
+
+  private async readLease(name: string): Promise<LeaseState | undefined> {
+    try {
+      const parsed = JSON.parse(await fs.readFile(this.leaseFile(name), 'utf8')) as Partial<LeaseState>;
+      return typeof parsed.holder === 'string' && typeof parsed.expiresAt === 'string' ? { name, holder: parsed.holder, expiresAt: parsed.expiresAt } : undefined;
+    } catch {
+      return undefined;
+    }
   }
 
   private async append(line: object): Promise<void> {

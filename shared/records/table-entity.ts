@@ -9,8 +9,9 @@ import type { RemediationRecord, RunSummaryRecord } from './record';
 // Larger than any ms timestamp until year 2286; fixed width keeps lexical order = numeric order.
 const MAX_TICKS = 9_999_999_999_999;
 
-export function rowKeyFor(record: Pick<RemediationRecord, 'recordedAt' | 'runId'>): string {
-  const inverted = MAX_TICKS - Date.parse(record.recordedAt);
+/** Inverted start time + run id: newest first, and the same row for a pass's intent and its outcome. */
+export function rowKeyFor(record: Pick<RemediationRecord, 'startedAt' | 'runId'>): string {
+  const inverted = MAX_TICKS - Date.parse(record.startedAt);
   return `${String(inverted).padStart(13, '0')}-${record.runId}`;
 }
 
@@ -20,7 +21,7 @@ export interface RecordEntity {
   [column: string]: string | number | boolean;
 }
 
-const JSON_COLUMNS = ['triggerDetail', 'pricingBefore', 'pricingAfter', 'aiResourceIds', 'reasons', 'warnings'] as const;
+const JSON_COLUMNS = ['triggerDetail', 'pricingBefore', 'pricingAfter', 'desired', 'failedExtensions', 'aiResourceIds', 'reasons', 'warnings'] as const;
 
 export function toEntity(record: RemediationRecord): RecordEntity {
   const entity: RecordEntity = {
@@ -28,6 +29,7 @@ export function toEntity(record: RemediationRecord): RecordEntity {
     rowKey: rowKeyFor(record),
     subscriptionId: record.subscriptionId,
     runId: record.runId,
+    startedAt: record.startedAt,
     recordedAt: record.recordedAt,
     trigger: record.trigger,
     mode: record.mode,
@@ -44,6 +46,8 @@ export function toEntity(record: RemediationRecord): RecordEntity {
     entity.errorCode = record.error.code;
     entity.errorMessage = record.error.message.slice(0, 4000);
   }
+  if (record.retryAfter) entity.retryAfter = record.retryAfter;
+  if (record.partialAttempts !== undefined) entity.partialAttempts = record.partialAttempts;
   for (const column of JSON_COLUMNS) {
     const value = record[column];
     if (value !== undefined) entity[column] = JSON.stringify(value);
@@ -58,10 +62,14 @@ export function fromEntity(entity: Record<string, unknown>): RemediationRecord {
     return raw === undefined ? undefined : (JSON.parse(raw) as T);
   };
   const errorCode = text('errorCode');
+  const recordedAt = text('recordedAt') ?? '';
+  const durationMs = Number(entity.durationMs ?? 0);
   const record = {
     subscriptionId: text('subscriptionId') ?? String(entity.partitionKey),
     runId: text('runId') ?? '',
-    recordedAt: text('recordedAt') ?? '',
+    // Rows written before startedAt existed: it is what recordedAt and the duration say.
+    startedAt: text('startedAt') ?? (recordedAt ? new Date(Date.parse(recordedAt) - durationMs).toISOString() : ''),
+    recordedAt,
     trigger: text('trigger'),
     triggerDetail: json('triggerDetail'),
     mode: text('mode'),
@@ -70,12 +78,16 @@ export function fromEntity(entity: Record<string, unknown>): RemediationRecord {
     outcome: text('outcome'),
     pricingBefore: json('pricingBefore'),
     pricingAfter: json('pricingAfter'),
+    desired: json('desired'),
+    failedExtensions: json<string[]>('failedExtensions'),
+    retryAfter: text('retryAfter'),
+    partialAttempts: typeof entity.partialAttempts === 'number' ? entity.partialAttempts : undefined,
     aiResourceCount: Number(entity.aiResourceCount ?? 0),
     aiResourceIds: json<string[]>('aiResourceIds') ?? [],
     reasons: json<string[]>('reasons') ?? [],
     warnings: json<string[]>('warnings') ?? [],
     error: errorCode ? { code: errorCode, message: text('errorMessage') ?? '' } : undefined,
-    durationMs: Number(entity.durationMs ?? 0),
+    durationMs,
     version: text('version') ?? '',
   };
   // Drop absent optionals so a round trip equals the original record.
@@ -90,7 +102,7 @@ export function summaryEntity(summary: RunSummaryRecord): RecordEntity {
   const id = summary.kind === 'sweep-summary' ? summary.sweepId : summary.watchId;
   const common: RecordEntity = {
     partitionKey: summary.kind === 'sweep-summary' ? SWEEP_PARTITION : WATCH_PARTITION,
-    rowKey: rowKeyFor({ recordedAt: summary.finishedAt, runId: id }),
+    rowKey: rowKeyFor({ startedAt: summary.finishedAt, runId: id }),
     kind: summary.kind,
     trigger: summary.trigger,
     mode: summary.mode,
@@ -107,3 +119,6 @@ export function summaryEntity(summary: RunSummaryRecord): RecordEntity {
     ? { ...common, sweepId: summary.sweepId, byAction: JSON.stringify(summary.byAction) }
     : { ...common, watchId: summary.watchId, candidates: summary.candidates };
 }
+
+/** Leases (one sweep or watch pass at a time) share the records table under their own partition. */
+export const LEASE_PARTITION = 'leases';

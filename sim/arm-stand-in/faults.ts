@@ -20,11 +20,14 @@ export interface FaultTarget {
   subscriptionId?: string;
 }
 
+/** What a response rule does to the route's answer: replace its body with raw text, or rewrite its JSON. */
+export type ResponseEffect = { rawText: string; status: number } | { rewrite: (body: unknown, requestUrl: string) => unknown };
+
 interface Rule {
   match: FaultMatch;
   remaining: number;
-  /** Milliseconds of delay, or the error to answer with. */
-  effect: { delayMs: number } | { error: () => ArmError };
+  /** Milliseconds of delay, the error to answer with, no answer at all, or a changed answer. */
+  effect: { delayMs: number } | { error: () => ArmError } | { hang: true } | { response: ResponseEffect };
 }
 
 function matches(match: FaultMatch, target: FaultTarget): boolean {
@@ -76,8 +79,50 @@ export class FaultInjector {
     return this;
   }
 
+  /** Any ARM error: e.g. a 403 AuthorizationFailed whose message names the caller, as ARM's does. */
+  error(count: number, status: number, code: string, message: string, match: FaultMatch = {}): this {
+    this.rules.push({ match, remaining: count, effect: { error: () => new ArmError(status, code, message) } });
+    return this;
+  }
+
+  /** Never answers (the connection stays open until the client gives up), `count` times. */
+  hang(count: number, match: FaultMatch = {}): this {
+    this.rules.push({ match, remaining: count, effect: { hang: true } });
+    return this;
+  }
+
+  /** The route runs (a PUT is applied), but the answer's body is replaced with `text`. */
+  unreadableBody(count: number, text: string, match: FaultMatch = {}, status = 200): this {
+    this.rules.push({ match, remaining: count, effect: { response: { rawText: text, status } } });
+    return this;
+  }
+
+  /** The route runs, and its JSON answer is rewritten (e.g. a nextLink to itself or to another origin). */
+  rewrite(count: number, rewrite: (body: unknown, requestUrl: string) => unknown, match: FaultMatch = {}): this {
+    this.rules.push({ match, remaining: count, effect: { response: { rewrite } } });
+    return this;
+  }
+
   clear(): void {
     this.rules = [];
+  }
+
+  /** True when this request must get no answer; consumes one count. */
+  takeHang(target: FaultTarget): boolean {
+    const rule = this.rules.find((r) => 'hang' in r.effect && r.remaining > 0 && matches(r.match, target));
+    if (!rule) return false;
+    rule.remaining -= 1;
+    this.prune();
+    return true;
+  }
+
+  /** How this request's answer is changed, if a response rule fires; consumes one count. */
+  takeResponse(target: FaultTarget): ResponseEffect | undefined {
+    const rule = this.rules.find((r) => 'response' in r.effect && r.remaining > 0 && matches(r.match, target));
+    if (!rule || !('response' in rule.effect)) return undefined;
+    rule.remaining -= 1;
+    this.prune();
+    return rule.effect.response;
   }
 
   /** Total delay for this request (all matching latency rules add up); consumes their counts. */

@@ -127,7 +127,7 @@ export async function startArmStandIn(opts: ArmStandInOptions): Promise<ArmStand
     return undefined;
   };
 
-  const dispatch = async (req: IncomingMessage, path: string, query: Record<string, string>, body: unknown): Promise<RouteResult> => {
+  const dispatch = async (req: IncomingMessage, path: string, query: Record<string, string>, body: unknown): Promise<RouteResult & { rawText?: string }> => {
     const method = (req.method ?? 'GET').toUpperCase();
     const { route, params } = resolveRoute(routes, method, path);
     const apiVersion = checkApiVersion(route, query['api-version']);
@@ -150,8 +150,17 @@ export async function startArmStandIn(opts: ArmStandInOptions): Promise<ArmStand
       if (delay > 0) await sleep(delay);
       const injected = faults.takeError(target);
       if (injected) throw injected;
+      if (faults.takeHang(target)) {
+        // No answer, ever: the client's timeout must end it (the socket closes when it gives up).
+        await new Promise<void>((resolve) => req.socket.once('close', () => resolve()));
+        return { status: 599, body: undefined };
+      }
       const armRequest: ArmRequest = { method, path, query, body, params, apiVersion };
-      return await route.handle(armRequest, ctx);
+      const answer = await route.handle(armRequest, ctx);
+      const changed = faults.takeResponse(target);
+      if (!changed) return answer;
+      if ('rawText' in changed) return { status: changed.status, rawText: changed.rawText, ...(answer.headers ? { headers: answer.headers } : {}) };
+      return { ...answer, body: changed.rewrite(answer.body, `${ctx.endpoint}${req.url ?? path}`) };
     } finally {
       if (exclusive) state.endPricingWrite(subscriptionId);
     }
@@ -165,7 +174,7 @@ export async function startArmStandIn(opts: ArmStandInOptions): Promise<ArmStand
     const raw = await readBody(req);
     const denied = authorize(req);
     let body: unknown;
-    let result: RouteResult;
+    let result: RouteResult & { rawText?: string };
     try {
       if (denied) throw denied;
       body = parseJson(raw);
@@ -177,7 +186,8 @@ export async function startArmStandIn(opts: ArmStandInOptions): Promise<ArmStand
     const record: RecordedRequest = { method: (req.method ?? 'GET').toUpperCase(), path, query, status: result.status, at, authorized: !denied };
     if (body !== undefined) record.body = body;
     requests.push(record);
-    const text = result.body === undefined ? '' : JSON.stringify(result.body);
+    if (res.destroyed || req.socket.destroyed) return;
+    const text = result.rawText ?? (result.body === undefined ? '' : JSON.stringify(result.body));
     const clientRequestId = req.headers['x-ms-client-request-id'];
     res.writeHead(result.status, {
       'content-type': 'application/json; charset=utf-8',

@@ -7,6 +7,7 @@ export function remediationRecord(overrides: Partial<RemediationRecord> = {}): R
   return {
     subscriptionId: SUB,
     runId: '6f1c2a9e-0d4b-4c53-9a37-1f0e5d2b8c01',
+    startedAt: '2025-03-14T09:26:52.777Z',
     recordedAt: '2025-03-14T09:26:53.589Z',
     trigger: 'event',
     triggerDetail: {
@@ -35,6 +36,7 @@ export function minimalRecord(overrides: Partial<RemediationRecord> = {}): Remed
   return {
     subscriptionId: SUB,
     runId: 'run-min',
+    startedAt: '2025-01-01T00:00:00.000Z',
     recordedAt: '2025-01-01T00:00:00.000Z',
     trigger: 'sweep',
     mode: 'report',

@@ -17,20 +17,26 @@ interface Run {
   code: number;
   stdout: string;
   stderr: string;
+  /** The working directory it ran in (its .d4ai/records.jsonl when no table is configured). */
+  cwd: string;
 }
 
-function d4ai(args: string[], env: Record<string, string> = {}, input = ''): Promise<Run> {
+/** `env` overrides the landing zone's settings; an undefined value removes the setting. */
+function d4ai(args: string[], env: Record<string, string | undefined> = {}, input: string | Buffer = '', cwd = fs.mkdtempSync(path.join(os.tmpdir(), 'd4ai-cli-'))): Promise<Run> {
+  const merged: Record<string, string | undefined> = { PATH: process.env.PATH ?? '', ...lz.env, ...env };
+  for (const key of Object.keys(merged)) if (merged[key] === undefined) delete merged[key];
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [BIN, ...args], {
-      cwd: fs.mkdtempSync(path.join(os.tmpdir(), 'd4ai-cli-')),
-      env: { PATH: process.env.PATH ?? '', ...lz.env, ...env },
+      cwd,
+      env: merged as Record<string, string>,
     });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
     child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
     child.on('error', reject);
-    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
+    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr, cwd }));
+    child.stdin.on('error', () => undefined); // a child that stops reading early (the 1 MB cap) closes the pipe
     child.stdin.end(input);
   });
 }
@@ -62,10 +68,22 @@ it('--dry-run never writes, whatever D4AI_MODE says', async () => {
   expect(lz.arm.requestsMatching('PUT').length).toBe(puts);
 });
 
-it('exits 1 when a subscription fails, with the error in the record', async () => {
-  const run = await d4ai(['govern', '--subscription', lz.zone.ids['flaky-scanner'], '--json']);
+it('exits 1 when a subscription fails, with the error in the record and no personal data', async () => {
+  const sub = lz.zone.ids['corp-ai-dev'];
+  lz.arm.faults.error(1, 403, 'AuthorizationFailed', `The client 'alice@contoso.com' with object id '0b3c1f6e-2a4d-4c6b-9e1f-2d3c4b5a6f70' does not have authorization to perform action 'Microsoft.Security/pricings/write' over scope '/subscriptions/${sub}' from 203.0.113.7.`, { method: 'PUT', subscriptionId: sub });
+  const run = await d4ai(['govern', '--subscription', sub, '--json'], { D4AI_RECORDS_CONNECTION: undefined });
   expect(run.code).toBe(1);
-  expect(JSON.parse(run.stdout)).toMatchObject({ outcome: 'failed', error: { code: 'ExtensionFailed' } });
+  expect(JSON.parse(run.stdout)).toMatchObject({ outcome: 'failed', error: { code: 'AuthorizationFailed' } });
+  for (const text of [run.stdout, run.stderr, fs.readFileSync(path.join(run.cwd, '.d4ai', 'records.jsonl'), 'utf8')]) {
+    expect(text).toContain('Microsoft.Security/pricings/write');
+    expect(text).not.toMatch(/alice|0b3c1f6e-2a4d-4c6b-9e1f-2d3c4b5a6f70|203\.0\.113\.7/);
+  }
+});
+
+it('a region that cannot enable an extension is partial (exit 0), named, and backed off', async () => {
+  const run = await d4ai(['govern', '--subscription', lz.zone.ids['flaky-scanner'], '--json']);
+  expect(run.code).toBe(0);
+  expect(JSON.parse(run.stdout)).toMatchObject({ outcome: 'partial', failedExtensions: ['AIModelScanner'], error: { code: 'ExtensionFailed', message: expect.stringContaining('not available in this region') } });
 });
 
 it('exits 2 on bad usage and on bad settings, naming the setting, before any ARM call', async () => {
@@ -116,7 +134,7 @@ it('without a records store, writes JSON lines to .d4ai/records.jsonl and says s
     let stderr = '';
     child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
     child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
+    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr, cwd }));
   });
   expect(run.code).toBe(0);
   expect(run.stderr).toContain(path.join(cwd, '.d4ai', 'records.jsonl'));

@@ -37,7 +37,8 @@ async function read(response: HttpResponseInit | HttpResponse): Promise<{ status
   if (response instanceof HttpResponse) {
     return { status: response.status, body: (await response.json()) as Record<string, unknown>, location: response.headers.get('location') };
   }
-  return { status: response.status ?? 200, body: response.jsonBody as Record<string, unknown> };
+  const headers = (response.headers ?? {}) as Record<string, string>;
+  return { status: response.status ?? 200, body: response.jsonBody as Record<string, unknown>, location: headers.Location ?? headers.location ?? null };
 }
 
 const govern = async (sub: string, body?: string) =>
@@ -60,14 +61,15 @@ describe('POST /api/subscriptions/{subscriptionId}/govern', () => {
     expect(world.webhook.calls).toEqual([]);
   });
 
-  it('starts govern-<sub> in report mode for a dry run and answers 202 with the status URLs', async () => {
+  it('starts govern-<sub> in report mode for a dry run and answers 202 with its own run URL only', async () => {
     const res = await govern(SUB.toUpperCase(), JSON.stringify({ dryRun: true, note: 'checking before the change window' }));
     expect(res.status).toBe(202);
     const id = governInstanceId(SUB);
-    expect(res.body).toMatchObject({ id, outcome: 'started', dryRun: true, runUri: `${ORIGIN}/api/runs/${id}` });
-    expect(String(res.body.statusQueryGetUri)).toMatch(new RegExp(`^${ORIGIN}/runtime/webhooks/durabletask/instances/${id}\\?taskHub=d4aigovernor`));
-    expect(String(res.body.sendEventPostUri)).toContain(`/instances/${id}/raiseEvent/{eventName}`);
-    expect(res.location).toBe(res.body.statusQueryGetUri);
+    expect(res.body).toEqual({ id, outcome: 'started', requestId: expect.any(String), dryRun: true, runUri: `${ORIGIN}/api/runs/${id}` });
+    // Never the Durable management URLs: they carry the durabletask system key (raise events into, terminate or purge any run).
+    const everything = JSON.stringify(res.body) + String(res.location);
+    expect(everything).not.toMatch(/runtime\/webhooks|taskHub|systemKey|code=/i);
+    expect(res.location).toBe(`${ORIGIN}/api/runs/${id}`);
 
     await world.host.waitFor(id);
     await world.host.idle();

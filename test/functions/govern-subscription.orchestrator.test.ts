@@ -144,9 +144,9 @@ describe('governSubscription orchestration (real replay, real activities)', () =
     expect(instance.status).toBe('Completed');
     expect(pricingPuts()).toHaveLength(1);
     const [record] = await world.records(SUB);
-    expect(record).toMatchObject({ action: 'enable', outcome: 'failed', error: { code: 'ExtensionFailed' } });
+    expect(record).toMatchObject({ action: 'enable', outcome: 'partial', error: { code: 'ExtensionFailed' }, failedExtensions: ['AIModelScanner'], partialAttempts: 1 });
     expect(record?.error?.message).toContain('Model scanning is not available');
-    expect(instance.customStatus).toMatchObject({ decision: { outcome: 'failed', errorCode: 'ExtensionFailed' } });
+    expect(instance.customStatus).toMatchObject({ decision: { outcome: 'partial', errorCode: 'ExtensionFailed' } });
     expect(world.logLines('D4AI ARM error').map((l) => l.fields.errorCode)).toEqual(['ExtensionFailed']);
   });
 

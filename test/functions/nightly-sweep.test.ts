@@ -1,7 +1,8 @@
 /**
  * nightlySweep: the timer starts that UTC day's sweepTenant singleton once; a second firing the
- * same day does not start another, a failed one is replaced. Real InvocationContext and durable
- * client against the webhook stand-in; sweepTenant is a stub here (tested on its own).
+ * same day does not start another, a failed one is replaced, and none starts while another pass
+ * holds the tenant-pass lease. Real InvocationContext and durable client against the webhook
+ * stand-in, the lease in a real Azurite table; sweepTenant is a stub here (tested on its own).
  */
 import './registrations';
 import '../../functions';
@@ -11,6 +12,9 @@ import { InvocationContext, type Timer } from '@azure/functions';
 import { nightlySweep } from '../../functions/nightly-sweep';
 import { FN, nightlySweepInstanceId } from '../../functions/names';
 import type { SweepInput } from '../../functions/sweep-tenant.orchestrator';
+import { TableRecordStore } from '../../shared/azure/records.table';
+import { TENANT_PASS_LEASE, TENANT_PASS_TTL_MS } from '../../shared/engine/tenant-lease';
+import { startAzuriteTable, type AzuriteTable } from '../../sim/azurite';
 import { DurableTestHost } from '../../sim/durable-host';
 import { startDurableWebhookStandIn, type DurableWebhookStandIn } from './durable-webhook-stand-in';
 import { clientInputOf, registered } from './registrations';
@@ -25,8 +29,23 @@ df.app.orchestration('stubSweep', function* (context: df.OrchestrationContext): 
 const timer: Timer = { isPastDue: false, schedule: { adjustForDST: true }, scheduleStatus: { last: '', next: '', lastUpdated: '' } };
 let host: DurableTestHost;
 let webhook: DurableWebhookStandIn;
+let azurite: AzuriteTable;
+const saved = { connection: process.env.D4AI_RECORDS_CONNECTION, table: process.env.D4AI_RECORDS_TABLE };
+
+beforeAll(async () => {
+  azurite = await startAzuriteTable();
+  process.env.D4AI_RECORDS_CONNECTION = azurite.connectionString;
+}, 60_000);
+afterAll(async () => {
+  for (const [name, value] of [['D4AI_RECORDS_CONNECTION', saved.connection], ['D4AI_RECORDS_TABLE', saved.table]] as const) {
+    if (value === undefined) delete process.env[name];
+    else process.env[name] = value;
+  }
+  await azurite?.close();
+});
 
 beforeEach(async () => {
+  process.env.D4AI_RECORDS_TABLE = `Leases${randomUUID().replace(/-/g, '').slice(0, 12)}`;
   const stub = registered.get('stubSweep')?.options.handler;
   if (!stub) throw new Error('stub not registered');
   host = new DurableTestHost({ orchestrators: new Map([[FN.sweepTenant, stub]]), activities: new Map(), entities: new Map() });
@@ -72,4 +91,26 @@ it('replaces a failed sweep of the day', async () => {
   await host.idle();
   expect(starts()).toHaveLength(2);
   expect(host.instances.get(nightlySweepInstanceId(new Date()))?.status).toBe('Completed');
+});
+
+it('does not start while a manual sweep holds the tenant-pass lease, and says who holds it until when', async () => {
+  outcome = 'complete';
+  const store = new TableRecordStore(azurite.connectionString, process.env.D4AI_RECORDS_TABLE ?? '', { getToken: async () => null }, 'D4AI_RECORDS_CONNECTION');
+  const taken = await store.acquireLease(TENANT_PASS_LEASE, 'sweep-manual-0000', TENANT_PASS_TTL_MS, new Date());
+  expect(taken.acquired).toBe(true);
+  const logs: string[] = [];
+  const ctx = context();
+  const input = clientInputOf(FN.nightlySweep);
+  const logged = new InvocationContext({ functionName: FN.nightlySweep, invocationId: randomUUID(), options: { extraInputs: [input] }, logHandler: (_level, ...args) => logs.push(args.map(String).join(' ')) });
+  logged.extraInputs.set(input, ctx.extraInputs.get(input));
+
+  await nightlySweep(timer, logged);
+  await host.idle();
+  expect(starts()).toHaveLength(0);
+  expect(logs.join('\n')).toMatch(/D4AI nightly sweep not started.*sweep-manual-0000, until \d{4}-\d{2}-\d{2}T/);
+
+  await store.releaseLease(TENANT_PASS_LEASE, 'sweep-manual-0000');
+  await nightlySweep(timer, logged);
+  await host.idle();
+  expect(starts()).toHaveLength(1);
 });

@@ -75,7 +75,7 @@ export async function startWorld(env: Record<string, string> = {}, options: { ti
   const host = newHost(options.timerScale);
   const hostRef = { current: host };
   const webhook = await startDurableWebhookStandIn(() => hostRef.current);
-  let store = new TableRecordStore(azurite.connectionString, table, standIns.credential);
+  let store = new TableRecordStore(azurite.connectionString, table, standIns.credential, 'D4AI_RECORDS_CONNECTION');
   const triggerLogs: World['triggerLogs'] = [];
 
   const world: World = {
@@ -98,7 +98,7 @@ export async function startWorld(env: Record<string, string> = {}, options: { ti
       if (clientInput) context.extraInputs.set(clientInput, webhook.clientData);
       return context;
     },
-    records: (subscriptionId, limit = 100) => store.list(subscriptionId, limit),
+    records: async (subscriptionId, limit = 100) => (await store.list(subscriptionId, limit)).records,
     logLines(message) {
       return [...triggerLogs, ...hostRef.current.logs]
         .filter((l) => l.message.startsWith(`${message} {`))
@@ -108,7 +108,7 @@ export async function startWorld(env: Record<string, string> = {}, options: { ti
     useNewTable() {
       const name = `Records${randomUUID().replace(/-/g, '').slice(0, 12)}`;
       setEnv({ D4AI_RECORDS_TABLE: name });
-      store = new TableRecordStore(azurite.connectionString, name, standIns.credential);
+      store = new TableRecordStore(azurite.connectionString, name, standIns.credential, 'D4AI_RECORDS_CONNECTION');
       return name;
     },
     resetHost(opts = {}) {

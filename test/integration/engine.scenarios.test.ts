@@ -64,7 +64,7 @@ describe('enforcing sweep over the simulated landing zone', () => {
     expect(result.summary.subscriptions).toBe(Object.keys(zone.ids).length);
     expect(result.unrecorded).toEqual([]);
     for (const [name, expected] of Object.entries(zone.expected) as Array<[LandingZoneName, (typeof zone.expected)[LandingZoneName]]>) {
-      const stored = await engine.ports.records.list(zone.ids[name], 10);
+      const stored = (await engine.ports.records.list(zone.ids[name], 10)).records;
       expect({ name, count: stored.length }).toEqual({ name, count: 1 });
       const record = stored[0];
       expect({ name, action: record?.action, skipReason: record?.skipReason, outcome: record?.outcome }).toEqual({
@@ -135,21 +135,25 @@ describe('enforcing sweep over the simulated landing zone', () => {
     expect(bodies.filter((b) => b.query.startsWith('securityresources') || b.query.startsWith('resources')).every((b) => (b.subscriptions?.length ?? 0) > 0 && (b.subscriptions?.length ?? 0) <= 5)).toBe(true);
   });
 
-  it('records a partial failure (extension operationStatus Failed) as failed, with the service message', async () => {
-    const [record] = await engine.ports.records.list(zone.ids['flaky-scanner'], 1);
+  it('records an extension the region cannot enable as partial, with the service message and a back-off', async () => {
+    const [record] = (await engine.ports.records.list(zone.ids['flaky-scanner'], 1)).records;
+    expect(record?.outcome).toBe('partial');
     expect(record?.error).toEqual({ code: 'ExtensionFailed', message: 'AIModelScanner: Model scanning is not available in this region yet.' });
     expect(record?.pricingAfter?.tier).toBe('Standard');
     expect(record?.pricingAfter?.extensions.AIModelScanner).toBe(false);
+    expect(record).toMatchObject({ failedExtensions: ['AIModelScanner'], partialAttempts: 1 });
+    // First failure: tried again in an hour, not on the next pass.
+    expect(Date.parse(record?.retryAfter ?? '') - Date.parse(record?.recordedAt ?? '')).toBe(60 * 60_000);
   });
 
   it('warns when the landing-zone policy fights the configured components', async () => {
-    const [record] = await engine.ports.records.list(zone.ids['purview-already-on'], 1);
+    const [record] = (await engine.ports.records.list(zone.ids['purview-already-on'], 1)).records;
     expect(record?.warnings).toHaveLength(1);
     expect(record?.warnings[0]).toMatch(/Deploy Microsoft Defender for Cloud configuration.*AIPromptSharingWithPurview on; D4AI_COMPONENTS excludes it/);
   });
 
   it('stores before/after pricing, resource ids and no personal data', async () => {
-    const [record] = await engine.ports.records.list(zone.ids['corp-ai-dev'], 1);
+    const [record] = (await engine.ports.records.list(zone.ids['corp-ai-dev'], 1)).records;
     expect(record?.pricingBefore).toEqual({
       tier: 'Standard',
       extensions: { AIPromptEvidence: true, AIPromptSharingWithPurview: false, AIModelScanner: false },
@@ -169,19 +173,23 @@ describe('enforcing sweep over the simulated landing zone', () => {
   it('logs one decision line per subscription and a sweep summary', () => {
     const decisions = engine.logs.filter((l) => l.message === 'D4AI decision');
     expect(decisions).toHaveLength(Object.keys(zone.ids).length);
-    expect(decisions.filter((l) => l.level === 'error').map((l) => l.fields.subscriptionId)).toEqual([zone.ids['flaky-scanner']]);
+    expect(decisions.filter((l) => l.level === 'error')).toEqual([]);
+    // A new extension failure is a warning the alert picks up once (newFailure), not an error every night.
+    expect(decisions.filter((l) => l.level === 'warn').map((l) => [l.fields.subscriptionId, l.fields.newFailure])).toEqual([[zone.ids['flaky-scanner'], true]]);
     const summaryLine = engine.logs.find((l) => l.message === 'D4AI sweep summary');
-    expect(summaryLine?.fields).toMatchObject({ governed: 13, applied: 4, failed: 1, skipped: 7 });
+    expect(summaryLine?.fields).toMatchObject({ governed: 13, applied: 4, failed: 0, skipped: 7 });
   });
 
   it('is idempotent: a second sweep finds the applied subscriptions compliant and writes nothing new', async () => {
     const putsBefore = standIns.arm.requestsMatching('PUT').length;
     const second = await sweep(engine.ports, engine.config, { trigger: 'sweep' });
     const again = standIns.arm.requestsMatching('PUT').length - putsBefore;
-    // Only the flaky subscription is still missing a component and is tried again.
-    expect(again).toBe(1);
+    // The flaky subscription still misses the scanner, but waits out its back-off: no PUT at all.
+    expect(again).toBe(0);
     // The four just applied plus the one that was compliant from the start.
     expect(second.summary.byAction.none).toBe(5);
+    const [flaky] = (await engine.ports.records.list(zone.ids['flaky-scanner'], 1)).records;
+    expect(flaky).toMatchObject({ action: 'skip', skipReason: 'extension-backoff', failedExtensions: ['AIModelScanner'], partialAttempts: 1 });
   });
 });
 
@@ -228,7 +236,7 @@ describe('report mode (dry run)', () => {
     expect(standIns.arm.requestsMatching('PUT')).toHaveLength(0);
     expect(standIns.arm.requestsMatching('DELETE')).toHaveLength(0);
     expect(summary.byOutcome['dry-run']).toBe(5);
-    const [record] = await engine.ports.records.list(zone.ids['corp-ai-prod'], 1);
+    const [record] = (await engine.ports.records.list(zone.ids['corp-ai-prod'], 1)).records;
     expect(record).toMatchObject({ action: 'enable', outcome: 'dry-run', mode: 'report' });
     expect(record?.reasons).toContain('Report mode (dry run): nothing was written.');
   });
@@ -358,10 +366,10 @@ describe('tenant watch pass', () => {
     standIns.arm.requests.length = 0;
     const records: RemediationRecord[] = [];
     const { summary } = await watchPass(engine.ports, engine.config, { trigger: 'cli', onRecord: (r) => records.push(r) });
-    // flaky-scanner still misses a component and is tried again; nothing else is acted on.
-    expect(summary).toMatchObject({ kind: 'watch-summary', subscriptions: 13, candidates: 1 });
-    expect(records.map((r) => r.subscriptionId)).toEqual([expect.any(String)]);
-    expect(armRequests().filter((r) => r.method === 'PUT')).toHaveLength(1);
+    // flaky-scanner still misses a component but waits out its back-off; nothing is acted on.
+    expect(summary).toMatchObject({ kind: 'watch-summary', subscriptions: 13, candidates: 0 });
+    expect(records).toEqual([]);
+    expect(armRequests().filter((r) => r.method === 'PUT')).toHaveLength(0);
   });
 
   it('enables a new AI account in a subscription that has no event wiring at all', async () => {

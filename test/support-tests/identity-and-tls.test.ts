@@ -99,8 +99,8 @@ describe('test TLS material', () => {
 
   it('reuses the CA the jest process was started with', async () => {
     const tls = await ensureTestTls();
-    expect(process.env.D4AI_TEST_TLS_DIR).toBeTruthy();
-    expect(tls.caCertPath).toBe(path.join(process.env.D4AI_TEST_TLS_DIR ?? '', 'ca.pem'));
+    expect(process.env.D4AISIM_TLS_DIR).toBeTruthy();
+    expect(tls.caCertPath).toBe(path.join(process.env.D4AISIM_TLS_DIR ?? '', 'ca.pem'));
     expect(tls.caCertPath).toBe(process.env.NODE_EXTRA_CA_CERTS);
     expect(tls.caPem).toContain('BEGIN CERTIFICATE');
   });
@@ -139,17 +139,17 @@ describe('test TLS material', () => {
       const https = require('https');
       const h = require(${JSON.stringify(helper)});
       h.relaunchTrustingTestCa().then(() => {
-        const t = h.readTestTls(process.env.D4AI_TEST_TLS_DIR);
+        const t = h.readTestTls(process.env.D4AISIM_TLS_DIR);
         const srv = https.createServer({ cert: t.certPem, key: t.keyPem }, (q, r) => r.end('trusted')).listen(0, '127.0.0.1', () => {
           https.get('https://127.0.0.1:' + srv.address().port + '/', (res) => {
-            res.on('data', (d) => console.log(String(d) + ' ' + process.env.D4AI_TEST_TLS_DIR));
+            res.on('data', (d) => console.log(String(d) + ' ' + process.env.D4AISIM_TLS_DIR));
             res.on('end', () => { srv.close(); process.exitCode = 3; });
           }).on('error', (e) => { console.log('ERR ' + e.code); srv.close(); });
         });
       });`;
     const env: NodeJS.ProcessEnv = { ...process.env };
     delete env.NODE_EXTRA_CA_CERTS;
-    delete env.D4AI_TEST_TLS_DIR;
+    delete env.D4AISIM_TLS_DIR;
     const err = (await run(process.execPath, ['-e', script], { env }).catch((e: unknown) => e)) as { code?: number; stdout?: string };
     expect(err.code).toBe(3);
     const [word, dir] = (err.stdout ?? '').trim().split(' ');

@@ -31,6 +31,7 @@ describe('loadConfig: defaults', () => {
       watchSchedule: '0 */5 * * * *',
       sweepBatch: 50,
       activityRetry: { maxAttempts: 4, firstRetryIntervalMs: 5000, backoffCoefficient: 2 },
+      httpTimeoutMs: 60000,
     });
   });
 
@@ -246,7 +247,7 @@ describe('loadConfig: rejected values name their setting', () => {
 
   it('explains the six NCRONTAB fields for a five-field cron expression', () => {
     expect(problemsFor({ D4AI_SWEEP_SCHEDULE: '0 2 * * *' })).toEqual([
-      'D4AI_SWEEP_SCHEDULE="0 2 * * *" must be an NCRONTAB expression with six fields (second minute hour day month weekday), e.g. "0 0 2 * * *".',
+      'D4AI_SWEEP_SCHEDULE="0 2 * * *" must be an NCRONTAB expression with six fields: second minute hour day month weekday, e.g. "0 0 2 * * *"; it has 5.',
     ]);
   });
 
@@ -379,15 +380,76 @@ describe('loadConfig: records store', () => {
     expect(loadConfig({ D4AI_RECORDS_CONNECTION: connection }).records).toMatchObject({ kind: 'table', connection });
   });
 
-  it.each<[string, string]>([
-    ['D4AI_RECORDS_CONNECTION', 'my-storage-account'],
-    ['AzureWebJobsStorage', 'AccountKey=only-a-key'],
-    ['AzureWebJobsStorage__tableServiceUri', 'acct.table.core.windows.net'],
-    ['D4AI_RECORDS_CONNECTION', 'https://'],
-  ])('rejects %s=%p, naming that setting', (name, value) => {
-    expect(problemsFor({ [name]: value }, false)).toEqual([
-      `${name} must be a storage connection string (AccountName=...;AccountKey=... or UseDevelopmentStorage=true) or a table endpoint URL like https://<account>.table.core.windows.net.`,
+  it.each<[string, string, string]>([
+    ['D4AI_RECORDS_CONNECTION', 'my-storage-account', 'which is not a Name=value pair'],
+    ['AzureWebJobsStorage', 'AccountKey=only-a-key', 'is incomplete'],
+    ['D4AI_RECORDS_CONNECTION', 'AccountName=acct', 'is incomplete'],
+    ['D4AI_RECORDS_CONNECTION', 'SharedAccessSignature=sv=2022&sig=abc', 'is incomplete'],
+    ['AzureWebJobsStorage__tableServiceUri', 'acct.table.core.windows.net', 'which is not a Name=value pair'],
+    ['D4AI_RECORDS_CONNECTION', 'https://', 'is not a URL'],
+    ['D4AI_RECORDS_CONNECTION', 'http://acct.table.core.windows.net', 'must use https (it is http://acct.table.core.windows.net'],
+    ['D4AI_RECORDS_CONNECTION', 'AccountName=a;AccountKey=k;TableEndpoint=http://tables.example.com/', 'must use https (its TableEndpoint is http://tables.example.com'],
+    ['D4AI_RECORDS_CONNECTION', 'DefaultEndpointsProtocol=http;AccountName=a;AccountKey=k', 'uses DefaultEndpointsProtocol=http'],
+  ])('rejects %s=%p, naming that setting: %s', (name, value, message) => {
+    const problems = problemsFor({ [name]: value }, false);
+    expect(problems).toEqual([expect.stringContaining(message)]);
+    expect(problems[0]?.startsWith(`${name} `)).toBe(true);
+    // The value may hold a key: it is never echoed whole.
+    expect(problems[0]).not.toContain('only-a-key');
+    expect(problems[0]).not.toContain('sig=abc');
+  });
+});
+
+describe('loadConfig: settings that cannot be misread', () => {
+  it('refuses an unknown D4AI_* variable, naming the closest known setting', () => {
+    expect(problemsFor({ D4AI_EXCLUDED_SUBSCRIPTION: '00000000-0000-0000-0000-0000000000a1' })).toEqual([
+      'D4AI_EXCLUDED_SUBSCRIPTION is not a setting of the governor; did you mean D4AI_EXCLUDED_SUBSCRIPTIONS? (Unknown settings are refused rather than ignored.)',
     ]);
+    expect(problemsFor({ D4AI_MODES: 'report' })).toEqual([expect.stringContaining('did you mean D4AI_MODE?')]);
+  });
+
+  it('lets the deployment-only azd values through (a shell with the azd environment loaded)', () => {
+    expect(problemsFor({ D4AI_POLICY_ASSIGNMENT_NAME: 'd4ai-audit-ai', D4AI_WATCHED_SUBSCRIPTION_IDS: '', D4AI_ALERT_EMAIL: 'ops@contoso.com' })).toEqual([]);
+  });
+
+  it.each([
+    ['D4AI_COMPONENTS', ',,,', 'or write none for no components'],
+    ['D4AI_EXCLUDED_SUBSCRIPTIONS', ' , ,', 'holds only separators'],
+  ])('refuses a list of separators only: %s=%p', (name, value, message) => {
+    expect(problemsFor({ [name]: value })).toEqual([expect.stringContaining(message)]);
+  });
+
+  it.each([
+    ['a b c d e f', 'is not a valid NCRONTAB expression'],
+    ['0 0 25 * * *', 'Invalid value for hour'],
+    ['0 0 2 31 2 *', 'never fires'],
+    ['*/5 * * * *', 'it has 5'],
+  ])('refuses the schedule %p with a real NCRONTAB parser', (schedule, message) => {
+    expect(problemsFor({ D4AI_WATCH_SCHEDULE: schedule })).toEqual([expect.stringContaining(message)]);
+  });
+
+  it.each([
+    '/providers/Microsoft.Management/managementGroups/../providers/Microsoft.Authorization/policyAssignments/x',
+    '/providers/Microsoft.Management/managementGroups/contoso/providers/Microsoft.Authorization/policyAssignments/..',
+    '/subscriptions/not-a-guid/providers/Microsoft.Authorization/policyAssignments/x',
+    '/providers/Microsoft.Management/managementGroups/contoso/providers/Microsoft.Authorization/policyAssignments/x?api-version=1',
+  ])('refuses a policy assignment id that is not an id: %s', (id) => {
+    expect(problemsFor({ D4AI_POLICY_ASSIGNMENT_ID: id })).toEqual([expect.stringContaining('must be a policy assignment resource id')]);
+  });
+
+  it('refuses a management group id of dots', () => {
+    expect(problemsFor({ D4AI_MANAGEMENT_GROUP: '..' })).toEqual([expect.stringContaining('must be a management group id')]);
+  });
+
+  it('never echoes a password or a key in a problem', () => {
+    const [problem] = problemsFor({ D4AI_ARM_ENDPOINT: 'https://admin:s3cret@management.example.com' });
+    expect(problem).toContain('must not carry a user name or password');
+    expect(problem).not.toContain('s3cret');
+  });
+
+  it('takes D4AI_HTTP_TIMEOUT_SECONDS as whole seconds from 1 to 600', () => {
+    expect(loadConfig({ ...RECORDS, D4AI_HTTP_TIMEOUT_SECONDS: '5' }).httpTimeoutMs).toBe(5000);
+    expect(problemsFor({ D4AI_HTTP_TIMEOUT_SECONDS: '0' })).toEqual([expect.stringContaining('D4AI_HTTP_TIMEOUT_SECONDS="0" must be a whole number from 1 to 600')]);
   });
 });
 

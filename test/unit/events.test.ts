@@ -171,7 +171,7 @@ describe('parseEvents: Microsoft.Resources.ResourceWriteSuccess', () => {
     const outcome = await one(aiWriteEvent('eventgrid', 'Microsoft.CognitiveServices/accounts/write', ACCOUNT, '{subscription-id}'));
 
     expect(outcome).toEqual({
-      kind: 'ignored',
+      kind: 'ignored', malformed: true,
       reason: 'Event has no valid data.subscriptionId (got "{subscription-id}").',
       eventId: WRITE_EVENT_ID,
       eventType: 'Microsoft.Resources.ResourceWriteSuccess',
@@ -238,7 +238,7 @@ describe('parseEvents: subscription validation', () => {
     delete dataOf(event as JsonObject).validationCode;
 
     expect(await one([event])).toEqual({
-      kind: 'ignored',
+      kind: 'ignored', malformed: true,
       reason: 'Subscription validation event without a validationCode.',
       eventId: SAMPLE.validationEventId,
       eventType: 'Microsoft.EventGrid.SubscriptionValidationEvent',
@@ -276,7 +276,7 @@ describe('parseEvents: LandingZone.SubscriptionCreated', () => {
     const outcome = await one(subscriptionCreatedEvent('eventgrid', data));
 
     expect(outcome).toEqual({
-      kind: 'ignored',
+      kind: 'ignored', malformed: true,
       reason: `Event has no valid data.subscriptionId (got ${got}).`,
       eventId: 'e5a3c1d2-0000-4000-8000-00000000c0de',
       eventType: 'LandingZone.SubscriptionCreated',
@@ -453,7 +453,7 @@ describe('parseEvents: malformed events are ignored, not thrown', () => {
     const event = subscriptionCreatedEvent('eventgrid');
     delete event.id;
 
-    expect(await one(event)).toEqual({ kind: 'ignored', reason: "Malformed event: event is missing required property 'id'" });
+    expect(await one(event)).toEqual({ kind: 'ignored', reason: "Malformed event: event is missing required property 'id'", malformed: true });
   });
 
   it.each(['source', 'type', 'id'])('a CloudEvent without %s', async (field) => {

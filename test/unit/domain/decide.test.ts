@@ -62,7 +62,7 @@ describe('decide: enable', () => {
   });
 
   it('enables with every component switched off when D4AI_COMPONENTS lists none', () => {
-    const decision = decide(context(), config({ D4AI_COMPONENTS: ',' }));
+    const decision = decide(context(), config({ D4AI_COMPONENTS: 'none' }));
 
     expect(decision.action).toBe('enable');
     expect(decision.missingComponents).toEqual([]);
@@ -162,7 +162,7 @@ describe('decide: none (compliant)', () => {
   });
 
   it('is compliant with no components required when D4AI_COMPONENTS lists none', () => {
-    const decision = decide(context({ pricing: standardPlan([]) }), config({ D4AI_COMPONENTS: ',' }));
+    const decision = decide(context({ pricing: standardPlan([]) }), config({ D4AI_COMPONENTS: 'none' }));
 
     expect(decision.action).toBe('none');
     expect(decision.reasons).toEqual(['Plan is Standard with no components required (enabled: none).']);
@@ -351,7 +351,7 @@ describe('decide: skip', () => {
     });
 
     it('says Missing: none for an inherited Free plan when no component is wanted', () => {
-      const decision = decide(context({ pricing: freePlan({ inherited: true, enforce: true }) }), config({ D4AI_COMPONENTS: ',' }));
+      const decision = decide(context({ pricing: freePlan({ inherited: true, enforce: true }) }), config({ D4AI_COMPONENTS: 'none' }));
 
       expect(decision.reasons).toEqual([
         'The AI plan is inherited from a parent scope and enforced; it is changed there, not per subscription. Missing: none.',
@@ -384,7 +384,7 @@ describe('decide: skip', () => {
     });
 
     it('leaves out the missing list when nothing is missing', () => {
-      const decision = decide(context({ aiResources: [] }), config({ D4AI_COMPONENTS: ',' }));
+      const decision = decide(context({ aiResources: [] }), config({ D4AI_COMPONENTS: 'none' }));
 
       expect(decision.reasons).toEqual(['No AI resources found and D4AI_ENABLE_WHEN=ai-resources; plan stays Free.']);
     });
@@ -668,7 +668,7 @@ describe('desiredPricing', () => {
             if (passed && passed.additionalExtensionProperties !== UNKNOWN_PROPS) violations.push(`${label}: unknown properties copied/altered`);
 
             // Through decide as well: a write decision carries exactly this body.
-            const decision = decide(context({ pricing }), config({ D4AI_COMPONENTS: components.join(',') || ',' }));
+            const decision = decide(context({ pricing }), config({ D4AI_COMPONENTS: components.join(',') || 'none' }));
             if (isWrite(decision) && JSON.stringify(decision.desired) !== JSON.stringify(body)) {
               violations.push(`${label}: decide() body differs from desiredPricing()`);
             }

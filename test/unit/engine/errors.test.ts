@@ -47,7 +47,7 @@ describe('errorInfo', () => {
   it('uses the string code of a Node system error', () => {
     const error = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:443'), { code: 'ECONNREFUSED' });
 
-    expect(errorInfo(error)).toEqual({ code: 'ECONNREFUSED', message: 'connect ECONNREFUSED 127.0.0.1:443' });
+    expect(errorInfo(error)).toEqual({ code: 'ECONNREFUSED', message: 'connect ECONNREFUSED <ip>:443' });
   });
 
   it('uses the error name when the code is not a string', () => {

@@ -38,6 +38,7 @@ describe('buildRecord', () => {
     expect(record).toEqual<RemediationRecord>({
       subscriptionId: SUB,
       runId: RUN_ID,
+      startedAt: STARTED.toISOString(),
       recordedAt: '2025-03-14T09:26:53.234Z',
       trigger: 'sweep',
       mode: 'enforce',
@@ -74,6 +75,7 @@ describe('buildRecord', () => {
     expect(record).toEqual<RemediationRecord>({
       subscriptionId: SUB,
       runId: RUN_ID,
+      startedAt: STARTED.toISOString(),
       recordedAt: FINISHED.toISOString(),
       trigger: 'event',
       triggerDetail: detail,

@@ -5,10 +5,10 @@ import { minimalRecord, remediationRecord, sweepSummaryRecord } from '../../buil
 
 describe('rowKeyFor', () => {
   it('is the inverted millisecond time, 13 digits wide, then the run id', () => {
-    expect(rowKeyFor({ recordedAt: '2024-05-01T12:00:00.000Z', runId: 'run-1' })).toBe('8285435199999-run-1');
-    expect(rowKeyFor({ recordedAt: '1970-01-01T00:00:00.000Z', runId: 'r' })).toBe('9999999999999-r');
+    expect(rowKeyFor({ startedAt: '2024-05-01T12:00:00.000Z', runId: 'run-1' })).toBe('8285435199999-run-1');
+    expect(rowKeyFor({ startedAt: '1970-01-01T00:00:00.000Z', runId: 'r' })).toBe('9999999999999-r');
     // Late enough that the inverted value has leading zeros.
-    expect(rowKeyFor({ recordedAt: new Date(9_999_999_999_000).toISOString(), runId: 'r' })).toBe('0000000000999-r');
+    expect(rowKeyFor({ startedAt: new Date(9_999_999_999_000).toISOString(), runId: 'r' })).toBe('0000000000999-r');
   });
 
   it('sorts newest first, lexicographically, across digit-count changes and milliseconds', () => {
@@ -24,7 +24,7 @@ describe('rowKeyFor', () => {
       '1985-10-26T01:21:00.000Z',
       '2025-03-14T09:26:54.000Z',
     ];
-    const keys = times.map((recordedAt, i) => ({ recordedAt, key: rowKeyFor({ recordedAt, runId: `run-${i}` }) }));
+    const keys = times.map((recordedAt, i) => ({ recordedAt, key: rowKeyFor({ startedAt: recordedAt, runId: `run-${i}` }) }));
     const byKey = [...keys].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0)).map((k) => k.recordedAt);
     const newestFirst = [...times].sort((a, b) => Date.parse(b) - Date.parse(a));
 
@@ -35,13 +35,13 @@ describe('rowKeyFor', () => {
   it('keeps records of the same millisecond apart by run id', () => {
     const recordedAt = '2025-03-14T09:26:53.589Z';
 
-    expect(rowKeyFor({ recordedAt, runId: 'a' })).not.toBe(rowKeyFor({ recordedAt, runId: 'b' }));
+    expect(rowKeyFor({ startedAt: recordedAt, runId: 'a' })).not.toBe(rowKeyFor({ startedAt: recordedAt, runId: 'b' }));
   });
 
   it('generates keys in newest-first order for a run of generated timestamps', () => {
     const start = Date.parse('2025-01-01T00:00:00.000Z');
     const generated = Array.from({ length: 50 }, (_, i) => new Date(start + i * i * 7_919 + i).toISOString());
-    const keys = generated.map((recordedAt) => rowKeyFor({ recordedAt, runId: 'same' }));
+    const keys = generated.map((recordedAt) => rowKeyFor({ startedAt: recordedAt, runId: 'same' }));
 
     expect([...keys].sort()).toEqual([...keys].reverse());
   });
@@ -60,6 +60,7 @@ describe('toEntity', () => {
       rowKey: rowKeyFor(record),
       subscriptionId: SUB,
       runId: record.runId,
+      startedAt: record.startedAt,
       recordedAt: record.recordedAt,
       trigger: 'event',
       mode: 'enforce',
@@ -91,6 +92,7 @@ describe('toEntity', () => {
         'rowKey',
         'subscriptionId',
         'runId',
+        'startedAt',
         'recordedAt',
         'trigger',
         'mode',
@@ -150,6 +152,7 @@ describe('fromEntity', () => {
     expect(fromEntity({ partitionKey: SUB, rowKey: 'k' })).toEqual({
       subscriptionId: SUB,
       runId: '',
+      startedAt: '',
       recordedAt: '',
       aiResourceCount: 0,
       aiResourceIds: [],
@@ -168,7 +171,7 @@ describe('summaryEntity', () => {
     expect(SWEEP_PARTITION).toBe('sweeps');
     expect(summaryEntity(summary)).toEqual({
       partitionKey: 'sweeps',
-      rowKey: rowKeyFor({ recordedAt: '2025-03-14T02:03:10.250Z', runId: 'b8e2f0c4-7a61-4d0e-9c5b-2a3f4e5d6c7b' }),
+      rowKey: rowKeyFor({ startedAt: '2025-03-14T02:03:10.250Z', runId: 'b8e2f0c4-7a61-4d0e-9c5b-2a3f4e5d6c7b' }),
       kind: 'sweep-summary',
       sweepId: 'b8e2f0c4-7a61-4d0e-9c5b-2a3f4e5d6c7b',
       trigger: 'sweep',

@@ -1,0 +1,27 @@
+import type { LeaseState } from '../records/record';
+import type { RecordStore } from '../records/record-store';
+import { GovernError } from './errors';
+
+/**
+ * One pass over the tenant at a time: the nightly sweep, a manual (admin API) sweep, a CLI sweep
+ * or watch, and the Functions tenant watch all take this lease in the records store before they
+ * decide anything, so D4AI_MAX_ENABLEMENTS_PER_RUN is one cap, not one per concurrent run. The
+ * lease has an expiry (a crashed holder frees it by itself) and is taken with the store's
+ * optimistic concurrency (two racing starts cannot both get it). A long sweep renews it per page.
+ */
+export const TENANT_PASS_LEASE = 'tenant-pass';
+/** Longer than any page of a sweep takes; renewed per page, so a long sweep keeps it. */
+export const TENANT_PASS_TTL_MS = 2 * 60 * 60_000;
+
+export class PassInProgress extends GovernError {
+  constructor(readonly held: LeaseState) {
+    super('PassInProgress', `Another pass over the tenant holds the lease: ${held.holder}, until ${held.expiresAt}. One sweep or watch pass runs at a time, so the enablement cap holds; try again after it ends or the lease expires.`);
+  }
+}
+
+/** Takes (or renews, for the same holder) the tenant-pass lease; throws PassInProgress when another holder has it. */
+export async function takeTenantLease(records: RecordStore, holder: string, now: Date, ttlMs: number = TENANT_PASS_TTL_MS): Promise<LeaseState> {
+  const result = await records.acquireLease(TENANT_PASS_LEASE, holder, ttlMs, now);
+  if (!result.acquired) throw new PassInProgress(result.held);
+  return result.lease;
+}
