@@ -11,5 +11,7 @@ if (!fs.existsSync(compiled)) {
 require(compiled)
   .main(process.argv)
   .then((code) => {
-    process.exitCode = code;
+    // Exit now: a request the CLI gave up on (an identity endpoint that never answered) may still
+    // hold a socket open; stdout and stderr are written synchronously to files, pipes and TTYs here.
+    process.exit(code);
   });

@@ -17,6 +17,8 @@ export interface IdentityStandIn {
   header: string;
   /** Number of token requests received (valid or not). */
   requests: number;
+  /** While true, token requests get no answer at all (the client's timeout must end them). */
+  hang: boolean;
   /** Tenant and object id put into every token. */
   tenantId: string;
   objectId: string;
@@ -92,6 +94,7 @@ export async function startIdentityStandIn(): Promise<IdentityStandIn> {
     endpoint: '',
     header,
     requests: 0,
+    hang: false,
     ...ids,
     verify,
     issueToken,
@@ -101,6 +104,7 @@ export async function startIdentityStandIn(): Promise<IdentityStandIn> {
 
   const server = http.createServer((req, res) => {
     standIn.requests += 1;
+    if (standIn.hang) return;
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
     if (req.method !== 'GET' || url.pathname !== '/msi/token') {
       sendJson(res, 404, { error: { code: 'NotFound', message: `No route for ${req.method} ${url.pathname}` } });

@@ -1,5 +1,6 @@
 import type { PipelinePolicy } from '@azure/core-rest-pipeline';
-import { DefaultAzureCredential, type TokenCredential } from '@azure/identity';
+import { DefaultAzureCredential, type AccessToken, type GetTokenOptions, type TokenCredential } from '@azure/identity';
+import { GovernError } from '../engine/errors';
 import type { Config } from '../config';
 import { RETRY_BUDGET_TIMEOUTS, retryBudgetPolicy, sameOriginPolicy, timeoutPolicy } from './pipeline-policies';
 
@@ -22,9 +23,37 @@ export function armConnection(config: Config, credential: TokenCredential = crea
   return { credential, endpoint: config.armEndpoint, scope: config.armScope, timeoutMs: config.httpTimeoutMs };
 }
 
-/** The identity, with the same bounds as every other client: a timeout per attempt and a retry budget. */
+/**
+ * The identity, with the same bounds as every other client. The pipeline policies bound the
+ * credentials that use them; the managed identity credential replaces `additionalPolicies` with its
+ * own retry policy, so every getToken is also bounded as a whole (boundedCredential).
+ */
 export function createCredential(config: Pick<Config, 'httpTimeoutMs'>): TokenCredential {
-  return new DefaultAzureCredential({ ...boundedRetries(config.httpTimeoutMs), additionalPolicies: boundsPolicies(config.httpTimeoutMs) });
+  const inner = new DefaultAzureCredential({ ...boundedRetries(config.httpTimeoutMs), additionalPolicies: boundsPolicies(config.httpTimeoutMs) });
+  return boundedCredential(inner, config.httpTimeoutMs * RETRY_BUDGET_TIMEOUTS);
+}
+
+/** getToken that gives up (aborting the attempt) after `budgetMs`, with a Timeout naming the setting. */
+export function boundedCredential(inner: TokenCredential, budgetMs: number): TokenCredential {
+  return {
+    async getToken(scopes: string | string[], options: GetTokenOptions = {}): Promise<AccessToken | null> {
+      const budget = new AbortController();
+      const signal = options.abortSignal ? AbortSignal.any([options.abortSignal as AbortSignal, budget.signal]) : budget.signal;
+      let timer: NodeJS.Timeout | undefined;
+      const expired = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => {
+          budget.abort();
+          reject(new GovernError('Timeout', `Getting a token from the identity endpoint got no answer within ${Math.round(budgetMs / 1000)} s (${RETRY_BUDGET_TIMEOUTS} × D4AI_HTTP_TIMEOUT_SECONDS).`));
+        }, budgetMs);
+        timer.unref();
+      });
+      try {
+        return await Promise.race([inner.getToken(scopes, { ...options, abortSignal: signal }), expired]);
+      } finally {
+        clearTimeout(timer);
+      }
+    },
+  };
 }
 
 function boundedRetries(timeoutMs: number): { retryOptions: { maxRetries: number; retryDelayInMs: number; maxRetryDelayInMs: number } } {
@@ -66,6 +95,7 @@ export function sdkClientOptions(connection: ArmConnection, overrides: { maxRetr
 }
 
 /** Bounds for a client of another service (Table Storage): the timeout and budget, not the ARM origin. */
-export function boundedClientOptions(timeoutMs: number): { retryOptions: SdkClientOptions['retryOptions']; additionalPolicies: SdkClientOptions['additionalPolicies'] } {
-  return { ...boundedRetries(timeoutMs), additionalPolicies: boundsPolicies(timeoutMs) };
+export function boundedClientOptions(timeoutMs: number, maxRetries?: number): { retryOptions: SdkClientOptions['retryOptions']; additionalPolicies: SdkClientOptions['additionalPolicies'] } {
+  const { retryOptions } = boundedRetries(timeoutMs);
+  return { retryOptions: { ...retryOptions, ...(maxRetries !== undefined ? { maxRetries } : {}) }, additionalPolicies: boundsPolicies(timeoutMs) };
 }

@@ -45,13 +45,20 @@ export class PricingAdapter implements PricingPort {
   }
 
   async put(subscriptionId: string, desired: DesiredPricing): Promise<PricingSnapshot | undefined> {
-    const { body } = await this.writer.send({
-      method: 'PUT',
-      path: pricingPath(subscriptionId),
-      apiVersion: PRICINGS_API_VERSION,
-      body: { properties: desired },
-      okStatuses: [200, 201],
-    });
+    let body: unknown;
+    try {
+      ({ body } = await this.writer.send({
+        method: 'PUT',
+        path: pricingPath(subscriptionId),
+        apiVersion: PRICINGS_API_VERSION,
+        body: { properties: desired },
+        okStatuses: [200, 201],
+      }));
+    } catch (error) {
+      // A success status whose body is not JSON: the pipeline calls it PARSE_ERROR, but the write went through.
+      if (isRestError(error) && error.code === 'PARSE_ERROR' && (error.statusCode === 200 || error.statusCode === 201)) return undefined;
+      throw error;
+    }
     // A 200/201 whose body we cannot read: the write may well have happened; the caller reads back.
     try {
       return parsePricing(body);

@@ -26,7 +26,9 @@ export class TableRecordStore implements RecordStore {
     timeoutMs = 60_000,
   ) {
     const isUrl = /^https?:\/\//i.test(connection);
-    const options = { ...boundedClientOptions(timeoutMs), allowInsecureConnection: /^http:\/\/(127\.0\.0\.1|localhost)|UseDevelopmentStorage=true|(TableEndpoint|DefaultEndpointsProtocol)=http:?\/?\/?(127\.0\.0\.1|localhost)?/i.test(connection) };
+    // Two retries per call: a record write is retried once more by the engine, and a store that is
+    // down must not hold a run up for long before it is reported.
+    const options = { ...boundedClientOptions(timeoutMs, 2), allowInsecureConnection: /^http:\/\/(127\.0\.0\.1|localhost)|UseDevelopmentStorage=true|(TableEndpoint|DefaultEndpointsProtocol)=http:?\/?\/?(127\.0\.0\.1|localhost)?/i.test(connection) };
     this.client = isUrl ? new TableClient(connection, table, credential, options) : TableClient.fromConnectionString(connection, table, options);
     this.description = maskSecrets(`Azure Table Storage table ${table} at ${this.client.url.replace(/\/[^/?]*(\?.*)?$/, '')}`);
   }

@@ -98,7 +98,6 @@ export async function main(argv: string[] = process.argv): Promise<number> {
 }
 
 if (require.main === module) {
-  void main().then((code) => {
-    process.exitCode = code;
-  });
+  // As bin/d4ai.js: exit at once, whatever sockets a request given up on still holds open.
+  void main().then((code) => process.exit(code));
 }

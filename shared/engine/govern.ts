@@ -43,8 +43,8 @@ export interface GovernResult {
   storeError?: { code: string; message: string };
 }
 
-/** Waits between attempts to store a record. */
-export const RECORD_RETRY_MS = [500, 2000];
+/** Waits between attempts to store a record (each attempt has the client's own retries inside it). */
+export const RECORD_RETRY_MS = [1000];
 
 export async function governSubscription(ports: Ports, config: Config, request: GovernRequest, options: GovernOptions = {}): Promise<GovernResult> {
   const req = withRunId(request);
@@ -81,7 +81,8 @@ export function nominate(context: GovernContext, config: Config, budget: WriteBu
  * every pass. The slot stays reserved (slots are positions, not a counter that can go down).
  */
 export async function withExtensionBackoff(ports: Ports, config: Config, context: GovernContext, nomination: Nomination): Promise<{ context: GovernContext; nomination: Nomination }> {
-  if (!isWrite(nomination.decision) || context.extensionBackoff) return { context, nomination };
+  // Back-off only ever holds back adding components to a Standard plan: an `enable` needs no lookup.
+  if (nomination.decision.action !== 'add-components' || context.extensionBackoff) return { context, nomination };
   const backoff = await readBackoff(ports, context.subscription.subscriptionId, ports.clock());
   if (!backoff) return { context, nomination };
   const withBackoff = { ...context, extensionBackoff: backoff };

@@ -12,6 +12,8 @@ export interface FaultMatch {
   subscriptionId?: string;
   /** Only for latency(): how many requests to delay (default Infinity). */
   count?: number;
+  /** The rule applies only while this holds (e.g. only after the plan became Standard). */
+  when?: () => boolean;
 }
 
 export interface FaultTarget {
@@ -32,6 +34,7 @@ interface Rule {
 
 function matches(match: FaultMatch, target: FaultTarget): boolean {
   if (match.method && match.method.toUpperCase() !== target.method.toUpperCase()) return false;
+  if (match.when && !match.when()) return false;
   if (match.subscriptionId && match.subscriptionId.toLowerCase() !== target.subscriptionId?.toLowerCase()) return false;
   if (match.path !== undefined) {
     const re = typeof match.path === 'string' ? new RegExp(match.path, 'i') : match.path;
@@ -63,9 +66,16 @@ export class FaultInjector {
     return this;
   }
 
-  /** 409 Conflict "Another update operation is in progress", `count` times. */
-  conflict(count: number, match: FaultMatch = {}): this {
-    this.rules.push({ match, remaining: count, effect: { error: () => new ArmError(409, 'Conflict', 'Another update operation is in progress') } });
+  /**
+   * 409 Conflict "Another update operation is in progress", `count` times. `otherWriter` runs as
+   * the 409 is answered: the change the other, in-progress update makes (e.g. Purview switched on).
+   */
+  conflict(count: number, match: FaultMatch = {}, otherWriter?: () => void): this {
+    const error = (): ArmError => {
+      otherWriter?.();
+      return new ArmError(409, 'Conflict', 'Another update operation is in progress');
+    };
+    this.rules.push({ match, remaining: count, effect: { error } });
     return this;
   }
 

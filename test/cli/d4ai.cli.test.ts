@@ -4,6 +4,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { startSimulatedLandingZone, type SimulatedLandingZone } from '../../sim/simulated-landing-zone';
 import { aiWriteEvent } from '../../sim/landing-zone';
+import { hasUnsafeCharacters } from '../../shared/observability/redact';
 
 /**
  * The built `d4ai` binary as a separate process, configured only through the production
@@ -200,5 +201,135 @@ describe('sweep and watch on the Resource Graph snapshot', () => {
     // It stops at once (not after the 30 s wait) with the exit code of its passes (1 if a subscription failed).
     expect(Date.now() - interrupted).toBeLessThan(5000);
     expect([0, 1]).toContain(code);
+  });
+});
+
+describe('safety through the real CLI (docs/safety.md)', () => {
+  const deadStore = 'DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=a2V5;TableEndpoint=http://127.0.0.1:1/devstoreaccount1;';
+
+  it('a records store that does not accept writes: exit 1 naming the store and the setting, no ARM call at all', async () => {
+    const before = lz.arm.requests.length;
+    for (const args of [['govern', '--subscription', lz.zone.ids['corp-ai-prod']], ['sweep'], ['watch', '--once']]) {
+      const run = await d4ai(args, { D4AI_RECORDS_CONNECTION: deadStore });
+      expect({ args, code: run.code }).toEqual({ args, code: 1 });
+      expect(run.stderr).toMatch(/records store \(Azure Table Storage table .* from D4AI_RECORDS_CONNECTION\) does not accept writes/);
+      expect(run.stderr).not.toContain('a2V5');
+    }
+    expect(lz.arm.requests.length).toBe(before);
+  }, 120_000);
+
+  it('a table endpoint over http:// (not loopback) or a connection string without an endpoint: exit 2 naming the setting', async () => {
+    const before = lz.arm.requests.length;
+    for (const connection of ['http://records.example.net/', 'DefaultEndpointsProtocol=https;AccountName=st;SharedAccessSignature=sv=2022&sig=c2VjcmV0']) {
+      const run = await d4ai(['govern', '--subscription', lz.zone.ids['corp-ai-prod']], { D4AI_RECORDS_CONNECTION: connection });
+      expect({ connection, code: run.code }).toEqual({ connection, code: 2 });
+      expect(run.stderr).toContain('D4AI_RECORDS_CONNECTION');
+      expect(run.stderr).not.toContain('c2VjcmV0');
+    }
+    expect(lz.arm.requests.length).toBe(before);
+  });
+
+  it('no credential: exit 2 with the inner causes (run az login), no record, no ARM call', async () => {
+    const cwd = fs.mkdtempSync(path.join(os.tmpdir(), 'd4ai-nocred-'));
+    const before = lz.arm.requests.length;
+    const run = await d4ai(['govern', '--subscription', lz.zone.ids['corp-ai-prod']], { D4AI_RECORDS_CONNECTION: undefined, IDENTITY_ENDPOINT: undefined, IDENTITY_HEADER: undefined }, '', cwd);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(/No credential could get a token\..*ManagedIdentityCredential.*az login/s);
+    expect(run.stderr).not.toMatch(/^d4ai: ChainedTokenCredential authentication failed\.$/m);
+    expect(lz.arm.requests.length).toBe(before);
+    const stored = fs.readFileSync(path.join(cwd, '.d4ai', 'records.jsonl'), 'utf8').trim();
+    expect(stored).toBe('');
+  });
+
+  it('a failing managed identity endpoint: exit 2 naming its answer', async () => {
+    const run = await d4ai(['govern', '--subscription', lz.zone.ids['corp-ai-prod']], { IDENTITY_HEADER: 'wrong-secret' });
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(/ManagedIdentityCredential.*(401|X-IDENTITY-HEADER is invalid)/s);
+  });
+
+  it('an identity endpoint that never answers: exit 2 within the timeout budget, no ARM call', async () => {
+    const before = lz.arm.requests.length;
+    lz.identity.hang = true;
+    try {
+      const started = Date.now();
+      const run = await d4ai(['govern', '--subscription', lz.zone.ids['corp-ai-prod']], { D4AI_HTTP_TIMEOUT_SECONDS: '1' });
+      expect(run.code).toBe(2);
+      // One attempt budget: 4 × D4AI_HTTP_TIMEOUT_SECONDS, plus process start.
+      expect(Date.now() - started).toBeLessThan(10_000);
+      expect(run.stderr).toMatch(/ManagedIdentityCredential|no answer within 4 s/);
+      expect(lz.arm.requests.length).toBe(before);
+    } finally {
+      lz.identity.hang = false;
+    }
+  });
+
+  it('event - stops reading stdin at 1 MB (exit 2)', async () => {
+    const big = Buffer.alloc(3 * 1024 * 1024, 0x20);
+    const run = await d4ai(['event', '-'], {}, big);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain('over 1048576 bytes');
+  });
+
+  it('deeply nested event JSON is refused without a stack overflow (exit 2)', async () => {
+    const deep = `${'['.repeat(200_000)}${']'.repeat(200_000)}`;
+    const run = await d4ai(['event', '-'], {}, deep);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain('nests deeper than 64 levels');
+    expect(run.stderr).not.toMatch(/RangeError|Maximum call stack/);
+  });
+
+  it('malformed events exit 2, events that are not for us exit 0, and control characters never reach the terminal', async () => {
+    const notForUs = { ...(aiWriteEvent(lz.zone.ids.identity, 'kv') as Record<string, unknown>), id: 'evt-kv\u001b[2J\u001b]0;pwned\u0007', data: { operationName: 'Microsoft.KeyVault/vaults/write' } };
+    const fine = await d4ai(['event', '-'], {}, JSON.stringify(notForUs));
+    expect(fine.code).toBe(0);
+    expect(fine.stdout).toContain('ignored');
+    expect(fine.stdout).toContain('\\u001b[2J');
+    expect(hasUnsafeCharacters(fine.stdout, true)).toBe(false);
+    const broken = { ...(aiWriteEvent(lz.zone.ids.identity, 'oai') as Record<string, unknown>), data: { operationName: 'Microsoft.CognitiveServices/accounts/write', subscriptionId: 'not-a-guid' } };
+    const bad = await d4ai(['event', '-'], {}, JSON.stringify(broken));
+    expect(bad.code).toBe(2);
+    expect(bad.stdout).toContain('malformed');
+  });
+
+  it('--limit takes decimal digits only', async () => {
+    for (const limit of ['1e2', '0x10', '5.0', ' 5', '-1', '1001']) {
+      const run = await d4ai(['records', '--subscription', lz.zone.ids['corp-ai-prod'], '--limit', limit]);
+      expect({ limit, code: run.code }).toEqual({ limit, code: 2 });
+      expect(run.stderr).toContain('--limit must be a whole number from 1 to 1000');
+    }
+  });
+
+  it('a torn line in records.jsonl is skipped and named, not fatal', async () => {
+    const cwd = fs.mkdtempSync(path.join(os.tmpdir(), 'd4ai-torn-'));
+    const sub = lz.zone.ids['ai-compliant'];
+    const first = await d4ai(['govern', '--subscription', sub], { D4AI_RECORDS_CONNECTION: undefined }, '', cwd);
+    expect(first.code).toBe(0);
+    fs.appendFileSync(path.join(cwd, '.d4ai', 'records.jsonl'), '{"subscriptionId":"' + sub + '","runId":"cut-sh');
+    const listed = await d4ai(['records', '--subscription', sub, '--json'], { D4AI_RECORDS_CONNECTION: undefined }, '', cwd);
+    expect(listed.code).toBe(0);
+    expect(JSON.parse(listed.stdout)).toHaveLength(1);
+    expect(listed.stderr).toMatch(/warning: Skipped line \d+ of .*records\.jsonl: it is not a complete JSON record/);
+    // The next run starts on a fresh line: its record is readable.
+    await d4ai(['govern', '--subscription', sub], { D4AI_RECORDS_CONNECTION: undefined }, '', cwd);
+    const again = await d4ai(['records', '--subscription', sub, '--json'], { D4AI_RECORDS_CONNECTION: undefined }, '', cwd);
+    expect(JSON.parse(again.stdout)).toHaveLength(2);
+  });
+
+  it('an unknown D4AI_* setting is a configuration error naming the closest known one', async () => {
+    const run = await d4ai(['govern', '--subscription', lz.zone.ids['sandbox-excluded']], { D4AI_EXCLUDED_SUBSCRIPTION: lz.zone.ids['sandbox-excluded'] });
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(/D4AI_EXCLUDED_SUBSCRIPTION is not a setting of the governor; did you mean D4AI_EXCLUDED_SUBSCRIPTIONS\?/);
+  });
+
+  it('a sweep while another holds the tenant-pass lease: exit 1 naming the holder and expiry, nothing read', async () => {
+    const cwd = fs.mkdtempSync(path.join(os.tmpdir(), 'd4ai-lease-'));
+    fs.mkdirSync(path.join(cwd, '.d4ai'));
+    const expiresAt = new Date(Date.now() + 3_600_000).toISOString();
+    fs.writeFileSync(path.join(cwd, '.d4ai', 'records.jsonl.tenant-pass.lease'), JSON.stringify({ holder: 'nightly sweep sweep-2025-06-01', expiresAt }));
+    const before = lz.arm.requests.length;
+    const run = await d4ai(['sweep'], { D4AI_RECORDS_CONNECTION: undefined }, '', cwd);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain(`nightly sweep sweep-2025-06-01, until ${expiresAt}`);
+    expect(lz.arm.requests.length).toBe(before);
   });
 });

@@ -1,0 +1,100 @@
+/**
+ * The safety invariants in the Functions app (docs/safety.md): only the app's own configuration
+ * decides, the admin API hands out no system-key URLs, one sweep at a time, and no change without
+ * a record. Real orchestrations, activities and entity in the durable test host, the real durable
+ * client against the webhook stand-in, the ARM stand-in and Azurite.
+ */
+import './registrations';
+import '../../functions';
+import { randomUUID } from 'node:crypto';
+import { HttpRequest, type HttpResponseInit } from '@azure/functions';
+import { startSweepHttp } from '../../functions/admin-api';
+import type { GovernInput } from '../../functions/govern-run';
+import { FN, RECHECK_EVENT, governInstanceId } from '../../functions/names';
+import { TableRecordStore } from '../../shared/azure/records.table';
+import { TENANT_PASS_LEASE, TENANT_PASS_TTL_MS } from '../../shared/engine/tenant-lease';
+import { useWorld, type World } from './world';
+
+let world: World;
+useWorld((started) => {
+  world = started;
+});
+let SUB = '';
+beforeEach(() => {
+  world.useNewTable();
+  SUB = randomUUID();
+  const { state } = world.standIns.arm;
+  state.addSubscription({ subscriptionId: SUB, displayName: 'corp-ai' });
+  state.addResource(SUB, { name: 'oai-chat', type: 'Microsoft.CognitiveServices/accounts', kind: 'OpenAI', resourceGroup: 'rg-chat' });
+});
+afterEach(() => world.setEnv({ D4AI_MODE: undefined, D4AI_EXCLUDED_SUBSCRIPTIONS: undefined, D4AI_RECORDS_CONNECTION: world.azurite.connectionString, D4AI_RETRY_MAX_ATTEMPTS: undefined }));
+
+const pricingPuts = () => world.standIns.arm.requestsMatching('PUT', /\/providers\/Microsoft\.Security\/pricings\/AI$/i);
+
+function governInput(): GovernInput {
+  return { ask: { requestId: 'first', request: { subscriptionId: SUB, trigger: 'event' }, dryRun: false }, coalesce: true };
+}
+
+describe('3. only the app’s own configuration decides', () => {
+  it('a recheck event carrying settings (enforce, Purview on, exclusions off) cannot make a report-mode app write', async () => {
+    world.setEnv({ D4AI_MODE: 'report', D4AI_EXCLUDED_SUBSCRIPTIONS: SUB });
+    world.standIns.arm.faults.latency(300, { method: 'GET' });
+    const id = governInstanceId(SUB);
+    world.host.start(FN.governSubscription, id, governInput());
+    // While the first pass runs, someone who learned the instance id raises a crafted recheck.
+    const hostile = {
+      requestId: 'evil',
+      request: { subscriptionId: SUB, trigger: 'manual', detail: { note: 'hi' } },
+      dryRun: false,
+      settings: { mode: 'enforce', components: ['AIPromptEvidence', 'AIPromptSharingWithPurview', 'AIModelScanner'], excludedSubscriptions: [] },
+      config: { mode: 'enforce' },
+      candidate: { nomination: { decision: { action: 'enable', desired: { pricingTier: 'Standard', extensions: [{ name: 'AIPromptSharingWithPurview', isEnabled: 'True' }] } }, slot: 0 } },
+    };
+    expect(world.host.raise(id, RECHECK_EVENT, hostile)).toBe('accepted');
+    await world.host.waitFor(id);
+    await world.host.idle();
+    expect(pricingPuts()).toHaveLength(0);
+    expect(world.standIns.arm.state.getPricing(SUB, 'AI')?.pricingTier).toBe('Free');
+    const records = await world.records(SUB);
+    expect(records.length).toBeGreaterThanOrEqual(2);
+    for (const r of records) expect(r).toMatchObject({ mode: 'report', action: 'skip', skipReason: 'excluded' });
+  });
+});
+
+describe('4. one sweep at a time', () => {
+  it('POST /api/sweeps while another pass holds the tenant-pass lease answers 409 with the holder and expiry; nothing starts', async () => {
+    const store = new TableRecordStore(world.azurite.connectionString, process.env.D4AI_RECORDS_TABLE ?? '', world.standIns.credential, 'D4AI_RECORDS_CONNECTION');
+    const held = await store.acquireLease(TENANT_PASS_LEASE, 'sweep-2025-06-01', TENANT_PASS_TTL_MS, new Date());
+    expect(held.acquired).toBe(true);
+    const request = new HttpRequest({ method: 'POST', url: 'https://func-d4ai.azurewebsites.net/api/sweeps', body: { string: '{}' } });
+    const res = (await startSweepHttp(request, world.invocation(FN.adminStartSweep))) as HttpResponseInit;
+    expect(res.status).toBe(409);
+    expect(res.jsonBody).toEqual({ error: { code: 'SweepInProgress', message: expect.stringContaining('sweep-2025-06-01'), holder: 'sweep-2025-06-01', expiresAt: expect.stringMatching(/^\d{4}-\d{2}-\d{2}T/) } });
+    expect(world.webhook.callsTo('POST', /^\/durabletask\/orchestrators\//)).toEqual([]);
+  });
+});
+
+describe('1. no change without a record', () => {
+  it('with the records store down, the run writes no PUT and the decision is an error-level RecordWriteFailed log', async () => {
+    world.setEnv({
+      D4AI_RECORDS_CONNECTION: 'DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=a2V5;TableEndpoint=http://127.0.0.1:1/devstoreaccount1;',
+      D4AI_RETRY_MAX_ATTEMPTS: '1',
+    });
+    const id = governInstanceId(SUB);
+    world.host.start(FN.governSubscription, id, { ...governInput(), coalesce: false });
+    await world.host.waitFor(id, 60_000);
+    await world.host.idle(60_000);
+    expect(pricingPuts()).toHaveLength(0);
+    expect(world.standIns.arm.state.getPricing(SUB, 'AI')?.pricingTier).toBe('Free');
+    // The orchestration logs the decision it could not store (once, not on replays), at error level.
+    const instance = await world.host.waitFor(id);
+    const lines = instance.logs.filter((l) => l.message.startsWith('D4AI decision {'));
+    expect(lines).toHaveLength(1);
+    expect(lines[0]?.level).toMatch(/error/i);
+    expect(JSON.parse(lines[0]?.message.slice('D4AI decision '.length) ?? '{}')).toMatchObject({
+      subscriptionId: SUB.toLowerCase(),
+      outcome: 'failed',
+      errorCode: expect.stringMatching(/^RecordWriteFailed:/),
+    });
+  }, 90_000);
+});
