@@ -146,30 +146,8 @@ export interface RunScope {
   subscriptions?: string[];
 }
 
-/** The stored summary of one sweep (its per-subscription records are stored on their own). */
-export interface SweepSummaryRecord {
-  kind: 'sweep-summary';
-  sweepId: string;
-  trigger: TriggerKind;
-  mode: Mode;
-  scope: RunScope;
-  startedAt: string;
-  finishedAt: string;
-  subscriptions: number;
-  byAction: Record<string, number>;
-  byOutcome: Record<string, number>;
-  capReached: number;
-  failed: number;
-  version: string;
-}
-
-/**
- * The stored summary of one tenant watch pass. A pass records only the subscriptions it acted on
- * (their own records); this one small row says what it looked at, every few minutes.
- */
-export interface WatchSummaryRecord {
-  kind: 'watch-summary';
-  watchId: string;
+/** What every pass summary holds, sweep or watch. */
+interface PassSummaryFields {
   trigger: TriggerKind;
   mode: Mode;
   scope: RunScope;
@@ -177,12 +155,28 @@ export interface WatchSummaryRecord {
   finishedAt: string;
   /** Subscriptions in the snapshot. */
   subscriptions: number;
-  /** Subscriptions whose decision was a write (acted on, within the cap). */
-  candidates: number;
   byOutcome: Record<string, number>;
   capReached: number;
   failed: number;
   version: string;
+}
+
+/** The stored summary of one sweep (its per-subscription records are stored on their own). */
+export interface SweepSummaryRecord extends PassSummaryFields {
+  kind: 'sweep-summary';
+  sweepId: string;
+  byAction: Record<string, number>;
+}
+
+/**
+ * The stored summary of one tenant watch pass. A pass records only the subscriptions it acted on
+ * (their own records); this one small row says what it looked at, every few minutes.
+ */
+export interface WatchSummaryRecord extends PassSummaryFields {
+  kind: 'watch-summary';
+  watchId: string;
+  /** Subscriptions whose decision was a write (acted on, within the cap). */
+  candidates: number;
 }
 
 export type RunSummaryRecord = SweepSummaryRecord | WatchSummaryRecord;

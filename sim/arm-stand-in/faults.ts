@@ -119,20 +119,13 @@ export class FaultInjector {
 
   /** True when this request must get no answer; consumes one count. */
   takeHang(target: FaultTarget): boolean {
-    const rule = this.rules.find((r) => 'hang' in r.effect && r.remaining > 0 && matches(r.match, target));
-    if (!rule) return false;
-    rule.remaining -= 1;
-    this.prune();
-    return true;
+    return this.takeFirst(target, 'hang') !== undefined;
   }
 
   /** How this request's answer is changed, if a response rule fires; consumes one count. */
   takeResponse(target: FaultTarget): ResponseEffect | undefined {
-    const rule = this.rules.find((r) => 'response' in r.effect && r.remaining > 0 && matches(r.match, target));
-    if (!rule || !('response' in rule.effect)) return undefined;
-    rule.remaining -= 1;
-    this.prune();
-    return rule.effect.response;
+    const effect = this.takeFirst(target, 'response');
+    return effect && 'response' in effect ? effect.response : undefined;
   }
 
   /** Total delay for this request (all matching latency rules add up); consumes their counts. */
@@ -150,11 +143,17 @@ export class FaultInjector {
 
   /** The injected error for this request, if any rule fires; consumes one count of that rule. */
   takeError(target: FaultTarget): ArmError | undefined {
-    const rule = this.rules.find((r) => 'error' in r.effect && r.remaining > 0 && matches(r.match, target));
-    if (!rule || !('error' in rule.effect)) return undefined;
+    const effect = this.takeFirst(target, 'error');
+    return effect && 'error' in effect ? effect.error() : undefined;
+  }
+
+  /** The effect of the first live rule of this kind matching `target` (in the order added); consumes one count. */
+  private takeFirst(target: FaultTarget, kind: 'hang' | 'response' | 'error'): Rule['effect'] | undefined {
+    const rule = this.rules.find((r) => kind in r.effect && r.remaining > 0 && matches(r.match, target));
+    if (!rule) return undefined;
     rule.remaining -= 1;
     this.prune();
-    return rule.effect.error();
+    return rule.effect;
   }
 
   private prune(): void {

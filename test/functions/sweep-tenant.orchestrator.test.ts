@@ -11,25 +11,19 @@ import type { GovernOutput } from '../../functions/govern-run';
 import { FN, governInstanceId, sweepChildInstanceId } from '../../functions/names';
 import type { SweepInput, SweepOutput } from '../../functions/sweep-tenant.orchestrator';
 import { stableRunId } from '../../functions/sweep.activities';
-import { buildLandingZone, type LandingZone, type LandingZoneName } from '../../sim/landing-zone';
+import { buildLandingZone, type LandingZoneName } from '../../sim/landing-zone';
 import { EventType } from '../../sim/durable-host';
-import { useWorld, type World } from './world';
+import { useLandingZone, useWorld, type World } from './world';
 
 const SWEEP = 'sweep-2025-06-01';
 /** The five subscriptions of the landing zone whose decision is a write. */
 const WRITERS: LandingZoneName[] = ['corp-ai-prod', 'corp-ai-dev', 'ml-platform', 'purview-already-on', 'flaky-scanner'];
 
 let world: World;
-let zone: LandingZone;
 useWorld((started) => {
   world = started;
 });
-beforeEach(() => {
-  zone = buildLandingZone(world.standIns.arm.state);
-  world.standIns.arm.graph.quota = { limit: 1000, windowMs: 5000 };
-  world.setEnv({ ...zone.env, D4AI_MAX_ENABLEMENTS_PER_RUN: undefined, D4AI_SWEEP_BATCH: undefined, D4AI_MODE: undefined });
-  world.useNewTable();
-});
+const lz = useLandingZone(() => world, ['D4AI_MAX_ENABLEMENTS_PER_RUN', 'D4AI_SWEEP_BATCH', 'D4AI_MODE']);
 
 function sweepInput(overrides: Partial<SweepInput> = {}): SweepInput {
   return { trigger: 'sweep', dryRun: false, ...overrides };
@@ -43,7 +37,7 @@ async function runSweep(input: SweepInput, instanceId = SWEEP) {
 }
 
 const puts = () => world.standIns.arm.requestsMatching('PUT', /pricings\/AI$/);
-const name = (id: string): LandingZoneName => (Object.entries(zone.ids).find(([, v]) => v === id)?.[0] ?? '?') as LandingZoneName;
+const name = (id: string): LandingZoneName => (Object.entries(lz.zone.ids).find(([, v]) => v === id)?.[0] ?? '?') as LandingZoneName;
 const children = () => world.host.executed.filter((op) => op.kind === 'subOrchestration');
 
 async function summaryRows(): Promise<Array<Record<string, unknown>>> {
@@ -58,14 +52,14 @@ describe('sweepTenant orchestration', () => {
     const instance = await runSweep(sweepInput());
     expect(instance.status).toBe('Completed');
 
-    for (const [sub, expected] of Object.entries(zone.expected)) {
-      const records = await world.records(zone.ids[sub as LandingZoneName]);
+    for (const [sub, expected] of Object.entries(lz.zone.expected)) {
+      const records = await world.records(lz.zone.ids[sub as LandingZoneName]);
       expect({ sub, count: records.length }).toEqual({ sub, count: 1 });
       expect({ sub, ...records[0] }).toMatchObject({ sub, trigger: 'sweep', ...expected, triggerDetail: { sweepId: SWEEP } });
     }
     // Only the subscriptions that need a write became children, with their own ids.
     expect(children().map((op) => name((op.input as { ask: { request: { subscriptionId: string } } }).ask.request.subscriptionId)).sort()).toEqual([...WRITERS].sort());
-    expect([...world.host.instances.keys()].filter((id) => id !== SWEEP).sort()).toEqual(WRITERS.map((n) => sweepChildInstanceId(SWEEP, zone.ids[n])).sort());
+    expect([...world.host.instances.keys()].filter((id) => id !== SWEEP).sort()).toEqual(WRITERS.map((n) => sweepChildInstanceId(SWEEP, lz.zone.ids[n])).sort());
     // Only writers take the write lock.
     const locked = new Set(world.host.executed.filter((op) => op.kind === 'entityCall').map((op) => op.name.split('@')[1] ?? ''));
     expect([...locked].map(name).sort()).toEqual([...WRITERS].sort());
@@ -86,7 +80,8 @@ describe('sweepTenant orchestration', () => {
   it('continues as new page by page: the history of an execution does not grow with the subscriptions', async () => {
     // 5 rows per Resource Graph page: 13 subscriptions are 3 pages.
     world.standIns.arm.reset();
-    zone = buildLandingZone(world.standIns.arm.state);
+    // The same subscriptions again (the landing zone's ids are fixed), with a clean request log.
+    buildLandingZone(world.standIns.arm.state);
     const { graph } = world.standIns.arm;
     const before = graph.pageCap;
     graph.pageCap = 5;
@@ -101,7 +96,7 @@ describe('sweepTenant orchestration', () => {
         expect(history.length).toBeLessThan(40);
       }
       expect((instance.output as SweepOutput).summary).toMatchObject({ subscriptions: 13, failed: 0 });
-      for (const sub of Object.values(zone.ids)) expect(await world.records(sub)).toHaveLength(1);
+      for (const sub of Object.values(lz.zone.ids)) expect(await world.records(sub)).toHaveLength(1);
     } finally {
       graph.pageCap = before;
     }
@@ -115,7 +110,7 @@ describe('sweepTenant orchestration', () => {
     expect(children()).toHaveLength(3);
     const capped = [];
     for (const sub of WRITERS) {
-      const [record] = await world.records(zone.ids[sub]);
+      const [record] = await world.records(lz.zone.ids[sub]);
       if (record?.skipReason === 'cap-reached') capped.push(sub);
     }
     expect(capped).toHaveLength(2);
@@ -138,7 +133,7 @@ describe('sweepTenant orchestration', () => {
     expect(puts()).toHaveLength(0);
     expect(children()).toHaveLength(0);
     expect(world.host.activitiesRun()).toEqual([FN.readSweepPolicy, FN.sweepPage, FN.writeRunSummary]);
-    const [record] = await world.records(zone.ids['corp-ai-prod']);
+    const [record] = await world.records(lz.zone.ids['corp-ai-prod']);
     expect(record).toMatchObject({ mode: 'report', action: 'enable', outcome: 'dry-run', trigger: 'manual', triggerDetail: { sweepId: 'sweep-manual-1', note: 'quarterly review' } });
     expect((instance.output as SweepOutput).summary).toMatchObject({ mode: 'report', trigger: 'manual' });
   });
@@ -150,15 +145,15 @@ describe('sweepTenant orchestration', () => {
     const handler = durableHandlers('activityTrigger').get(FN.sweepPage);
     await handler?.(pageInput, world.invocation(FN.sweepPage, false));
     for (const sub of ['identity', 'connectivity', 'ai-compliant'] as const) {
-      const records = await world.records(zone.ids[sub]);
+      const records = await world.records(lz.zone.ids[sub]);
       expect({ sub, count: records.length }).toEqual({ sub, count: 1 });
       // Its run id is fixed by the sweep and the subscription.
-      expect(records[0]?.runId).toBe(stableRunId(SWEEP, zone.ids[sub]));
+      expect(records[0]?.runId).toBe(stableRunId(SWEEP, lz.zone.ids[sub]));
     }
   });
 
   it('an event run and a sweep child on the same subscription never write at the same time', async () => {
-    const prod = zone.ids['corp-ai-prod'];
+    const prod = lz.zone.ids['corp-ai-prod'];
     world.standIns.arm.faults.latency(500, { method: 'PUT' });
     // The event-started singleton and the nightly sweep start together.
     world.host.start(FN.governSubscription, governInstanceId(prod), {

@@ -10,20 +10,13 @@ import type { Timer } from '@azure/functions';
 import { tenantWatch } from '../../functions/tenant-watch';
 import type { GovernInput } from '../../functions/govern-run';
 import { FN, governInstanceId } from '../../functions/names';
-import { buildLandingZone, type LandingZone } from '../../sim/landing-zone';
-import { useWorld, type World } from './world';
+import { useLandingZone, useWorld, type World } from './world';
 
 let world: World;
-let zone: LandingZone;
 useWorld((started) => {
   world = started;
 });
-beforeEach(() => {
-  zone = buildLandingZone(world.standIns.arm.state);
-  world.standIns.arm.graph.quota = { limit: 1000, windowMs: 5000 };
-  world.setEnv({ ...zone.env, D4AI_MODE: undefined, D4AI_MAX_ENABLEMENTS_PER_RUN: undefined });
-  world.useNewTable();
-});
+const lz = useLandingZone(() => world, ['D4AI_MODE', 'D4AI_MAX_ENABLEMENTS_PER_RUN']);
 
 const timer: Timer = { isPastDue: false, schedule: { adjustForDST: true }, scheduleStatus: { last: '', next: '', lastUpdated: '' } };
 const starts = () => world.webhook.callsTo('POST', /^\/durabletask\/orchestrators\//);
@@ -44,14 +37,14 @@ it('starts governSubscription only for the subscriptions whose decision is a wri
   await pass();
   const started = starts().map((c) => c.path.split('/').pop());
   const writers = ['corp-ai-prod', 'corp-ai-dev', 'ml-platform', 'purview-already-on', 'flaky-scanner'] as const;
-  expect(started.sort()).toEqual(writers.map((n) => governInstanceId(zone.ids[n])).sort());
+  expect(started.sort()).toEqual(writers.map((n) => governInstanceId(lz.zone.ids[n])).sort());
   const input = starts()[0]?.body as GovernInput;
   expect(input.ask.request.trigger).toBe('watch');
   expect(input.ask.request.detail).toMatchObject({ watchId: expect.any(String), resourceId: expect.stringContaining('/providers/Microsoft.') });
   // The runs wrote; nothing else got a record.
-  for (const n of writers.filter((w) => w !== 'flaky-scanner')) expect(world.standIns.arm.state.getPricing(zone.ids[n], 'AI')?.pricingTier).toBe('Standard');
-  expect(await world.records(zone.ids.identity)).toHaveLength(0);
-  expect(await world.records(zone.ids['ai-compliant'])).toHaveLength(0);
+  for (const n of writers.filter((w) => w !== 'flaky-scanner')) expect(world.standIns.arm.state.getPricing(lz.zone.ids[n], 'AI')?.pricingTier).toBe('Standard');
+  expect(await world.records(lz.zone.ids.identity)).toHaveLength(0);
+  expect(await world.records(lz.zone.ids['ai-compliant'])).toHaveLength(0);
   const rows = await watchRows();
   expect(rows).toHaveLength(1);
   expect(rows[0]).toMatchObject({ kind: 'watch-summary', subscriptions: 13, candidates: 5, byOutcome: '{"started":5}' });
@@ -61,7 +54,7 @@ it('starts governSubscription only for the subscriptions whose decision is a wri
 it('a pass with nothing to do sends only Resource Graph requests and writes only its summary', async () => {
   await pass();
   // The region fixed the scanner: flaky-scanner has every component now, so nothing is left to do.
-  world.standIns.arm.state.setPricing(zone.ids['flaky-scanner'], 'AI', {
+  world.standIns.arm.state.setPricing(lz.zone.ids['flaky-scanner'], 'AI', {
     pricingTier: 'Standard',
     extensions: ['AIPromptEvidence', 'AIPromptSharingWithPurview', 'AIModelScanner'].map((name) => ({ name, isEnabled: name === 'AIPromptSharingWithPurview' ? ('False' as const) : ('True' as const) })),
   });
@@ -80,11 +73,11 @@ it('a new AI account in a subscription nobody wired is enabled by the next pass'
   await pass();
   world.resetHost();
   world.webhook.calls.length = 0;
-  world.standIns.arm.state.addResource(zone.ids.connectivity, { name: 'oai-unwired', type: 'Microsoft.CognitiveServices/accounts', kind: 'OpenAI', resourceGroup: 'rg-new' });
+  world.standIns.arm.state.addResource(lz.zone.ids.connectivity, { name: 'oai-unwired', type: 'Microsoft.CognitiveServices/accounts', kind: 'OpenAI', resourceGroup: 'rg-new' });
   await pass();
-  expect(starts().map((c) => c.path.split('/').pop())).toContain(governInstanceId(zone.ids.connectivity));
-  expect(world.standIns.arm.state.getPricing(zone.ids.connectivity, 'AI')?.pricingTier).toBe('Standard');
-  const [record] = await world.records(zone.ids.connectivity);
+  expect(starts().map((c) => c.path.split('/').pop())).toContain(governInstanceId(lz.zone.ids.connectivity));
+  expect(world.standIns.arm.state.getPricing(lz.zone.ids.connectivity, 'AI')?.pricingTier).toBe('Standard');
+  const [record] = await world.records(lz.zone.ids.connectivity);
   expect(record).toMatchObject({ trigger: 'watch', action: 'enable', outcome: 'applied', triggerDetail: { resourceKind: 'OpenAI' } });
 });
 

@@ -9,6 +9,7 @@ import { InvocationContext } from '@azure/functions';
 import { TableRecordStore } from '../../shared/azure/records.table';
 import type { RemediationRecord } from '../../shared/records/record';
 import { startAzuriteTable, type AzuriteTable } from '../../sim/azurite';
+import { buildLandingZone, type LandingZone } from '../../sim/landing-zone';
 import { startStandIns, type StandIns } from '../../sim/stand-ins';
 import { DurableTestHost } from '../../sim/durable-host';
 import { startDurableWebhookStandIn, type DurableWebhookStandIn } from './durable-webhook-stand-in';
@@ -147,4 +148,25 @@ export function useWorld(onReady: (world: World) => void): void {
     world.resetHost();
     world.webhook.calls.length = 0;
   });
+}
+
+/**
+ * The simulated landing zone in the world's stand-ins, its settings applied (with `reset` settings
+ * back to their defaults) and a new records table, before each test of the file.
+ */
+export function useLandingZone(world: () => World, reset: string[] = []): { readonly zone: LandingZone } {
+  let zone: LandingZone | undefined;
+  beforeEach(() => {
+    const w = world();
+    zone = buildLandingZone(w.standIns.arm.state);
+    w.standIns.arm.graph.quota = { limit: 1000, windowMs: 5000 };
+    w.setEnv({ ...zone.env, ...Object.fromEntries(reset.map((name) => [name, undefined])) });
+    w.useNewTable();
+  });
+  return {
+    get zone() {
+      if (!zone) throw new Error('The landing zone is built before each test.');
+      return zone;
+    },
+  };
 }

@@ -3,6 +3,9 @@ import { loadConfig, type Config } from '../../shared/config';
 import { createPorts } from '../../shared/composition';
 import type { Ports } from '../../shared/engine/ports';
 import type { LogFields, Logger } from '../../shared/observability/log';
+import { startAzuriteTable, type AzuriteTable } from '../../sim/azurite';
+import { buildLandingZone, type LandingZone } from '../../sim/landing-zone';
+import { startStandIns, type StandIns } from '../../sim/stand-ins';
 
 /**
  * Real ports (official SDK clients, Table Storage via Azurite) wired to the stand-ins, with a
@@ -49,4 +52,42 @@ export function engineFor(
     },
   };
   return { config, ports, logs, sleeps };
+}
+
+/** The stand-ins the engine tests share: ARM and Resource Graph with small pages (every list is followed across pages), and Azurite. */
+export async function startEngineStandIns(): Promise<{ standIns: StandIns; azurite: AzuriteTable }> {
+  const [standIns, azurite] = await Promise.all([startStandIns({ pageSize: 5, graphPageSize: 5 }), startAzuriteTable()]);
+  return { standIns, azurite };
+}
+
+/** A fresh simulated landing zone in the stand-ins and an engine configured for it (records in `recordsConnection`). */
+export function landingZoneEngine(standIns: StandIns, recordsConnection: string, env: Record<string, string> = {}): { zone: LandingZone; engine: EngineUnderTest } {
+  standIns.arm.reset();
+  // The per-user quota is tested on its own; elsewhere it would only make tests wait.
+  standIns.arm.graph.quota = { limit: 1000, windowMs: 5000 };
+  const zone = buildLandingZone(standIns.arm.state);
+  return { zone, engine: engineFor(standIns.arm.endpoint, recordsConnection, standIns.credential, { ...zone.env, ...env }) };
+}
+
+/** Starts the shared stand-ins before the file's tests and stops them after; read them through the returned object. */
+export function useEngineStandIns(): { readonly standIns: StandIns; readonly azurite: AzuriteTable } {
+  let started: { standIns: StandIns; azurite: AzuriteTable } | undefined;
+  beforeAll(async () => {
+    started = await startEngineStandIns();
+  });
+  afterAll(async () => {
+    await Promise.all([started?.standIns.close(), started?.azurite.close()]);
+  });
+  const get = (): { standIns: StandIns; azurite: AzuriteTable } => {
+    if (!started) throw new Error('The engine stand-ins are not started (use them inside a test).');
+    return started;
+  };
+  return {
+    get standIns() {
+      return get().standIns;
+    },
+    get azurite() {
+      return get().azurite;
+    },
+  };
 }

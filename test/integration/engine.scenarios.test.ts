@@ -1,44 +1,26 @@
-import { startAzuriteTable, type AzuriteTable } from '../../sim/azurite';
-import { startStandIns, type StandIns } from '../../sim/stand-ins';
-import { buildLandingZone, type LandingZone, type LandingZoneName } from '../../sim/landing-zone';
+import type { LandingZone, LandingZoneName } from '../../sim/landing-zone';
 import { defaultEnablePricing } from '../fixtures/pricing-bodies';
 import { sweep, watchPass } from '../../shared/engine/snapshot-pass';
 import { governSubscription } from '../../shared/engine/govern';
 import type { RemediationRecord } from '../../shared/records/record';
-import { engineFor, type EngineUnderTest } from './engine-harness';
+import { landingZoneEngine, useEngineStandIns, type EngineUnderTest } from './engine-harness';
 
 /**
  * The whole engine against the ARM and Resource Graph stand-in (real SDK clients, real tokens from
  * the identity stand-in) and Azurite: final ARM state, exact PUT bodies, every record, and the
  * requests it took.
  */
-let standIns: StandIns;
-let azurite: AzuriteTable;
+const lab = useEngineStandIns();
 
-beforeAll(async () => {
-  // Small pages, so every list (ARM lists and Resource Graph queries alike) is followed across pages.
-  [standIns, azurite] = await Promise.all([startStandIns({ pageSize: 5, graphPageSize: 5 }), startAzuriteTable()]);
-});
-afterAll(async () => {
-  await Promise.all([standIns?.close(), azurite?.close()]);
-});
-
-function setUp(env: Record<string, string> = {}): { zone: LandingZone; engine: EngineUnderTest } {
-  standIns.arm.reset();
-  // The per-user quota is tested on its own below; here it would only make tests wait.
-  standIns.arm.graph.quota = { limit: 1000, windowMs: 5000 };
-  const zone = buildLandingZone(standIns.arm.state);
-  const engine = engineFor(standIns.arm.endpoint, azurite.connectionString, standIns.credential, { ...zone.env, ...env });
-  return { zone, engine };
-}
+const setUp = (env: Record<string, string> = {}) => landingZoneEngine(lab.standIns, lab.azurite.connectionString, env);
 
 const extensionsOf = (zone: LandingZone, name: LandingZoneName): Record<string, string> => {
-  const pricing = standIns.arm.state.getPricing(zone.ids[name], 'AI');
+  const pricing = lab.standIns.arm.state.getPricing(zone.ids[name], 'AI');
   return Object.fromEntries((pricing?.extensions ?? []).map((e) => [e.name, e.isEnabled]));
 };
 
-const graphRequests = () => standIns.arm.requestsMatching('POST', /^\/providers\/Microsoft\.ResourceGraph\/resources$/i);
-const armRequests = () => standIns.arm.requests.filter((r) => !/^\/providers\/Microsoft\.ResourceGraph\//i.test(r.path));
+const graphRequests = () => lab.standIns.arm.requestsMatching('POST', /^\/providers\/Microsoft\.ResourceGraph\/resources$/i);
+const armRequests = () => lab.standIns.arm.requests.filter((r) => !/^\/providers\/Microsoft\.ResourceGraph\//i.test(r.path));
 
 /** Sweeps, keeping the records it stored (in the order stored). */
 async function sweepKeeping(engine: EngineUnderTest, trigger: 'sweep' | 'cli' = 'sweep') {
@@ -48,7 +30,7 @@ async function sweepKeeping(engine: EngineUnderTest, trigger: 'sweep' | 'cli' = 
 }
 
 const putsTo = (subscriptionId: string) =>
-  standIns.arm.requestsMatching('PUT', new RegExp(`/subscriptions/${subscriptionId}/providers/Microsoft.Security/pricings/AI$`, 'i'));
+  lab.standIns.arm.requestsMatching('PUT', new RegExp(`/subscriptions/${subscriptionId}/providers/Microsoft.Security/pricings/AI$`, 'i'));
 
 describe('enforcing sweep over the simulated landing zone', () => {
   let zone: LandingZone;
@@ -80,14 +62,14 @@ describe('enforcing sweep over the simulated landing zone', () => {
   });
 
   it('leaves the plans in the right final state', () => {
-    expect(standIns.arm.state.getPricing(zone.ids['corp-ai-prod'], 'AI')?.pricingTier).toBe('Standard');
+    expect(lab.standIns.arm.state.getPricing(zone.ids['corp-ai-prod'], 'AI')?.pricingTier).toBe('Standard');
     expect(extensionsOf(zone, 'corp-ai-prod')).toEqual({ AIPromptEvidence: 'True', AIPromptSharingWithPurview: 'False', AIModelScanner: 'True' });
     expect(extensionsOf(zone, 'corp-ai-dev')).toEqual({ AIPromptEvidence: 'True', AIPromptSharingWithPurview: 'False', AIModelScanner: 'True' });
     expect(extensionsOf(zone, 'ml-platform')).toEqual({ AIPromptEvidence: 'True', AIPromptSharingWithPurview: 'False', AIModelScanner: 'True' });
     // Purview sharing was on before: it stays on, nothing is switched off.
     expect(extensionsOf(zone, 'purview-already-on')).toEqual({ AIPromptEvidence: 'True', AIPromptSharingWithPurview: 'True', AIModelScanner: 'True' });
     for (const name of ['identity', 'connectivity', 'sandbox-excluded', 'research-opt-out', 'legacy-exempt', 'decommissioned'] as const) {
-      expect({ name, tier: standIns.arm.state.getPricing(zone.ids[name], 'AI')?.pricingTier }).toEqual({ name, tier: 'Free' });
+      expect({ name, tier: lab.standIns.arm.state.getPricing(zone.ids[name], 'AI')?.pricingTier }).toEqual({ name, tier: 'Free' });
     }
   });
 
@@ -111,16 +93,16 @@ describe('enforcing sweep over the simulated landing zone', () => {
     const written = ['corp-ai-prod', 'corp-ai-dev', 'ml-platform', 'purview-already-on', 'flaky-scanner'] as const;
     for (const name of Object.keys(zone.ids) as LandingZoneName[]) {
       expect({ name, puts: putsTo(zone.ids[name]).length }).toEqual({ name, puts: (written as readonly string[]).includes(name) ? 1 : 0 });
-      expect(standIns.arm.maxConcurrentPricingWrites(zone.ids[name])).toBeLessThanOrEqual(1);
+      expect(lab.standIns.arm.maxConcurrentPricingWrites(zone.ids[name])).toBeLessThanOrEqual(1);
     }
-    expect(standIns.arm.requestsMatching('DELETE')).toHaveLength(0);
+    expect(lab.standIns.arm.requestsMatching('DELETE')).toHaveLength(0);
   });
 
   it('reads the tenant from one Resource Graph snapshot and spends ARM requests only where a write is due', () => {
     // Nothing listed or read subscription by subscription through ARM.
-    expect(standIns.arm.requestsMatching('GET', /^\/subscriptions$/)).toHaveLength(0);
-    expect(standIns.arm.requestsMatching('GET', /^\/subscriptions\/[^/]+$/)).toHaveLength(0);
-    expect(standIns.arm.requestsMatching('GET', /\/resources$|policyAssignments$|policyExemptions$/)).toHaveLength(0);
+    expect(lab.standIns.arm.requestsMatching('GET', /^\/subscriptions$/)).toHaveLength(0);
+    expect(lab.standIns.arm.requestsMatching('GET', /^\/subscriptions\/[^/]+$/)).toHaveLength(0);
+    expect(lab.standIns.arm.requestsMatching('GET', /\/resources$|policyAssignments$|policyExemptions$/)).toHaveLength(0);
     // Writes: 5 subscriptions (4 applied, 1 partial failure), 3 ARM requests each: fresh GET, PUT, verification GET.
     expect(armRequests().map((r) => `${r.method} ${r.path.replace(/\/subscriptions\/[^/]+/, '/subscriptions/*')}`).sort()).toEqual(
       [...Array(5).fill('GET /subscriptions/*/providers/Microsoft.Security/pricings/AI'), ...Array(5).fill('GET /subscriptions/*/providers/Microsoft.Security/pricings/AI'), ...Array(5).fill('PUT /subscriptions/*/providers/Microsoft.Security/pricings/AI')].sort(),
@@ -181,9 +163,9 @@ describe('enforcing sweep over the simulated landing zone', () => {
   });
 
   it('is idempotent: a second sweep finds the applied subscriptions compliant and writes nothing new', async () => {
-    const putsBefore = standIns.arm.requestsMatching('PUT').length;
+    const putsBefore = lab.standIns.arm.requestsMatching('PUT').length;
     const second = await sweep(engine.ports, engine.config, { trigger: 'sweep' });
-    const again = standIns.arm.requestsMatching('PUT').length - putsBefore;
+    const again = lab.standIns.arm.requestsMatching('PUT').length - putsBefore;
     // The flaky subscription still misses the scanner, but waits out its back-off: no PUT at all.
     expect(again).toBe(0);
     // The four just applied plus the one that was compliant from the start.
@@ -196,26 +178,26 @@ describe('enforcing sweep over the simulated landing zone', () => {
 describe('reads', () => {
   it('follows Resource Graph $skipToken pages and reuses one managed identity token for the whole sweep', async () => {
     const { engine } = setUp();
-    const tokensBefore = standIns.identity.requests;
+    const tokensBefore = lab.standIns.identity.requests;
     const { summary } = await sweep(engine.ports, engine.config, { trigger: 'sweep' });
     expect(summary.subscriptions).toBe(13);
     const listings = graphRequests().filter((r) => (r.body as { query: string }).query.startsWith('resourcecontainers'));
     expect(listings).toHaveLength(3);
     expect(listings.map((r) => (r.body as { options?: { $skipToken?: string } }).options?.$skipToken === undefined)).toEqual([true, false, false]);
-    expect(standIns.identity.requests - tokensBefore).toBeLessThanOrEqual(1);
+    expect(lab.standIns.identity.requests - tokensBefore).toBeLessThanOrEqual(1);
   });
 
   it('a subscription where the AI plan is not offered is skipped as plan-unavailable, without a write', async () => {
     const { zone, engine } = setUp();
-    standIns.arm.state.removePricing(zone.ids['corp-ai-prod'], 'AI');
+    lab.standIns.arm.state.removePricing(zone.ids['corp-ai-prod'], 'AI');
     const { record } = await governSubscription(engine.ports, engine.config, { subscriptionId: zone.ids['corp-ai-prod'], trigger: 'cli' });
     expect(record).toMatchObject({ action: 'skip', skipReason: 'plan-unavailable', outcome: 'no-op' });
-    expect(standIns.arm.requestsMatching('PUT')).toHaveLength(0);
+    expect(lab.standIns.arm.requestsMatching('PUT')).toHaveLength(0);
   });
 
   it('an exemption on another assignment, or an expired one, does not exempt', async () => {
     const { zone, engine } = setUp();
-    standIns.arm.state.addExemption(zone.ids['ml-platform'], {
+    lab.standIns.arm.state.addExemption(zone.ids['ml-platform'], {
       name: 'other',
       policyAssignmentId: '/subscriptions/x/providers/Microsoft.Authorization/policyAssignments/other',
     });
@@ -233,8 +215,8 @@ describe('report mode (dry run)', () => {
     const { summary } = await sweep(engine.ports, engine.config, { trigger: 'cli' });
     // A dry run needs no ARM request at all: the snapshot is enough to say what would change.
     expect(armRequests()).toHaveLength(0);
-    expect(standIns.arm.requestsMatching('PUT')).toHaveLength(0);
-    expect(standIns.arm.requestsMatching('DELETE')).toHaveLength(0);
+    expect(lab.standIns.arm.requestsMatching('PUT')).toHaveLength(0);
+    expect(lab.standIns.arm.requestsMatching('DELETE')).toHaveLength(0);
     expect(summary.byOutcome['dry-run']).toBe(5);
     const [record] = (await engine.ports.records.list(zone.ids['corp-ai-prod'], 1)).records;
     expect(record).toMatchObject({ action: 'enable', outcome: 'dry-run', mode: 'report' });
@@ -247,13 +229,13 @@ describe('settings change the decisions', () => {
     const { zone, engine } = setUp({ D4AI_ENABLE_WHEN: 'always' });
     const { record } = await governSubscription(engine.ports, engine.config, { subscriptionId: zone.ids.identity, trigger: 'manual' });
     expect(record).toMatchObject({ action: 'enable', outcome: 'applied', aiResourceCount: 0 });
-    expect(standIns.arm.state.getPricing(zone.ids.identity, 'AI')?.pricingTier).toBe('Standard');
+    expect(lab.standIns.arm.state.getPricing(zone.ids.identity, 'AI')?.pricingTier).toBe('Standard');
   });
 
   it('the enablement cap stops writes after N and records cap-reached for the rest', async () => {
     const { engine } = setUp({ D4AI_MAX_ENABLEMENTS_PER_RUN: '2', D4AI_SWEEP_CONCURRENCY: '4' });
     const { summary, records } = await sweepKeeping(engine);
-    expect(standIns.arm.requestsMatching('PUT')).toHaveLength(2);
+    expect(lab.standIns.arm.requestsMatching('PUT')).toHaveLength(2);
     expect(summary.capReached).toBe(3);
     expect(records.filter((r) => r.skipReason === 'cap-reached').every((r) => r.outcome === 'no-op')).toBe(true);
   });
@@ -268,7 +250,7 @@ describe('settings change the decisions', () => {
 describe('ARM faults', () => {
   it('429 with Retry-After is retried by the SDK pipeline and the run succeeds', async () => {
     const { zone, engine } = setUp();
-    standIns.arm.faults.throttle(1, 1, { method: 'PUT' });
+    lab.standIns.arm.faults.throttle(1, 1, { method: 'PUT' });
     const { record } = await governSubscription(engine.ports, engine.config, { subscriptionId: zone.ids['corp-ai-prod'], trigger: 'cli' });
     expect(record.outcome).toBe('applied');
     expect(putsTo(zone.ids['corp-ai-prod']).map((r) => r.status)).toEqual([429, 200]);
@@ -276,7 +258,7 @@ describe('ARM faults', () => {
 
   it('409 "another update in progress" is retried after a back-off, not surfaced', async () => {
     const { zone, engine } = setUp();
-    standIns.arm.faults.conflict(2, { method: 'PUT' });
+    lab.standIns.arm.faults.conflict(2, { method: 'PUT' });
     const { record } = await governSubscription(engine.ports, engine.config, { subscriptionId: zone.ids['ml-platform'], trigger: 'cli' });
     expect(record.outcome).toBe('applied');
     expect(engine.sleeps).toEqual([2000, 5000]);
@@ -286,7 +268,7 @@ describe('ARM faults', () => {
 
   it('a persistent 5xx on the fresh read becomes a failed record with the ARM error code, nothing is written, and the sweep goes on', async () => {
     const { zone, engine } = setUp();
-    standIns.arm.faults.serverError(Infinity, 500, { method: 'GET', path: new RegExp(`${zone.ids['corp-ai-prod']}/providers/Microsoft.Security`, 'i') });
+    lab.standIns.arm.faults.serverError(Infinity, 500, { method: 'GET', path: new RegExp(`${zone.ids['corp-ai-prod']}/providers/Microsoft.Security`, 'i') });
     const { summary, records } = await sweepKeeping(engine);
     const failed = records.find((r) => r.subscriptionId === zone.ids['corp-ai-prod']);
     expect(failed).toMatchObject({ action: 'enable', outcome: 'failed', error: { code: 'FreshReadFailed:InternalServerError' } });
@@ -298,7 +280,7 @@ describe('ARM faults', () => {
 
   it('paces Resource Graph pages by the quota headers instead of running into 429s', async () => {
     const { engine } = setUp();
-    standIns.arm.graph.quota = { limit: 4, windowMs: 1500 };
+    lab.standIns.arm.graph.quota = { limit: 4, windowMs: 1500 };
     const started = Date.now();
     const { summary } = await sweep(engine.ports, engine.config, { trigger: 'sweep' });
     expect(summary.subscriptions).toBe(13);
@@ -311,11 +293,11 @@ describe('ARM faults', () => {
 
   it('a Resource Graph that stays throttled past the retries fails the sweep, recorded in the summary, before any write', async () => {
     const { engine } = setUp();
-    standIns.arm.faults.throttle(Infinity, 0, { method: 'POST', path: /ResourceGraph/ });
+    lab.standIns.arm.faults.throttle(Infinity, 0, { method: 'POST', path: /ResourceGraph/ });
     const { summary, unrecorded } = await sweep(engine.ports, engine.config, { trigger: 'sweep' });
     expect(unrecorded).toEqual([expect.objectContaining({ subscriptionId: '*', code: 'TooManyRequests' })]);
     expect(summary.failed).toBe(1);
-    expect(standIns.arm.requestsMatching('PUT')).toHaveLength(0);
+    expect(lab.standIns.arm.requestsMatching('PUT')).toHaveLength(0);
   });
 
   it('an unknown subscription is a failed record, not a crash', async () => {
@@ -331,9 +313,9 @@ describe('ARM faults', () => {
 describe('a snapshot that lags ARM never causes a wrong write', () => {
   it('a plan another writer enabled after the index was taken is found compliant by the fresh read: recorded none, no PUT', async () => {
     const { zone, engine } = setUp();
-    standIns.arm.graph.freeze(standIns.arm.state);
+    lab.standIns.arm.graph.freeze(lab.standIns.arm.state);
     // After the snapshot's view was taken, someone else enables the plan with our components.
-    standIns.arm.state.setPricing(zone.ids['corp-ai-prod'], 'AI', {
+    lab.standIns.arm.state.setPricing(zone.ids['corp-ai-prod'], 'AI', {
       pricingTier: 'Standard',
       extensions: [
         { name: 'AIPromptEvidence', isEnabled: 'True' },
@@ -352,8 +334,8 @@ describe('a snapshot that lags ARM never causes a wrong write', () => {
 
   it('an extension switched on after the snapshot is kept on by the write (the body comes from the fresh read)', async () => {
     const { zone, engine } = setUp();
-    standIns.arm.graph.freeze(standIns.arm.state);
-    standIns.arm.state.setPricing(zone.ids['ml-platform'], 'AI', { pricingTier: 'Standard', extensions: [{ name: 'AIPromptSharingWithPurview', isEnabled: 'True' }] });
+    lab.standIns.arm.graph.freeze(lab.standIns.arm.state);
+    lab.standIns.arm.state.setPricing(zone.ids['ml-platform'], 'AI', { pricingTier: 'Standard', extensions: [{ name: 'AIPromptSharingWithPurview', isEnabled: 'True' }] });
     await sweepKeeping(engine);
     expect(extensionsOf(zone, 'ml-platform')).toEqual({ AIPromptEvidence: 'True', AIPromptSharingWithPurview: 'True', AIModelScanner: 'True' });
   });
@@ -363,7 +345,7 @@ describe('tenant watch pass', () => {
   it('with nothing to do: Resource Graph requests only, no record but the watch summary', async () => {
     const { engine } = setUp();
     await sweep(engine.ports, engine.config, { trigger: 'sweep' });
-    standIns.arm.requests.length = 0;
+    lab.standIns.arm.requests.length = 0;
     const records: RemediationRecord[] = [];
     const { summary } = await watchPass(engine.ports, engine.config, { trigger: 'cli', onRecord: (r) => records.push(r) });
     // flaky-scanner still misses a component but waits out its back-off; nothing is acted on.
@@ -376,12 +358,12 @@ describe('tenant watch pass', () => {
     const { zone, engine } = setUp();
     await sweep(engine.ports, engine.config, { trigger: 'sweep' });
     // An Azure OpenAI account appears in "identity" (no AI resources before); nobody sends an event.
-    standIns.arm.state.addResource(zone.ids.identity, { name: 'oai-new', type: 'Microsoft.CognitiveServices/accounts', kind: 'OpenAI', resourceGroup: 'rg-new' });
+    lab.standIns.arm.state.addResource(zone.ids.identity, { name: 'oai-new', type: 'Microsoft.CognitiveServices/accounts', kind: 'OpenAI', resourceGroup: 'rg-new' });
     const records: RemediationRecord[] = [];
     await watchPass(engine.ports, engine.config, { trigger: 'cli', onRecord: (r) => records.push(r) });
     const identity = records.find((r) => r.subscriptionId === zone.ids.identity);
     expect(identity).toMatchObject({ trigger: 'cli', action: 'enable', outcome: 'applied', triggerDetail: { resourceKind: 'OpenAI' } });
-    expect(standIns.arm.state.getPricing(zone.ids.identity, 'AI')?.pricingTier).toBe('Standard');
+    expect(lab.standIns.arm.state.getPricing(zone.ids.identity, 'AI')?.pricingTier).toBe('Standard');
   });
 
   it('covers only the management group in scope', async () => {
@@ -402,7 +384,7 @@ describe('exemptions and assignments come from the snapshot', () => {
 
   it('an exemption at a management group exempts every subscription below it, and only those', async () => {
     const { zone, engine } = setUp();
-    standIns.arm.state.addExemption(zone.ids['corp-ai-prod'], {
+    lab.standIns.arm.state.addExemption(zone.ids['corp-ai-prod'], {
       name: 'platform-waiver',
       policyAssignmentId: '/providers/Microsoft.Management/managementGroups/contoso/providers/Microsoft.Authorization/policyAssignments/d4ai-audit',
       scope: '/providers/Microsoft.Management/managementGroups/contoso-corp',

@@ -4,38 +4,24 @@ import { governSubscription } from '../../shared/engine/govern';
 import { PassInProgress } from '../../shared/engine/tenant-lease';
 import { sweep } from '../../shared/engine/snapshot-pass';
 import { RecordStoreUnavailable } from '../../shared/records/record-store';
-import { startAzuriteTable, type AzuriteTable } from '../../sim/azurite';
-import { buildLandingZone, type LandingZone, type LandingZoneName } from '../../sim/landing-zone';
-import { startStandIns, type StandIns } from '../../sim/stand-ins';
+import { startAzuriteTable } from '../../sim/azurite';
+import type { LandingZone, LandingZoneName } from '../../sim/landing-zone';
 import { ensureTestTls } from '../../sim/tls';
-import { engineFor, type EngineUnderTest } from './engine-harness';
+import { landingZoneEngine, useEngineStandIns, type EngineUnderTest } from './engine-harness';
 
 /**
  * The safety invariants (docs/safety.md) under injected faults, through the real engine, real SDK
  * clients over HTTPS to the ARM stand-in, tokens from the identity stand-in and records in a real
  * Azurite. Each test fails without the fix it guards.
  */
-let standIns: StandIns;
-let azurite: AzuriteTable;
+const lab = useEngineStandIns();
 
-beforeAll(async () => {
-  [standIns, azurite] = await Promise.all([startStandIns({ pageSize: 5, graphPageSize: 5 }), startAzuriteTable()]);
-});
-afterAll(async () => {
-  await Promise.all([standIns?.close(), azurite?.close()]);
-});
+const setUp = (env: Record<string, string> = {}, recordsConnection = lab.azurite.connectionString) => landingZoneEngine(lab.standIns, recordsConnection, env);
 
-function setUp(env: Record<string, string> = {}, recordsConnection = azurite.connectionString): { zone: LandingZone; engine: EngineUnderTest } {
-  standIns.arm.reset();
-  standIns.arm.graph.quota = { limit: 1000, windowMs: 5000 };
-  const zone = buildLandingZone(standIns.arm.state);
-  return { zone, engine: engineFor(standIns.arm.endpoint, recordsConnection, standIns.credential, { ...zone.env, ...env }) };
-}
-
-const pricingOf = (zone: LandingZone, name: LandingZoneName) => standIns.arm.state.getPricing(zone.ids[name], 'AI');
+const pricingOf = (zone: LandingZone, name: LandingZoneName) => lab.standIns.arm.state.getPricing(zone.ids[name], 'AI');
 const extensionsOf = (zone: LandingZone, name: LandingZoneName): Record<string, string> =>
   Object.fromEntries((pricingOf(zone, name)?.extensions ?? []).map((e) => [e.name, e.isEnabled]));
-const putsTo = (subscriptionId: string) => standIns.arm.requestsMatching('PUT', new RegExp(`/subscriptions/${subscriptionId}/providers/Microsoft.Security/pricings/AI$`, 'i'));
+const putsTo = (subscriptionId: string) => lab.standIns.arm.requestsMatching('PUT', new RegExp(`/subscriptions/${subscriptionId}/providers/Microsoft.Security/pricings/AI$`, 'i'));
 const govern = (engine: EngineUnderTest, subscriptionId: string) => governSubscription(engine.ports, engine.config, { subscriptionId, trigger: 'cli' });
 const recordsOf = async (engine: EngineUnderTest, subscriptionId: string) => (await engine.ports.records.list(subscriptionId, 10)).records;
 
@@ -44,7 +30,7 @@ describe('1. write-ahead audit: no change without a record', () => {
     const { engine } = setUp({}, 'DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=a2V5;TableEndpoint=http://127.0.0.1:1/devstoreaccount1;');
     await expect(sweep(engine.ports, engine.config, { trigger: 'cli' })).rejects.toThrow(RecordStoreUnavailable);
     await expect(sweep(engine.ports, engine.config, { trigger: 'cli' })).rejects.toThrow(/Azure Table Storage table .* from D4AI_RECORDS_CONNECTION\) does not accept writes.*Nothing was changed/);
-    expect(standIns.arm.requests).toEqual([]);
+    expect(lab.standIns.arm.requests).toEqual([]);
   });
 
   it('when the intent cannot be stored, no PUT is sent; the decision is logged as an error the alert catches', async () => {
@@ -63,7 +49,7 @@ describe('1. write-ahead audit: no change without a record', () => {
     const sub = zone.ids['corp-ai-prod'];
     let seenAtPut: Array<{ outcome: string; desired?: unknown; pricingBefore?: unknown; pricingAfter?: unknown }> = [];
     // Look at the store while the PUT is in flight.
-    standIns.arm.faults.latency(300, { method: 'PUT', subscriptionId: sub, count: 1 });
+    lab.standIns.arm.faults.latency(300, { method: 'PUT', subscriptionId: sub, count: 1 });
     const running = govern(engine, sub);
     await new Promise((r) => setTimeout(r, 150));
     for (let i = 0; i < 20 && seenAtPut.length === 0; i++) {
@@ -84,7 +70,7 @@ describe('1. write-ahead audit: no change without a record', () => {
     try {
       const { zone, engine } = setUp({}, own.connectionString);
       const sub = zone.ids['ml-platform'];
-      standIns.arm.faults.latency(400, { method: 'PUT', subscriptionId: sub, count: 1 });
+      lab.standIns.arm.faults.latency(400, { method: 'PUT', subscriptionId: sub, count: 1 });
       const running = govern(engine, sub);
       // The intent is stored before the PUT; the store goes away while the PUT is in flight.
       for (let i = 0; i < 100 && !(await recordsOf(engine, sub)).some((r) => r.outcome === 'intent'); i++) await new Promise((r) => setTimeout(r, 10));
@@ -106,8 +92,8 @@ describe('2. no lost update, nothing switched off', () => {
   it('a 409 from another writer that switched Purview on is retried from a fresh read: Purview stays on', async () => {
     const { zone, engine } = setUp();
     const sub = zone.ids['corp-ai-prod'];
-    standIns.arm.faults.conflict(1, { method: 'PUT', subscriptionId: sub }, () => {
-      standIns.arm.state.setPricing(sub, 'AI', { pricingTier: 'Standard', extensions: [{ name: 'AIPromptSharingWithPurview', isEnabled: 'True' }] });
+    lab.standIns.arm.faults.conflict(1, { method: 'PUT', subscriptionId: sub }, () => {
+      lab.standIns.arm.state.setPricing(sub, 'AI', { pricingTier: 'Standard', extensions: [{ name: 'AIPromptSharingWithPurview', isEnabled: 'True' }] });
     });
     const { record } = await govern(engine, sub);
     expect(record).toMatchObject({ outcome: 'applied' });
@@ -118,13 +104,13 @@ describe('2. no lost update, nothing switched off', () => {
   });
 
   it.each([
-    ['429 with Retry-After', (sub: string) => standIns.arm.faults.throttle(1, 1, { method: 'PUT', subscriptionId: sub })],
-    ['503', (sub: string) => standIns.arm.faults.serverError(1, 503, { method: 'PUT', subscriptionId: sub })],
+    ['429 with Retry-After', (sub: string) => lab.standIns.arm.faults.throttle(1, 1, { method: 'PUT', subscriptionId: sub })],
+    ['503', (sub: string) => lab.standIns.arm.faults.serverError(1, 503, { method: 'PUT', subscriptionId: sub })],
   ])('a PUT answered %s is resent only after a fresh read, with a body computed from it', async (_label, inject) => {
     const { zone, engine } = setUp();
     const sub = zone.ids['corp-ai-prod'];
     inject(sub);
-    const gets = () => standIns.arm.requestsMatching('GET', new RegExp(`/subscriptions/${sub}/providers/Microsoft.Security/pricings/AI$`, 'i')).length;
+    const gets = () => lab.standIns.arm.requestsMatching('GET', new RegExp(`/subscriptions/${sub}/providers/Microsoft.Security/pricings/AI$`, 'i')).length;
     const { record } = await govern(engine, sub);
     expect(record.outcome).toBe('applied');
     expect(putsTo(sub)).toHaveLength(2);
@@ -137,10 +123,10 @@ describe('2. no lost update, nothing switched off', () => {
     const { zone, engine } = setUp();
     const sub = zone.ids['purview-already-on'];
     // Another writer switches Purview off right after our PUT lands.
-    standIns.arm.faults.rewrite(
+    lab.standIns.arm.faults.rewrite(
       1,
       (body) => {
-        standIns.arm.state.setPricing(sub, 'AI', {
+        lab.standIns.arm.state.setPricing(sub, 'AI', {
           pricingTier: 'Standard',
           extensions: [
             { name: 'AIPromptEvidence', isEnabled: 'True' },
@@ -164,7 +150,7 @@ describe('2. no lost update, nothing switched off', () => {
   it('a 200 PUT whose body cannot be read records the state read back, not the before-state', async () => {
     const { zone, engine } = setUp();
     const sub = zone.ids['corp-ai-prod'];
-    standIns.arm.faults.unreadableBody(1, '{"properties": ', { method: 'PUT', subscriptionId: sub });
+    lab.standIns.arm.faults.unreadableBody(1, '{"properties": ', { method: 'PUT', subscriptionId: sub });
     const { record } = await govern(engine, sub);
     expect(pricingOf(zone, 'corp-ai-prod')?.pricingTier).toBe('Standard');
     expect(record).toMatchObject({ outcome: 'failed', error: { code: 'UnreadablePutResponse' }, pricingBefore: { tier: 'Free' }, pricingAfter: { tier: 'Standard' } });
@@ -173,10 +159,10 @@ describe('2. no lost update, nothing switched off', () => {
   it('when the read-back fails too, the after-state is unknown (absent), never the before-state', async () => {
     const { zone, engine } = setUp();
     const sub = zone.ids['corp-ai-prod'];
-    standIns.arm.faults.unreadableBody(1, 'not json', { method: 'PUT', subscriptionId: sub });
+    lab.standIns.arm.faults.unreadableBody(1, 'not json', { method: 'PUT', subscriptionId: sub });
     // Every read once the PUT has landed fails: the read-back cannot say what the plan is.
     const landed = () => pricingOf(zone, 'corp-ai-prod')?.pricingTier === 'Standard';
-    standIns.arm.faults.serverError(Infinity, 500, { method: 'GET', path: /pricings\/AI$/, subscriptionId: sub, when: landed });
+    lab.standIns.arm.faults.serverError(Infinity, 500, { method: 'GET', path: /pricings\/AI$/, subscriptionId: sub, when: landed });
     const { record } = await govern(engine, sub);
     expect(pricingOf(zone, 'corp-ai-prod')?.pricingTier).toBe('Standard');
     expect(record.outcome).toBe('failed');
@@ -184,7 +170,7 @@ describe('2. no lost update, nothing switched off', () => {
     expect(record.error?.message).toMatch(/state is unknown/);
     expect(record.pricingBefore?.tier).toBe('Free');
     expect(record).not.toHaveProperty('pricingAfter');
-    standIns.arm.faults.clear();
+    lab.standIns.arm.faults.clear();
   });
 });
 
@@ -192,7 +178,7 @@ describe('5. advisory reads degrade, protective reads fail closed', () => {
   it('a 403 on policy assignments is a warning naming the read and the role; the decision goes ahead', async () => {
     const { zone, engine } = setUp();
     const sub = zone.ids['corp-ai-prod'];
-    standIns.arm.faults.error(5, 403, 'AuthorizationFailed', "The client 'bob@contoso.com' with object id '7d1e0c2b-5a4f-4e3d-8c2b-1a0f9e8d7c6b' does not have authorization to perform action 'Microsoft.Authorization/policyAssignments/read'.", {
+    lab.standIns.arm.faults.error(5, 403, 'AuthorizationFailed', "The client 'bob@contoso.com' with object id '7d1e0c2b-5a4f-4e3d-8c2b-1a0f9e8d7c6b' does not have authorization to perform action 'Microsoft.Authorization/policyAssignments/read'.", {
       method: 'GET',
       path: /policyAssignments$/,
       subscriptionId: sub,
@@ -206,7 +192,7 @@ describe('5. advisory reads degrade, protective reads fail closed', () => {
   it('a 403 on policy exemptions writes nothing and names the permission and the role', async () => {
     const { zone, engine } = setUp();
     const sub = zone.ids['corp-ai-prod'];
-    standIns.arm.faults.error(5, 403, 'AuthorizationFailed', 'denied', { method: 'GET', path: /policyExemptions$/, subscriptionId: sub });
+    lab.standIns.arm.faults.error(5, 403, 'AuthorizationFailed', 'denied', { method: 'GET', path: /policyExemptions$/, subscriptionId: sub });
     const { record } = await govern(engine, sub);
     expect(putsTo(sub)).toHaveLength(0);
     expect(record).toMatchObject({ action: 'undecided', outcome: 'failed', error: { code: 'ExemptionsReadFailed:AuthorizationFailed' } });
@@ -217,13 +203,13 @@ describe('5. advisory reads degrade, protective reads fail closed', () => {
 describe('4. one pass over the tenant at a time, one cap', () => {
   it('two concurrent sweeps with D4AI_MAX_ENABLEMENTS_PER_RUN=1: the second is refused naming the holder and expiry; one enablement', async () => {
     const { engine } = setUp({ D4AI_MAX_ENABLEMENTS_PER_RUN: '1' });
-    standIns.arm.faults.latency(300, { method: 'PUT' });
+    lab.standIns.arm.faults.latency(300, { method: 'PUT' });
     const results = await Promise.allSettled([sweep(engine.ports, engine.config, { trigger: 'cli', holder: 'first' }), sweep(engine.ports, engine.config, { trigger: 'cli', holder: 'second' })]);
     const refused = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
     expect(refused).toHaveLength(1);
     expect(refused[0]?.reason).toBeInstanceOf(PassInProgress);
     expect(String((refused[0]?.reason as Error).message)).toMatch(/holds the lease: (first|second) sweep .*, until \d{4}-\d{2}-\d{2}T/);
-    expect(standIns.arm.requestsMatching('PUT')).toHaveLength(1);
+    expect(lab.standIns.arm.requestsMatching('PUT')).toHaveLength(1);
     // The lease is given back at the end: the next sweep runs.
     await expect(sweep(engine.ports, engine.config, { trigger: 'cli' })).resolves.toMatchObject({ summary: { kind: 'sweep-summary' } });
   });
@@ -233,7 +219,7 @@ describe('6. everything bounded', () => {
   it('a PUT that never answers ends at D4AI_HTTP_TIMEOUT_SECONDS and is retried from a fresh read', async () => {
     const { zone, engine } = setUp({ D4AI_HTTP_TIMEOUT_SECONDS: '1' });
     const sub = zone.ids['corp-ai-prod'];
-    standIns.arm.faults.hang(1, { method: 'PUT', subscriptionId: sub });
+    lab.standIns.arm.faults.hang(1, { method: 'PUT', subscriptionId: sub });
     const started = Date.now();
     const { record } = await govern(engine, sub);
     expect(Date.now() - started).toBeLessThan(8000);
@@ -244,9 +230,9 @@ describe('6. everything bounded', () => {
   it('a PUT that never answers at all fails with Timeout after a bounded number of tries', async () => {
     const { zone, engine } = setUp({ D4AI_HTTP_TIMEOUT_SECONDS: '1' });
     const sub = zone.ids['corp-ai-prod'];
-    standIns.arm.faults.hang(Infinity, { method: 'PUT', subscriptionId: sub });
+    lab.standIns.arm.faults.hang(Infinity, { method: 'PUT', subscriptionId: sub });
     const { record } = await govern(engine, sub);
-    standIns.arm.faults.clear();
+    lab.standIns.arm.faults.clear();
     expect(record).toMatchObject({ outcome: 'failed', error: { code: 'Timeout' } });
     expect(putsTo(sub).length).toBeLessThanOrEqual(4);
     // Nothing was applied, and the read after the failure says so.
@@ -256,12 +242,12 @@ describe('6. everything bounded', () => {
   it('an exemptions nextLink that points at itself stops with PagingLoop; nothing is written', async () => {
     const { zone, engine } = setUp();
     const sub = zone.ids['corp-ai-prod'];
-    standIns.arm.faults.rewrite(Infinity, (body, url) => ({ ...(body as object), nextLink: url }), { method: 'GET', path: /policyExemptions$/, subscriptionId: sub });
+    lab.standIns.arm.faults.rewrite(Infinity, (body, url) => ({ ...(body as object), nextLink: url }), { method: 'GET', path: /policyExemptions$/, subscriptionId: sub });
     const { record } = await govern(engine, sub);
-    standIns.arm.faults.clear();
+    lab.standIns.arm.faults.clear();
     expect(record).toMatchObject({ outcome: 'failed', error: { code: expect.stringMatching(/PagingLoop/) } });
     expect(putsTo(sub)).toHaveLength(0);
-    expect(standIns.arm.requestsMatching('GET', /policyExemptions$/).length).toBeLessThanOrEqual(3);
+    expect(lab.standIns.arm.requestsMatching('GET', /policyExemptions$/).length).toBeLessThanOrEqual(3);
   });
 
   it('a nextLink to another origin is refused and that origin never receives a request (nor the token)', async () => {
@@ -277,7 +263,7 @@ describe('6. everything bounded', () => {
       const port = (foreign.address() as AddressInfo).port;
       const { zone, engine } = setUp();
       const sub = zone.ids['corp-ai-prod'];
-      standIns.arm.faults.rewrite(1, (body) => ({ ...(body as object), nextLink: `https://localhost:${port}/steal?x=1` }), { method: 'GET', path: /policyExemptions$/, subscriptionId: sub });
+      lab.standIns.arm.faults.rewrite(1, (body) => ({ ...(body as object), nextLink: `https://localhost:${port}/steal?x=1` }), { method: 'GET', path: /policyExemptions$/, subscriptionId: sub });
       const { record } = await govern(engine, sub);
       expect(received).toEqual([]);
       expect(record).toMatchObject({ outcome: 'failed', error: { code: expect.stringMatching(/ForeignOrigin/) } });
@@ -293,7 +279,7 @@ describe('7. nothing personal or secret in records and logs', () => {
   it('an ARM 403 naming the caller is stored and logged without the e-mail, object id or IP', async () => {
     const { zone, engine } = setUp();
     const sub = zone.ids['corp-ai-prod'];
-    standIns.arm.faults.error(
+    lab.standIns.arm.faults.error(
       1,
       403,
       'AuthorizationFailed',
