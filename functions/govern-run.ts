@@ -1,6 +1,7 @@
 import * as df from 'durable-functions';
 import type { RetrySettings } from '../shared/config';
 import type { SkipReason } from '../shared/domain/decide';
+import { changeKinds } from '../shared/domain/plan';
 import type { GovernContext, GovernRequest, TriggerDetail, TriggerKind } from '../shared/domain/model';
 import type { Nomination } from '../shared/engine/govern';
 import type { Mode } from '../shared/config';
@@ -54,6 +55,8 @@ export interface DecisionStatus {
   outcome: Outcome;
   skipReason?: SkipReason;
   errorCode?: string;
+  /** What the write changed (or a dry run would), for the sweep summary's counts. */
+  changeKinds?: string[];
 }
 
 export interface GovernStatus {
@@ -74,6 +77,7 @@ export function decisionStatus(record: RemediationRecord): DecisionStatus {
     outcome: record.outcome,
     ...(record.skipReason ? { skipReason: record.skipReason } : {}),
     ...(record.error ? { errorCode: record.error.code } : {}),
+    ...(record.change ? { changeKinds: changeKinds(record.change) } : {}),
   };
 }
 

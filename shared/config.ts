@@ -105,7 +105,7 @@ export const DEPLOYMENT_ONLY_SETTINGS: readonly string[] = [
   'D4AI_ALERT_ACTION_GROUP_ID',
 ];
 
-const KNOWN_SETTINGS: readonly string[] = [...Object.keys(DEFAULTS), ...OPTIONAL_SETTINGS];
+export const KNOWN_SETTINGS: readonly string[] = [...Object.keys(DEFAULTS), ...OPTIONAL_SETTINGS];
 
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {

@@ -1,6 +1,6 @@
 import { isRestError } from '@azure/core-rest-pipeline';
 import { AI_PLAN_NAME } from '../domain/extensions';
-import type { DesiredPricing, ExtensionState, PricingSnapshot } from '../domain/model';
+import type { ExtensionState, PricingBody, PricingSnapshot } from '../domain/model';
 import { ArmRestClient } from './arm-rest';
 import type { ArmConnection } from './credential';
 
@@ -15,7 +15,7 @@ export interface PricingPort {
   /** Undefined when the service has no AI plan for the subscription (404). */
   get(subscriptionId: string): Promise<PricingSnapshot | undefined>;
   /** PUT the exact body; returns the response (its extensions carry operationStatus), undefined when the body is unusable. */
-  put(subscriptionId: string, desired: DesiredPricing): Promise<PricingSnapshot | undefined>;
+  put(subscriptionId: string, desired: PricingBody): Promise<PricingSnapshot | undefined>;
 }
 
 export const PRICINGS_API_VERSION = '2024-01-01';
@@ -44,7 +44,7 @@ export class PricingAdapter implements PricingPort {
     }
   }
 
-  async put(subscriptionId: string, desired: DesiredPricing): Promise<PricingSnapshot | undefined> {
+  async put(subscriptionId: string, desired: PricingBody): Promise<PricingSnapshot | undefined> {
     let body: unknown;
     try {
       ({ body } = await this.writer.send({

@@ -2,9 +2,9 @@ import { TableClient, odata } from '@azure/data-tables';
 import { isRestError } from '@azure/core-rest-pipeline';
 import type { TokenCredential } from '@azure/identity';
 import { maskSecrets, scrub } from '../observability/redact';
-import { RecordStoreUnavailable, type RecordList, type RecordStore } from '../records/record-store';
+import { RecordStoreUnavailable, matchesFilter, type RecordFilter, type RecordList, type RecordStore } from '../records/record-store';
 import type { LeaseResult, LeaseState, RemediationRecord, RunSummaryRecord } from '../records/record';
-import { LEASE_PARTITION, fromEntity, summaryEntity, toEntity } from '../records/table-entity';
+import { LEASE_PARTITION, SWEEP_PARTITION, WATCH_PARTITION, fromEntity, summaryEntity, summaryFromEntity, toEntity } from '../records/table-entity';
 import { boundedClientOptions } from './credential';
 
 /**
@@ -54,24 +54,48 @@ export class TableRecordStore implements RecordStore {
     await this.client.upsertEntity(summaryEntity(summary), 'Replace');
   }
 
-  async list(subscriptionId: string, limit: number): Promise<RecordList> {
+  async list(subscriptionId: string, limit: number, filter: RecordFilter = {}): Promise<RecordList> {
+    const since = filter.since ? odata` and recordedAt ge ${filter.since.toISOString()}` : '';
+    return this.query(`${odata`PartitionKey eq ${subscriptionId.toLowerCase()}`}${since}`, limit, (r) => matchesFilter(r, filter));
+  }
+
+  async listRun(id: string, limit: number): Promise<RecordList> {
+    // Across partitions: a run's records are one per subscription. passId is the sweep, watch or revert id.
+    return this.query(odata`runId eq ${id} or passId eq ${id}`, limit, () => true, true);
+  }
+
+  async listSummaries(limit: number, filter: Pick<RecordFilter, 'since'> = {}): Promise<RunSummaryRecord[]> {
+    const since = filter.since ? odata` and finishedAt ge ${filter.since.toISOString()}` : '';
+    const summaries: RunSummaryRecord[] = [];
+    for (const partition of [SWEEP_PARTITION, WATCH_PARTITION]) {
+      const pages = this.client.listEntities<Record<string, unknown>>({ queryOptions: { filter: `${odata`PartitionKey eq ${partition}`}${since}` } }).byPage({ maxPageSize: Math.min(limit, 1000) });
+      for await (const page of pages) {
+        summaries.push(...page.map(summaryFromEntity));
+        if (summaries.length >= limit * 2) break;
+      }
+    }
+    return summaries.sort((a, b) => b.finishedAt.localeCompare(a.finishedAt)).slice(0, limit);
+  }
+
+  private async query(filter: string, limit: number, keep: (r: RemediationRecord) => boolean, sort = false): Promise<RecordList> {
     await this.ensureTable();
     const records: RemediationRecord[] = [];
     const problems: string[] = [];
-    const pages = this.client
-      .listEntities<Record<string, unknown>>({ queryOptions: { filter: odata`PartitionKey eq ${subscriptionId.toLowerCase()}` } })
-      .byPage({ maxPageSize: Math.min(limit, 1000) });
+    const pages = this.client.listEntities<Record<string, unknown>>({ queryOptions: { filter } }).byPage({ maxPageSize: Math.min(limit, 1000) });
     for await (const page of pages) {
       for (const entity of page) {
         try {
-          records.push(fromEntity(entity));
+          const record = fromEntity(entity);
+          if (keep(record)) records.push(record);
         } catch (error) {
           problems.push(`Skipped row ${String(entity.rowKey)}: ${scrub((error as Error).message)}`);
         }
-        if (records.length >= limit) return { records, problems };
+        // Within one partition rows come newest first; across partitions they must be sorted, so read on.
+        if (!sort && records.length >= limit) return { records, problems };
       }
     }
-    return { records, problems };
+    if (sort) records.sort((a, b) => b.recordedAt.localeCompare(a.recordedAt));
+    return { records: records.slice(0, limit), problems };
   }
 
   async acquireLease(name: string, holder: string, ttlMs: number, now: Date): Promise<LeaseResult> {

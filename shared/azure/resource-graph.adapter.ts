@@ -35,6 +35,8 @@ export interface GraphPage {
   rows: GraphRow[];
   /** Continues the same query and scope; undefined on the last page. */
   skipToken?: string;
+  /** Rows of the whole query (all pages), as the service counts them. */
+  total?: number;
 }
 
 export interface ResourceGraphPort {
@@ -104,7 +106,11 @@ export class ResourceGraphAdapter implements ResourceGraphPort {
       );
     }
     if (!Array.isArray(response.data)) throw new GovernError('ResourceGraphUnexpected', 'Resource Graph answered without a data array (objectArray format expected).');
-    return { rows: response.data as GraphRow[], ...(response.skipToken ? { skipToken: response.skipToken } : {}) };
+    return {
+      rows: response.data as GraphRow[],
+      ...(response.skipToken ? { skipToken: response.skipToken } : {}),
+      ...(typeof response.totalRecords === 'number' ? { total: response.totalRecords } : {}),
+    };
   }
 
   private noteQuota(remaining: string | undefined, resetsAfter: string | undefined): void {

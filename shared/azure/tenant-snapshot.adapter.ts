@@ -5,6 +5,7 @@ import { record, text } from './policy-wire';
 import { narrowPolicyView } from '../domain/policy-scope';
 import { toAssignment, toExemption } from './policy-wire';
 import { parsePricing } from './pricing.adapter';
+import { GovernError } from '../engine/errors';
 import type { GraphRow, GraphScope, ResourceGraphPort } from './resource-graph.adapter';
 
 /**
@@ -32,6 +33,8 @@ export interface SnapshotPage {
   entries: SnapshotEntry[];
   /** Continues the subscription listing; undefined on the last page. */
   skipToken?: string;
+  /** Subscriptions in the whole scope, when known (for progress and estimates). */
+  total?: number;
 }
 
 export interface TenantSnapshotPort {
@@ -48,11 +51,24 @@ export class TenantSnapshotAdapter implements TenantSnapshotPort {
 
   async page(scope: GraphScope, skipToken?: string): Promise<SnapshotPage> {
     const listed = await this.graph.page(SNAPSHOT_QUERIES.subscriptions, scope, skipToken ? { skipToken } : {});
-    return { entries: await this.join(listed.rows), ...(listed.skipToken ? { skipToken: listed.skipToken } : {}) };
+    return { entries: await this.join(listed.rows), ...(listed.skipToken ? { skipToken: listed.skipToken } : {}), ...(listed.total !== undefined ? { total: listed.total } : {}) };
   }
 
   async *pages(scope: GraphScope): AsyncIterable<SnapshotPage> {
-    for await (const rows of this.graph.pages(SNAPSHOT_QUERIES.subscriptions, scope)) yield { entries: await this.join(rows) };
+    if (scope.subscriptions) {
+      // An explicit list: split into requests of at most 1,000 by the graph adapter; its length is the total.
+      for await (const rows of this.graph.pages(SNAPSHOT_QUERIES.subscriptions, scope)) yield { entries: await this.join(rows), total: scope.subscriptions.length };
+      return;
+    }
+    let skipToken: string | undefined;
+    do {
+      const page = await this.page(scope, skipToken);
+      yield page;
+      if (page.skipToken !== undefined && page.skipToken === skipToken) {
+        throw new GovernError('ResourceGraphPaging', 'Resource Graph returned the same $skipToken twice; stopping instead of looping.');
+      }
+      skipToken = page.skipToken;
+    } while (skipToken);
   }
 
   async policy(scope: GraphScope, configuredAssignmentId: string | undefined): Promise<PolicyView> {

@@ -1,18 +1,23 @@
 import * as fs from 'node:fs/promises';
+import type { GraphScope } from '../azure/resource-graph.adapter';
 import { isGuid } from '../config';
-import { governSubscription, type GovernResult, type WriteBudget } from '../engine/govern';
-import { sweep, watchPass, type PassProblem } from '../engine/snapshot-pass';
+import { isWrite } from '../domain/decide';
+import { governSubscription, previewSubscription, type GovernResult, type WriteBudget } from '../engine/govern';
+import { previewPass, scopeFromConfig, sweep, watchPass, type PassProblem } from '../engine/snapshot-pass';
 import { MAX_EVENT_PAYLOAD_BYTES, parseEvents, type EventOutcome } from '../events';
 import { escapeControl } from '../observability/redact';
 import type { RemediationRecord, RunSummaryRecord } from '../records/record';
 import { EXIT, UsageError, type CliContext } from './context';
-import { recordsTable, runSummaryText } from './output';
+import { confirmPlan } from './confirm';
+import { RECORD_CSV_COLUMNS, byName, recordCsv, recordsTable, runSummaryText, scopeText } from './output';
 
 /**
- * The d4ai commands; each returns its exit code. Commands that decide first prove the records
- * store accepts writes and that a credential gets a token: a store that cannot keep records stops
- * the run before any ARM call (exit 1, store and setting named), a missing credential is a setup
- * problem (exit 2, inner causes shown) and leaves no record claiming a decision.
+ * The d4ai commands that decide: govern, sweep, watch, event. Each returns its exit code.
+ * Commands that decide first prove the records store accepts writes and that a credential gets a
+ * token: a store that cannot keep records stops the run before any ARM call (exit 1, store and
+ * setting named), a missing credential is a setup problem (exit 2, inner causes shown) and leaves
+ * no record claiming a decision. An enforcing run on a terminal shows its plan and asks first
+ * (--yes does not ask; scripts and CI, not on a terminal, proceed).
  */
 
 async function preflight(ctx: CliContext): Promise<void> {
@@ -23,49 +28,65 @@ async function preflight(ctx: CliContext): Promise<void> {
 export async function governCommand(ctx: CliContext, subscriptionId: string): Promise<number> {
   const id = requireGuid(subscriptionId, '--subscription');
   await preflight(ctx);
+  if (needsConfirmation(ctx)) {
+    const planned = await previewSubscription(ctx.ports, ctx.config, id);
+    const writes = planned && isWrite(planned.decision) ? [{ subscription: planned.subscription, decision: planned.decision }] : [];
+    if (!(await confirmPlan(ctx, writes))) return EXIT.failed;
+  }
   const result = await governSubscription(ctx.ports, ctx.config, { subscriptionId: id, trigger: 'cli' });
   emitResults(ctx, [result]);
   return exitFor([result]);
 }
 
+/** `--subscription a,b,c` on sweep and watch: a scope of exactly those subscriptions. */
+export function parseScope(ctx: CliContext, subscriptions: string | undefined): GraphScope {
+  if (subscriptions === undefined) return scopeFromConfig(ctx.config);
+  const ids = [...new Set(subscriptions.split(',').map((s) => s.trim().toLowerCase()).filter(Boolean))];
+  if (ids.length === 0) throw new UsageError('--subscription needs one or more subscription ids (GUIDs), separated by commas.');
+  for (const id of ids) requireGuid(id, '--subscription');
+  return { subscriptions: ids };
+}
+
 /**
- * Sweep and watch print as they go: `--json` streams one JSON document,
- * `{"records": [<record>, ...], "summary": <summary>, "unrecorded": [...]}`, its records written as
- * they are stored (a 10,000-subscription sweep never holds 10,000 records); the table is printed
- * at the end from small rows.
+ * Sweep and watch print as they go: `--output json` streams one JSON document,
+ * `{"records": [<record>, ...], "summary": <summary>, "summaryStored": true, "unrecorded": [...]}`,
+ * its records written as they are stored (a 10,000-subscription sweep never holds 10,000 records);
+ * `--output csv` streams one line per record; the table is printed at the end, sorted by name.
  */
-export async function sweepCommand(ctx: CliContext): Promise<number> {
+export async function sweepCommand(ctx: CliContext, subscriptions?: string): Promise<number> {
+  const scope = parseScope(ctx, subscriptions);
   await preflight(ctx);
-  if (!ctx.json) ctx.err(`Sweeping ${scopeText(ctx)} (${ctx.config.mode} mode) from a Resource Graph snapshot; records go to ${ctx.ports.records.description}.`);
+  ctx.progress(`Sweeping ${scopeText(scope)} (${ctx.config.mode} mode) from a Resource Graph snapshot; records go to ${ctx.ports.records.description}.`, { scope });
+  if (needsConfirmation(ctx) && !(await confirmSnapshotPlan(ctx, scope))) return EXIT.failed;
   const printer = recordPrinter(ctx);
-  const { summary, unrecorded, summaryStored } = await sweep(ctx.ports, ctx.config, {
-    trigger: 'cli',
-    onRecord: printer.record,
-    onProgress: (decided) => {
-      if (!ctx.json) ctx.err(`[${decided}] subscriptions decided`);
-    },
-  });
+  const { summary, unrecorded, summaryStored } = await sweep(ctx.ports, ctx.config, { trigger: 'cli', scope, onRecord: printer.record, onProgress: pageProgress(ctx) });
   printer.end(summary, unrecorded, summaryStored);
   return unrecorded.length > 0 || summary.failed > 0 || !summaryStored ? EXIT.failed : EXIT.ok;
 }
 
 /** One tenant watch pass: records only for the subscriptions it acted on; the same output and exit codes as sweep. */
-export async function watchOnceCommand(ctx: CliContext): Promise<number> {
+export async function watchOnceCommand(ctx: CliContext, subscriptions?: string, confirm = true): Promise<number> {
+  const scope = parseScope(ctx, subscriptions);
   await preflight(ctx);
-  if (!ctx.json) ctx.err(`Watching ${scopeText(ctx)} (${ctx.config.mode} mode): acting only where a write is due; records go to ${ctx.ports.records.description}.`);
+  ctx.progress(`Watching ${scopeText(scope)} (${ctx.config.mode} mode): acting only where a write is due; records go to ${ctx.ports.records.description}.`, { scope });
+  if (confirm && needsConfirmation(ctx) && !(await confirmSnapshotPlan(ctx, scope))) return EXIT.failed;
   const printer = recordPrinter(ctx);
-  const { summary, unrecorded, summaryStored } = await watchPass(ctx.ports, ctx.config, { trigger: 'cli', onRecord: printer.record });
+  const { summary, unrecorded, summaryStored } = await watchPass(ctx.ports, ctx.config, { trigger: 'cli', scope, onRecord: printer.record });
   printer.end(summary, unrecorded, summaryStored);
   return unrecorded.length > 0 || summary.failed > 0 || !summaryStored ? EXIT.failed : EXIT.ok;
 }
 
 /** Watch passes every `interval` until interrupted (SIGINT/SIGTERM), for running the watch outside Functions. */
-export async function watchLoopCommand(ctx: CliContext, interval: string, signal: AbortSignal): Promise<number> {
+export async function watchLoopCommand(ctx: CliContext, interval: string, signal: AbortSignal, subscriptions?: string): Promise<number> {
   const ms = parseInterval(interval);
+  if (needsConfirmation(ctx)) {
+    // A loop acts unattended: it is started with --yes (or in report mode), never by a question per pass.
+    throw new UsageError('watch --interval in enforce mode on a terminal needs --yes (it writes on every pass without asking), or --dry-run.');
+  }
   let worst: number = EXIT.ok;
   while (!signal.aborted) {
-    worst = Math.max(worst, await watchOnceCommand(ctx));
-    if (!ctx.json) ctx.err(`Next watch pass in ${interval} (Ctrl-C to stop).`);
+    worst = Math.max(worst, await watchOnceCommand(ctx, subscriptions, false));
+    ctx.progress(`Next watch pass in ${interval} (Ctrl-C to stop).`);
     await sleepUnless(ms, signal);
   }
   return worst;
@@ -74,7 +95,7 @@ export async function watchLoopCommand(ctx: CliContext, interval: string, signal
 export function parseInterval(value: string): number {
   const match = /^(\d+)(s|m|h)$/.exec(value.trim());
   const ms = match ? Number(match[1]) * { s: 1000, m: 60_000, h: 3_600_000 }[match[2] as 's' | 'm' | 'h'] : NaN;
-  if (!(ms >= 30_000 && ms <= 24 * 3_600_000)) throw new UsageError(`--interval must be a duration from 30s to 24h such as 5m, 90s or 1h, got "${value}".`);
+  if (!(ms >= 30_000 && ms <= 24 * 3_600_000)) throw new UsageError(`--interval must be a duration from 30s to 24h such as 5m, 90s or 1h, got "${escapeControl(value)}".`);
   return ms;
 }
 
@@ -90,29 +111,56 @@ function sleepUnless(ms: number, signal: AbortSignal): Promise<void> {
   });
 }
 
-function scopeText(ctx: CliContext): string {
-  return ctx.config.managementGroup ? `management group ${ctx.config.managementGroup}` : 'every subscription the identity can read';
+function needsConfirmation(ctx: CliContext): boolean {
+  return ctx.config.mode === 'enforce' && ctx.interactive && !ctx.yes;
+}
+
+async function confirmSnapshotPlan(ctx: CliContext, scope: GraphScope): Promise<boolean> {
+  ctx.progress('Planning: deciding every subscription on the snapshot (nothing is written)...');
+  const { writes } = await previewPass(ctx.ports, ctx.config, { scope });
+  return confirmPlan(
+    ctx,
+    writes.map((w) => ({ subscription: w.entry.subscription, decision: w.nomination.decision })),
+  );
+}
+
+/** After each page: decided so far, of how many, elapsed, and an estimate of what is left. */
+function pageProgress(ctx: CliContext): (decided: number, total?: number) => void {
+  return (decided, total) => {
+    const elapsed = ctx.elapsedMs();
+    const left = total && decided > 0 && total > decided ? Math.round(((total - decided) * elapsed) / decided / 1000) : undefined;
+    const of = total ? `/${total}` : '';
+    ctx.progress(`[${decided}${of}] subscriptions decided, ${Math.round(elapsed / 1000)} s elapsed${left !== undefined ? `, about ${left} s left` : ''}`, { decided, ...(total ? { total } : {}) });
+  };
 }
 
 function recordPrinter(ctx: CliContext): { record: (r: RemediationRecord) => void; end: (summary: RunSummaryRecord, unrecorded: PassProblem[], summaryStored: boolean) => void } {
   const rows: RemediationRecord[] = [];
   let first = true;
-  if (ctx.json) ctx.write('{"records": [');
+  if (ctx.format === 'json') ctx.write('{"records": [');
+  if (ctx.format === 'csv') ctx.out(RECORD_CSV_COLUMNS.join(','));
   return {
     record: (record) => {
-      if (ctx.json) {
+      if (ctx.changesOnly && !changes(record)) return;
+      if (ctx.format === 'json') {
         ctx.write(`${first ? '\n' : ',\n'}${JSON.stringify(record)}`);
         first = false;
+      } else if (ctx.format === 'csv') {
+        ctx.out(recordCsv(record));
       } else {
         rows.push(record);
       }
     },
     end: (summary, unrecorded, summaryStored) => {
-      if (ctx.json) {
+      if (ctx.format === 'json') {
         ctx.out(`\n], "summary": ${JSON.stringify(summary)}, "summaryStored": ${summaryStored}, "unrecorded": ${JSON.stringify(unrecorded)}}`);
         return;
       }
-      if (rows.length) ctx.out(recordsTable(rows));
+      if (ctx.format === 'csv') {
+        ctx.progress(runSummaryText(summary, unrecorded));
+        return;
+      }
+      if (rows.length) ctx.out(recordsTable(rows.sort(byName), ctx.width));
       ctx.out('');
       ctx.out(runSummaryText(summary, unrecorded));
       if (!summaryStored) ctx.out(`  NOT RECORDED: this summary could not be stored in ${ctx.ports.records.description}.`);
@@ -133,8 +181,7 @@ export async function eventCommand(ctx: CliContext, file: string): Promise<numbe
   // Events in one delivery may name the same subscription; govern each once, in order.
   const seen = new Set<string>();
   const budget: WriteBudget = { used: 0 };
-  const governs = outcomes.filter((o) => o.kind === 'govern');
-  if (governs.length) await preflight(ctx);
+  if (outcomes.some((o) => o.kind === 'govern')) await preflight(ctx);
   for (const outcome of outcomes) {
     if (outcome.kind !== 'govern') {
       const reason = outcome.kind === 'validation' ? 'Subscription validation handshake (answered by the Functions app, not the CLI).' : outcome.reason;
@@ -150,9 +197,8 @@ export async function eventCommand(ctx: CliContext, file: string): Promise<numbe
     seen.add(outcome.request.subscriptionId);
     results.push(await governSubscription(ctx.ports, ctx.config, outcome.request, { budget }));
   }
-  const records = results.map((r) => r.record);
-  if (ctx.json) {
-    ctx.out(JSON.stringify({ records, ignored, unrecorded: unrecordedOf(results) }, null, 2));
+  if (ctx.format === 'json') {
+    ctx.out(JSON.stringify({ records: results.map((r) => r.record), ignored, unrecorded: unrecordedOf(results) }, null, 2));
   } else {
     if (results.length) emitResults(ctx, results);
     for (const i of ignored) ctx.out(escapeControl(`${i.malformed ? 'malformed' : 'ignored'} ${i.eventType ?? 'event'} ${i.eventId ?? ''}: ${i.reason}`));
@@ -162,21 +208,9 @@ export async function eventCommand(ctx: CliContext, file: string): Promise<numbe
   return failed !== EXIT.ok ? failed : ignored.some((i) => i.malformed) ? EXIT.usage : EXIT.ok;
 }
 
-export async function recordsCommand(ctx: CliContext, subscriptionId: string, limit: string): Promise<number> {
-  const id = requireGuid(subscriptionId, '--subscription');
-  const n = parseLimit(limit);
-  const { records, problems } = await ctx.ports.records.list(id, n);
-  for (const problem of problems) ctx.err(`warning: ${escapeControl(problem)}`);
-  if (ctx.json) ctx.out(JSON.stringify(records, null, 2));
-  else ctx.out(records.length ? recordsTable(records) : `No records for ${id} in ${ctx.ports.records.description}.`);
-  return EXIT.ok;
-}
-
-/** Decimal digits only: "1e2", "0x10", " 5" and "5.0" are not a count someone meant. */
-export function parseLimit(value: string): number {
-  const n = /^[1-9]\d{0,3}$/.test(value) ? Number(value) : NaN;
-  if (!(n >= 1 && n <= 1000)) throw new UsageError(`--limit must be a whole number from 1 to 1000 in decimal digits, got "${escapeControl(value)}".`);
-  return n;
+/** A decision that changes a plan (applied, partial or failed while trying), or would in a dry run. */
+export function changes(record: RemediationRecord): boolean {
+  return record.change !== undefined && record.outcome !== 'no-op' && record.outcome !== 'intent';
 }
 
 function unrecordedOf(results: readonly GovernResult[]): PassProblem[] {
@@ -185,24 +219,27 @@ function unrecordedOf(results: readonly GovernResult[]): PassProblem[] {
 
 /** Every decision is printed, stored or not; those whose record could not be stored are named. */
 function emitResults(ctx: CliContext, results: readonly GovernResult[]): void {
-  const records = results.map((r) => r.record);
+  const records = results.map((r) => r.record).filter((r) => !ctx.changesOnly || changes(r));
   const unrecorded = unrecordedOf(results);
-  if (ctx.json) {
+  if (ctx.format === 'json') {
     const [only] = records;
     ctx.out(JSON.stringify(records.length === 1 && only ? { ...only, ...(unrecorded.length ? { unrecorded } : {}) } : records, null, 2));
     return;
   }
-  ctx.out(recordsTable(records));
-  for (const r of records) for (const w of r.warnings) ctx.out(`warning: ${escapeControl(w)}`);
+  if (ctx.format === 'csv') {
+    ctx.out([RECORD_CSV_COLUMNS.join(','), ...records.map(recordCsv)].join('\n'));
+  } else {
+    ctx.out(recordsTable([...records].sort(byName), ctx.width));
+  }
   for (const u of unrecorded) ctx.out(`NOT RECORDED ${u.subscriptionId}: ${u.code} ${escapeControl(u.message)}`);
-  if (unrecorded.length < records.length) ctx.err(`Records written to ${ctx.ports.records.description}.`);
+  if (unrecorded.length < records.length) ctx.progress(`Records written to ${ctx.ports.records.description}.`);
 }
 
 function exitFor(results: readonly GovernResult[]): number {
   return results.some((r) => r.record.outcome === 'failed' || !r.stored) ? EXIT.failed : EXIT.ok;
 }
 
-function requireGuid(value: string, flag: string): string {
+export function requireGuid(value: string, flag: string): string {
   if (!isGuid(value)) throw new UsageError(`${flag} must be a subscription id (GUID), got "${escapeControl(value)}".`);
   return value.toLowerCase();
 }
@@ -232,3 +269,4 @@ async function readEventFile(file: string, limit: number): Promise<string> {
     throw new UsageError(`Cannot read event file ${file}: ${(error as Error).message}`);
   }
 }
+

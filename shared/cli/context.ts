@@ -1,46 +1,82 @@
-import { ConfigError, loadConfig, type Config } from '../config';
+import * as readline from 'node:readline/promises';
+import { ConfigError, DEFAULTS, KNOWN_SETTINGS, loadConfig, type Config } from '../config';
 import { createPorts } from '../composition';
 import { createCredential } from '../azure/credential';
 import { credentialFailure, errorInfo } from '../engine/errors';
 import type { Ports } from '../engine/ports';
 import { jsonLinesLogger, silentLogger, type Logger } from '../observability/log';
+import { escapeControl, maskSecrets } from '../observability/redact';
+import { DEFAULT_WIDTH, type OutputFormat } from './output';
+import { readSettingsFile } from './settings-file';
+import { UsageError } from './usage-error';
 
-/** What every command gets: validated config, real ports, and where to write. */
+/** What every command gets: validated config, real ports, the output format, and where to write. */
 export interface CliContext {
   config: Config;
   ports: Ports;
+  format: OutputFormat;
+  /** format === 'json'. */
   json: boolean;
+  /** Width tables are fitted to (the terminal's, or 160). */
+  width: number;
   /** A line on stdout. */
   out: (text: string) => void;
   /** Text on stdout as it is (streamed JSON). */
   write: (text: string) => void;
   err: (text: string) => void;
+  /** A progress line on stderr: text for people, a JSON line with --json; nothing else goes to stderr in table mode. */
+  progress: (message: string, fields?: Record<string, unknown>) => void;
+  /** Milliseconds since the command started. */
+  elapsedMs: () => number;
+  /** True when stdin and stdout are a terminal: an enforcing run asks before it writes. */
+  interactive: boolean;
+  /** --yes: do not ask. */
+  yes: boolean;
+  /** --changes-only: print only the decisions that change (or would change) a plan. */
+  changesOnly: boolean;
+  /** Asks a yes/no question on the terminal; false unless the answer is y or yes. */
+  ask: (question: string) => Promise<boolean>;
   /** Gets an ARM token once; throws CredentialError with the inner causes when no credential works. */
   checkIdentity: () => Promise<void>;
+  /** Every known setting: its effective value (secrets masked) and where it came from. */
+  settings: SettingSource[];
+}
+
+export interface SettingSource {
+  name: string;
+  value: string;
+  source: 'flag' | 'settings file' | 'environment' | 'default' | 'unset';
 }
 
 export interface GlobalFlags {
   dryRun?: boolean;
   json?: boolean;
+  output?: string;
   verbose?: boolean;
+  yes?: boolean;
+  changesOnly?: boolean;
+  settings?: string;
 }
 
-/** Options of a command that stand for a setting: they win over the environment, and are validated like it. */
+/** Options of a command that stand for a setting: they win over the environment and the settings file, and are validated like them. */
 export interface SettingFlags {
   managementGroup?: string;
 }
 
+/** How the CLI talks to its terminal; replaced in tests. */
+export interface Terminal {
+  stdinIsTTY: boolean;
+  stdoutIsTTY: boolean;
+  columns?: number;
+  ask?: (question: string) => Promise<string>;
+}
+
 export const DEFAULT_RECORDS_FILE = '.d4ai/records.jsonl';
 
-/** Exit codes: 0 all fine, 1 a subscription failed, 2 bad usage or configuration. */
+/** Exit codes: 0 all fine, 1 a subscription failed (or the run could not start safely), 2 bad usage, configuration or input. */
 export const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
 
-export class UsageError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'UsageError';
-  }
-}
+export { UsageError };
 
 /** No credential could get a token: a setup problem (exit 2), not a failed decision, so no record. */
 export class CredentialError extends Error {
@@ -50,20 +86,81 @@ export class CredentialError extends Error {
   }
 }
 
-export function createCliContext(flags: GlobalFlags, env: NodeJS.ProcessEnv = process.env, settings: SettingFlags = {}): CliContext {
-  // --dry-run wins over D4AI_MODE, so a dry run can never write whatever the settings say.
-  const effectiveEnv = {
-    ...env,
+export function outputFormat(flags: GlobalFlags): OutputFormat {
+  const wanted = flags.output ?? (flags.json ? 'json' : 'table');
+  if (wanted !== 'table' && wanted !== 'json' && wanted !== 'csv') throw new UsageError(`--output must be table, json or csv, got "${escapeControl(wanted)}".`);
+  if (flags.json && wanted !== 'json') throw new UsageError(`--json and --output ${wanted} contradict each other.`);
+  return wanted;
+}
+
+/**
+ * Settings, lowest precedence first: the environment, then --settings FILE (the deployed app's:
+ * that is the point of passing it), then the flags that stand for a setting (--dry-run,
+ * --management-group).
+ */
+export function effectiveSettings(flags: GlobalFlags, env: NodeJS.ProcessEnv, settings: SettingFlags): { env: NodeJS.ProcessEnv; sources: Map<string, SettingSource['source']> } {
+  const sources = new Map<string, SettingSource['source']>();
+  const merged: NodeJS.ProcessEnv = { ...env };
+  for (const name of Object.keys(env)) if (/^D4AI_/i.test(name) && env[name] !== undefined) sources.set(name, 'environment');
+  if (flags.settings) {
+    for (const [name, value] of Object.entries(readSettingsFile(flags.settings))) {
+      merged[name] = value;
+      sources.set(name, 'settings file');
+    }
+  }
+  const fromFlags: Record<string, string> = {
+    // --dry-run wins over D4AI_MODE from anywhere, so a dry run can never write.
     ...(flags.dryRun ? { D4AI_MODE: 'report' } : {}),
     ...(settings.managementGroup !== undefined ? { D4AI_MANAGEMENT_GROUP: settings.managementGroup } : {}),
   };
-  const config = loadConfig(effectiveEnv, { fileFallback: DEFAULT_RECORDS_FILE });
+  for (const [name, value] of Object.entries(fromFlags)) {
+    merged[name] = value;
+    sources.set(name, 'flag');
+  }
+  return { env: merged, sources };
+}
+
+export function createCliContext(flags: GlobalFlags, env: NodeJS.ProcessEnv = process.env, settings: SettingFlags = {}, terminal: Terminal = processTerminal()): CliContext {
+  const format = outputFormat(flags);
+  const effective = effectiveSettings(flags, env, settings);
+  const config = loadConfig(effective.env, { fileFallback: DEFAULT_RECORDS_FILE });
+  const started = Date.now();
   const err = (text: string): void => void process.stderr.write(text.endsWith('\n') ? text : `${text}\n`);
-  const logger: Logger = flags.json || flags.verbose ? jsonLinesLogger((line) => process.stderr.write(line)) : silentLogger;
+  const logger: Logger = format === 'json' || flags.verbose ? jsonLinesLogger((line) => process.stderr.write(line)) : silentLogger;
+  const progress = (message: string, fields: Record<string, unknown> = {}): void => {
+    if (format === 'json') err(JSON.stringify({ time: new Date().toISOString(), progress: message, elapsedMs: Date.now() - started, ...fields }));
+    else err(escapeControl(message));
+  };
   const credential = createCredential(config);
+  const base = createPorts(config, logger, credential, {
+    onWait: (ms, reason) => progress(`waiting ${Math.ceil(ms / 1000)} s: ${reason}`, { waitMs: ms }),
+  });
+  const ports: Ports = {
+    ...base,
+    // Back-off after a 409, 429 or 5xx: say so rather than going silent.
+    sleep: async (ms) => {
+      if (ms >= 1000) progress(`waiting ${Math.ceil(ms / 1000)} s before trying again (the service answered 409, 429 or 5xx, or timed out)`, { waitMs: ms });
+      await base.sleep(ms);
+    },
+  };
   return {
     config,
-    ports: createPorts(config, logger, credential),
+    ports,
+    format,
+    json: format === 'json',
+    width: terminal.stdoutIsTTY && terminal.columns ? terminal.columns : DEFAULT_WIDTH,
+    out: (text) => void process.stdout.write(text.endsWith('\n') ? text : `${text}\n`),
+    write: (text) => void process.stdout.write(text),
+    err,
+    progress,
+    elapsedMs: () => Date.now() - started,
+    interactive: terminal.stdinIsTTY && terminal.stdoutIsTTY,
+    yes: flags.yes === true,
+    changesOnly: flags.changesOnly === true,
+    ask: async (question) => {
+      const answer = terminal.ask ? await terminal.ask(question) : '';
+      return /^(y|yes)$/i.test(answer.trim());
+    },
     checkIdentity: async () => {
       try {
         await credential.getToken(config.armScope);
@@ -71,10 +168,32 @@ export function createCliContext(flags: GlobalFlags, env: NodeJS.ProcessEnv = pr
         throw new CredentialError(credentialFailure(error) ?? `Getting a token for ${config.armScope} failed: ${errorInfo(error).message}`);
       }
     },
-    json: flags.json === true,
-    out: (text) => void process.stdout.write(text.endsWith('\n') ? text : `${text}\n`),
-    write: (text) => void process.stdout.write(text),
-    err,
+    settings: settingSources(effective.env, effective.sources),
+  };
+}
+
+function settingSources(env: NodeJS.ProcessEnv, sources: Map<string, SettingSource['source']>): SettingSource[] {
+  return [...KNOWN_SETTINGS].sort().map((name) => {
+    const raw = env[name]?.trim();
+    if (raw) return { name, value: maskSecrets(raw), source: sources.get(name) ?? 'environment' };
+    const fallback = (DEFAULTS as Record<string, string>)[name];
+    return fallback !== undefined ? { name, value: fallback, source: 'default' } : { name, value: '', source: 'unset' };
+  });
+}
+
+function processTerminal(): Terminal {
+  return {
+    stdinIsTTY: process.stdin.isTTY === true,
+    stdoutIsTTY: process.stdout.isTTY === true,
+    ...(process.stdout.columns ? { columns: process.stdout.columns } : {}),
+    ask: async (question) => {
+      const rl = readline.createInterface({ input: process.stdin, output: process.stderr });
+      try {
+        return await rl.question(question);
+      } finally {
+        rl.close();
+      }
+    },
   };
 }
 

@@ -1,33 +1,39 @@
 import { Command, CommanderError, Option } from 'commander';
-import { ConfigError } from '../config';
 import { VERSION } from '../version';
-import { errorInfo } from '../engine/errors';
-import { PassInProgress } from '../engine/tenant-lease';
-import { RecordStoreUnavailable } from '../records/record-store';
 import { escapeControl } from '../observability/redact';
-import { eventCommand, governCommand, recordsCommand, sweepCommand, watchLoopCommand, watchOnceCommand } from './commands';
-import { createCliContext, CredentialError, EXIT, UsageError, type CliContext, type GlobalFlags, type SettingFlags } from './context';
+import { eventCommand, governCommand, sweepCommand, watchLoopCommand, watchOnceCommand } from './commands';
+import { configCommand } from './config.command';
+import { EXIT, UsageError, type CliContext, type GlobalFlags, type SettingFlags, type Terminal } from './context';
+import { recordsCommand, runsCommand } from './history.commands';
+import { revertCommand } from './revert.command';
+import { runCommand } from './run';
 
 /**
  * d4ai: the governance engine from a terminal. Same engine, adapters and records as the
- * Functions app; settings come from the same D4AI_* environment variables.
+ * Functions app; settings come from the same D4AI_* environment variables, or from the deployed
+ * app's settings (--settings FILE).
  */
-export function buildProgram(run: (code: number) => void): Command {
+export function buildProgram(run: (code: number) => void, terminal?: Terminal): Command {
   const program = new Command('d4ai')
     .description('Keep Defender for AI Services on, with the right components, wherever AI workloads run.')
     .version(VERSION)
     .addOption(new Option('--dry-run', 'decide and record, never write (forces D4AI_MODE=report)'))
-    .addOption(new Option('--json', 'print one JSON document on stdout; logs go to stderr'))
+    .addOption(new Option('-o, --output <format>', 'table (default), json or csv'))
+    .addOption(new Option('--json', 'the same as --output json: one JSON document on stdout; logs and progress as JSON lines on stderr'))
+    .addOption(new Option('--settings <file>', "the deployed app's settings: a local.settings.json, or the JSON of az functionapp config appsettings list"))
+    .addOption(new Option('-y, --yes', 'do not ask before an enforcing run on a terminal'))
+    .addOption(new Option('--changes-only', 'print only the subscriptions whose plan changes (or would, in a dry run)'))
     .addOption(new Option('--verbose', 'structured logs on stderr'))
     .exitOverride()
     .showHelpAfterError()
     .configureOutput({ writeErr: (s) => process.stderr.write(s) });
 
   // Each command builds the context only when it runs, so --help never needs valid settings.
-  const runWith = async (fn: (ctx: CliContext) => Promise<number>, settings: SettingFlags = {}): Promise<void> => {
-    run(await fn(createCliContext(program.opts<GlobalFlags>(), process.env, settings)));
+  const runWith = async (fn: (ctx: CliContext) => Promise<number> | number, settings: SettingFlags = {}): Promise<void> => {
+    run(await runCommand(program.opts<GlobalFlags>(), settings, fn, terminal));
   };
-  const managementGroup = new Option('--management-group <id>', 'govern the subscriptions below this management group (overrides D4AI_MANAGEMENT_GROUP)');
+  const managementGroup = (): Option => new Option('--management-group <id>', 'govern the subscriptions below this management group (overrides D4AI_MANAGEMENT_GROUP)');
+  const subscriptions = (): Option => new Option('-s, --subscription <ids>', 'only these subscriptions (GUIDs, comma-separated)').conflicts('managementGroup');
 
   program
     .command('govern')
@@ -37,23 +43,28 @@ export function buildProgram(run: (code: number) => void): Command {
   program
     .command('sweep')
     .description('govern every subscription in scope from a Resource Graph snapshot: one record each, then a summary')
-    .addOption(managementGroup)
-    .action((opts: SettingFlags) => runWith((ctx) => sweepCommand(ctx), opts));
+    .addOption(managementGroup())
+    .addOption(subscriptions())
+    .action((opts: SettingFlags & { subscription?: string }) => {
+      const { subscription, ...settings } = opts;
+      return runWith((ctx) => sweepCommand(ctx, subscription), settings);
+    });
   program
     .command('watch')
     .description('tenant watch: act only on the subscriptions whose decision is a write (records for those, plus a watch summary)')
-    .addOption(managementGroup)
+    .addOption(managementGroup())
+    .addOption(subscriptions())
     .addOption(new Option('--once', 'one pass, then exit (the same output and exit codes as sweep)'))
     .addOption(new Option('--interval <duration>', 'a pass every <duration> (e.g. 5m) until interrupted').conflicts('once'))
-    .action((opts: SettingFlags & { once?: boolean; interval?: string }) => {
+    .action((opts: SettingFlags & { once?: boolean; interval?: string; subscription?: string }) => {
       if (!opts.once && !opts.interval) throw new UsageError('watch needs --once or --interval <duration> (e.g. --interval 5m).');
-      const { once: _once, interval, ...settings } = opts;
-      if (!interval) return runWith((ctx) => watchOnceCommand(ctx), settings);
+      const { once: _once, interval, subscription, ...settings } = opts;
+      if (!interval) return runWith((ctx) => watchOnceCommand(ctx, subscription), settings);
       const stop = new AbortController();
       const interrupt = (): void => stop.abort();
       process.once('SIGINT', interrupt);
       process.once('SIGTERM', interrupt);
-      return runWith((ctx) => watchLoopCommand(ctx, interval, stop.signal), settings);
+      return runWith((ctx) => watchLoopCommand(ctx, interval, stop.signal, subscription), settings);
     });
   program
     .command('event')
@@ -61,39 +72,45 @@ export function buildProgram(run: (code: number) => void): Command {
     .argument('<file>', 'event JSON file, or - to read stdin')
     .action((file: string) => runWith((ctx) => eventCommand(ctx, file)));
   program
+    .command('revert')
+    .description("put back what a run changed, where nothing changed since (the one command that may switch something off)")
+    .requiredOption('--run <id>', "the run: a record's run id, or a sweep, watch or revert id")
+    .option('-s, --subscription <id>', 'only this subscription of the run')
+    .action((opts: { run: string; subscription?: string }) => runWith((ctx) => revertCommand(ctx, opts)));
+  program
     .command('records')
-    .description("show a subscription's remediation records, newest first")
-    .requiredOption('-s, --subscription <id>', 'subscription id (GUID)')
+    .description("the audit trail: a subscription's records, or one run's across subscriptions, newest first")
+    .option('-s, --subscription <id>', 'subscription id (GUID)')
+    .option('--run <id>', "only this run (a record's run id, or a sweep, watch or revert id)")
+    .option('--since <when>', 'only since an ISO date or time, or a duration back from now (24h, 7d)')
     .option('-n, --limit <n>', 'how many', '20')
-    .action((opts: { subscription: string; limit: string }) => runWith((ctx) => recordsCommand(ctx, opts.subscription, opts.limit)));
+    .action((opts: { subscription?: string; run?: string; since?: string; limit: string }) => runWith((ctx) => recordsCommand(ctx, opts)));
+  program
+    .command('runs')
+    .description('recent sweeps and watch passes: when, trigger, mode, scope, counts, failures')
+    .option('--since <when>', 'only since an ISO date or time, or a duration back from now (24h, 7d)')
+    .option('-n, --limit <n>', 'how many', '20')
+    .action((opts: { since?: string; limit: string }) => runWith((ctx) => runsCommand(ctx, opts)));
+  program
+    .command('config')
+    .description('the effective settings and where each came from (environment, --settings file, flag, default); secrets masked')
+    .action(() => runWith((ctx) => configCommand(ctx)));
   return program;
 }
 
-export async function main(argv: string[] = process.argv): Promise<number> {
+export async function main(argv: string[] = process.argv, terminal?: Terminal): Promise<number> {
   let code: number = EXIT.ok;
   const program = buildProgram((c) => {
     code = c;
-  });
+  }, terminal);
   try {
     await program.parseAsync(argv);
     return code;
   } catch (error) {
-    if (error instanceof CommanderError) {
-      // --help and --version exit through here with code 0.
-      return error.exitCode === 0 ? EXIT.ok : EXIT.usage;
-    }
-    if (error instanceof ConfigError || error instanceof UsageError || error instanceof CredentialError) {
-      process.stderr.write(`d4ai: ${escapeControl(error.message)}\n`);
-      return EXIT.usage;
-    }
-    // Nothing was written: the store cannot keep records, or another pass holds the tenant lease.
-    if (error instanceof RecordStoreUnavailable || error instanceof PassInProgress) {
-      process.stderr.write(`d4ai: ${escapeControl(error.message)}\n`);
-      return EXIT.failed;
-    }
-    const info = errorInfo(error);
-    process.stderr.write(`d4ai: ${info.code}: ${escapeControl(info.message)}\n`);
-    return EXIT.failed;
+    // --help and --version exit through here with code 0; a bad flag or argument with 2.
+    if (error instanceof CommanderError) return error.exitCode === 0 ? EXIT.ok : EXIT.usage;
+    process.stderr.write(`d4ai: ${escapeControl(error instanceof Error ? error.message : String(error))}\n`);
+    return error instanceof UsageError ? EXIT.usage : EXIT.failed;
   }
 }
 

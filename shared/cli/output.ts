@@ -1,55 +1,230 @@
 import type { PassProblem } from '../engine/snapshot-pass';
+import { changeText } from '../domain/plan';
 import { escapeControl } from '../observability/redact';
-import type { RemediationRecord, RunSummaryRecord } from '../records/record';
+import type { PricingSummary, RemediationRecord, RunSummaryRecord } from '../records/record';
 
-/** Human-readable tables for the terminal; --json bypasses all of this. */
+/**
+ * What the CLI prints, in its three formats: a table for people (cells wrapped to the terminal
+ * width, never cut; full reasons, warnings and errors under the table), CSV for spreadsheets, and
+ * JSON (printed by the commands themselves). Everything that came from outside is escaped.
+ */
 
-export function recordsTable(records: readonly RemediationRecord[]): string {
-  const rows = records.map((r) => [
-    r.subscriptionId,
-    r.action + (r.skipReason ? ` (${r.skipReason})` : ''),
-    r.outcome,
-    pricingText(r.pricingBefore),
-    pricingText(r.pricingAfter),
-    String(r.aiResourceCount),
-    r.error ? `${r.error.code}: ${r.error.message}` : (r.reasons[r.reasons.length - 1] ?? ''),
-  ]);
-  return table(['SUBSCRIPTION', 'ACTION', 'OUTCOME', 'BEFORE', 'AFTER', 'AI', 'WHY / ERROR'], rows);
+export type OutputFormat = 'table' | 'json' | 'csv';
+
+/** Width a table is fitted to when stdout is not a terminal. */
+export const DEFAULT_WIDTH = 160;
+
+/** "corp-ai-prod (00000000-…)" when the name is known, the id alone otherwise. */
+export function subscriptionText(r: Pick<RemediationRecord, 'subscriptionId' | 'subscriptionName'>): string {
+  return r.subscriptionName ? `${r.subscriptionName} (${r.subscriptionId})` : r.subscriptionId;
+}
+
+export function pricingText(p: PricingSummary | undefined): string {
+  if (!p) return '?';
+  const on = Object.entries(p.extensions)
+    .filter(([, enabled]) => enabled)
+    .map(([name]) => name.replace(/^AI/, ''));
+  return `${p.tier}${p.inherited ? '*' : ''}${on.length && p.tier === 'Standard' ? ` [${on.join(',')}]` : ''}`;
+}
+
+/** The CHANGE cell: what the write does (or would do, or did not do), else the state it found. */
+export function changeCell(r: RemediationRecord): string {
+  if (r.change && r.outcome !== 'no-op') return changeText(r.change);
+  if (r.outcome === 'failed' && !r.pricingBefore) return '-';
+  return `${pricingText(r.pricingBefore)} (unchanged)`;
+}
+
+function actionCell(r: RemediationRecord): string {
+  return r.action + (r.skipReason ? ` (${r.skipReason})` : '');
+}
+
+/** Sorted for people: by display name, then id. */
+export function byName(a: RemediationRecord, b: RemediationRecord): number {
+  return (a.subscriptionName ?? '\uffff').localeCompare(b.subscriptionName ?? '\uffff') || a.subscriptionId.localeCompare(b.subscriptionId);
+}
+
+/** The decisions of a run: one row each, then the reasons, warnings and errors in full. */
+export function recordsTable(records: readonly RemediationRecord[], width = DEFAULT_WIDTH): string {
+  const rows = records.map((r) => [subscriptionText(r), actionCell(r), r.outcome, changeCell(r)]);
+  return [table(['SUBSCRIPTION', 'ACTION', 'OUTCOME', 'CHANGE'], rows, width), ...details(records)].join('\n');
+}
+
+/** The audit trail: when, who asked, in which mode, then the decision; details below. */
+export function historyTable(records: readonly RemediationRecord[], width = DEFAULT_WIDTH): string {
+  const rows = records.map((r) => [r.recordedAt.slice(0, 19).replace('T', ' '), subscriptionText(r), r.trigger, r.mode, actionCell(r), r.outcome, changeCell(r)]);
+  return [table(['TIME (UTC)', 'SUBSCRIPTION', 'TRIGGER', 'MODE', 'ACTION', 'OUTCOME', 'CHANGE'], rows, width), ...details(records)].join('\n');
+}
+
+/** Under the table: every record's reasons, warnings (DINE conflicts, advisory reads) and error, uncut. */
+export function details(records: readonly RemediationRecord[]): string[] {
+  const lines: string[] = [];
+  for (const r of records) {
+    const said = [
+      ...r.reasons.map((x) => `    ${x}`),
+      ...r.warnings.map((w) => `    warning: ${w}`),
+      ...(r.error ? [`    error: ${r.error.code}: ${r.error.message}`] : []),
+      ...(r.failedExtensions?.length ? [`    tried again after ${r.retryAfter ?? '?'} (attempt ${r.partialAttempts ?? 1}): ${r.failedExtensions.join(', ')}`] : []),
+    ];
+    if (said.length) lines.push('', `  ${escapeControl(subscriptionText(r))}`, ...said.map(escapeControl));
+  }
+  return lines;
 }
 
 export function runSummaryText(summary: RunSummaryRecord, unrecorded: readonly PassProblem[] = []): string {
-  const counts = (m: Record<string, number>): string =>
-    Object.entries(m)
+  const counts = (m: Record<string, number> | undefined): string =>
+    Object.entries(m ?? {})
       .map(([k, v]) => `${k}=${v}`)
       .join(' ') || 'none';
+  const scope = scopeText(summary.scope);
   const head =
     summary.kind === 'sweep-summary'
-      ? [`Sweep ${summary.sweepId} (${summary.mode}): ${summary.subscriptions} subscription(s)`, `  actions:  ${counts(summary.byAction)}`]
-      : [`Watch pass ${summary.watchId} (${summary.mode}): ${summary.subscriptions} subscription(s), ${summary.candidates} needing a write`];
+      ? [`Sweep ${summary.sweepId} (${summary.mode}, ${scope}): ${summary.subscriptions} subscription(s)`, `  actions:  ${counts(summary.byAction)}`]
+      : [`Watch pass ${summary.watchId} (${summary.mode}, ${scope}): ${summary.subscriptions} subscription(s), ${summary.candidates} needing a write`];
   return [
     ...head,
     `  outcomes: ${counts(summary.byOutcome)}`,
+    ...(summary.byChange && Object.keys(summary.byChange).length ? [`  changes:  ${counts(summary.byChange)}`] : []),
     ...(summary.capReached ? [`  cap reached for ${summary.capReached} subscription(s)`] : []),
     ...unrecorded.map((u) => `  NOT RECORDED ${u.subscriptionId === '*' ? '(snapshot)' : u.subscriptionId}: ${u.code} ${escapeControl(u.message)}`),
   ].join('\n');
 }
 
-function pricingText(p: RemediationRecord['pricingBefore']): string {
-  if (!p) return '-';
-  const on = Object.entries(p.extensions)
-    .filter(([, enabled]) => enabled)
-    .map(([name]) => name.replace(/^AI/, ''));
-  return `${p.tier}${p.inherited ? '*' : ''}${on.length ? ` [${on.join(',')}]` : ''}`;
+export function scopeText(scope: { managementGroup?: string; subscriptions?: readonly string[] }): string {
+  if (scope.subscriptions) return `subscriptions ${scope.subscriptions.join(', ')}`;
+  if (scope.managementGroup) return `management group ${scope.managementGroup}`;
+  return 'every subscription the identity can read';
 }
 
-export function table(header: string[], rows: string[][]): string {
-  const maxWidth = 60;
-  // Cells can hold text that came from input (event ids, notes, service messages): escape controls.
-  const cell = (raw: string): string => {
-    const s = escapeControl(raw);
-    return s.length > maxWidth ? `${s.slice(0, maxWidth - 1)}…` : s;
-  };
-  const all = [header, ...rows].map((r) => r.map(cell));
+/** Recent sweeps and watch passes. */
+export function runsTable(summaries: readonly RunSummaryRecord[], width = DEFAULT_WIDTH): string {
+  const rows = summaries.map((s) => [
+    s.startedAt.slice(0, 19).replace('T', ' '),
+    s.kind === 'sweep-summary' ? 'sweep' : 'watch',
+    s.kind === 'sweep-summary' ? s.sweepId : s.watchId,
+    s.trigger,
+    s.mode,
+    scopeText(s.scope),
+    String(s.subscriptions),
+    Object.entries(s.byOutcome)
+      .map(([k, v]) => `${k}=${v}`)
+      .join(' ') || '-',
+    String(s.failed),
+  ]);
+  return table(['STARTED (UTC)', 'KIND', 'ID', 'TRIGGER', 'MODE', 'SCOPE', 'SUBSCRIPTIONS', 'OUTCOMES', 'FAILED'], rows, width);
+}
+
+export const RECORD_CSV_COLUMNS = [
+  'recordedAt',
+  'subscriptionName',
+  'subscriptionId',
+  'runId',
+  'trigger',
+  'mode',
+  'action',
+  'skipReason',
+  'outcome',
+  'change',
+  'before',
+  'after',
+  'aiResourceCount',
+  'errorCode',
+  'errorMessage',
+  'reasons',
+  'warnings',
+] as const;
+
+export function recordCsv(r: RemediationRecord): string {
+  return csvLine([
+    r.recordedAt,
+    r.subscriptionName ?? '',
+    r.subscriptionId,
+    r.runId,
+    r.trigger,
+    r.mode,
+    r.action,
+    r.skipReason ?? '',
+    r.outcome,
+    r.change ? changeText(r.change) : '',
+    r.pricingBefore ? pricingText(r.pricingBefore) : '',
+    r.pricingAfter ? pricingText(r.pricingAfter) : '',
+    String(r.aiResourceCount),
+    r.error?.code ?? '',
+    r.error?.message ?? '',
+    r.reasons.join(' '),
+    r.warnings.join(' '),
+  ]);
+}
+
+export const RUN_CSV_COLUMNS = ['kind', 'id', 'trigger', 'mode', 'scope', 'startedAt', 'finishedAt', 'subscriptions', 'byOutcome', 'failed', 'capReached'] as const;
+
+export function runCsv(s: RunSummaryRecord): string {
+  return csvLine([
+    s.kind === 'sweep-summary' ? 'sweep' : 'watch',
+    s.kind === 'sweep-summary' ? s.sweepId : s.watchId,
+    s.trigger,
+    s.mode,
+    scopeText(s.scope),
+    s.startedAt,
+    s.finishedAt,
+    String(s.subscriptions),
+    JSON.stringify(s.byOutcome),
+    String(s.failed),
+    String(s.capReached),
+  ]);
+}
+
+/** RFC 4180: quoted when needed, quotes doubled; control characters escaped (a cell never breaks a line). */
+export function csvLine(values: readonly string[]): string {
+  return values
+    .map((raw) => {
+      const v = escapeControl(raw);
+      return /[",]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v;
+    })
+    .join(',');
+}
+
+/**
+ * Columns padded to their widest cell and separated by two spaces. When the table is wider than
+ * `width`, the widest columns are narrowed and their cells wrapped onto more lines, at spaces where
+ * possible: nothing is ever cut off.
+ */
+export function table(header: string[], rows: string[][], width = DEFAULT_WIDTH): string {
+  const all = [header, ...rows].map((r) => header.map((_, i) => escapeControl(r[i] ?? '')));
   const widths = header.map((_, i) => Math.max(...all.map((r) => (r[i] ?? '').length)));
-  return all.map((r) => r.map((c, i) => c.padEnd(widths[i] ?? 0)).join('  ').trimEnd()).join('\n');
+  const minimum = header.map((h) => Math.max(h.length, 8));
+  const total = (): number => widths.reduce((a, b) => a + b, 0) + 2 * (widths.length - 1);
+  while (total() > width) {
+    const widest = widths.reduce((best, w, i) => (w - (minimum[i] ?? 0) > (widths[best] ?? 0) - (minimum[best] ?? 0) ? i : best), 0);
+    if ((widths[widest] ?? 0) <= (minimum[widest] ?? 0)) break;
+    widths[widest] = Math.max(minimum[widest] ?? 0, (widths[widest] ?? 0) - Math.min(total() - width, 8));
+  }
+  const lines: string[] = [];
+  for (const row of all) {
+    const wrapped = row.map((cell, i) => wrap(cell, widths[i] ?? cell.length));
+    const height = Math.max(...wrapped.map((w) => w.length));
+    for (let line = 0; line < height; line++) {
+      lines.push(
+        wrapped
+          .map((w, i) => (w[line] ?? '').padEnd(widths[i] ?? 0))
+          .join('  ')
+          .trimEnd(),
+      );
+    }
+  }
+  return lines.join('\n');
+}
+
+/** Lines of at most `width` characters, broken at spaces where possible. */
+export function wrap(text: string, width: number): string[] {
+  if (text.length <= width) return [text];
+  const out: string[] = [];
+  let rest = text;
+  while (rest.length > width) {
+    const space = rest.lastIndexOf(' ', width);
+    const at = space > width / 3 ? space : width;
+    out.push(rest.slice(0, at).trimEnd());
+    rest = rest.slice(at).trimStart();
+  }
+  if (rest) out.push(rest);
+  return out;
 }

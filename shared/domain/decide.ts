@@ -1,6 +1,7 @@
 import type { Config } from '../config';
 import { AI_EXTENSIONS, AI_EXTENSION_TITLES, type AiExtensionName } from './extensions';
 import type { DesiredPricing, GovernContext, PricingSnapshot } from './model';
+import { planChange, type PlannedChange } from './plan';
 import { policyConflictWarnings } from './policy-conflicts';
 
 /**
@@ -20,13 +21,17 @@ export type SkipReason =
   | 'inherited'
   | 'no-ai-resources'
   | 'cap-reached'
-  | 'extension-backoff';
+  | 'extension-backoff'
+  /** A revert found the plan changed since the run it reverts (decide() never returns it). */
+  | 'changed-since';
 
 export interface Decision {
   action: Action;
   skipReason?: SkipReason;
   /** The exact PUT body, present when the action is enable or add-components. */
   desired?: DesiredPricing;
+  /** What that body changes, extension by extension (the plan a dry run shows). */
+  change?: PlannedChange;
   /** Components the configuration wants that are not on yet. */
   missingComponents: AiExtensionName[];
   /** Human-readable, in the order they were considered. */
@@ -106,7 +111,8 @@ export function decide(context: GovernContext, config: Config, options: DecideOp
     action === 'enable'
       ? `Plan is ${pricing.tier}: switch to Standard with ${config.components.join(', ') || 'no extra components'}.`
       : `Plan is Standard but ${missingComponents.map((c) => `${c} (${AI_EXTENSION_TITLES[c]})`).join(', ')} ${missingComponents.length > 1 ? 'are' : 'is'} off: switch on.`;
-  return { action, missingComponents, desired: desiredPricing(pricing, config.components), reasons: [why, what], warnings };
+  const desired = desiredPricing(pricing, config.components);
+  return { action, missingComponents, desired, change: planChange(pricing, desired, AI_EXTENSIONS), reasons: [why, what], warnings };
 }
 
 /**

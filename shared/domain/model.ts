@@ -4,7 +4,7 @@
  * because Durable Functions passes it between activities and the orchestrator.
  */
 
-export type TriggerKind = 'event' | 'sweep' | 'watch' | 'manual' | 'cli';
+export type TriggerKind = 'event' | 'sweep' | 'watch' | 'manual' | 'cli' | 'revert';
 
 /** What started a run; never holds claims, e-mails, IP addresses or tokens. */
 export interface TriggerDetail {
@@ -19,6 +19,9 @@ export interface TriggerDetail {
   sweepId?: string;
   /** The tenant watch pass that started the run. */
   watchId?: string;
+  /** A revert pass (`d4ai revert`), and the run it reverts. */
+  revertId?: string;
+  revertOf?: string;
   note?: string;
 }
 
@@ -81,10 +84,16 @@ export interface PricingSnapshot {
 }
 
 /** The exact body the pricing adapter PUTs; built by the decision, sent unchanged. */
-export interface DesiredPricing {
-  pricingTier: 'Standard';
+/** A pricings PUT body's properties: the tier and every extension listed explicitly. */
+export interface PricingBody {
+  pricingTier: 'Free' | 'Standard';
   subPlan?: string;
   extensions: Array<{ name: string; isEnabled: 'True' | 'False'; additionalExtensionProperties?: Record<string, unknown> }>;
+}
+
+/** What governing writes: always Standard (only a revert writes anything else). */
+export interface DesiredPricing extends PricingBody {
+  pricingTier: 'Standard';
 }
 
 export interface ActiveExemption {

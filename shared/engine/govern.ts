@@ -58,6 +58,19 @@ export async function governSubscription(ports: Ports, config: Config, request: 
   return carryOut(ports, config, req, context, nominate(context, config, options.budget ?? { used: 0 }), startedAt);
 }
 
+/**
+ * What governing the subscription would decide now, without writing anything or storing a record
+ * (the plan `d4ai govern` shows before it asks). Undefined when the subscription cannot be read.
+ */
+export async function previewSubscription(ports: Ports, config: Config, subscriptionId: string): Promise<{ subscription: SubscriptionInfo; decision: Decision } | undefined> {
+  try {
+    const context = await loadContext(ports, config, subscriptionId.toLowerCase());
+    return { subscription: context.subscription, decision: decide(context, config) };
+  } catch {
+    return undefined;
+  }
+}
+
 /** A decision that reserved its slot under the cap (`slot` is meaningful for writes only). */
 export interface Nomination {
   decision: Decision;

@@ -11,7 +11,7 @@ import { errorInfo } from './errors';
 import { carryOut, nominate, storeWithRetry, withExtensionBackoff, withRunId, type Nomination, type WriteBudget } from './govern';
 import type { Ports } from './ports';
 import { Tally, sweepSummary, watchSummary, type PassIdentity } from './tally';
-import { TENANT_PASS_LEASE, takeTenantLease } from './tenant-lease';
+import { leasedPass } from './tenant-lease';
 
 /**
  * Sweep and tenant watch on a Resource Graph snapshot, as the CLI schedules them. One snapshot
@@ -34,8 +34,8 @@ export interface PassOptions {
   scope?: GraphScope;
   /** Each record once it is stored. */
   onRecord?: (record: RemediationRecord) => void;
-  /** After each page of subscriptions: how many were decided so far. */
-  onProgress?: (decided: number) => void;
+  /** After each page of subscriptions: how many were decided so far, of how many in scope (when known). */
+  onProgress?: (decided: number, total?: number) => void;
   /** Who holds the tenant-pass lease while this pass runs (shown to a second pass that is refused). */
   holder?: string;
 }
@@ -72,29 +72,17 @@ export function runScope(scope: GraphScope): RunScope {
 }
 
 export async function sweep(ports: Ports, config: Config, options: PassOptions): Promise<SweepResult> {
-  const pass = await leased(ports, 'sweep', options, () => runPass(ports, config, options, 'sweep'));
+  const pass = await leasedPass(ports, `${options.holder ?? 'd4ai CLI'} sweep`, () => runPass(ports, config, options, 'sweep'));
   const summary = sweepSummary(pass.identity, pass.tally);
   logSweepSummary(ports.logger, summary);
   return { summary, summaryStored: await storeSummary(ports, summary), unrecorded: pass.unrecorded };
 }
 
 export async function watchPass(ports: Ports, config: Config, options: PassOptions): Promise<WatchResult> {
-  const pass = await leased(ports, 'watch', options, () => runPass(ports, config, options, 'watch'));
+  const pass = await leasedPass(ports, `${options.holder ?? 'd4ai CLI'} watch`, () => runPass(ports, config, options, 'watch'));
   const summary = watchSummary(pass.identity, pass.tally, pass.candidates);
   logWatchSummary(ports.logger, summary);
   return { summary, summaryStored: await storeSummary(ports, summary), unrecorded: pass.unrecorded };
-}
-
-/** Store proven writable, lease taken, the pass, lease given back (an expiry frees it if we crash). */
-async function leased<T>(ports: Ports, kind: 'sweep' | 'watch', options: PassOptions, pass: () => Promise<T>): Promise<T> {
-  await ports.records.ensureWritable();
-  const holder = `${options.holder ?? 'd4ai CLI'} ${kind} (pid ${process.pid}, started ${ports.clock().toISOString()})`;
-  await takeTenantLease(ports.records, holder, ports.clock());
-  try {
-    return await pass();
-  } finally {
-    await ports.records.releaseLease(TENANT_PASS_LEASE, holder).catch(() => undefined);
-  }
 }
 
 async function storeSummary(ports: Ports, summary: SweepSummaryRecord | WatchSummaryRecord): Promise<boolean> {
@@ -155,7 +143,7 @@ async function runPass(ports: Ports, config: Config, options: PassOptions, kind:
           unrecorded.push({ subscriptionId, ...errorInfo(error) });
         }
       });
-      options.onProgress?.(tally.subscriptions);
+      options.onProgress?.(tally.subscriptions, page.total);
     }
   } catch (error) {
     // The snapshot itself failed (Resource Graph unreachable, throttled past its retries, truncated):
@@ -164,6 +152,29 @@ async function runPass(ports: Ports, config: Config, options: PassOptions, kind:
     unrecorded.push({ subscriptionId: '*', ...errorInfo(error) });
   }
   return { identity: { id, trigger: options.trigger, mode: config.mode, scope: runScope(scope), startedAt, finishedAt: ports.clock() }, tally, candidates, unrecorded };
+}
+
+/**
+ * The plan of a pass without carrying it out: the subscriptions in scope decided on the snapshot
+ * (with the extension back-off), and the writes that would be made. Reads only; no record, no
+ * lease. What `sweep` shows before it asks for confirmation on a terminal.
+ */
+export async function previewPass(ports: Ports, config: Config, options: Pick<PassOptions, 'scope' | 'onProgress'> = {}): Promise<{ subscriptions: number; writes: Nominated[] }> {
+  const scope = options.scope ?? scopeFromConfig(config);
+  const budget: WriteBudget = { used: 0 };
+  const writes: Nominated[] = [];
+  let subscriptions = 0;
+  const policy = await ports.snapshot.policy(scope, config.policyAssignmentId);
+  for await (const page of ports.snapshot.pages(scope)) {
+    const work = nominatePage(page.entries, policy, config, budget, ports.clock());
+    subscriptions += work.length;
+    for (const w of work.filter((n) => isWrite(n.nomination.decision))) {
+      const checked = { ...w, ...(await withExtensionBackoff(ports, config, w.context, w.nomination)) };
+      if (isWrite(checked.nomination.decision)) writes.push(checked);
+    }
+    options.onProgress?.(subscriptions, page.total);
+  }
+  return { subscriptions, writes };
 }
 
 export interface Nominated {

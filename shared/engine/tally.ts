@@ -1,4 +1,5 @@
 import type { TriggerKind } from '../domain/model';
+import { changeKinds, type PlannedChange } from '../domain/plan';
 import type { Mode } from '../config';
 import type { RemediationRecord, RunScope, SweepSummaryRecord, WatchSummaryRecord } from '../records/record';
 import { VERSION } from '../version';
@@ -11,14 +12,19 @@ export class Tally {
   subscriptions = 0;
   readonly byAction: Record<string, number> = {};
   readonly byOutcome: Record<string, number> = {};
+  /** Writes applied (or shown by a dry run) by kind of change. */
+  readonly byChange: Record<string, number> = {};
   capReached = 0;
   /** Decisions that were not stored (their record could not be written, or the pass stopped early). */
   unrecorded = 0;
 
-  add(record: Pick<RemediationRecord, 'action' | 'outcome' | 'skipReason'>): void {
+  add(record: Pick<RemediationRecord, 'action' | 'outcome' | 'skipReason'> & { change?: PlannedChange; changeKinds?: string[] }): void {
     this.byAction[record.action] = (this.byAction[record.action] ?? 0) + 1;
     this.byOutcome[record.outcome] = (this.byOutcome[record.outcome] ?? 0) + 1;
     if (record.skipReason === 'cap-reached') this.capReached++;
+    if (['applied', 'partial', 'dry-run'].includes(record.outcome)) {
+      for (const kind of record.changeKinds ?? (record.change ? changeKinds(record.change) : [])) this.byChange[kind] = (this.byChange[kind] ?? 0) + 1;
+    }
   }
 
   /** Adds counts that came from elsewhere (a page activity, a child orchestration). */
@@ -26,12 +32,13 @@ export class Tally {
     this.subscriptions += counts.subscriptions;
     for (const [k, v] of Object.entries(counts.byAction)) this.byAction[k] = (this.byAction[k] ?? 0) + v;
     for (const [k, v] of Object.entries(counts.byOutcome)) this.byOutcome[k] = (this.byOutcome[k] ?? 0) + v;
+    for (const [k, v] of Object.entries(counts.byChange ?? {})) this.byChange[k] = (this.byChange[k] ?? 0) + v;
     this.capReached += counts.capReached;
     this.unrecorded += counts.unrecorded;
   }
 
   counts(): TallyCounts {
-    return { subscriptions: this.subscriptions, byAction: { ...this.byAction }, byOutcome: { ...this.byOutcome }, capReached: this.capReached, unrecorded: this.unrecorded };
+    return { subscriptions: this.subscriptions, byAction: { ...this.byAction }, byOutcome: { ...this.byOutcome }, byChange: { ...this.byChange }, capReached: this.capReached, unrecorded: this.unrecorded };
   }
 
   static from(counts: TallyCounts | undefined): Tally {
@@ -50,6 +57,8 @@ export interface TallyCounts {
   subscriptions: number;
   byAction: Record<string, number>;
   byOutcome: Record<string, number>;
+  /** Absent in counts carried by a sweep started before it existed. */
+  byChange?: Record<string, number>;
   capReached: number;
   unrecorded: number;
 }
@@ -73,6 +82,7 @@ function common(pass: PassIdentity, tally: Tally) {
     finishedAt: pass.finishedAt.toISOString(),
     subscriptions: tally.subscriptions,
     byOutcome: { ...tally.byOutcome },
+    byChange: { ...tally.byChange },
     capReached: tally.capReached,
     failed: tally.failed,
     version: VERSION,

@@ -1,5 +1,6 @@
 import type { LeaseState } from '../records/record';
 import type { RecordStore } from '../records/record-store';
+import type { Ports } from './ports';
 import { GovernError } from './errors';
 
 /**
@@ -24,4 +25,20 @@ export async function takeTenantLease(records: RecordStore, holder: string, now:
   const result = await records.acquireLease(TENANT_PASS_LEASE, holder, ttlMs, now);
   if (!result.acquired) throw new PassInProgress(result.held);
   return result.lease;
+}
+
+/**
+ * Runs a pass over the tenant from the CLI: the store proven writable, the lease taken (for
+ * `what`, with this process and its start), the pass, the lease given back (its expiry frees it
+ * if the process dies).
+ */
+export async function leasedPass<T>(ports: Pick<Ports, 'records' | 'clock'>, what: string, pass: () => Promise<T>): Promise<T> {
+  await ports.records.ensureWritable();
+  const holder = `${what} (pid ${process.pid}, started ${ports.clock().toISOString()})`;
+  await takeTenantLease(ports.records, holder, ports.clock());
+  try {
+    return await pass();
+  } finally {
+    await ports.records.releaseLease(TENANT_PASS_LEASE, holder).catch(() => undefined);
+  }
 }

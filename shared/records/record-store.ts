@@ -19,11 +19,33 @@ export interface RecordStore {
   /** One row per sweep or watch pass, beside the per-subscription records. */
   writeRunSummary(summary: RunSummaryRecord): Promise<void>;
   /** Newest first; lines or rows that cannot be read are skipped and named in `problems`. */
-  list(subscriptionId: string, limit: number): Promise<RecordList>;
+  list(subscriptionId: string, limit: number, filter?: RecordFilter): Promise<RecordList>;
+  /** One run's records across subscriptions: a record's run id, or a sweep, watch or revert id. Newest first. */
+  listRun(id: string, limit: number): Promise<RecordList>;
+  /** Sweep and watch summaries, newest first. */
+  listSummaries(limit: number, filter?: Pick<RecordFilter, 'since'>): Promise<RunSummaryRecord[]>;
   /** Takes the named lease for `holder` until now + ttlMs, unless someone else holds it unexpired (optimistic concurrency). */
   acquireLease(name: string, holder: string, ttlMs: number, now: Date): Promise<LeaseResult>;
   /** Gives the lease up, if `holder` still holds it. */
   releaseLease(name: string, holder: string): Promise<void>;
+}
+
+export interface RecordFilter {
+  /** Only records made at or after this time. */
+  since?: Date;
+  /** Only records of this run (its run id, or its sweep, watch or revert id). */
+  run?: string;
+}
+
+/** Whether a record belongs to the run `id` (its own run id, or the pass it was part of). */
+export function inRun(record: Pick<RemediationRecord, 'runId' | 'triggerDetail'>, id: string): boolean {
+  const d = record.triggerDetail;
+  return record.runId === id || d?.sweepId === id || d?.watchId === id || d?.revertId === id;
+}
+
+export function matchesFilter(record: Pick<RemediationRecord, 'runId' | 'triggerDetail' | 'recordedAt'>, filter: RecordFilter = {}): boolean {
+  if (filter.since && !(Date.parse(record.recordedAt) >= filter.since.getTime())) return false;
+  return filter.run === undefined || inRun(record, filter.run);
 }
 
 export interface RecordList {

@@ -1,5 +1,6 @@
 import { isWrite, type Action, type Decision, type SkipReason } from '../domain/decide';
-import type { DesiredPricing, GovernContext, GovernRequest, PricingSnapshot, TriggerDetail, TriggerKind } from '../domain/model';
+import type { GovernContext, GovernRequest, PricingBody, PricingSnapshot, TriggerDetail, TriggerKind } from '../domain/model';
+import type { PlannedChange } from '../domain/plan';
 import type { Mode } from '../config';
 import { scrub } from '../observability/redact';
 import { VERSION } from '../version';
@@ -18,8 +19,8 @@ import { VERSION } from '../version';
  */
 export type Outcome = 'applied' | 'partial' | 'dry-run' | 'failed' | 'no-op' | 'intent';
 
-/** `undecided`: the run failed before a decision could be made (e.g. ARM unreachable). */
-export type RecordAction = Action | 'undecided';
+/** `undecided`: the run failed before a decision could be made (e.g. ARM unreachable); `revert`: `d4ai revert` restored an earlier state. */
+export type RecordAction = Action | 'undecided' | 'revert';
 
 export interface PricingSummary {
   tier: 'Free' | 'Standard';
@@ -31,6 +32,8 @@ export interface PricingSummary {
 
 export interface RemediationRecord {
   subscriptionId: string;
+  /** The subscription's display name when it was read (for people; the id identifies it). */
+  subscriptionName?: string;
   runId: string;
   /** When the pass began; with runId it identifies the row, so the outcome replaces the intent. */
   startedAt: string;
@@ -44,8 +47,10 @@ export interface RemediationRecord {
   pricingBefore?: PricingSummary;
   /** Absent after an attempted write whose result could not be read: unknown, never assumed. */
   pricingAfter?: PricingSummary;
-  /** The exact PUT body the decision wants (sent in enforce mode, shown in report mode). */
-  desired?: DesiredPricing;
+  /** The exact PUT body the decision wants (sent in enforce mode, shown in report mode); a revert's is any tier. */
+  desired?: PricingBody;
+  /** What `desired` changes against the plan as read, extension by extension. */
+  change?: PlannedChange;
   /** Extensions the service failed to enable (outcome partial), and when to try them again. */
   failedExtensions?: string[];
   retryAfter?: string;
@@ -75,11 +80,14 @@ export function summarisePricing(pricing: PricingSnapshot | undefined): PricingS
   };
 }
 
+/** A decision as a record holds it: governing's, or a revert's (the one that may write any tier). */
+export type RecordedDecision = Omit<Decision, 'action' | 'desired'> & { action: Action | 'revert'; desired?: PricingBody };
+
 export interface RecordInput {
   request: GovernRequest & { runId: string };
   mode: Mode;
   context?: GovernContext;
-  decision?: Decision;
+  decision?: RecordedDecision;
   outcome: Outcome;
   pricingAfter?: PricingSnapshot;
   /**
@@ -101,8 +109,10 @@ export function buildRecord(input: RecordInput): RemediationRecord {
   const before = summarisePricing(context?.pricing);
   // After a PUT, only what was read back; before one (an intent), nothing yet; otherwise unchanged.
   const after = input.wrote || input.outcome === 'intent' ? summarisePricing(input.pricingAfter) : (summarisePricing(input.pricingAfter) ?? before);
+  const name = context?.subscription.displayName;
   return {
     subscriptionId: request.subscriptionId.toLowerCase(),
+    ...(name ? { subscriptionName: name } : {}),
     runId: request.runId,
     startedAt: input.startedAt.toISOString(),
     recordedAt: input.finishedAt.toISOString(),
@@ -115,6 +125,7 @@ export function buildRecord(input: RecordInput): RemediationRecord {
     ...(before ? { pricingBefore: before } : {}),
     ...(after ? { pricingAfter: after } : {}),
     ...(decision?.desired ? { desired: decision.desired } : {}),
+    ...(decision?.change ? { change: decision.change } : {}),
     ...(input.partial ?? {}),
     aiResourceCount: context?.aiResourceTotal ?? context?.aiResources.length ?? 0,
     aiResourceIds: (context?.aiResources ?? []).slice(0, MAX_RESOURCE_IDS).map((r) => r.id),
@@ -156,6 +167,8 @@ interface PassSummaryFields {
   /** Subscriptions in the snapshot. */
   subscriptions: number;
   byOutcome: Record<string, number>;
+  /** Writes decided (applied, or shown by a dry run) by kind of change: "Free → Standard", "+AIModelScanner". */
+  byChange?: Record<string, number>;
   capReached: number;
   failed: number;
   version: string;

@@ -1,7 +1,7 @@
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import { scrub } from '../observability/redact';
-import { RecordStoreUnavailable, type RecordList, type RecordStore } from './record-store';
+import { RecordStoreUnavailable, inRun, matchesFilter, type RecordFilter, type RecordList, type RecordStore } from './record-store';
 import type { LeaseResult, LeaseState, RemediationRecord, RunSummaryRecord } from './record';
 
 /**
@@ -36,17 +36,40 @@ export class FileRecordStore implements RecordStore {
     await this.append(summary);
   }
 
-  async list(subscriptionId: string, limit: number): Promise<RecordList> {
+  async list(subscriptionId: string, limit: number, filter: RecordFilter = {}): Promise<RecordList> {
+    const wanted = subscriptionId.toLowerCase();
+    return this.select(limit, (r) => r.subscriptionId === wanted && matchesFilter(r, filter));
+  }
+
+  async listRun(id: string, limit: number): Promise<RecordList> {
+    return this.select(limit, (r) => inRun(r, id));
+  }
+
+  async listSummaries(limit: number, filter: { since?: Date } = {}): Promise<RunSummaryRecord[]> {
+    const { summaries } = await this.readAll();
+    return summaries
+      .filter((s) => !filter.since || Date.parse(s.finishedAt) >= filter.since.getTime())
+      .sort((a, b) => b.finishedAt.localeCompare(a.finishedAt))
+      .slice(0, limit);
+  }
+
+  private async select(limit: number, keep: (r: RemediationRecord) => boolean): Promise<RecordList> {
+    const { records, problems } = await this.readAll();
+    return { records: records.filter(keep).sort((a, b) => b.recordedAt.localeCompare(a.recordedAt)).slice(0, limit), problems };
+  }
+
+  /** Every record (the latest line per subscription, start and run id) and summary in the file; unreadable lines named. */
+  private async readAll(): Promise<{ records: RemediationRecord[]; summaries: RunSummaryRecord[]; problems: string[] }> {
     let text: string;
     try {
       text = await fs.readFile(this.file, 'utf8');
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { records: [], problems: [] };
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { records: [], summaries: [], problems: [] };
       throw error;
     }
-    const wanted = subscriptionId.toLowerCase();
     const problems: string[] = [];
     const latest = new Map<string, RemediationRecord>();
+    const summaries: RunSummaryRecord[] = [];
     text.split('\n').forEach((line, i) => {
       if (!line.trim()) return;
       let parsed: unknown;
@@ -57,11 +80,12 @@ export class FileRecordStore implements RecordStore {
         return;
       }
       const record = parsed as Partial<RemediationRecord & RunSummaryRecord>;
-      if (record.kind !== undefined || record.subscriptionId !== wanted || typeof record.runId !== 'string') return;
-      latest.set(`${record.startedAt ?? ''}|${record.runId}`, record as RemediationRecord);
+      if (record.kind === 'sweep-summary' || record.kind === 'watch-summary') summaries.push(record as RunSummaryRecord);
+      else if (typeof record.subscriptionId === 'string' && typeof record.runId === 'string') {
+        latest.set(`${record.subscriptionId}|${record.startedAt ?? ''}|${record.runId}`, record as RemediationRecord);
+      }
     });
-    const records = [...latest.values()].sort((a, b) => b.recordedAt.localeCompare(a.recordedAt)).slice(0, limit);
-    return { records, problems };
+    return { records: [...latest.values()], summaries, problems };
   }
 
   async acquireLease(name: string, holder: string, ttlMs: number, now: Date): Promise<LeaseResult> {

@@ -21,7 +21,13 @@ export interface RecordEntity {
   [column: string]: string | number | boolean;
 }
 
-const JSON_COLUMNS = ['triggerDetail', 'pricingBefore', 'pricingAfter', 'desired', 'failedExtensions', 'aiResourceIds', 'reasons', 'warnings'] as const;
+const JSON_COLUMNS = ['triggerDetail', 'pricingBefore', 'pricingAfter', 'desired', 'change', 'failedExtensions', 'aiResourceIds', 'reasons', 'warnings'] as const;
+
+/** The pass a record belongs to (sweep, watch or revert id): a flat column, so one run's records are one query. */
+export function passIdOf(record: Pick<RemediationRecord, 'triggerDetail'>): string | undefined {
+  const d = record.triggerDetail;
+  return d?.sweepId ?? d?.watchId ?? d?.revertId;
+}
 
 export function toEntity(record: RemediationRecord): RecordEntity {
   const entity: RecordEntity = {
@@ -39,6 +45,9 @@ export function toEntity(record: RemediationRecord): RecordEntity {
     durationMs: record.durationMs,
     version: record.version,
   };
+  if (record.subscriptionName) entity.subscriptionName = record.subscriptionName;
+  const passId = passIdOf(record);
+  if (passId) entity.passId = passId;
   if (record.skipReason) entity.skipReason = record.skipReason;
   if (record.pricingBefore) entity.tierBefore = record.pricingBefore.tier;
   if (record.pricingAfter) entity.tierAfter = record.pricingAfter.tier;
@@ -66,6 +75,7 @@ export function fromEntity(entity: Record<string, unknown>): RemediationRecord {
   const durationMs = Number(entity.durationMs ?? 0);
   const record = {
     subscriptionId: text('subscriptionId') ?? String(entity.partitionKey),
+    subscriptionName: text('subscriptionName'),
     runId: text('runId') ?? '',
     // Rows written before startedAt existed: it is what recordedAt and the duration say.
     startedAt: text('startedAt') ?? (recordedAt ? new Date(Date.parse(recordedAt) - durationMs).toISOString() : ''),
@@ -79,6 +89,7 @@ export function fromEntity(entity: Record<string, unknown>): RemediationRecord {
     pricingBefore: json('pricingBefore'),
     pricingAfter: json('pricingAfter'),
     desired: json('desired'),
+    change: json('change'),
     failedExtensions: json<string[]>('failedExtensions'),
     retryAfter: text('retryAfter'),
     partialAttempts: typeof entity.partialAttempts === 'number' ? entity.partialAttempts : undefined,
@@ -111,6 +122,7 @@ export function summaryEntity(summary: RunSummaryRecord): RecordEntity {
     finishedAt: summary.finishedAt,
     subscriptions: summary.subscriptions,
     byOutcome: JSON.stringify(summary.byOutcome),
+    ...(summary.byChange ? { byChange: JSON.stringify(summary.byChange) } : {}),
     capReached: summary.capReached,
     failed: summary.failed,
     version: summary.version,
@@ -118,6 +130,28 @@ export function summaryEntity(summary: RunSummaryRecord): RecordEntity {
   return summary.kind === 'sweep-summary'
     ? { ...common, sweepId: summary.sweepId, byAction: JSON.stringify(summary.byAction) }
     : { ...common, watchId: summary.watchId, candidates: summary.candidates };
+}
+
+export function summaryFromEntity(entity: Record<string, unknown>): RunSummaryRecord {
+  const text = (name: string): string => (typeof entity[name] === 'string' ? (entity[name] as string) : '');
+  const json = <T>(name: string, fallback: T): T => (typeof entity[name] === 'string' ? (JSON.parse(entity[name] as string) as T) : fallback);
+  const count = (name: string): number => Number(entity[name] ?? 0);
+  const common = {
+    trigger: text('trigger') as RunSummaryRecord['trigger'],
+    mode: text('mode') as RunSummaryRecord['mode'],
+    scope: json('scope', {}),
+    startedAt: text('startedAt'),
+    finishedAt: text('finishedAt'),
+    subscriptions: count('subscriptions'),
+    byOutcome: json<Record<string, number>>('byOutcome', {}),
+    ...(typeof entity.byChange === 'string' ? { byChange: json<Record<string, number>>('byChange', {}) } : {}),
+    capReached: count('capReached'),
+    failed: count('failed'),
+    version: text('version'),
+  };
+  return text('kind') === 'watch-summary'
+    ? { kind: 'watch-summary', watchId: text('watchId'), candidates: count('candidates'), ...common }
+    : { kind: 'sweep-summary', sweepId: text('sweepId'), byAction: json<Record<string, number>>('byAction', {}), ...common };
 }
 
 /** Leases (one sweep or watch pass at a time) share the records table under their own partition. */

@@ -192,7 +192,7 @@ describe('sweep and watch on the Resource Graph snapshot', () => {
     const deadline = Date.now() + 20000;
     while (!stderr.includes('Next watch pass in 30s') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
     expect(stderr).toContain('Next watch pass in 30s');
-    expect(stdout).toMatch(/^Watch pass \S+ \(enforce\): 13 subscription\(s\)/m);
+    expect(stdout).toMatch(/^Watch pass \S+ \(enforce, management group contoso\): 13 subscription\(s\)/m);
     const interrupted = Date.now();
     const code = await new Promise<number | null>((resolve) => {
       child.on('close', resolve);

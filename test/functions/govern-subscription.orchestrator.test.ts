@@ -80,7 +80,9 @@ describe('governSubscription orchestration (real replay, real activities)', () =
       triggerDetail: { note: 'test', instanceId: governInstanceId(SUB) },
     });
     const output = instance.output as GovernOutput;
-    expect(output.outcomes).toEqual([{ runId: records[0]?.runId, subscriptionId: SUB, trigger: 'manual', mode: 'enforce', action: 'enable', outcome: 'applied' }]);
+    expect(output.outcomes).toEqual([
+      { runId: records[0]?.runId, subscriptionId: SUB, trigger: 'manual', mode: 'enforce', action: 'enable', outcome: 'applied', changeKinds: ['Free → Standard', '+AIPromptEvidence', '+AIModelScanner'] },
+    ]);
     expect(output.handledRequestIds).toEqual(['request-1']);
     expect(instance.customStatus).toMatchObject({ phase: 'done', decision: { action: 'enable', outcome: 'applied', runId: records[0]?.runId } });
 

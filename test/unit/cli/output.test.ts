@@ -1,14 +1,12 @@
-import { recordsTable, runSummaryText, table } from '../../../shared/cli/output';
-import type { SweepSummaryRecord } from '../../../shared/records/record';
-import { SUB } from '../../builders/context.builder';
-import { minimalRecord, remediationRecord } from '../../builders/record.builder';
+import { changeCell, csvLine, historyTable, recordsTable, runSummaryText, runsTable, table, wrap } from '../../../shared/cli/output';
+import { planChange } from '../../../shared/domain/plan';
+import type { SweepSummaryRecord, WatchSummaryRecord } from '../../../shared/records/record';
+import { SUB, freePlan } from '../../builders/context.builder';
+import { minimalRecord, remediationRecord, sweepSummaryRecord } from '../../builders/record.builder';
+import { defaultEnablePricing } from '../../fixtures/pricing-bodies';
 
 const STANDARD_ON = { tier: 'Standard' as const, extensions: { AIPromptEvidence: true, AIPromptSharingWithPurview: false, AIModelScanner: true } };
-
-/** Start index of every column, read from the header line. */
-function columnStarts(header: string): number[] {
-  return [0, ...[...header.matchAll(/ {2,}(?=\S)/g)].map((m) => (m.index ?? 0) + m[0].length)];
-}
+const KNOWN = ['AIPromptEvidence', 'AIPromptSharingWithPurview', 'AIModelScanner'];
 
 describe('table', () => {
   it('pads every column to its widest cell, separates columns by two spaces and trims line ends', () => {
@@ -19,144 +17,126 @@ describe('table', () => {
     expect(table(['A', 'BB', 'C'], [])).toBe('A  BB  C');
   });
 
-  it('keeps a 60-character cell and cuts a longer one to 59 characters and an ellipsis', () => {
-    const sixty = 'a'.repeat(60);
-    const long = `${'b'.repeat(59)}TAIL-THAT-IS-CUT`;
-    const lines = table(['X', 'Y'], [[sixty, 'end'], [long, 'end']]).split('\n');
-
-    expect(lines[1]).toBe(`${sixty}  end`);
-    expect(lines[2]).toBe(`${'b'.repeat(59)}…  end`);
-    expect(lines.every((l) => !l.includes('TAIL'))).toBe(true);
+  it('never cuts a cell: a table wider than the width wraps its widest column at spaces', () => {
+    const long = 'Policy exemption /providers/Microsoft.Management/managementGroups/contoso/providers/Microsoft.Authorization/policyExemptions/legacy (Waiver) until 2099-01-01T00:00:00Z.';
+    const text = table(['SUBSCRIPTION', 'WHY'], [['legacy-exempt', long]], 80);
+    const lines = text.split('\n');
+    for (const line of lines) expect(line.length).toBeLessThanOrEqual(80);
+    // Every word of the cell is still there, in order.
+    const whyColumn = lines.map((l) => l.slice(lines[0]?.indexOf('WHY') ?? 0).trim()).slice(1).join(' ');
+    expect(whyColumn.replace(/\s+/g, '')).toBe(long.replace(/\s+/g, ''));
   });
 
-  it('cuts header cells the same way', () => {
-    expect(table(['H'.repeat(70)], [['x']])).toBe(`${'H'.repeat(59)}…\nx`);
+  it('escapes control characters from input', () => {
+    expect(table(['ID'], [['evt\u001b[2J']])).toBe('ID\nevt\\u001b[2J');
+  });
+});
+
+describe('wrap', () => {
+  it('breaks at the last space that fits, and hard-breaks a word longer than the width', () => {
+    expect(wrap('one two three four', 9)).toEqual(['one two', 'three', 'four']);
+    expect(wrap('abcdefghijkl', 5)).toEqual(['abcde', 'fghij', 'kl']);
+    expect(wrap('short', 10)).toEqual(['short']);
   });
 });
 
 describe('recordsTable', () => {
-  it('renders one record as this exact text', () => {
-    const record = minimalRecord({
-      action: 'none',
-      outcome: 'no-op',
-      pricingBefore: STANDARD_ON,
-      pricingAfter: STANDARD_ON,
-      aiResourceCount: 2,
-      reasons: ['Considered first.', 'Compliant.'],
+  it('shows the subscription by name and id, the action, the outcome and the change, then every reason in full', () => {
+    const dryRun = remediationRecord({
+      subscriptionName: 'corp-ai-prod',
+      mode: 'report',
+      outcome: 'dry-run',
+      pricingAfter: { tier: 'Free', extensions: {} },
+      change: planChange(freePlan(), defaultEnablePricing(), KNOWN),
+      reasons: ['1 AI resource(s) found.', 'Plan is Free: switch to Standard with AIPromptEvidence, AIModelScanner.', 'Report mode (dry run): nothing was written.'],
+      warnings: ['A DeployIfNotExists assignment wants AIPromptSharingWithPurview on.'],
     });
-
-    expect(recordsTable([record])).toBe(
+    expect(recordsTable([dryRun])).toBe(
       [
-        `${'SUBSCRIPTION'.padEnd(36)}  ACTION  OUTCOME  ${'BEFORE'.padEnd(38)}  ${'AFTER'.padEnd(38)}  AI  WHY / ERROR`,
-        `${SUB}  none    no-op    Standard [PromptEvidence,ModelScanner]  Standard [PromptEvidence,ModelScanner]  2   Compliant.`,
+        'SUBSCRIPTION                                         ACTION  OUTCOME  CHANGE',
+        `corp-ai-prod (${SUB})  enable  dry-run  Free → Standard +AIPromptEvidence +AIModelScanner (AIPromptSharingWithPurview stays off)`,
+        '',
+        `  corp-ai-prod (${SUB})`,
+        '    1 AI resource(s) found.',
+        '    Plan is Free: switch to Standard with AIPromptEvidence, AIModelScanner.',
+        '    Report mode (dry run): nothing was written.',
+        '    warning: A DeployIfNotExists assignment wants AIPromptSharingWithPurview on.',
       ].join('\n'),
     );
   });
 
-  it('aligns every cell under its header across records of different shapes', () => {
-    const records = [
-      remediationRecord({ reasons: ['Short.'] }),
-      minimalRecord({
-        subscriptionId: '11111111-2222-3333-4444-555555555555',
-        action: 'skip',
-        skipReason: 'inherited',
-        outcome: 'no-op',
-        pricingBefore: { tier: 'Standard', extensions: { AIPromptEvidence: true }, inherited: true },
-        reasons: ['Inherited.'],
-      }),
-      minimalRecord({ error: { code: 'AuthorizationFailed', message: 'No access.' }, reasons: ['ignored when there is an error'] }),
-    ];
-    const [header, ...rows] = recordsTable(records).split('\n');
-    const starts = columnStarts(header ?? '');
-
-    expect(starts).toHaveLength(7);
-    expect(rows).toHaveLength(3);
-    const cells = rows.map((line) => starts.map((start, i) => line.slice(start, starts[i + 1]).trim()));
-    expect(cells).toEqual([
-      [SUB, 'enable', 'applied', 'Free', 'Standard [PromptEvidence,ModelScanner]', '1', 'Short.'],
-      ['11111111-2222-3333-4444-555555555555', 'skip (inherited)', 'no-op', 'Standard* [PromptEvidence]', '-', '0', 'Inherited.'],
-      [SUB, 'undecided', 'failed', '-', '-', '0', 'AuthorizationFailed: No access.'],
-    ]);
-    // Every cell starts exactly at its column (no cell spills into the next).
-    for (const line of rows) for (const start of starts.slice(1)) expect(line[start - 1]).toBe(' ');
-  });
-
-  it('shows an empty reason when a record has none', () => {
-    const [, row] = recordsTable([minimalRecord({ reasons: [] })]).split('\n');
-
-    expect(row).toBe(`${SUB}  undecided  failed   -       -      0`);
-  });
-
-  it('cuts a long reason to 60 characters', () => {
-    const reason = `Plan is Standard but AIPromptEvidence (user prompt evidence), AIModelScanner (AI model security) is off: switch on.`;
-    const [, row] = recordsTable([remediationRecord({ reasons: [reason] })]).split('\n');
-
-    expect(row?.endsWith(`${reason.slice(0, 59)}…`)).toBe(true);
+  it('shows the state found for a decision that changes nothing, and the error in full for a failure', () => {
+    const compliant = minimalRecord({ action: 'none', outcome: 'no-op', pricingBefore: STANDARD_ON, pricingAfter: STANDARD_ON, reasons: [] });
+    const failed = minimalRecord({ subscriptionId: '11111111-2222-3333-4444-555555555555', error: { code: 'AuthorizationFailed', message: 'x'.repeat(300) } });
+    const text = recordsTable([compliant, failed]);
+    expect(text).toContain('Standard [PromptEvidence,ModelScanner] (unchanged)');
+    expect(text).toContain(`    error: AuthorizationFailed: ${'x'.repeat(300)}`);
   });
 
   it('is only the header without records', () => {
-    expect(recordsTable([])).toBe('SUBSCRIPTION  ACTION  OUTCOME  BEFORE  AFTER  AI  WHY / ERROR');
+    expect(recordsTable([])).toBe('SUBSCRIPTION  ACTION  OUTCOME  CHANGE');
+  });
+});
+
+describe('changeCell', () => {
+  it('names what is kept on and what unknown extensions are passed through', () => {
+    const current = { tier: 'Standard' as const, extensions: [{ name: 'AIPromptSharingWithPurview', enabled: true }, { name: 'AIFuture', enabled: false }], inherited: false, enforce: false };
+    const body = { pricingTier: 'Standard' as const, extensions: [...defaultEnablePricing().extensions.map((e) => (e.name === 'AIPromptSharingWithPurview' ? { ...e, isEnabled: 'True' as const } : e)), { name: 'AIFuture', isEnabled: 'False' as const }] };
+    const record = remediationRecord({ action: 'add-components', change: planChange(current, body, KNOWN) });
+    expect(changeCell(record)).toBe('Standard +AIPromptEvidence +AIModelScanner (AIPromptSharingWithPurview kept on; AIFuture (unknown) kept as is)');
+  });
+});
+
+describe('historyTable', () => {
+  it('has TIME, TRIGGER and MODE columns', () => {
+    const text = historyTable([remediationRecord({ subscriptionName: 'corp' })]);
+    const [header, row] = text.split('\n');
+    expect(header).toMatch(/^TIME \(UTC\)\s+SUBSCRIPTION\s+TRIGGER\s+MODE\s+ACTION\s+OUTCOME\s+CHANGE$/);
+    expect(row).toMatch(/^2025-03-14 09:26:53\s+corp \(.+\)\s+event\s+enforce\s+enable\s+applied/);
   });
 });
 
 describe('runSummaryText', () => {
-  const summary = (overrides: Partial<SweepSummaryRecord> = {}): SweepSummaryRecord => ({
-    kind: 'sweep-summary',
-    sweepId: 'sweep-1',
-    trigger: 'cli',
-    mode: 'report',
-    scope: {},
-    startedAt: '2025-03-14T02:00:00.000Z',
-    finishedAt: '2025-03-14T02:01:00.000Z',
-    subscriptions: 3,
-    byAction: { enable: 2, skip: 1 },
-    byOutcome: { 'dry-run': 2, 'no-op': 1 },
-    capReached: 0,
-    failed: 0,
-    version: '0.1.0',
-    ...overrides,
-  });
-
-  it('summarises counts', () => {
-    expect(runSummaryText(summary())).toBe(
-      ['Sweep sweep-1 (report): 3 subscription(s)', '  actions:  enable=2 skip=1', '  outcomes: dry-run=2 no-op=1'].join('\n'),
+  it('summarises scope, counts and changes by kind', () => {
+    const summary: SweepSummaryRecord = sweepSummaryRecord({ byChange: { 'Free → Standard': 3, '+AIModelScanner': 4 } });
+    expect(runSummaryText(summary)).toBe(
+      [
+        'Sweep b8e2f0c4-7a61-4d0e-9c5b-2a3f4e5d6c7b (enforce, management group contoso): 13 subscription(s)',
+        '  actions:  enable=3 none=4 skip=6',
+        '  outcomes: applied=3 no-op=10',
+        '  changes:  Free → Standard=3 +AIModelScanner=4',
+      ].join('\n'),
     );
   });
 
   it('shows none, the cap, unrecorded subscriptions and a snapshot that failed', () => {
-    const text = runSummaryText(summary({ subscriptions: 0, byAction: {}, byOutcome: {}, capReached: 4 }), [
-      { subscriptionId: SUB, code: 'TableUnavailable', message: 'Table Storage did not answer.' },
-      { subscriptionId: '*', code: 'TooManyRequests', message: 'Throttled.' },
-    ]);
-
-    expect(text).toBe(
+    const summary = sweepSummaryRecord({ scope: { subscriptions: [SUB] }, byAction: {}, byOutcome: {}, capReached: 2 });
+    expect(runSummaryText(summary, [{ subscriptionId: SUB, code: 'RecordWriteFailed:ENOSPC', message: 'disk full' }, { subscriptionId: '*', code: 'Timeout', message: 'no answer' }])).toBe(
       [
-        'Sweep sweep-1 (report): 0 subscription(s)',
+        `Sweep b8e2f0c4-7a61-4d0e-9c5b-2a3f4e5d6c7b (enforce, subscriptions ${SUB}): 13 subscription(s)`,
         '  actions:  none',
         '  outcomes: none',
-        '  cap reached for 4 subscription(s)',
-        `  NOT RECORDED ${SUB}: TableUnavailable Table Storage did not answer.`,
-        '  NOT RECORDED (snapshot): TooManyRequests Throttled.',
+        '  cap reached for 2 subscription(s)',
+        `  NOT RECORDED ${SUB}: RecordWriteFailed:ENOSPC disk full`,
+        '  NOT RECORDED (snapshot): Timeout no answer',
       ].join('\n'),
     );
   });
 
   it('says how many subscriptions a watch pass found needing a write', () => {
-    const text = runSummaryText({
-      kind: 'watch-summary',
-      watchId: 'watch-1',
-      trigger: 'cli',
-      mode: 'enforce',
-      scope: { managementGroup: 'contoso' },
-      startedAt: '2025-03-14T02:00:00.000Z',
-      finishedAt: '2025-03-14T02:00:03.000Z',
-      subscriptions: 10000,
-      candidates: 1,
-      byOutcome: { applied: 1 },
-      capReached: 0,
-      failed: 0,
-      version: '0.1.0',
-    });
-    expect(text).toBe(['Watch pass watch-1 (enforce): 10000 subscription(s), 1 needing a write', '  outcomes: applied=1'].join('\n'));
+    const watch: WatchSummaryRecord = { ...sweepSummaryRecord(), kind: 'watch-summary', watchId: 'w-1', candidates: 2, scope: {} };
+    expect(runSummaryText(watch).split('\n')[0]).toBe('Watch pass w-1 (enforce, every subscription the identity can read): 13 subscription(s), 2 needing a write');
+  });
+});
+
+describe('runsTable and CSV', () => {
+  it('lists runs with when, kind, id, trigger, mode, scope, counts and failures', () => {
+    const [header, row] = runsTable([sweepSummaryRecord()]).split('\n');
+    expect(header).toMatch(/^STARTED \(UTC\)\s+KIND\s+ID\s+TRIGGER\s+MODE\s+SCOPE\s+SUBSCRIPTIONS\s+OUTCOMES\s+FAILED$/);
+    expect(row).toMatch(/^2025-03-14 02:00:00\s+sweep\s+b8e2f0c4-\S+\s+sweep\s+enforce\s+management group contoso\s+13\s+applied=3 no-op=10\s+1$/);
+  });
+
+  it('quotes CSV cells with commas or quotes, doubles quotes, and never breaks a line', () => {
+    expect(csvLine(['a', 'b,c', 'say "hi"', 'two\nlines'])).toBe('a,"b,c","say ""hi""",two\\nlines');
   });
 });

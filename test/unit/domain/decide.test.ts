@@ -37,6 +37,7 @@ describe('decide: enable', () => {
       action: 'enable',
       missingComponents: ['AIPromptEvidence', 'AIModelScanner'],
       desired: defaultEnablePricing(),
+      change: { tier: { from: 'Free', to: 'Standard' }, switchOn: ['AIPromptEvidence', 'AIModelScanner'], keptOn: [], staysOff: ['AIPromptSharingWithPurview'], switchOff: [], passedThrough: [] },
       reasons: [`1 AI resource(s) found, e.g. ${OAI_ID}.`, 'Plan is Free: switch to Standard with AIPromptEvidence, AIModelScanner.'],
       warnings: [],
     });
@@ -96,6 +97,7 @@ describe('decide: add-components', () => {
       action: 'add-components',
       missingComponents: ['AIModelScanner'],
       desired: defaultEnablePricing(),
+      change: { tier: { from: 'Standard', to: 'Standard' }, switchOn: ['AIModelScanner'], keptOn: ['AIPromptEvidence'], staysOff: ['AIPromptSharingWithPurview'], switchOff: [], passedThrough: [] },
       reasons: [`1 AI resource(s) found, e.g. ${OAI_ID}.`, 'Plan is Standard but AIModelScanner (AI model security) is off: switch on.'],
       warnings: [],
     });

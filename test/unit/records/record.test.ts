@@ -74,6 +74,7 @@ describe('buildRecord', () => {
 
     expect(record).toEqual<RemediationRecord>({
       subscriptionId: SUB,
+      subscriptionName: 'landing-zone-ai',
       runId: RUN_ID,
       startedAt: STARTED.toISOString(),
       recordedAt: FINISHED.toISOString(),

@@ -1,0 +1,289 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { randomUUID } from 'node:crypto';
+import { runCommand } from '../../shared/cli/run';
+import type { CliContext, GlobalFlags, SettingFlags, Terminal } from '../../shared/cli/context';
+import { governCommand, sweepCommand, watchOnceCommand } from '../../shared/cli/commands';
+import { recordsCommand, runsCommand, type RecordsOptions } from '../../shared/cli/history.commands';
+import { revertCommand } from '../../shared/cli/revert.command';
+import { configCommand } from '../../shared/cli/config.command';
+import type { RemediationRecord, SweepSummaryRecord } from '../../shared/records/record';
+import { buildLandingZone, type LandingZone, type LandingZoneName } from '../../sim/landing-zone';
+import { startSimulatedLandingZone, type SimulatedLandingZone } from '../../sim/simulated-landing-zone';
+
+/**
+ * The operator's side of the CLI (plan, confirm, scope, revert, runs, records, --settings, config,
+ * output formats, progress), through the same runCommand and commands the d4ai binary runs (its
+ * argument parsing is tested on the built binary in d4ai.cli.test.ts), in this process so a
+ * terminal can be simulated: real SDK clients over HTTPS to the ARM stand-in, tokens from the
+ * identity stand-in, records in Azurite.
+ */
+let lz: SimulatedLandingZone;
+let zone: LandingZone;
+const saved = new Map<string, string | undefined>();
+
+beforeAll(async () => {
+  lz = await startSimulatedLandingZone();
+  for (const [name, value] of Object.entries(lz.env)) {
+    saved.set(name, process.env[name]);
+    process.env[name] = value;
+  }
+}, 120_000);
+afterAll(async () => {
+  for (const [name, value] of saved) {
+    if (value === undefined) delete process.env[name];
+    else process.env[name] = value;
+  }
+  await lz?.close();
+});
+beforeEach(() => {
+  lz.arm.reset();
+  lz.arm.graph.quota = { limit: 1000, windowMs: 5000 };
+  zone = buildLandingZone(lz.arm.state);
+  process.env.D4AI_RECORDS_TABLE = `Ops${randomUUID().replace(/-/g, '').slice(0, 12)}`;
+});
+
+interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+  asked: string[];
+}
+
+type Command = (ctx: CliContext) => Promise<number> | number;
+
+/** One d4ai command in this process, with its global flags; `terminal` answers its questions when it is one. */
+async function d4ai(flags: GlobalFlags, command: Command, terminal: { tty?: boolean; answers?: string[] } = {}, settings: SettingFlags = {}): Promise<Run> {
+  const out: string[] = [];
+  const err: string[] = [];
+  const asked: string[] = [];
+  const answers = [...(terminal.answers ?? [])];
+  const term: Terminal = {
+    stdinIsTTY: terminal.tty === true,
+    stdoutIsTTY: terminal.tty === true,
+    columns: 200,
+    ask: async (question) => {
+      asked.push(question);
+      return answers.shift() ?? '';
+    },
+  };
+  const stdout = jest.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
+    out.push(String(chunk));
+    return true;
+  });
+  const stderr = jest.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
+    err.push(String(chunk));
+    return true;
+  });
+  try {
+    const code = await runCommand(flags, settings, command, term);
+    return { code, stdout: out.join(''), stderr: err.join(''), asked };
+  } finally {
+    stdout.mockRestore();
+    stderr.mockRestore();
+  }
+}
+
+const sweep = (subscriptions?: string): Command => (ctx) => sweepCommand(ctx, subscriptions);
+const govern = (id: string): Command => (ctx) => governCommand(ctx, id);
+const records = (options: Partial<RecordsOptions>): Command => (ctx) => recordsCommand(ctx, { limit: '20', ...options });
+const revert = (run: string): Command => (ctx) => revertCommand(ctx, { run });
+const runs: Command = (ctx) => runsCommand(ctx, { limit: '20' });
+const config: Command = (ctx) => configCommand(ctx);
+
+const puts = () => lz.arm.requestsMatching('PUT', /pricings\/AI$/i);
+const tierOf = (name: LandingZoneName) => lz.arm.state.getPricing(zone.ids[name], 'AI')?.pricingTier;
+const extensionsOf = (name: LandingZoneName) => Object.fromEntries((lz.arm.state.getPricing(zone.ids[name], 'AI')?.extensions ?? []).map((e) => [e.name, e.isEnabled]));
+const WRITERS: LandingZoneName[] = ['corp-ai-prod', 'corp-ai-dev', 'ml-platform', 'purview-already-on', 'flaky-scanner'];
+
+describe('plan', () => {
+  it('a dry run shows and stores the exact body and the per-extension change; --changes-only shows only what would change', async () => {
+    const run = await d4ai({ dryRun: true, changesOnly: true }, sweep());
+    expect(run.code).toBe(0);
+    expect(puts()).toHaveLength(0);
+    const rows = run.stdout.split('\n\n')[0]?.split('\n') ?? [];
+    // Header + one row per subscription that would change (some rows wrap), sorted by display name.
+    expect(rows[0]).toMatch(/^SUBSCRIPTION\s+ACTION\s+OUTCOME\s+CHANGE$/);
+    const named = rows.slice(1).filter((l) => /^\S/.test(l)).map((l) => l.split(' ')[0]);
+    expect(named).toEqual([...WRITERS].sort());
+    expect(run.stdout).toContain(`corp-ai-prod (${zone.ids['corp-ai-prod']})`);
+    expect(run.stdout).toMatch(/Free → Standard \+AIPromptEvidence \+AIModelScanner/);
+    expect(run.stdout).toMatch(/Standard \+AIModelScanner \(AIPromptEvidence, AIPromptSharingWithPurview\s+kept\s+on\)/);
+    expect(run.stdout).toMatch(/changes: {2}Free → Standard=3 \+AIPromptEvidence=3 \+AIModelScanner=5/);
+
+    const listed = await d4ai({ json: true }, records({ subscription: zone.ids['corp-ai-prod'] }));
+    const [record] = JSON.parse(listed.stdout) as RemediationRecord[];
+    expect(record).toMatchObject({
+      mode: 'report',
+      outcome: 'dry-run',
+      desired: { pricingTier: 'Standard', extensions: [{ name: 'AIPromptEvidence', isEnabled: 'True' }, { name: 'AIPromptSharingWithPurview', isEnabled: 'False' }, { name: 'AIModelScanner', isEnabled: 'True' }] },
+      change: { tier: { from: 'Free', to: 'Standard' }, switchOn: ['AIPromptEvidence', 'AIModelScanner'], staysOff: ['AIPromptSharingWithPurview'] },
+    });
+  });
+});
+
+describe('confirm before an enforcing run on a terminal', () => {
+  it('shows the plan and writes nothing unless the answer is yes', async () => {
+    const no = await d4ai({}, sweep(), { tty: true, answers: ['n'] });
+    expect(no.code).toBe(1);
+    expect(no.asked).toHaveLength(1);
+    expect(no.asked[0]).toMatch(/Apply these 5 changes \(D4AI_MODE=enforce\)\?/);
+    expect(no.stdout).toMatch(/Plan: 5 subscription\(s\) would change/);
+    expect(no.stdout).toContain('Nothing was changed.');
+    expect(puts()).toHaveLength(0);
+
+    const yes = await d4ai({}, sweep(), { tty: true, answers: ['yes'] });
+    expect(yes.code).toBe(0);
+    expect(tierOf('corp-ai-prod')).toBe('Standard');
+  });
+
+  it('--yes does not ask; off a terminal (scripts, CI) it proceeds as before', async () => {
+    const withYes = await d4ai({ yes: true }, govern(zone.ids['corp-ai-prod']), { tty: true });
+    expect(withYes.asked).toEqual([]);
+    expect(tierOf('corp-ai-prod')).toBe('Standard');
+    const script = await d4ai({}, govern(zone.ids['ml-platform']));
+    expect(script.asked).toEqual([]);
+    expect(tierOf('ml-platform')).toBe('Standard');
+  });
+});
+
+describe('scope', () => {
+  it('--subscription limits a sweep to those subscriptions; the scope is in the first line and the summary', async () => {
+    const ids = [zone.ids['corp-ai-prod'], zone.ids.identity];
+    const run = await d4ai({ json: true }, sweep(ids.join(',')));
+    expect(run.code).toBe(0);
+    const doc = JSON.parse(run.stdout) as { records: RemediationRecord[]; summary: SweepSummaryRecord };
+    expect(doc.records.map((r) => r.subscriptionId).sort()).toEqual([...ids].sort());
+    expect(doc.summary.scope).toEqual({ subscriptions: ids });
+    const firstProgress = JSON.parse(run.stderr.split('\n').find((l) => l.includes('"progress"')) ?? '{}') as { progress: string };
+    expect(firstProgress.progress).toContain(`Sweeping subscriptions ${ids.join(', ')}`);
+    expect(puts()).toHaveLength(1);
+  });
+
+  it('a bad --subscription list is a usage error, as JSON with --json', async () => {
+    const run = await d4ai({ json: true }, sweep(`${zone.ids.identity},not-a-guid`));
+    expect(run.code).toBe(2);
+    expect(JSON.parse(run.stdout)).toEqual({ error: { code: 'UsageError', message: '--subscription must be a subscription id (GUID), got "not-a-guid".', exitCode: 2 } });
+  });
+});
+
+describe('revert', () => {
+  it('puts back what a sweep changed where nothing changed since, says what changed elsewhere, and records it all', async () => {
+    const swept = JSON.parse((await d4ai({ json: true }, sweep())).stdout) as { summary: SweepSummaryRecord };
+    const sweepId = swept.summary.sweepId;
+    expect(tierOf('corp-ai-prod')).toBe('Standard');
+    // Someone switched Purview on in ml-platform after the sweep: that one must be left alone.
+    lz.arm.state.setPricing(zone.ids['ml-platform'], 'AI', {
+      pricingTier: 'Standard',
+      extensions: [
+        { name: 'AIPromptEvidence', isEnabled: 'True' },
+        { name: 'AIPromptSharingWithPurview', isEnabled: 'True' },
+        { name: 'AIModelScanner', isEnabled: 'True' },
+      ],
+    });
+
+    const unattended = await d4ai({}, revert(sweepId));
+    expect(unattended.code).toBe(2);
+    expect(unattended.stderr).toContain('--yes');
+
+    const putsBefore = puts().length;
+    const dry = await d4ai({ dryRun: true }, revert(sweepId));
+    expect(dry.code).toBe(0);
+    expect(puts().length).toBe(putsBefore);
+    expect(dry.stdout).toMatch(/corp-ai-prod .*revert\s+dry-run\s+Standard → Free -AIPromptEvidence -AIModelScanner/);
+
+    const asked = await d4ai({}, revert(sweepId), { tty: true, answers: ['yes'] });
+    expect(asked.asked[0]).toMatch(/Revert 4 subscription\(s\) to the state before run/);
+    expect(asked.code).toBe(0);
+    expect(tierOf('corp-ai-prod')).toBe('Free');
+    expect(extensionsOf('corp-ai-dev')).toEqual({ AIPromptEvidence: 'True', AIPromptSharingWithPurview: 'False', AIModelScanner: 'False' });
+    // purview-already-on had Purview on before the sweep: it stays on.
+    expect(extensionsOf('purview-already-on')).toEqual({ AIPromptEvidence: 'True', AIPromptSharingWithPurview: 'True', AIModelScanner: 'False' });
+    expect(tierOf('ml-platform')).toBe('Standard');
+    expect(asked.stdout).toMatch(/ml-platform .*skip \(changed-since\)/);
+    expect(asked.stdout).toContain('AIPromptSharingWithPurview is on, that run left it off');
+
+    const latest = JSON.parse((await d4ai({ json: true }, records({ subscription: zone.ids['corp-ai-prod'], limit: '1' }))).stdout) as RemediationRecord[];
+    expect(latest[0]).toMatchObject({ trigger: 'revert', action: 'revert', outcome: 'applied', triggerDetail: { revertOf: sweepId }, pricingAfter: { tier: 'Free' } });
+    // The revert's records are one run of their own.
+    const revertId = latest[0]?.triggerDetail?.revertId ?? '';
+    const ofRevert = JSON.parse((await d4ai({ json: true }, records({ run: revertId }))).stdout) as RemediationRecord[];
+    expect(ofRevert.map((r) => r.subscriptionId).sort()).toEqual(WRITERS.map((n) => zone.ids[n]).sort());
+  });
+
+  it('a run with nothing applied is refused, naming the run', async () => {
+    const run = await d4ai({ yes: true }, revert('sweep-1999-01-01'));
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain('Run sweep-1999-01-01 has no applied record');
+  });
+});
+
+describe('runs and records', () => {
+  it('runs lists sweeps and watch passes; records --run lists one run across subscriptions; --since and csv work', async () => {
+    await d4ai({ dryRun: true }, sweep());
+    await d4ai({ dryRun: true }, (ctx) => watchOnceCommand(ctx));
+    const listedRuns = await d4ai({}, runs);
+    const lines = listedRuns.stdout.trim().split('\n');
+    expect(lines[0]).toMatch(/^STARTED \(UTC\)\s+KIND\s+ID\s+TRIGGER\s+MODE\s+SCOPE\s+SUBSCRIPTIONS\s+OUTCOMES\s+FAILED$/);
+    expect(lines.slice(1).map((l) => l.split(/\s{2,}/)[1])).toEqual(['watch', 'sweep']);
+    const summaries = JSON.parse((await d4ai({ json: true }, runs)).stdout) as Array<{ kind: string; sweepId?: string }>;
+    const sweepId = summaries.find((s) => s.kind === 'sweep-summary')?.sweepId ?? '';
+
+    const ofRun = await d4ai({ output: 'csv' }, records({ run: sweepId, limit: '100' }));
+    const csv = ofRun.stdout.trim().split('\n');
+    expect(csv[0]).toBe('recordedAt,subscriptionName,subscriptionId,runId,trigger,mode,action,skipReason,outcome,change,before,after,aiResourceCount,errorCode,errorMessage,reasons,warnings');
+    expect(csv).toHaveLength(1 + Object.keys(zone.ids).length);
+
+    const table = await d4ai({}, records({ subscription: zone.ids['corp-ai-prod'] }));
+    expect(table.stdout.split('\n')[0]).toMatch(/^TIME \(UTC\)\s+SUBSCRIPTION\s+TRIGGER\s+MODE\s+ACTION\s+OUTCOME\s+CHANGE$/);
+    const none = await d4ai({ json: true }, records({ subscription: zone.ids['corp-ai-prod'], since: '2999-01-01' }));
+    expect(JSON.parse(none.stdout)).toEqual([]);
+    const bad = await d4ai({}, records({ subscription: zone.ids['corp-ai-prod'], since: 'yesterday' }));
+    expect(bad.code).toBe(2);
+  });
+});
+
+describe("the deployed app's settings on a laptop", () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'd4ai-settings-'));
+
+  it('--settings reads local.settings.json Values and decides with them; config names every source', async () => {
+    const file = path.join(dir, 'local.settings.json');
+    fs.writeFileSync(file, JSON.stringify({ IsEncrypted: false, Values: { AzureWebJobsStorage: 'UseDevelopmentStorage=true', D4AI_MODE: 'report', D4AI_EXCLUDED_SUBSCRIPTIONS: zone.ids['corp-ai-prod'] } }));
+    const run = await d4ai({ json: true, settings: file }, govern(zone.ids['corp-ai-prod']));
+    expect(JSON.parse(run.stdout)).toMatchObject({ mode: 'report', action: 'skip', skipReason: 'excluded' });
+    expect(puts()).toHaveLength(0);
+
+    const shown = JSON.parse((await d4ai({ json: true, settings: file }, config, {}, { managementGroup: 'contoso-corp' })).stdout) as { settings: Array<{ name: string; value: string; source: string }> };
+    const source = (name: string) => shown.settings.find((s) => s.name === name);
+    expect(source('D4AI_MODE')).toEqual({ name: 'D4AI_MODE', value: 'report', source: 'settings file' });
+    expect(source('D4AI_MANAGEMENT_GROUP')).toEqual({ name: 'D4AI_MANAGEMENT_GROUP', value: 'contoso-corp', source: 'flag' });
+    expect(source('D4AI_ARM_ENDPOINT')?.source).toBe('environment');
+    expect(source('D4AI_SWEEP_BATCH')).toEqual({ name: 'D4AI_SWEEP_BATCH', value: '50', source: 'default' });
+    // The connection string's key is masked.
+    expect(source('D4AI_RECORDS_CONNECTION')?.value).toContain('AccountKey=***');
+  });
+
+  it('reads the JSON of az functionapp config appsettings list, and refuses Key Vault references naming the setting', async () => {
+    const file = path.join(dir, 'appsettings.json');
+    fs.writeFileSync(file, JSON.stringify([{ name: 'D4AI_MODE', value: 'report', slotSetting: false }, { name: 'FUNCTIONS_WORKER_RUNTIME', value: 'node', slotSetting: false }]));
+    const run = await d4ai({ settings: file }, config);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(/D4AI_MODE\s+report\s+settings file/);
+    fs.writeFileSync(file, JSON.stringify([{ name: 'D4AI_RECORDS_CONNECTION', value: '@Microsoft.KeyVault(SecretUri=https://kv.vault.azure.net/secrets/x)' }]));
+    const refused = await d4ai({ settings: file }, config);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain('D4AI_RECORDS_CONNECTION is a Key Vault reference');
+  });
+});
+
+describe('progress that tells the truth', () => {
+  it('says how far a sweep is and when it waits for a back-off, on stderr only', async () => {
+    lz.arm.faults.conflict(1, { method: 'PUT', subscriptionId: zone.ids['corp-ai-prod'] });
+    const run = await d4ai({}, sweep());
+    expect(run.code).toBe(0);
+    expect(run.stderr).toMatch(/\[13\/13\] subscriptions decided, \d+ s elapsed/);
+    expect(run.stderr).toMatch(/waiting 2 s before trying again/);
+    expect(run.stdout).not.toMatch(/waiting|subscriptions decided/);
+  });
+});
