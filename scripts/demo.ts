@@ -7,9 +7,10 @@ import { startSimulatedLandingZone, type SimulatedLandingZone } from '../sim/sim
 /**
  * `npm run demo`: the governor end to end on a machine with no Azure. It starts the simulated
  * landing zone, then drives the real `d4ai` CLI as a separate process, configured only through the
- * environment variables it uses in production: a dry-run sweep, an enforcing sweep, and one
- * "AI resource created" event. It exits non-zero if anything differs from what the landing zone
- * expects, so CI runs it as a smoke test.
+ * environment variables it uses in production: the plan (a dry-run sweep showing each change), an
+ * enforcing sweep, one "AI resource created" event, a tenant watch pass, the audit trail and the
+ * runs, and a revert of one subscription. It exits non-zero if anything differs from what the
+ * landing zone expects, so CI runs it as a smoke test.
  */
 const CLI = path.join(__dirname, '..', '..', 'bin', 'd4ai.js');
 
@@ -58,8 +59,8 @@ async function main(): Promise<number> {
     banner(`Simulated landing zone: ${Object.keys(lz.zone.ids).length} subscriptions (ARM stand-in at ${lz.arm.endpoint})`);
     process.stdout.write(`${armStateTable(lz)}\n`);
 
-    banner('1. Dry run: decide and record, write nothing');
-    const dry = await d4ai(lz, ['sweep', '--dry-run']);
+    banner('1. The plan: a dry run decides and records, writes nothing, and shows what each write would change');
+    const dry = await d4ai(lz, ['sweep', '--dry-run', '--changes-only']);
     process.stdout.write(dry.stdout);
     const putsAfterDryRun = lz.arm.requestsMatching('PUT').length;
     if (dry.code !== 0) problems.push(`dry-run sweep exited ${dry.code}: ${dry.stderr}`);
@@ -67,7 +68,7 @@ async function main(): Promise<number> {
 
     banner('2. Enforcing sweep');
     const enforce = await d4ai(lz, ['sweep', '--json']);
-    const summary = JSON.parse(enforce.stdout) as { records: Array<{ subscriptionId: string; action: string; skipReason?: string; outcome: string }> };
+    const summary = JSON.parse(enforce.stdout) as { records: Array<{ subscriptionId: string; action: string; skipReason?: string; outcome: string }>; summary: { sweepId: string } };
     const d4aiText = await d4ai(lz, ['sweep', '--dry-run']); // a second look: what is left to do now
     process.stdout.write(
       `(enforcing sweep exit code ${enforce.code}; flaky-scanner is "partial": its region does not offer the model scanner yet, so that extension is tried again after a back-off, not on every pass)\n\n`,
@@ -110,6 +111,20 @@ async function main(): Promise<number> {
     banner(`5. The audit trail for "${EVENT_TARGET}" (newest first)`);
     const records = await d4ai(lz, ['records', '--subscription', target, '--limit', '5']);
     process.stdout.write(records.stdout);
+
+    banner('6. Recent runs');
+    const runs = await d4ai(lz, ['runs']);
+    process.stdout.write(runs.stdout);
+
+    banner('7. Revert: put corp-ai-prod back as the enforcing sweep found it (first the plan, then for real)');
+    const sweepId = summary.summary.sweepId;
+    const prod = lz.zone.ids['corp-ai-prod'];
+    const planned = await d4ai(lz, ['revert', '--run', sweepId, '--subscription', prod, '--dry-run']);
+    process.stdout.write(planned.stdout);
+    const reverted = await d4ai(lz, ['revert', '--run', sweepId, '--subscription', prod, '--yes']);
+    process.stdout.write(reverted.stdout);
+    if (reverted.code !== 0) problems.push(`revert exited ${reverted.code}: ${reverted.stderr}`);
+    if (lz.arm.state.getPricing(prod, 'AI')?.pricingTier !== 'Free') problems.push('the revert did not put corp-ai-prod back on Free');
 
     banner('Final state of the AI plan in every subscription');
     process.stdout.write(`${armStateTable(lz)}\n`);

@@ -191,8 +191,14 @@ export function csvLine(values: readonly string[]): string {
 export function table(header: string[], rows: string[][], width = DEFAULT_WIDTH): string {
   const all = [header, ...rows].map((r) => header.map((_, i) => escapeControl(r[i] ?? '')));
   const widths = header.map((_, i) => Math.max(...all.map((r) => (r[i] ?? '').length)));
-  const minimum = header.map((h) => Math.max(h.length, 8));
+  // A column is not narrowed below its header, nor below its longest word up to 48 characters (a
+  // subscription id in parentheses stays whole; a longer resource id may break).
+  const minimum = header.map((h, i) => Math.max(h.length, 8, ...all.map((r) => Math.min(48, Math.max(0, ...(r[i] ?? '').split(' ').map((w) => w.length))))));
   const total = (): number => widths.reduce((a, b) => a + b, 0) + 2 * (widths.length - 1);
+  // The last column is free text (a change, a reason): it wraps first, down to 30 characters (or
+  // its longest word); only then are the widest other columns narrowed.
+  const last = widths.length - 1;
+  if (total() > width && last > 0) widths[last] = Math.max(Math.min(widths[last] ?? 0, 30), minimum[last] ?? 0, (widths[last] ?? 0) - (total() - width));
   while (total() > width) {
     const widest = widths.reduce((best, w, i) => (w - (minimum[i] ?? 0) > (widths[best] ?? 0) - (minimum[best] ?? 0) ? i : best), 0);
     if ((widths[widest] ?? 0) <= (minimum[widest] ?? 0)) break;

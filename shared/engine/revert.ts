@@ -85,7 +85,7 @@ type Target = RemediationRecord & { pricingBefore: PricingSummary; pricingAfter:
 async function revertOne(ports: Ports, config: Config, target: Target, request: GovernRequest & { runId: string }): Promise<RemediationRecord> {
   const startedAt = ports.clock();
   const subscription = { subscriptionId: target.subscriptionId, ...(target.subscriptionName ? { displayName: target.subscriptionName } : {}), state: 'Enabled', tags: {} };
-  const origin = `Reverts run ${target.runId} (${target.trigger}, ${target.recordedAt}): back to ${summaryText(target.pricingBefore)}.`;
+  const origin = `Reverts what run ${request.detail?.revertOf ?? target.runId} did here on ${target.recordedAt} (${target.trigger}, record ${target.runId}): back to ${summaryText(target.pricingBefore)}.`;
   const finish = (input: { outcome: Outcome; decision: RecordedDecision; current?: PricingSnapshot; after?: PricingSnapshot; wrote?: boolean; error?: { code: string; message: string }; notes?: string[] }): RemediationRecord =>
     buildRecord({
       request,
