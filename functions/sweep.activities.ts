@@ -7,7 +7,8 @@ import type { GovernContext, PolicyView } from '../shared/domain/model';
 import { logDecision, logSweepSummary, logWatchSummary } from '../shared/engine/decision-log';
 import { errorInfo } from '../shared/engine/errors';
 import { recordOfPass } from '../shared/engine/pass-record';
-import { storeWithRetry, withExtensionBackoff } from '../shared/engine/govern';
+import { refineNomination, storeWithRetry } from '../shared/engine/govern';
+import { hasAccountsToRead } from '../shared/engine/inspect-accounts';
 import { eachLimited, nominatePage, runScope, scopeFromConfig, type Nominated } from '../shared/engine/snapshot-pass';
 import { TENANT_PASS_LEASE, takeTenantLease } from '../shared/engine/tenant-lease';
 import { Tally, type TallyCounts } from '../shared/engine/tally';
@@ -65,6 +66,8 @@ export interface WriteRunSummaryInput {
 
 /** Record writes in flight at once while a page stores its records. */
 export const RECORD_WRITE_CONCURRENCY = 16;
+/** Subscriptions whose accounts are read at once (each reads at most 4 accounts at a time). */
+export const ACCOUNT_SUBSCRIPTION_CONCURRENCY = 8;
 
 export async function readSweepPolicy(input: unknown, context: InvocationContext): Promise<PolicyView> {
   const { sweepId } = input as ReadSweepPolicyInput;
@@ -90,13 +93,15 @@ export async function sweepPage(input: unknown, context: InvocationContext): Pro
     await takeTenantLease(ports.records, args.sweepId, new Date());
     const page = await ports.snapshot.page(scope, args.skipToken);
     const budget = { used: args.writesSoFar };
-    // Writes are checked against the extension back-off (their latest record) before they are handed out.
+    // Completed before they are handed out: writes with their extension back-off, and every
+    // subscription with Azure OpenAI / AI Services accounts with those accounts (opt-outs, content
+    // filters), bounded in parallel. The tenant watch does not do these reads.
     const nominated: Nominated[] = nominatePage(page.entries, args.policy, config, budget, decidedAt);
     await eachLimited(
-      nominated.map((n, i) => ({ n, i })).filter(({ n }) => isWrite(n.nomination.decision)),
-      RECORD_WRITE_CONCURRENCY,
+      nominated.map((n, i) => ({ n, i })).filter(({ n }) => isWrite(n.nomination.decision) || hasAccountsToRead(n.context, config)),
+      ACCOUNT_SUBSCRIPTION_CONCURRENCY,
       async ({ n, i }) => {
-        nominated[i] = { ...n, ...(await withExtensionBackoff(ports, config, n.context, n.nomination)) };
+        nominated[i] = { ...n, ...(await refineNomination(ports, config, n.context, n.nomination, { inspect: true })) };
       },
     );
     const tally = new Tally();

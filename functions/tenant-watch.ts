@@ -4,7 +4,7 @@ import * as df from 'durable-functions';
 import { isWrite } from '../shared/domain/decide';
 import { logWatchSummary } from '../shared/engine/decision-log';
 import { errorInfo } from '../shared/engine/errors';
-import { storeWithRetry, withExtensionBackoff } from '../shared/engine/govern';
+import { refineNomination, storeWithRetry } from '../shared/engine/govern';
 import { PassInProgress, TENANT_PASS_LEASE, takeTenantLease } from '../shared/engine/tenant-lease';
 import { evidenceOf, nominatePage, runScope, scopeFromConfig } from '../shared/engine/snapshot-pass';
 import { Tally, watchSummary } from '../shared/engine/tally';
@@ -60,8 +60,9 @@ export async function tenantWatch(_timer: Timer, context: InvocationContext): Pr
       const nominated = nominatePage(page.entries, policy, config, budget, new Date());
       tally.subscriptions += nominated.length;
       for (const { entry, context: governed, nomination: nominatedOn } of nominated) {
-        // A write waiting out its extension back-off (see its latest record) is not started.
-        const { nomination } = isWrite(nominatedOn.decision) ? await withExtensionBackoff(ports, config, governed, nominatedOn) : { nomination: nominatedOn };
+        // Only for a write (a few per pass, not the tenant): its extension back-off, and its accounts,
+        // so a subscription whose accounts all opted out does not start a run every pass.
+        const { nomination } = isWrite(nominatedOn.decision) ? await refineNomination(ports, config, governed, nominatedOn, { inspect: true }) : { nomination: nominatedOn };
         if (nomination.decision.skipReason === 'cap-reached') tally.capReached++;
         if (!isWrite(nomination.decision)) continue;
         candidates++;

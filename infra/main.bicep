@@ -89,6 +89,13 @@ param retryBackoff string = '2'
 @description('D4AI_HTTP_TIMEOUT_SECONDS: every ARM, Resource Graph and identity request is given up after this.')
 param httpTimeoutSeconds string = '60'
 
+@description('D4AI_PRICINGS_API_VERSION: 2026-07-01 (reads managedBy: plans another system manages are never written), or 2024-01-01 where a cloud lacks it.')
+@allowed([
+  '2026-07-01'
+  '2024-01-01'
+])
+param pricingsApiVersion string = '2026-07-01'
+
 @description('D4AI_EXCLUDED_SUBSCRIPTIONS: comma-separated subscription ids the governor never touches.')
 param excludedSubscriptions string = ''
 
@@ -197,6 +204,7 @@ var d4aiSettings = {
   D4AI_RETRY_FIRST_INTERVAL_MS: retryFirstIntervalMs
   D4AI_RETRY_BACKOFF: retryBackoff
   D4AI_HTTP_TIMEOUT_SECONDS: httpTimeoutSeconds
+  D4AI_PRICINGS_API_VERSION: pricingsApiVersion
   D4AI_EXCLUDED_SUBSCRIPTIONS: excludedSubscriptions
   D4AI_POLICY_ASSIGNMENT_ID: policyAssignmentId
   // The snapshots' scope is the management group this deployment governs (and holds its roles at).

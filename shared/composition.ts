@@ -1,6 +1,7 @@
 import type { TokenCredential } from '@azure/identity';
 import type { Config } from './config';
 import { armConnection } from './azure/credential';
+import { CognitiveAccountsAdapter } from './azure/cognitive-accounts.adapter';
 import { ExemptionsAdapter } from './azure/exemptions.adapter';
 import { InventoryAdapter } from './azure/inventory.adapter';
 import { PolicyAssignmentsAdapter } from './azure/policy-assignments.adapter';
@@ -26,9 +27,10 @@ export function createPorts(config: Config, logger: Logger, credential?: TokenCr
     snapshot: new TenantSnapshotAdapter(new ResourceGraphAdapter(connection, realSleep, options.onWait)),
     subscriptions: new SubscriptionsAdapter(connection),
     inventory: new InventoryAdapter(connection),
-    pricing: new PricingAdapter(connection),
+    pricing: new PricingAdapter(connection, config.pricingsApiVersion),
     exemptions: new ExemptionsAdapter(connection),
     policyAssignments: new PolicyAssignmentsAdapter(connection),
+    accounts: new CognitiveAccountsAdapter(connection),
     records: createRecordStore(config, connection.credential),
     logger,
     clock: () => new Date(),

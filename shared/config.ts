@@ -59,6 +59,10 @@ export interface Config {
   activityRetry: RetrySettings;
   /** D4AI_HTTP_TIMEOUT_SECONDS: every ARM, Resource Graph and identity request is given up after this. */
   httpTimeoutMs: number;
+  /** D4AI_PRICINGS_API_VERSION: 2026-07-01 (managedBy/originatedFrom), or 2024-01-01 where a cloud lacks it. */
+  pricingsApiVersion: '2026-07-01' | '2024-01-01';
+  /** D4AI_PRICE_PER_MILLION_TOKENS: the operator's price, for `d4ai report --tokens` estimates (never a built-in price). */
+  pricePerMillionTokens?: number;
 }
 
 export const DEFAULTS = {
@@ -77,6 +81,7 @@ export const DEFAULTS = {
   D4AI_RETRY_FIRST_INTERVAL_MS: '5000',
   D4AI_RETRY_BACKOFF: '2',
   D4AI_HTTP_TIMEOUT_SECONDS: '60',
+  D4AI_PRICINGS_API_VERSION: '2026-07-01',
 } as const;
 
 export type SettingName =
@@ -93,6 +98,9 @@ export const OPTIONAL_SETTINGS: readonly Exclude<SettingName, keyof typeof DEFAU
   'D4AI_MANAGEMENT_GROUP',
 ];
 
+/** Settings only the CLI reads (`d4ai report --tokens`): known, so not refused, but not app settings. */
+export const CLI_ONLY_SETTINGS: readonly string[] = ['D4AI_PRICE_PER_MILLION_TOKENS'];
+
 /**
  * D4AI_* names the deployment uses (azd environment values read by infra/ and its hooks) but the
  * app does not: a shell with the azd environment loaded carries them, and that is not a mistake.
@@ -105,7 +113,7 @@ export const DEPLOYMENT_ONLY_SETTINGS: readonly string[] = [
   'D4AI_ALERT_ACTION_GROUP_ID',
 ];
 
-export const KNOWN_SETTINGS: readonly string[] = [...Object.keys(DEFAULTS), ...OPTIONAL_SETTINGS];
+export const KNOWN_SETTINGS: readonly string[] = [...Object.keys(DEFAULTS), ...OPTIONAL_SETTINGS, ...CLI_ONLY_SETTINGS];
 
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
@@ -202,6 +210,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: LoadCo
     backoffCoefficient: integer('D4AI_RETRY_BACKOFF', 1, 10),
   };
   const httpTimeoutMs = integer('D4AI_HTTP_TIMEOUT_SECONDS', 1, 600) * 1000;
+  const pricingsApiVersion = oneOf<'2026-07-01' | '2024-01-01'>('D4AI_PRICINGS_API_VERSION', ['2026-07-01', '2024-01-01']);
+  const pricePerMillionTokens = priceFrom(env.D4AI_PRICE_PER_MILLION_TOKENS, problems);
 
   if (problems.length > 0) throw new ConfigError(problems);
   return {
@@ -222,6 +232,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: LoadCo
     sweepBatch,
     activityRetry,
     httpTimeoutMs,
+    pricingsApiVersion,
+    ...(pricePerMillionTokens !== undefined ? { pricePerMillionTokens } : {}),
   };
 }
 
@@ -437,4 +449,15 @@ export function loadTelemetrySettings(env: NodeJS.ProcessEnv = process.env): Tel
   }
   if (problems.length > 0) throw new ConfigError(problems);
   return { connectionString, ...(entra ? { entra } : {}) };
+}
+
+/** A price per million tokens in the operator's currency: a positive decimal number, or unset. */
+function priceFrom(raw: string | undefined, problems: string[]): number | undefined {
+  const value = raw?.trim();
+  if (!value) return undefined;
+  if (!/^\d{1,7}(\.\d{1,6})?$/.test(value) || !(Number(value) > 0)) {
+    problems.push(`D4AI_PRICE_PER_MILLION_TOKENS="${value.slice(0, 40)}" must be a positive decimal number such as 0.25 (your price per million tokens scanned; no currency sign).`);
+    return undefined;
+  }
+  return Number(value);
 }

@@ -5,11 +5,13 @@ import { ArmRestClient } from './arm-rest';
 import type { ArmConnection } from './credential';
 
 /**
- * Microsoft.Security/pricings/AI at subscription scope, api-version 2024-01-01.
- * The published @azure/arm-security (5.0.0, the newest) models api-version 2022-03-01, which has
- * no `extensions` and would silently drop them; so the calls go through the Azure SDK REST
- * pipeline (arm-rest.ts) with our own raw-JSON operation. There is deliberately no delete here: "off" is Free, and a
- * subscription-scope DELETE is not supported by the service anyway.
+ * Microsoft.Security/pricings/AI at subscription scope, api-version 2026-07-01 (the newest stable:
+ * it adds the read-only `managedBy` and `originatedFrom` that say another management system owns
+ * the plan), or 2024-01-01 where a cloud lacks it (D4AI_PRICINGS_API_VERSION). The published
+ * @azure/arm-security (5.0.0, the newest) models api-version 2022-03-01, which has no
+ * `extensions` and would silently drop them; so the calls go through the Azure SDK REST pipeline
+ * (arm-rest.ts) with our own raw-JSON operation. There is deliberately no delete here: "off" is
+ * Free, and a subscription-scope DELETE is not supported by the service anyway.
  */
 export interface PricingPort {
   /** Undefined when the service has no AI plan for the subscription (404). */
@@ -18,14 +20,18 @@ export interface PricingPort {
   put(subscriptionId: string, desired: PricingBody): Promise<PricingSnapshot | undefined>;
 }
 
-export const PRICINGS_API_VERSION = '2024-01-01';
+export const PRICINGS_API_VERSIONS = ['2026-07-01', '2024-01-01'] as const;
+export type PricingsApiVersion = (typeof PRICINGS_API_VERSIONS)[number];
 
 export class PricingAdapter implements PricingPort {
   private readonly rest: ArmRestClient;
   /** Without pipeline retries: a PUT is resent only by the write path, from a fresh read. */
   private readonly writer: ArmRestClient;
 
-  constructor(connection: ArmConnection) {
+  constructor(
+    connection: ArmConnection,
+    private readonly apiVersion: PricingsApiVersion = '2026-07-01',
+  ) {
     this.rest = new ArmRestClient(connection);
     this.writer = new ArmRestClient(connection, false);
   }
@@ -35,7 +41,7 @@ export class PricingAdapter implements PricingPort {
       const { body } = await this.rest.send({
         method: 'GET',
         path: pricingPath(subscriptionId),
-        apiVersion: PRICINGS_API_VERSION,
+        apiVersion: this.apiVersion,
       });
       return parsePricing(body);
     } catch (error) {
@@ -50,7 +56,7 @@ export class PricingAdapter implements PricingPort {
       ({ body } = await this.writer.send({
         method: 'PUT',
         path: pricingPath(subscriptionId),
-        apiVersion: PRICINGS_API_VERSION,
+        apiVersion: this.apiVersion,
         body: { properties: desired },
         okStatuses: [200, 201],
       }));
@@ -74,6 +80,8 @@ function pricingPath(subscriptionId: string): string {
 
 interface PricingWire {
   properties?: {
+    managedBy?: unknown;
+    originatedFrom?: unknown;
     pricingTier?: unknown;
     subPlan?: unknown;
     extensions?: unknown;
@@ -92,7 +100,7 @@ interface ExtensionWire {
   operationStatus?: { code?: unknown; message?: unknown };
 }
 
-/** Validates the 2024-01-01 Pricing JSON into a snapshot; throws on a body we cannot trust. */
+/** Validates the 2024-01-01 or 2026-07-01 Pricing JSON into a snapshot; throws on a body we cannot trust. */
 export function parsePricing(body: unknown): PricingSnapshot {
   const props = (body as PricingWire | undefined)?.properties;
   if (!props || (props.pricingTier !== 'Free' && props.pricingTier !== 'Standard')) {
@@ -108,6 +116,8 @@ export function parsePricing(body: unknown): PricingSnapshot {
     enforce: isTrue(props.enforce),
     ...(typeof props.enablementTime === 'string' ? { enablementTime: props.enablementTime } : {}),
     ...(typeof props.freeTrialRemainingTime === 'string' ? { freeTrialRemainingTime: props.freeTrialRemainingTime } : {}),
+    ...(typeof props.managedBy === 'string' && props.managedBy.trim() ? { managedBy: props.managedBy.trim() } : {}),
+    ...(typeof props.originatedFrom === 'string' && props.originatedFrom.trim() ? { originatedFrom: props.originatedFrom.trim() } : {}),
   };
 }
 

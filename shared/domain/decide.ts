@@ -1,6 +1,9 @@
 import type { Config } from '../config';
 import { AI_EXTENSIONS, AI_EXTENSION_TITLES, type AiExtensionName } from './extensions';
 import type { DesiredPricing, GovernContext, PricingSnapshot } from './model';
+import { nameOf, optedOutAccounts, protectedAiResources } from './accounts';
+import { missingFrom } from './components';
+import { findingsOf, type Finding } from './findings';
 import { planChange, type PlannedChange } from './plan';
 import { policyConflictWarnings } from './policy-conflicts';
 
@@ -9,6 +12,8 @@ import { policyConflictWarnings } from './policy-conflicts';
  * nothing and writes nothing: the engine (CLI) and the orchestrator (Functions) call it with the
  * context their activities loaded, so both decide identically and a replay decides the same.
  */
+
+export { missingFrom };
 
 export type Action = 'enable' | 'add-components' | 'none' | 'skip';
 
@@ -22,6 +27,10 @@ export type SkipReason =
   | 'no-ai-resources'
   | 'cap-reached'
   | 'extension-backoff'
+  /** Pricings 2026-07-01 says another management system (e.g. an M365 security rule) owns the plan. */
+  | 'managed-elsewhere'
+  /** Every AI account of the subscription opted out of Defender for AI (defenderForAISettings Disabled). */
+  | 'accounts-opted-out'
   /** A revert found the plan changed since the run it reverts (decide() never returns it). */
   | 'changed-since';
 
@@ -38,6 +47,8 @@ export interface Decision {
   reasons: string[];
   /** Things an operator should know that did not change the action (e.g. a fighting DINE policy). */
   warnings: string[];
+  /** What stands between the plan and protection (domain/findings.ts), whatever the action. */
+  findings?: Finding[];
 }
 
 export interface DecideOptions {
@@ -49,8 +60,16 @@ export interface DecideOptions {
 const ACTIVE_STATES = ['enabled', 'warned', 'pastdue'];
 
 export function decide(context: GovernContext, config: Config, options: DecideOptions = {}): Decision {
+  const decision = decideAction(context, config, options);
+  // A subscription skipped on its own facts (disabled, excluded, opted out) was not looked into.
+  if (skipBeforeReading(context.subscription, config)) return decision;
+  const findings = findingsOf(context, config);
+  return findings.length ? { ...decision, findings } : decision;
+}
+
+function decideAction(context: GovernContext, config: Config, options: DecideOptions): Decision {
   const { subscription, aiResources, pricing } = context;
-  const warnings = [...(context.readWarnings ?? []), ...policyConflictWarnings(context.policyAssignments, config.components)];
+  const warnings = [...(context.readWarnings ?? []), ...policyConflictWarnings(context.policyAssignments, config.components), ...accountWarnings(context)];
   const missingComponents = pricing ? missingFrom(pricing, config.components) : [...config.components];
   const skip = (skipReason: SkipReason, reason: string): Decision => ({
     action: 'skip',
@@ -70,6 +89,10 @@ export function decide(context: GovernContext, config: Config, options: DecideOp
     return skip('plan-unavailable', 'The service has no AI plan for this subscription (not offered in this cloud or region).');
   }
 
+  if (pricing.managedBy) {
+    const origin = pricing.originatedFrom ? ` (originated from ${pricing.originatedFrom})` : '';
+    return skip('managed-elsewhere', `The AI plan is managed by ${pricing.managedBy}${origin}; the governor never writes a plan another system manages. It is ${pricing.tier}, missing: ${listOrNone(missingComponents)}.`);
+  }
   const compliant = pricing.tier === 'Standard' && missingComponents.length === 0;
   if (compliant) {
     return { action: 'none', missingComponents, reasons: [describeCompliant(pricing, config.components)], warnings };
@@ -86,6 +109,13 @@ export function decide(context: GovernContext, config: Config, options: DecideOp
     return skip(
       'no-ai-resources',
       `No AI resources found and D4AI_ENABLE_WHEN=ai-resources; plan stays ${pricing.tier}${missingComponents.length ? ` (missing: ${missingComponents.join(', ')})` : ''}.`,
+    );
+  }
+  const optedOut = optedOutAccounts(context.accounts);
+  if (config.enableWhen === 'ai-resources' && aiResources.length > 0 && optedOut.length > 0 && protectedAiResources(context).length === 0 && pricing.tier !== 'Standard') {
+    return skip(
+      'accounts-opted-out',
+      `Every AI resource belongs to an account that opted out of Defender for AI (${optedOut.map(nameOf).join(', ')}): enabling the plan would bill for nothing protected. The owners' choice is reported, never changed.`,
     );
   }
   const backoff = context.extensionBackoff;
@@ -136,13 +166,6 @@ export function desiredPricing(current: PricingSnapshot, components: readonly Ai
   return { pricingTier: 'Standard', ...(current.subPlan ? { subPlan: current.subPlan } : {}), extensions };
 }
 
-/** Components wanted but not enabled (a Free plan has none enabled, whatever it lists). */
-export function missingFrom(pricing: PricingSnapshot, components: readonly AiExtensionName[]): AiExtensionName[] {
-  if (pricing.tier !== 'Standard') return [...components];
-  const enabled = new Set(pricing.extensions.filter((e) => e.enabled).map((e) => e.name.toLowerCase()));
-  return components.filter((c) => !enabled.has(c.toLowerCase()));
-}
-
 /**
  * The skips that need nothing but the subscription itself. The context loader asks this first so
  * that excluded, opted-out or disabled subscriptions cost no further ARM reads.
@@ -187,4 +210,17 @@ function describeCompliant(pricing: PricingSnapshot, components: readonly AiExte
 
 function listOrNone(items: readonly string[]): string {
   return items.length ? items.join(', ') : 'none';
+}
+
+/** What the per-account reads found that an operator should know: opt-outs, shields off, unread accounts. */
+function accountWarnings(context: GovernContext): string[] {
+  const accounts = context.accounts ?? [];
+  const out = optedOutAccounts(accounts);
+  return [
+    ...(out.length
+      ? [`${out.length} of ${accounts.length} AI account(s) opted out of Defender for AI (defenderForAISettings state Disabled): ${out.map(nameOf).join(', ')}; the plan does not protect them. The governor never changes an account's setting.`]
+      : []),
+    ...accounts.flatMap((a) => a.promptShieldsOff.map((p) => `Prompt shield off: deployment ${p.deployment} of ${nameOf(a.accountId)} uses content filter ${p.policy} with the ${p.filter} filter (source Prompt) disabled; Defender's jailbreak detection depends on it.`)),
+    ...accounts.flatMap((a) => a.problems.map((p) => `${nameOf(a.accountId)}: ${p}`)),
+  ];
 }

@@ -77,13 +77,19 @@ export interface PricingSnapshot {
   enablementTime?: string;
   freeTrialRemainingTime?: string;
   /**
+   * Pricings 2026-07-01: who exclusively manages the plan when another management system changed
+   * it last (e.g. "M365 security rule: …"), and which system (`originatedFrom`, e.g. M365). Such a
+   * plan is never written by the governor.
+   */
+  managedBy?: string;
+  originatedFrom?: string;
+  /**
    * Set on a snapshot's stand-in for a plan the index has no row for (yet): assumed Free, so the
    * subscription becomes a write candidate and the fresh ARM read before any PUT says what it is.
    */
   notIndexed?: boolean;
 }
 
-/** The exact body the pricing adapter PUTs; built by the decision, sent unchanged. */
 /** A pricings PUT body's properties: the tier and every extension listed explicitly. */
 export interface PricingBody {
   pricingTier: 'Free' | 'Standard';
@@ -101,6 +107,8 @@ export interface ActiveExemption {
   category: string;
   expiresOn?: string;
   displayName?: string;
+  /** Whole days until expiresOn when the context was read (decide() has no clock). */
+  daysLeft?: number;
 }
 
 /** A Defender for AI policy assignment (the audit policy or a DeployIfNotExists one) that applies to the subscription. */
@@ -157,6 +165,33 @@ export interface GovernContext {
   extensionBackoff?: ExtensionBackoff;
   /** Reads that failed without blocking the decision (advisory only), for the record's warnings. */
   readWarnings?: string[];
+  /**
+   * The Azure OpenAI / AI Services accounts as read one by one (their Defender-for-AI opt-out and
+   * their deployments' content filters): present where the pass read them (a sweep, a single
+   * subscription, a write), absent where it did not (the tenant watch decides on the snapshot).
+   */
+  accounts?: AccountInspection[];
+}
+
+/** One Azure OpenAI / AI Services account beyond the plan switch. */
+export interface AccountInspection {
+  accountId: string;
+  /**
+   * `defenderForAISettings/Default`: Disabled when the owner opted the account out of threat
+   * protection (the plan then bills, and protects nothing there); unknown when it could not be read.
+   */
+  defenderForAI: 'Enabled' | 'Disabled' | 'unknown';
+  /** Deployments whose content filter (raiPolicy) turns a prompt shield off. */
+  promptShieldsOff: PromptShieldOff[];
+  /** Reads that failed (advisory: the decision goes ahead, the record says what is not known). */
+  problems: string[];
+}
+
+export interface PromptShieldOff {
+  deployment: string;
+  policy: string;
+  /** The content filter that is off: Jailbreak or Indirect Attack, source Prompt. */
+  filter: string;
 }
 
 /**

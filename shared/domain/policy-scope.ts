@@ -47,6 +47,7 @@ export function activeExemption(exemptions: readonly ExemptionView[], relevantAs
       category: exemption.category,
       ...(exemption.expiresOn ? { expiresOn: exemption.expiresOn } : {}),
       ...(exemption.displayName ? { displayName: exemption.displayName } : {}),
+      ...(exemption.expiresOn !== undefined ? { daysLeft: Math.max(0, Math.ceil((Date.parse(exemption.expiresOn) - now.getTime()) / 86_400_000)) } : {}),
     };
   }
   return undefined;

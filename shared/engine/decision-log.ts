@@ -25,6 +25,7 @@ export function logDecision(logger: Logger, record: RemediationRecord, extra: Lo
     errorMessage: record.error?.message,
     newFailure: record.outcome === 'partial' ? record.partialAttempts === 1 : undefined,
     retryAfter: record.retryAfter,
+    findings: record.findings?.length ? [...new Set(record.findings.map((f) => f.type))].join(',') : undefined,
     durationMs: record.durationMs,
     eventToAppliedMs: record.outcome === 'applied' && !Number.isNaN(eventTime) ? Date.parse(record.recordedAt) - eventTime : undefined,
     version: record.version,

@@ -5,6 +5,7 @@ import type { GovernContext, GovernRequest, SubscriptionInfo } from '../domain/m
 import { buildRecord, type RemediationRecord } from '../records/record';
 import { applyPlan, type PlanOutcome } from './apply';
 import { readBackoff } from './backoff';
+import { inspectAccounts } from './inspect-accounts';
 import { logDecision } from './decision-log';
 import { errorInfo } from './errors';
 import { loadContext } from './load-context';
@@ -89,17 +90,29 @@ export function nominate(context: GovernContext, config: Config, budget: WriteBu
 }
 
 /**
- * A write nominated on a snapshot, checked against the subscription's extension back-off (its
- * latest record) before anything is sent: extensions that failed in the region are not tried on
- * every pass. The slot stays reserved (slots are positions, not a counter that can go down).
+ * A decision made on a snapshot, completed with what the snapshot does not hold, then decided
+ * again (with the slot it reserved: slots are positions, not a counter that can go down):
+ *  - the extension back-off (its latest record), for a write that adds components: extensions
+ *    that failed in the region are not tried on every pass;
+ *  - with `inspect`, the Azure OpenAI / AI Services accounts one by one (opt-outs, content filters:
+ *    inspect-accounts.ts): a sweep reads them for every subscription that has accounts, the watch
+ *    and the plan preview only for their writes.
  */
-export async function withExtensionBackoff(ports: Ports, config: Config, context: GovernContext, nomination: Nomination): Promise<{ context: GovernContext; nomination: Nomination }> {
+export async function refineNomination(
+  ports: Ports,
+  config: Config,
+  context: GovernContext,
+  nomination: Nomination,
+  options: { inspect: boolean },
+): Promise<{ context: GovernContext; nomination: Nomination }> {
+  let refined = options.inspect ? await inspectAccounts(ports, context) : context;
   // Back-off only ever holds back adding components to a Standard plan: an `enable` needs no lookup.
-  if (nomination.decision.action !== 'add-components' || context.extensionBackoff) return { context, nomination };
-  const backoff = await readBackoff(ports, context.subscription.subscriptionId, ports.clock());
-  if (!backoff) return { context, nomination };
-  const withBackoff = { ...context, extensionBackoff: backoff };
-  return { context: withBackoff, nomination: { decision: decide(withBackoff, config, { writesSoFar: nomination.slot }), slot: nomination.slot } };
+  if (nomination.decision.action === 'add-components' && !refined.extensionBackoff) {
+    const backoff = await readBackoff(ports, context.subscription.subscriptionId, ports.clock());
+    if (backoff) refined = { ...refined, extensionBackoff: backoff };
+  }
+  if (refined === context) return { context, nomination };
+  return { context: refined, nomination: { decision: decide(refined, config, { writesSoFar: nomination.slot }), slot: nomination.slot } };
 }
 
 /** Carries a nomination out: through the write path when it is a write in enforce mode, then one record. */

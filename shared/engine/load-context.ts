@@ -3,6 +3,7 @@ import { contextFromArm } from '../domain/context-sources';
 import { skipBeforeReading } from '../domain/decide';
 import type { GovernContext, SubscriptionInfo, TriggerDetail } from '../domain/model';
 import { readBackoff } from './backoff';
+import { inspectAccounts } from './inspect-accounts';
 import { GovernError, errorInfo, isTransient } from './errors';
 import type { Ports } from './ports';
 
@@ -54,5 +55,6 @@ export async function loadContext(ports: Ports, config: Config, subscriptionId: 
     readBackoff(ports, id, ports.clock()),
   ]);
   const context = contextFromArm({ subscription, ...(pricing ? { pricing } : {}), typedResources, policyAssignments, exemptions, readWarnings }, config, options.detail, ports.clock());
-  return extensionBackoff ? { ...context, extensionBackoff } : context;
+  // One subscription: its accounts are read too (opt-outs change whether enabling protects anything).
+  return inspectAccounts(ports, extensionBackoff ? { ...context, extensionBackoff } : context);
 }

@@ -1,3 +1,4 @@
+import type { AccountsPort } from '../azure/cognitive-accounts.adapter';
 import type { ExemptionsPort } from '../azure/exemptions.adapter';
 import type { InventoryPort } from '../azure/inventory.adapter';
 import type { PolicyAssignmentsPort } from '../azure/policy-assignments.adapter';
@@ -17,6 +18,8 @@ export interface Ports {
   pricing: PricingPort;
   exemptions: ExemptionsPort;
   policyAssignments: PolicyAssignmentsPort;
+  /** Azure OpenAI / AI Services accounts one by one: their Defender-for-AI opt-out and content filters. */
+  accounts: AccountsPort;
   records: RecordStore;
   logger: Logger;
   clock: () => Date;

@@ -8,7 +8,8 @@ import type { RemediationRecord, RunScope, SweepSummaryRecord, WatchSummaryRecor
 import { LOG_MESSAGES } from '../observability/log';
 import { logSweepSummary, logWatchSummary } from './decision-log';
 import { errorInfo } from './errors';
-import { carryOut, nominate, storeWithRetry, withExtensionBackoff, withRunId, type Nomination, type WriteBudget } from './govern';
+import { carryOut, nominate, refineNomination, storeWithRetry, withRunId, type Nomination, type WriteBudget } from './govern';
+import { hasAccountsToRead } from './inspect-accounts';
 import type { Ports } from './ports';
 import { Tally, sweepSummary, watchSummary, type PassIdentity } from './tally';
 import { leasedPass } from './tenant-lease';
@@ -118,9 +119,11 @@ async function runPass(ports: Ports, config: Config, options: PassOptions, kind:
     for await (const page of ports.snapshot.pages(scope)) {
       const work = nominatePage(page.entries, policy, config, budget, ports.clock());
       tally.subscriptions += work.length;
-      // Writes are checked against the extension back-off (their latest record) first.
-      await eachLimited(work.map((w, i) => ({ w, i })).filter(({ w }) => isWrite(w.nomination.decision)), config.sweepConcurrency, async ({ w, i }) => {
-        work[i] = { ...w, ...(await withExtensionBackoff(ports, config, w.context, w.nomination)) };
+      // Completed before anything is carried out: writes with their extension back-off; in a sweep
+      // every subscription with AI accounts with those accounts (a watch reads them for its writes only).
+      const toRefine = work.map((w, i) => ({ w, i })).filter(({ w }) => isWrite(w.nomination.decision) || (kind === 'sweep' && hasAccountsToRead(w.context, config)));
+      await eachLimited(toRefine, config.sweepConcurrency, async ({ w, i }) => {
+        work[i] = { ...w, ...(await refineNomination(ports, config, w.context, w.nomination, { inspect: true })) };
       });
       // A watch records only what it acts on: a subscription waiting out its back-off is not a candidate.
       const recorded = kind === 'sweep' ? work : work.filter((w) => isWrite(w.nomination.decision));
@@ -169,7 +172,7 @@ export async function previewPass(ports: Ports, config: Config, options: Pick<Pa
     const work = nominatePage(page.entries, policy, config, budget, ports.clock());
     subscriptions += work.length;
     for (const w of work.filter((n) => isWrite(n.nomination.decision))) {
-      const checked = { ...w, ...(await withExtensionBackoff(ports, config, w.context, w.nomination)) };
+      const checked = { ...w, ...(await refineNomination(ports, config, w.context, w.nomination, { inspect: true })) };
       if (isWrite(checked.nomination.decision)) writes.push(checked);
     }
     options.onProgress?.(subscriptions, page.total);

@@ -26,6 +26,8 @@ export const LOG_FIELDS = [
   'newFailure',
   /** When extensions that failed are tried again (outcome partial). */
   'retryAfter',
+  /** The finding types of the decision (domain/findings.ts), comma-separated: the workbook's findings section. */
+  'findings',
   'durationMs',
   'eventToAppliedMs',
   'sweepId',

@@ -1,6 +1,8 @@
 import { isWrite, type Action, type Decision, type SkipReason } from '../domain/decide';
 import type { GovernContext, GovernRequest, PricingBody, PricingSnapshot, TriggerDetail, TriggerKind } from '../domain/model';
 import type { PlannedChange } from '../domain/plan';
+import { optedOutAccounts } from '../domain/accounts';
+import type { Finding } from '../domain/findings';
 import type { Mode } from '../config';
 import { scrub } from '../observability/redact';
 import { VERSION } from '../version';
@@ -28,6 +30,9 @@ export interface PricingSummary {
   /** Extension name -> enabled. */
   extensions: Record<string, boolean>;
   inherited?: boolean;
+  /** Pricings 2026-07-01: the system that manages the plan, and where its last change came from. */
+  managedBy?: string;
+  originatedFrom?: string;
 }
 
 export interface RemediationRecord {
@@ -51,6 +56,10 @@ export interface RemediationRecord {
   desired?: PricingBody;
   /** What `desired` changes against the plan as read, extension by extension. */
   change?: PlannedChange;
+  /** What stands between the plan and protection: opted-out accounts, prompt shields off, expiring exemptions, ... */
+  findings?: Finding[];
+  /** Azure OpenAI / AI Services accounts that opted out of Defender for AI (defenderForAISettings Disabled). */
+  optedOutAccounts?: string[];
   /** Extensions the service failed to enable (outcome partial), and when to try them again. */
   failedExtensions?: string[];
   retryAfter?: string;
@@ -77,6 +86,8 @@ export function summarisePricing(pricing: PricingSnapshot | undefined): PricingS
     ...(pricing.subPlan ? { subPlan: pricing.subPlan } : {}),
     extensions,
     ...(pricing.inherited ? { inherited: true } : {}),
+    ...(pricing.managedBy ? { managedBy: pricing.managedBy } : {}),
+    ...(pricing.originatedFrom ? { originatedFrom: pricing.originatedFrom } : {}),
   };
 }
 
@@ -110,6 +121,7 @@ export function buildRecord(input: RecordInput): RemediationRecord {
   // After a PUT, only what was read back; before one (an intent), nothing yet; otherwise unchanged.
   const after = input.wrote || input.outcome === 'intent' ? summarisePricing(input.pricingAfter) : (summarisePricing(input.pricingAfter) ?? before);
   const name = context?.subscription.displayName;
+  const optedOut = optedOutAccounts(context?.accounts);
   return {
     subscriptionId: request.subscriptionId.toLowerCase(),
     ...(name ? { subscriptionName: name } : {}),
@@ -126,6 +138,8 @@ export function buildRecord(input: RecordInput): RemediationRecord {
     ...(after ? { pricingAfter: after } : {}),
     ...(decision?.desired ? { desired: decision.desired } : {}),
     ...(decision?.change ? { change: decision.change } : {}),
+    ...(decision?.findings?.length ? { findings: decision.findings } : {}),
+    ...(optedOut.length ? { optedOutAccounts: optedOut } : {}),
     ...(input.partial ?? {}),
     aiResourceCount: context?.aiResourceTotal ?? context?.aiResources.length ?? 0,
     aiResourceIds: (context?.aiResources ?? []).slice(0, MAX_RESOURCE_IDS).map((r) => r.id),

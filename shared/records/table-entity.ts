@@ -21,7 +21,7 @@ export interface RecordEntity {
   [column: string]: string | number | boolean;
 }
 
-const JSON_COLUMNS = ['triggerDetail', 'pricingBefore', 'pricingAfter', 'desired', 'change', 'failedExtensions', 'aiResourceIds', 'reasons', 'warnings'] as const;
+const JSON_COLUMNS = ['triggerDetail', 'pricingBefore', 'pricingAfter', 'desired', 'change', 'findings', 'optedOutAccounts', 'failedExtensions', 'aiResourceIds', 'reasons', 'warnings'] as const;
 
 /** The pass a record belongs to (sweep, watch or revert id): a flat column, so one run's records are one query. */
 export function passIdOf(record: Pick<RemediationRecord, 'triggerDetail'>): string | undefined {
@@ -46,6 +46,8 @@ export function toEntity(record: RemediationRecord): RecordEntity {
     version: record.version,
   };
   if (record.subscriptionName) entity.subscriptionName = record.subscriptionName;
+  // Flat, so the portal and a table query can filter on it: the finding types, comma-separated.
+  if (record.findings?.length) entity.findingTypes = [...new Set(record.findings.map((f) => f.type))].join(',');
   const passId = passIdOf(record);
   if (passId) entity.passId = passId;
   if (record.skipReason) entity.skipReason = record.skipReason;
@@ -90,6 +92,8 @@ export function fromEntity(entity: Record<string, unknown>): RemediationRecord {
     pricingAfter: json('pricingAfter'),
     desired: json('desired'),
     change: json('change'),
+    findings: json('findings'),
+    optedOutAccounts: json<string[]>('optedOutAccounts'),
     failedExtensions: json<string[]>('failedExtensions'),
     retryAfter: text('retryAfter'),
     partialAttempts: typeof entity.partialAttempts === 'number' ? entity.partialAttempts : undefined,

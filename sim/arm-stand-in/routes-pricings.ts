@@ -1,5 +1,6 @@
 /**
- * Microsoft.Security/pricings at subscription scope, per pricings.2024-01-01.json:
+ * Microsoft.Security/pricings at subscription scope, per pricings.2026-07-01.json and
+ * pricings.2024-01-01.json (the same operations; 2026-07-01 adds read-only managedBy/originatedFrom):
  * GET list (optional `$filter=name in (A,B)`), GET one, PUT (see pricing-update.ts), and DELETE,
  * which the service only supports at resource scope: at subscription scope it is a 400.
  * Concurrency (one PUT per subscription at a time, else 409) is enforced by the server.
@@ -19,8 +20,14 @@ function resource(ctx: RouteContext, subscriptionId: string, planName: string, p
     id: `/subscriptions/${sub?.subscriptionId ?? subscriptionId}/providers/Microsoft.Security/pricings/${planName}`,
     name: planName,
     type: 'Microsoft.Security/pricings',
-    properties: apiVersion === '2022-03-01' ? project2022(props) : structuredClone(props),
+    properties: apiVersion === '2022-03-01' ? project2022(props) : apiVersion === '2024-01-01' ? project2024(props) : structuredClone(props),
   };
+}
+
+/** 2024-01-01 has no managedBy, originatedFrom or securityOperatorResourceId. */
+function project2024(props: PricingProperties): PricingProperties {
+  const { managedBy: _m, originatedFrom: _o, securityOperatorResourceId: _s, ...rest } = structuredClone(props);
+  return rest;
 }
 
 function storedPlans(req: ArmRequest, ctx: RouteContext): Map<string, PricingProperties> {

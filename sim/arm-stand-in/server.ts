@@ -13,6 +13,7 @@ import type { IdentityStandIn } from '../identity-stand-in';
 import { ensureTestTls } from '../tls';
 import { FaultInjector } from './faults';
 import { ArmError, type ArmRequest, type Route, type RouteContext, type RouteResult } from './http';
+import { cognitiveRoutes } from './routes-cognitive';
 import { policyRoutes } from './routes-policy';
 import { pricingRoutes } from './routes-pricings';
 import { GraphControl, resourceGraphRoutes } from './routes-resource-graph';
@@ -107,7 +108,7 @@ export async function startArmStandIn(opts: ArmStandInOptions): Promise<ArmStand
   const state = new ArmState();
   const graph = new GraphControl(opts.graphPageSize);
   const faults = new FaultInjector();
-  const routes: Route[] = [...subscriptionRoutes, ...pricingRoutes, ...policyRoutes, ...resourceGraphRoutes(graph)];
+  const routes: Route[] = [...subscriptionRoutes, ...pricingRoutes, ...policyRoutes, ...cognitiveRoutes, ...resourceGraphRoutes(graph)];
   const requests: RecordedRequest[] = [];
   const ctx: RouteContext = { state, endpoint: '', pageSize: opts.pageSize ?? 100 };
 

@@ -8,6 +8,7 @@ import type { NewExemption, NewPolicyAssignment, NewResource, NewSubscription } 
 import type {
   PolicyAssignmentRecord,
   PolicyExemptionRecord,
+  AccountDetails,
   PricingProperties,
   ResourceRecord,
   SubscriptionRecord,
@@ -41,11 +42,13 @@ export class ArmState {
   readonly managementGroups = new Map<string, { id: string; parent?: string; displayName: string }>();
   /** Subscription -> the management group it sits in (the tenant root group when not placed). */
   readonly subscriptionParents = new Map<string, string>();
+  /** Cognitive Services account id (lower case) -> its Defender-for-AI setting, deployments, RAI policies and metrics. */
+  readonly accounts = new Map<string, AccountDetails>();
   private readonly extensionFailures = new Map<string, ExtensionFailure>();
   private readonly pricingWrites = new Map<string, { inFlight: number; max: number }>();
 
   clear(): void {
-    for (const m of [this.subscriptions, this.resources, this.pricings, this.exemptions, this.assignments, this.managementGroups, this.subscriptionParents]) m.clear();
+    for (const m of [this.subscriptions, this.resources, this.pricings, this.exemptions, this.assignments, this.managementGroups, this.subscriptionParents, this.accounts]) m.clear();
     this.extensionFailures.clear();
     this.pricingWrites.clear();
   }
@@ -116,6 +119,7 @@ export class ArmState {
       ['assignments', this.assignments],
       ['managementGroups', this.managementGroups],
       ['subscriptionParents', this.subscriptionParents],
+      ['accounts', this.accounts],
     ] as const) {
       const target = copy[name] as Map<string, unknown>;
       for (const [k, v] of source as Map<string, unknown>) target.set(k, structuredClone(v));
@@ -151,6 +155,17 @@ export class ArmState {
     if (input.sku !== undefined) record.sku = { ...input.sku };
     this.resources.get(key(subscriptionId))?.push(record);
     return clone(record);
+  }
+
+  /** The account's details, created empty on first use (the account must have been added with addResource). */
+  account(accountId: string): AccountDetails {
+    const id = accountId.toLowerCase();
+    let details = this.accounts.get(id);
+    if (!details) {
+      details = { deployments: [], raiPolicies: [], metrics: {} };
+      this.accounts.set(id, details);
+    }
+    return details;
   }
 
   /** Merges props over the stored pricing of the plan (so a test can flip a single field). */

@@ -31,6 +31,16 @@ export interface ResourceRecord {
   sku?: { name: string; tier?: string };
 }
 
+/** What the stand-in keeps per Cognitive Services account beyond the resource itself. */
+export interface AccountDetails {
+  /** defenderForAISettings/Default state; absent means the setting was never written (the service default: Enabled). */
+  defenderForAI?: 'Enabled' | 'Disabled';
+  deployments: Array<{ name: string; raiPolicyName?: string; model?: { format: string; name: string; version: string } }>;
+  raiPolicies: Array<{ name: string; basePolicyName?: string; contentFilters: Array<{ name: string; enabled: boolean; blocking?: boolean; source: 'Prompt' | 'Completion'; severityThreshold?: string }> }>;
+  /** Metric name -> its total over any timespan asked for (enough for a 30-day token count). */
+  metrics: Record<string, number>;
+}
+
 export interface OperationStatus {
   code: 'Succeeded' | 'Failed';
   message?: string;
@@ -56,6 +66,10 @@ export interface PricingProperties {
   extensions?: PricingExtension[];
   deprecated?: boolean;
   replacedBy?: string[];
+  /** 2026-07-01 only (read-only but for securityOperatorResourceId). */
+  securityOperatorResourceId?: string;
+  originatedFrom?: string;
+  managedBy?: string;
 }
 
 export interface PricingResource {

@@ -5,6 +5,7 @@ import * as path from 'node:path';
 import { startSimulatedLandingZone, type SimulatedLandingZone } from '../../sim/simulated-landing-zone';
 import { aiWriteEvent } from '../../sim/landing-zone';
 import { hasUnsafeCharacters } from '../../shared/observability/redact';
+import { isAccountRead } from '../support/arm-requests';
 
 /**
  * The built `d4ai` binary as a separate process, configured only through the production
@@ -145,18 +146,19 @@ it('without a records store, writes JSON lines to .d4ai/records.jsonl and says s
 });
 
 describe('sweep and watch on the Resource Graph snapshot', () => {
-  it('sweep --json streams one document: every record, then the summary; nothing is read per subscription through ARM', async () => {
+  it('sweep --json streams one document: every record, then the summary; only the accounts are read one by one through ARM', async () => {
     const before = lz.arm.requests.length;
     const run = await d4ai(['sweep', '--dry-run', '--json']);
     expect(run.code).toBe(0);
     const doc = JSON.parse(run.stdout) as { records: Array<{ subscriptionId: string; mode: string }>; summary: { kind: string; subscriptions: number; scope: unknown }; unrecorded: unknown[] };
     expect(doc.records.map((r) => r.subscriptionId).sort()).toEqual(Object.values(lz.zone.ids).sort());
-    expect(doc.summary).toMatchObject({ kind: 'sweep-summary', subscriptions: 13, scope: { managementGroup: 'contoso' } });
+    expect(doc.summary).toMatchObject({ kind: 'sweep-summary', subscriptions: Object.keys(lz.zone.ids).length, scope: { managementGroup: 'contoso' } });
     expect(doc.unrecorded).toEqual([]);
     // One record per line: the records were written as they came, not built up and printed at the end.
-    expect(run.stdout.split('\n').filter((l) => l.startsWith('{"subscriptionId"'))).toHaveLength(13);
+    expect(run.stdout.split('\n').filter((l) => l.startsWith('{"subscriptionId"'))).toHaveLength(Object.keys(lz.zone.ids).length);
     const sent = lz.arm.requests.slice(before);
-    expect(sent.every((r) => r.path === '/providers/Microsoft.ResourceGraph/resources')).toBe(true);
+    // The snapshot, and the per-account reads (opt-outs, content filters); no subscription listed or read through ARM.
+    expect(sent.every((r) => r.path === '/providers/Microsoft.ResourceGraph/resources' || isAccountRead(r))).toBe(true);
   });
 
   it('--management-group narrows the scope and overrides D4AI_MANAGEMENT_GROUP; a bad id is a usage error before any call', async () => {
@@ -192,7 +194,7 @@ describe('sweep and watch on the Resource Graph snapshot', () => {
     const deadline = Date.now() + 20000;
     while (!stderr.includes('Next watch pass in 30s') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
     expect(stderr).toContain('Next watch pass in 30s');
-    expect(stdout).toMatch(/^Watch pass \S+ \(enforce, management group contoso\): 13 subscription\(s\)/m);
+    expect(stdout).toMatch(/^Watch pass \S+ \(enforce, management group contoso\): 17 subscription\(s\)/m);
     const interrupted = Date.now();
     const code = await new Promise<number | null>((resolve) => {
       child.on('close', resolve);

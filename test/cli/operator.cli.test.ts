@@ -282,7 +282,7 @@ describe('progress that tells the truth', () => {
     lz.arm.faults.conflict(1, { method: 'PUT', subscriptionId: zone.ids['corp-ai-prod'] });
     const run = await d4ai({}, sweep());
     expect(run.code).toBe(0);
-    expect(run.stderr).toMatch(/\[13\/13\] subscriptions decided, \d+ s elapsed/);
+    expect(run.stderr).toMatch(/\[17\/17\] subscriptions decided, \d+ s elapsed/);
     expect(run.stderr).toMatch(/waiting 2 s before trying again/);
     expect(run.stdout).not.toMatch(/waiting|subscriptions decided/);
   });

@@ -14,6 +14,7 @@ import { stableRunId } from '../../functions/sweep.activities';
 import { buildLandingZone, type LandingZoneName } from '../../sim/landing-zone';
 import { EventType } from '../../sim/durable-host';
 import { useLandingZone, useWorld, type World } from './world';
+import { isAccountRead } from '../support/arm-requests';
 
 const SWEEP = 'sweep-2025-06-01';
 /** The five subscriptions of the landing zone whose decision is a write. */
@@ -65,20 +66,26 @@ describe('sweepTenant orchestration', () => {
     expect([...locked].map(name).sort()).toEqual([...WRITERS].sort());
 
     const output = instance.output as SweepOutput;
-    expect(output.summary).toMatchObject({ kind: 'sweep-summary', sweepId: SWEEP, trigger: 'sweep', mode: 'enforce', subscriptions: 13, capReached: 0, failed: 0, scope: { managementGroup: 'contoso' } });
-    expect(output.summary.byOutcome).toEqual({ applied: 4, partial: 1, 'no-op': 8 });
+    expect(output.summary).toMatchObject({ kind: 'sweep-summary', sweepId: SWEEP, trigger: 'sweep', mode: 'enforce', subscriptions: 17, capReached: 0, failed: 0, scope: { managementGroup: 'contoso' } });
+    expect(output.summary.byOutcome).toEqual({ applied: 4, partial: 1, 'no-op': 12 });
     const rows = await summaryRows();
     expect(rows).toHaveLength(1);
-    expect(rows[0]).toMatchObject({ sweepId: SWEEP, subscriptions: 13, failed: 0, capReached: 0, mode: 'enforce' });
+    expect(rows[0]).toMatchObject({ sweepId: SWEEP, subscriptions: 17, failed: 0, capReached: 0, mode: 'enforce' });
     const [line] = world.logLines('D4AI sweep summary');
-    expect(line?.fields).toMatchObject({ sweepId: SWEEP, trigger: 'sweep', governed: 13, applied: 4, failed: 0, skipped: 7, capReached: 0 });
-    expect(world.logLines('D4AI decision')).toHaveLength(13);
-    // Nothing listed or read per subscription through ARM; ARM requests only for the writers (3 each).
-    expect(world.standIns.arm.requests.filter((r) => !r.path.includes('ResourceGraph')).length).toBe(3 * WRITERS.length);
+    expect(line?.fields).toMatchObject({ sweepId: SWEEP, trigger: 'sweep', governed: 17, applied: 4, failed: 0, skipped: 10, capReached: 0 });
+    expect(world.logLines('D4AI decision')).toHaveLength(17);
+    // Nothing listed or read per subscription through ARM: 3 requests per write, and 3 reads per
+    // Azure OpenAI / AI Services account of the subscriptions looked into (11 in the landing zone).
+    const arm = world.standIns.arm.requests.filter((r) => !r.path.includes('ResourceGraph'));
+    expect(arm.filter((r) => !isAccountRead(r))).toHaveLength(3 * WRITERS.length);
+    expect(arm.filter(isAccountRead)).toHaveLength(3 * 11);
+    // The findings are in the records the page stored.
+    const [shields] = await world.records(lz.zone.ids['prompt-shields-off']);
+    expect(shields?.findings).toEqual(expect.arrayContaining([{ type: 'prompt-shields-off', resourceId: expect.stringContaining('/accounts/ais-support'), message: expect.stringContaining('gpt-4o-support') }]));
   });
 
   it('continues as new page by page: the history of an execution does not grow with the subscriptions', async () => {
-    // 5 rows per Resource Graph page: 13 subscriptions are 3 pages.
+    // 5 rows per Resource Graph page: 17 subscriptions are 4 pages.
     world.standIns.arm.reset();
     // The same subscriptions again (the landing zone's ids are fixed), with a clean request log.
     buildLandingZone(world.standIns.arm.state);
@@ -87,7 +94,7 @@ describe('sweepTenant orchestration', () => {
     graph.pageCap = 5;
     try {
       const instance = await runSweep(sweepInput());
-      expect(instance.executions).toBe(3);
+      expect(instance.executions).toBe(4);
       const histories = [...instance.previousHistories, instance.history];
       // Each execution: its page activity, that page's children, at most one summary write.
       for (const history of histories) {
@@ -95,7 +102,7 @@ describe('sweepTenant orchestration', () => {
         expect(scheduled.filter((n) => n === FN.sweepPage)).toHaveLength(1);
         expect(history.length).toBeLessThan(40);
       }
-      expect((instance.output as SweepOutput).summary).toMatchObject({ subscriptions: 13, failed: 0 });
+      expect((instance.output as SweepOutput).summary).toMatchObject({ subscriptions: 17, failed: 0 });
       for (const sub of Object.values(lz.zone.ids)) expect(await world.records(sub)).toHaveLength(1);
     } finally {
       graph.pageCap = before;

@@ -47,8 +47,10 @@ it('starts governSubscription only for the subscriptions whose decision is a wri
   expect(await world.records(lz.zone.ids['ai-compliant'])).toHaveLength(0);
   const rows = await watchRows();
   expect(rows).toHaveLength(1);
-  expect(rows[0]).toMatchObject({ kind: 'watch-summary', subscriptions: 13, candidates: 5, byOutcome: '{"started":5}' });
-  expect(world.logLines('D4AI watch summary')[0]?.fields).toMatchObject({ governed: 13, candidates: 5 });
+  expect(rows[0]).toMatchObject({ kind: 'watch-summary', subscriptions: 17, candidates: 5, byOutcome: '{"started":5}' });
+  expect(world.logLines('D4AI watch summary')[0]?.fields).toMatchObject({ governed: 17, candidates: 5 });
+  // all-opted-out looks like a write on the snapshot; its account, read for that reason alone, says no.
+  expect(started).not.toContain(governInstanceId(lz.zone.ids['all-opted-out']));
 });
 
 it('a pass with nothing to do sends only Resource Graph requests and writes only its summary', async () => {
@@ -63,8 +65,11 @@ it('a pass with nothing to do sends only Resource Graph requests and writes only
   world.resetHost();
   await pass();
   expect(starts()).toHaveLength(0);
-  // 13 subscriptions, one page: the listing, their AI plans, their AI resources, the policy view.
-  expect(world.standIns.arm.requests.map((r) => `${r.method} ${r.path}`)).toEqual(Array(4).fill('POST /providers/Microsoft.ResourceGraph/resources'));
+  // 17 subscriptions, one page: the listing, their AI plans, their AI resources, the policy view;
+  // and the 3 reads of the one account whose snapshot decision is a write (all-opted-out's).
+  const requests = world.standIns.arm.requests.map((r) => `${r.method} ${r.path}`);
+  expect(requests.filter((r) => r.includes('ResourceGraph'))).toEqual(Array(4).fill('POST /providers/Microsoft.ResourceGraph/resources'));
+  expect(requests.filter((r) => !r.includes('ResourceGraph')).map((r) => r.split('/').slice(-2).join('/')).sort()).toEqual(['Default', 'oai-optout/deployments', 'oai-optout/raiPolicies'].map((t) => (t === 'Default' ? 'defenderForAISettings/Default' : t)).sort());
   const rows = await watchRows();
   expect(rows.map((r) => r.candidates).sort()).toEqual([0, 5]);
 });
@@ -86,5 +91,6 @@ it('starts at most D4AI_MAX_ENABLEMENTS_PER_RUN runs and counts the rest as cap-
   await pass();
   expect(starts()).toHaveLength(2);
   const [row] = await watchRows();
-  expect(row).toMatchObject({ candidates: 2, capReached: 3 });
+  // 3 more writers and all-opted-out (a write on the snapshot) had no slot left.
+  expect(row).toMatchObject({ candidates: 2, capReached: 4 });
 });

@@ -4,6 +4,7 @@ import { sweep, watchPass } from '../../shared/engine/snapshot-pass';
 import { governSubscription } from '../../shared/engine/govern';
 import type { RemediationRecord } from '../../shared/records/record';
 import { landingZoneEngine, useEngineStandIns, type EngineUnderTest } from './engine-harness';
+import { isAccountRead } from '../support/arm-requests';
 
 /**
  * The whole engine against the ARM and Resource Graph stand-in (real SDK clients, real tokens from
@@ -11,6 +12,9 @@ import { landingZoneEngine, useEngineStandIns, type EngineUnderTest } from './en
  * requests it took.
  */
 const lab = useEngineStandIns();
+/** The simulated landing zone's subscriptions, and its Azure OpenAI / AI Services accounts in the subscriptions a sweep looks into (not excluded, opted out or disabled). */
+const SUBSCRIPTIONS = 17;
+const ACCOUNTS_LOOKED_INTO = 11;
 
 const setUp = (env: Record<string, string> = {}) => landingZoneEngine(lab.standIns, lab.azurite.connectionString, env);
 
@@ -103,14 +107,16 @@ describe('enforcing sweep over the simulated landing zone', () => {
     expect(lab.standIns.arm.requestsMatching('GET', /^\/subscriptions$/)).toHaveLength(0);
     expect(lab.standIns.arm.requestsMatching('GET', /^\/subscriptions\/[^/]+$/)).toHaveLength(0);
     expect(lab.standIns.arm.requestsMatching('GET', /\/resources$|policyAssignments$|policyExemptions$/)).toHaveLength(0);
+    // The accounts of every subscription looked into: 3 reads each (Defender-for-AI setting, deployments, content filters).
+    expect(armRequests().filter(isAccountRead)).toHaveLength(3 * ACCOUNTS_LOOKED_INTO);
     // Writes: 5 subscriptions (4 applied, 1 partial failure), 3 ARM requests each: fresh GET, PUT, verification GET.
-    expect(armRequests().map((r) => `${r.method} ${r.path.replace(/\/subscriptions\/[^/]+/, '/subscriptions/*')}`).sort()).toEqual(
+    expect(armRequests().filter((r) => !isAccountRead(r)).map((r) => `${r.method} ${r.path.replace(/\/subscriptions\/[^/]+/, '/subscriptions/*')}`).sort()).toEqual(
       [...Array(5).fill('GET /subscriptions/*/providers/Microsoft.Security/pricings/AI'), ...Array(5).fill('GET /subscriptions/*/providers/Microsoft.Security/pricings/AI'), ...Array(5).fill('PUT /subscriptions/*/providers/Microsoft.Security/pricings/AI')].sort(),
     );
-    // Resource Graph, 5 rows a page here: 13 subscriptions = 3 pages, each with its AI plans
-    // (3 + 3 + 1 pages of at most 5 rows) and AI resources (2 + 2 + 1), plus the policy view (1 page).
+    // Resource Graph, 5 rows a page here: 17 subscriptions = 4 pages, each with its AI plans and
+    // AI resources, plus the policy view.
     const graph = graphRequests();
-    expect(graph.length).toBeLessThanOrEqual(4 * Math.ceil(13 / 5) + 2);
+    expect(graph.length).toBeLessThanOrEqual(4 * Math.ceil(SUBSCRIPTIONS / 5) + 2);
     const bodies = graph.map((r) => r.body as { query: string; managementGroups?: string[]; subscriptions?: string[]; options?: { $top?: number } });
     expect(bodies.every((b) => b.options?.$top === 1000)).toBe(true);
     expect(bodies.filter((b) => b.query.startsWith('resourcecontainers')).every((b) => b.managementGroups?.[0] === 'contoso')).toBe(true);
@@ -159,7 +165,7 @@ describe('enforcing sweep over the simulated landing zone', () => {
     // A new extension failure is a warning the alert picks up once (newFailure), not an error every night.
     expect(decisions.filter((l) => l.level === 'warn').map((l) => [l.fields.subscriptionId, l.fields.newFailure])).toEqual([[zone.ids['flaky-scanner'], true]]);
     const summaryLine = engine.logs.find((l) => l.message === 'D4AI sweep summary');
-    expect(summaryLine?.fields).toMatchObject({ governed: 13, applied: 4, failed: 0, skipped: 7 });
+    expect(summaryLine?.fields).toMatchObject({ governed: SUBSCRIPTIONS, applied: 4, failed: 0, skipped: 10 });
   });
 
   it('is idempotent: a second sweep finds the applied subscriptions compliant and writes nothing new', async () => {
@@ -168,8 +174,8 @@ describe('enforcing sweep over the simulated landing zone', () => {
     const again = lab.standIns.arm.requestsMatching('PUT').length - putsBefore;
     // The flaky subscription still misses the scanner, but waits out its back-off: no PUT at all.
     expect(again).toBe(0);
-    // The four just applied plus the one that was compliant from the start.
-    expect(second.summary.byAction.none).toBe(5);
+    // The four just applied plus the two that were compliant from the start.
+    expect(second.summary.byAction.none).toBe(6);
     const [flaky] = (await engine.ports.records.list(zone.ids['flaky-scanner'], 1)).records;
     expect(flaky).toMatchObject({ action: 'skip', skipReason: 'extension-backoff', failedExtensions: ['AIModelScanner'], partialAttempts: 1 });
   });
@@ -180,10 +186,10 @@ describe('reads', () => {
     const { engine } = setUp();
     const tokensBefore = lab.standIns.identity.requests;
     const { summary } = await sweep(engine.ports, engine.config, { trigger: 'sweep' });
-    expect(summary.subscriptions).toBe(13);
+    expect(summary.subscriptions).toBe(SUBSCRIPTIONS);
     const listings = graphRequests().filter((r) => (r.body as { query: string }).query.startsWith('resourcecontainers'));
-    expect(listings).toHaveLength(3);
-    expect(listings.map((r) => (r.body as { options?: { $skipToken?: string } }).options?.$skipToken === undefined)).toEqual([true, false, false]);
+    expect(listings).toHaveLength(4);
+    expect(listings.map((r) => (r.body as { options?: { $skipToken?: string } }).options?.$skipToken === undefined)).toEqual([true, false, false, false]);
     expect(lab.standIns.identity.requests - tokensBefore).toBeLessThanOrEqual(1);
   });
 
@@ -213,8 +219,9 @@ describe('report mode (dry run)', () => {
   it('decides and records but never writes to ARM', async () => {
     const { zone, engine } = setUp({ D4AI_MODE: 'report' });
     const { summary } = await sweep(engine.ports, engine.config, { trigger: 'cli' });
-    // A dry run needs no ARM request at all: the snapshot is enough to say what would change.
-    expect(armRequests()).toHaveLength(0);
+    // A dry run sends no ARM request but the per-account reads: the snapshot says what would change.
+    expect(armRequests().filter((r) => !isAccountRead(r))).toHaveLength(0);
+    expect(armRequests().filter(isAccountRead)).toHaveLength(3 * ACCOUNTS_LOOKED_INTO);
     expect(lab.standIns.arm.requestsMatching('PUT')).toHaveLength(0);
     expect(lab.standIns.arm.requestsMatching('DELETE')).toHaveLength(0);
     expect(summary.byOutcome['dry-run']).toBe(5);
@@ -274,7 +281,7 @@ describe('ARM faults', () => {
     expect(failed).toMatchObject({ action: 'enable', outcome: 'failed', error: { code: 'FreshReadFailed:InternalServerError' } });
     expect(putsTo(zone.ids['corp-ai-prod'])).toHaveLength(0);
     // Everything else still got its decision.
-    expect(records).toHaveLength(13);
+    expect(records).toHaveLength(SUBSCRIPTIONS);
     expect(summary.byOutcome.applied).toBe(3);
   });
 
@@ -283,7 +290,7 @@ describe('ARM faults', () => {
     lab.standIns.arm.graph.quota = { limit: 4, windowMs: 1500 };
     const started = Date.now();
     const { summary } = await sweep(engine.ports, engine.config, { trigger: 'sweep' });
-    expect(summary.subscriptions).toBe(13);
+    expect(summary.subscriptions).toBe(SUBSCRIPTIONS);
     const statuses = graphRequests().map((r) => r.status);
     expect(statuses.length).toBeGreaterThan(8);
     expect(statuses.every((s) => s === 200)).toBe(true);
@@ -349,7 +356,7 @@ describe('tenant watch pass', () => {
     const records: RemediationRecord[] = [];
     const { summary } = await watchPass(engine.ports, engine.config, { trigger: 'cli', onRecord: (r) => records.push(r) });
     // flaky-scanner still misses a component but waits out its back-off; nothing is acted on.
-    expect(summary).toMatchObject({ kind: 'watch-summary', subscriptions: 13, candidates: 0 });
+    expect(summary).toMatchObject({ kind: 'watch-summary', subscriptions: SUBSCRIPTIONS, candidates: 0 });
     expect(records).toEqual([]);
     expect(armRequests().filter((r) => r.method === 'PUT')).toHaveLength(0);
   });

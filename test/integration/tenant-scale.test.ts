@@ -1,14 +1,17 @@
 /**
  * The request bounds of the tenant-scale engine, counted (not timed) at N = 2,500 subscriptions
- * (10% with an AI account on Free, 5% missing a component): for W subscriptions that need a write,
- * at most 4·⌈N/1000⌉ + 2 Resource Graph requests and at most 3·W ARM requests (fresh GET, PUT,
- * verification GET); a watch pass with nothing to do stays within the Resource Graph bound with no
- * ARM request at all. `npm run bench` measures the same at 1,000 and 10,000 with latency.
+ * (10% with an Azure OpenAI account on Free, 5% missing a component): for W subscriptions that
+ * need a write and A Azure OpenAI / AI Services accounts, a sweep makes at most 4·⌈N/1000⌉ + 2
+ * Resource Graph requests and 3·A + 3·W ARM requests (per account: its Defender-for-AI setting,
+ * deployments, content filters; per write: fresh GET, PUT, verification GET); a watch pass with
+ * nothing to do stays within the Resource Graph bound with no ARM request at all, and reads
+ * accounts only for its writes. `npm run bench` measures the same at 1,000 and 10,000 with latency.
  */
 import { startAzuriteTable, type AzuriteTable } from '../../sim/azurite';
 import { startStandIns, type StandIns } from '../../sim/stand-ins';
 import { sweep, watchPass } from '../../shared/engine/snapshot-pass';
 import { engineFor, type EngineUnderTest } from './engine-harness';
+import { isAccountRead } from '../support/arm-requests';
 
 const N = 2500;
 const BOUND = 4 * Math.ceil(N / 1000) + 2;
@@ -16,6 +19,8 @@ let standIns: StandIns;
 let azurite: AzuriteTable;
 let engine: EngineUnderTest;
 let writers = 0;
+/** Azure OpenAI accounts (one per writer here). */
+let accounts = 0;
 
 beforeAll(async () => {
   [standIns, azurite] = await Promise.all([startStandIns(), startAzuriteTable()]);
@@ -28,6 +33,7 @@ beforeAll(async () => {
       state.addResource(id, { name: `oai-${i}`, type: 'Microsoft.CognitiveServices/accounts', kind: 'OpenAI' });
       if (i % 20 === 2) state.setPricing(id, 'AI', { pricingTier: 'Standard', extensions: [{ name: 'AIPromptEvidence', isEnabled: 'True' }] });
       writers++;
+      accounts++;
     }
   }
   standIns.arm.graph.quota = { limit: 1000, windowMs: 5000 };
@@ -40,13 +46,14 @@ afterAll(async () => {
 const graph = (from: number) => standIns.arm.requests.slice(from).filter((r) => r.path.includes('Microsoft.ResourceGraph')).length;
 const arm = (from: number) => standIns.arm.requests.slice(from).filter((r) => !r.path.includes('Microsoft.ResourceGraph'));
 
-it(`a dry-run sweep: at most ${BOUND} Resource Graph requests and no ARM request`, async () => {
+it(`a dry-run sweep: at most ${BOUND} Resource Graph requests and only the 3 reads per AI account through ARM`, async () => {
   const from = standIns.arm.requests.length;
   const { summary } = await sweep(engine.ports, { ...engine.config, mode: 'report' }, { trigger: 'cli' });
   expect(summary.subscriptions).toBe(N);
   expect(summary.byOutcome['dry-run']).toBe(writers);
   expect(graph(from)).toBeLessThanOrEqual(BOUND);
-  expect(arm(from)).toHaveLength(0);
+  expect(arm(from)).toHaveLength(3 * accounts);
+  expect(arm(from).every(isAccountRead)).toBe(true);
 }, 120_000);
 
 it(`an enforcing sweep: at most ${BOUND} Resource Graph requests and 3 ARM requests per write`, async () => {
@@ -55,7 +62,8 @@ it(`an enforcing sweep: at most ${BOUND} Resource Graph requests and 3 ARM reque
   expect(summary.byOutcome.applied).toBe(writers);
   expect(graph(from)).toBeLessThanOrEqual(BOUND);
   const requests = arm(from);
-  expect(requests.length).toBeLessThanOrEqual(3 * writers);
+  expect(requests.filter(isAccountRead)).toHaveLength(3 * accounts);
+  expect(requests.filter((r) => !isAccountRead(r)).length).toBeLessThanOrEqual(3 * writers);
   expect(requests.filter((r) => r.method === 'PUT')).toHaveLength(writers);
 }, 120_000);
 
@@ -66,11 +74,12 @@ it(`a watch pass with nothing to do: at most ${BOUND} requests in all`, async ()
   expect(standIns.arm.requests.length - from).toBeLessThanOrEqual(BOUND);
 }, 120_000);
 
-it('a watch pass that finds one new AI account: the snapshot plus 3 ARM requests', async () => {
+it('a watch pass that finds one new AI account: the snapshot, that account\'s 3 reads and 3 ARM requests for the write', async () => {
   standIns.arm.state.addResource('00000000-0000-4000-8000-000000000010', { name: 'oai-new', type: 'Microsoft.CognitiveServices/accounts', kind: 'OpenAI' });
   const from = standIns.arm.requests.length;
   const { summary } = await watchPass(engine.ports, engine.config, { trigger: 'cli' });
   expect(summary).toMatchObject({ candidates: 1, byOutcome: { applied: 1 } });
   expect(graph(from)).toBeLessThanOrEqual(BOUND);
-  expect(arm(from).map((r) => r.method)).toEqual(['GET', 'PUT', 'GET']);
+  expect(arm(from).filter(isAccountRead)).toHaveLength(3);
+  expect(arm(from).filter((r) => !isAccountRead(r)).map((r) => r.method)).toEqual(['GET', 'PUT', 'GET']);
 }, 120_000);

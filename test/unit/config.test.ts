@@ -32,7 +32,14 @@ describe('loadConfig: defaults', () => {
       sweepBatch: 50,
       activityRetry: { maxAttempts: 4, firstRetryIntervalMs: 5000, backoffCoefficient: 2 },
       httpTimeoutMs: 60000,
+      pricingsApiVersion: '2026-07-01',
     });
+  });
+
+  it('reads pricings at 2024-01-01 where a cloud lacks 2026-07-01, and takes the operator\'s token price', () => {
+    expect(loadConfig({ ...RECORDS, D4AI_PRICINGS_API_VERSION: '2024-01-01', D4AI_PRICE_PER_MILLION_TOKENS: '0.25' })).toMatchObject({ pricingsApiVersion: '2024-01-01', pricePerMillionTokens: 0.25 });
+    expect(problemsFor({ D4AI_PRICINGS_API_VERSION: '2025-01-01' }).join('\n')).toContain('D4AI_PRICINGS_API_VERSION');
+    for (const bad of ['$1', '-1', '0', '1e3', 'abc']) expect(problemsFor({ D4AI_PRICE_PER_MILLION_TOKENS: bad }).join('\n')).toContain('D4AI_PRICE_PER_MILLION_TOKENS');
   });
 
   it('has no policyAssignmentId unless one is set', () => {

@@ -39,7 +39,7 @@ describe('decide: enable', () => {
       desired: defaultEnablePricing(),
       change: { tier: { from: 'Free', to: 'Standard' }, switchOn: ['AIPromptEvidence', 'AIModelScanner'], keptOn: [], staysOff: ['AIPromptSharingWithPurview'], switchOff: [], passedThrough: [] },
       reasons: [`1 AI resource(s) found, e.g. ${OAI_ID}.`, 'Plan is Free: switch to Standard with AIPromptEvidence, AIModelScanner.'],
-      warnings: [],
+      warnings: [],      findings: [{ type: 'ai-without-plan', message: '1 AI resource(s) and the AI plan is Free.' }],
     });
   });
 
@@ -99,7 +99,7 @@ describe('decide: add-components', () => {
       desired: defaultEnablePricing(),
       change: { tier: { from: 'Standard', to: 'Standard' }, switchOn: ['AIModelScanner'], keptOn: ['AIPromptEvidence'], staysOff: ['AIPromptSharingWithPurview'], switchOff: [], passedThrough: [] },
       reasons: [`1 AI resource(s) found, e.g. ${OAI_ID}.`, 'Plan is Standard but AIModelScanner (AI model security) is off: switch on.'],
-      warnings: [],
+      warnings: [],      findings: [{ type: 'components-differ', message: 'Components differ from D4AI_COMPONENTS (AIPromptEvidence, AIModelScanner): missing AIModelScanner.' }],
     });
   });
 
@@ -289,7 +289,7 @@ describe('decide: skip', () => {
         skipReason: 'policy-exemption',
         missingComponents: ['AIPromptEvidence', 'AIModelScanner'],
         reasons: [`Policy exemption ${ex.id} (Waiver) until 2030-01-01T00:00:00Z.`],
-        warnings: [],
+        warnings: [],        findings: [{ type: 'ai-without-plan', message: '1 AI resource(s) and the AI plan is Free.' }],
       });
     });
 
@@ -330,7 +330,7 @@ describe('decide: skip', () => {
         reasons: [
           `The AI plan is inherited from ${MG}; it is changed there, not per subscription. Missing: AIPromptEvidence, AIModelScanner.`,
         ],
-        warnings: [],
+        warnings: [],        findings: [{ type: 'ai-without-plan', message: '1 AI resource(s) and the AI plan is Free.' }],
       });
     });
 

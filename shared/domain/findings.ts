@@ -1,0 +1,81 @@
+import type { Config } from '../config';
+import { isAiExtensionName } from './extensions';
+import { nameOf, optedOutAccounts } from './accounts';
+import type { GovernContext } from './model';
+import { missingFrom } from './components';
+import { policyConflictWarnings } from './policy-conflicts';
+
+/**
+ * What stands between "the plan is Standard" and "the AI workloads are protected", as findings a
+ * report and a record can list. Pure: derived from the context a pass read and the configuration,
+ * so the CLI report, the sweep's records and the Functions sweep say the same.
+ */
+export type FindingType =
+  | 'ai-without-plan'
+  | 'components-differ'
+  | 'managed-elsewhere'
+  | 'accounts-opted-out'
+  | 'prompt-shields-off'
+  | 'exemption-expiring'
+  | 'exemption-without-expiry'
+  | 'dine-conflict';
+
+export const FINDING_TYPES: readonly FindingType[] = [
+  'ai-without-plan',
+  'components-differ',
+  'managed-elsewhere',
+  'accounts-opted-out',
+  'prompt-shields-off',
+  'exemption-expiring',
+  'exemption-without-expiry',
+  'dine-conflict',
+];
+
+export interface Finding {
+  type: FindingType;
+  message: string;
+  /** The resource it is about, when it is about one (an account, an exemption). */
+  resourceId?: string;
+}
+
+/** An exemption that ends within this many days is flagged, so its owner renews it or plans for the plan. */
+export const EXEMPTION_NOTICE_DAYS = 30;
+
+export function findingsOf(context: GovernContext, config: Pick<Config, 'components'>): Finding[] {
+  const findings: Finding[] = [];
+  const { pricing } = context;
+  const aiCount = context.aiResourceTotal ?? context.aiResources.length;
+  if (aiCount > 0 && pricing?.tier === 'Free' && !pricing.notIndexed) {
+    findings.push({ type: 'ai-without-plan', message: `${aiCount} AI resource(s) and the AI plan is Free.` });
+  }
+  if (pricing?.tier === 'Standard') {
+    const missing = missingFrom(pricing, config.components);
+    const unwanted = pricing.extensions.filter((e) => e.enabled && isAiExtensionName(e.name) && !(config.components as readonly string[]).includes(e.name)).map((e) => e.name);
+    if (missing.length || unwanted.length) {
+      const parts = [...(missing.length ? [`missing ${missing.join(', ')}`] : []), ...(unwanted.length ? [`on but not in D4AI_COMPONENTS: ${unwanted.join(', ')}`] : [])];
+      findings.push({ type: 'components-differ', message: `Components differ from D4AI_COMPONENTS (${config.components.join(', ') || 'none'}): ${parts.join('; ')}.` });
+    }
+  }
+  if (pricing?.managedBy) {
+    findings.push({ type: 'managed-elsewhere', message: `Managed by ${pricing.managedBy}${pricing.originatedFrom ? ` (originated from ${pricing.originatedFrom})` : ''}.` });
+  }
+  for (const account of optedOutAccounts(context.accounts)) {
+    findings.push({ type: 'accounts-opted-out', resourceId: account, message: `${nameOf(account)} opted out of Defender for AI (defenderForAISettings state Disabled).` });
+  }
+  for (const account of context.accounts ?? []) {
+    for (const off of account.promptShieldsOff) {
+      findings.push({ type: 'prompt-shields-off', resourceId: account.accountId, message: `Deployment ${off.deployment} of ${nameOf(account.accountId)}: content filter ${off.policy} has ${off.filter} (Prompt) off.` });
+    }
+  }
+  const exemption = context.exemption;
+  if (exemption?.expiresOn) {
+    const days = exemption.daysLeft;
+    if (days !== undefined && days <= EXEMPTION_NOTICE_DAYS) {
+      findings.push({ type: 'exemption-expiring', resourceId: exemption.id, message: `Exemption ${exemption.displayName ?? nameOf(exemption.id)} (${exemption.category}) expires ${exemption.expiresOn}, in ${days} day(s); the plan is enabled after that.` });
+    }
+  } else if (exemption) {
+    findings.push({ type: 'exemption-without-expiry', resourceId: exemption.id, message: `Exemption ${exemption.displayName ?? nameOf(exemption.id)} (${exemption.category}) has no expiry.` });
+  }
+  for (const warning of policyConflictWarnings(context.policyAssignments, config.components)) findings.push({ type: 'dine-conflict', message: warning });
+  return findings;
+}
