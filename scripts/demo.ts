@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { aiWriteEvent, EVENT_TARGET, type LandingZoneName } from '../sim/landing-zone';
 import { table } from '../shared/cli/output';
@@ -19,11 +20,11 @@ function banner(title: string): void {
 }
 
 /** Runs the CLI as its own process; async, because the stand-ins live in this process's event loop. */
-function d4ai(lz: SimulatedLandingZone, args: string[], input?: string): Promise<{ code: number; stdout: string; stderr: string }> {
-  process.stdout.write(`$ d4ai ${args.join(' ')}\n`);
+function d4ai(lz: SimulatedLandingZone, args: string[], input?: string, env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+  process.stdout.write(`$ ${Object.entries(env).map(([k, v]) => `${k}=${v} `).join('')}d4ai ${args.join(' ')}\n`);
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [CLI, ...args], {
-      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...lz.env },
+      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...lz.env, ...env },
       stdio: ['pipe', 'pipe', 'pipe'],
     });
     let stdout = '';
@@ -112,11 +113,23 @@ async function main(): Promise<number> {
     const records = await d4ai(lz, ['records', '--subscription', target, '--limit', '5']);
     process.stdout.write(records.stdout);
 
-    banner('6. Recent runs');
+    banner('6. Coverage report: beyond the plan switch (read-only), with 30 days of token volume');
+    const html = path.join(os.tmpdir(), `d4ai-coverage-${process.pid}.html`);
+    const report = await d4ai(lz, ['report', '--tokens', '--html', html], undefined, { D4AI_PRICE_PER_MILLION_TOKENS: '0.50' });
+    process.stdout.write(report.stdout);
+    process.stdout.write(`(the same as a page with charts: ${html})\n`);
+    if (report.code !== 0) problems.push(`report exited ${report.code}: ${report.stderr}`);
+    for (const finding of ['ai-without-plan', 'components-differ', 'managed-elsewhere', 'accounts-opted-out', 'prompt-shields-off', 'exemption-expiring', 'dine-conflict']) {
+      if (!report.stdout.includes(`${finding}: `)) problems.push(`the report does not show a ${finding} finding`);
+    }
+    const managed = lz.zone.ids['managed-elsewhere'];
+    if (lz.arm.requestsMatching('PUT').some((r) => r.path.includes(managed))) problems.push('a plan managed elsewhere was written');
+
+    banner('7. Recent runs');
     const runs = await d4ai(lz, ['runs']);
     process.stdout.write(runs.stdout);
 
-    banner('7. Revert: put corp-ai-prod back as the enforcing sweep found it (first the plan, then for real)');
+    banner('8. Revert: put corp-ai-prod back as the enforcing sweep found it (first the plan, then for real)');
     const sweepId = summary.summary.sweepId;
     const prod = lz.zone.ids['corp-ai-prod'];
     const planned = await d4ai(lz, ['revert', '--run', sweepId, '--subscription', prod, '--dry-run']);

@@ -3,6 +3,7 @@ import type { Config } from './config';
 import { armConnection } from './azure/credential';
 import { CognitiveAccountsAdapter } from './azure/cognitive-accounts.adapter';
 import { ExemptionsAdapter } from './azure/exemptions.adapter';
+import { MetricsAdapter } from './azure/metrics.adapter';
 import { InventoryAdapter } from './azure/inventory.adapter';
 import { PolicyAssignmentsAdapter } from './azure/policy-assignments.adapter';
 import { PricingAdapter } from './azure/pricing.adapter';
@@ -31,6 +32,7 @@ export function createPorts(config: Config, logger: Logger, credential?: TokenCr
     exemptions: new ExemptionsAdapter(connection),
     policyAssignments: new PolicyAssignmentsAdapter(connection),
     accounts: new CognitiveAccountsAdapter(connection),
+    metrics: new MetricsAdapter(connection),
     records: createRecordStore(config, connection.credential),
     logger,
     clock: () => new Date(),

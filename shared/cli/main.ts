@@ -5,6 +5,7 @@ import { eventCommand, governCommand, sweepCommand, watchLoopCommand, watchOnceC
 import { configCommand } from './config.command';
 import { EXIT, UsageError, type CliContext, type GlobalFlags, type SettingFlags, type Terminal } from './context';
 import { recordsCommand, runsCommand } from './history.commands';
+import { reportCommand } from './report.command';
 import { revertCommand } from './revert.command';
 import { runCommand } from './run';
 
@@ -71,6 +72,17 @@ export function buildProgram(run: (code: number) => void, terminal?: Terminal): 
     .description('govern the subscriptions named by Event Grid or CloudEvents JSON (a file, or - for stdin)')
     .argument('<file>', 'event JSON file, or - to read stdin')
     .action((file: string) => runWith((ctx) => eventCommand(ctx, file)));
+  program
+    .command('report')
+    .description('coverage across the estate: AI resources, plan, components and findings per subscription (read-only)')
+    .addOption(managementGroup())
+    .addOption(subscriptions())
+    .addOption(new Option('--tokens', 'add 30 days of token volume per subscription from Azure Monitor (and a cost estimate with D4AI_PRICE_PER_MILLION_TOKENS)'))
+    .addOption(new Option('--html <file>', 'also write a self-contained HTML page with charts and a sortable table'))
+    .action((opts: SettingFlags & { subscription?: string; tokens?: boolean; html?: string }) => {
+      const { subscription, tokens, html, ...settings } = opts;
+      return runWith((ctx) => reportCommand(ctx, { ...(subscription ? { subscription } : {}), ...(tokens ? { tokens } : {}), ...(html !== undefined ? { html } : {}) }), settings);
+    });
   program
     .command('revert')
     .description("put back what a run changed, where nothing changed since (the one command that may switch something off)")

@@ -227,7 +227,7 @@ export function wrap(text: string, width: number): string[] {
   let rest = text;
   while (rest.length > width) {
     const space = rest.lastIndexOf(' ', width);
-    const at = space > width / 3 ? space : width;
+    const at = space > 0 ? space : width;
     out.push(rest.slice(0, at).trimEnd());
     rest = rest.slice(at).trimStart();
   }

@@ -1,5 +1,6 @@
 import type { AccountsPort } from '../azure/cognitive-accounts.adapter';
 import type { ExemptionsPort } from '../azure/exemptions.adapter';
+import type { MetricsPort } from '../azure/metrics.adapter';
 import type { InventoryPort } from '../azure/inventory.adapter';
 import type { PolicyAssignmentsPort } from '../azure/policy-assignments.adapter';
 import type { PricingPort } from '../azure/pricing.adapter';
@@ -20,6 +21,8 @@ export interface Ports {
   policyAssignments: PolicyAssignmentsPort;
   /** Azure OpenAI / AI Services accounts one by one: their Defender-for-AI opt-out and content filters. */
   accounts: AccountsPort;
+  /** Token volume per account (Azure Monitor metrics), for `d4ai report --tokens` only. */
+  metrics: MetricsPort;
   records: RecordStore;
   logger: Logger;
   clock: () => Date;
