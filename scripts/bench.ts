@@ -63,8 +63,10 @@ function seed(arm: ArmStandIn, n: number): Seeded {
   return { ids, free, partial };
 }
 
-/** `GET pricings/AI` (for /subscriptions/{id}/providers/Microsoft.Security/pricings/AI) and the like. */
+/** `GET pricings/AI` (for /subscriptions/{id}/providers/Microsoft.Security/pricings/AI), `GET accounts/deployments` and the like. */
 function route(method: string, p: string): string {
+  const account = /\/providers\/Microsoft\.CognitiveServices\/accounts\/[^/]+\/(.+)$/i.exec(p);
+  if (account) return `${method} accounts/${account[1] ?? ''}`;
   return `${method} ${p.replace(/^\/subscriptions\/[0-9a-f-]{36}(\/providers\/[^/]+\/)?/i, '') || 'subscription'}`;
 }
 

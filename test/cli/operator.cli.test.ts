@@ -2,15 +2,15 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { randomUUID } from 'node:crypto';
-import { runCommand } from '../../shared/cli/run';
-import type { CliContext, GlobalFlags, SettingFlags, Terminal } from '../../shared/cli/context';
+import type { GlobalFlags, SettingFlags } from '../../shared/cli/context';
+import { inProcess, useLandingZoneProcess, type Command, type Run } from './in-process';
 import { governCommand, sweepCommand, watchOnceCommand } from '../../shared/cli/commands';
 import { recordsCommand, runsCommand, type RecordsOptions } from '../../shared/cli/history.commands';
 import { revertCommand } from '../../shared/cli/revert.command';
 import { configCommand } from '../../shared/cli/config.command';
 import type { RemediationRecord, SweepSummaryRecord } from '../../shared/records/record';
 import { buildLandingZone, type LandingZone, type LandingZoneName } from '../../sim/landing-zone';
-import { startSimulatedLandingZone, type SimulatedLandingZone } from '../../sim/simulated-landing-zone';
+import type { SimulatedLandingZone } from '../../sim/simulated-landing-zone';
 
 /**
  * The operator's side of the CLI (plan, confirm, scope, revert, runs, records, --settings, config,
@@ -19,71 +19,21 @@ import { startSimulatedLandingZone, type SimulatedLandingZone } from '../../sim/
  * terminal can be simulated: real SDK clients over HTTPS to the ARM stand-in, tokens from the
  * identity stand-in, records in Azurite.
  */
+const lab = useLandingZoneProcess();
 let lz: SimulatedLandingZone;
 let zone: LandingZone;
-const saved = new Map<string, string | undefined>();
 
-beforeAll(async () => {
-  lz = await startSimulatedLandingZone();
-  for (const [name, value] of Object.entries(lz.env)) {
-    saved.set(name, process.env[name]);
-    process.env[name] = value;
-  }
-}, 120_000);
-afterAll(async () => {
-  for (const [name, value] of saved) {
-    if (value === undefined) delete process.env[name];
-    else process.env[name] = value;
-  }
-  await lz?.close();
-});
 beforeEach(() => {
+  lz = lab.lz;
   lz.arm.reset();
   lz.arm.graph.quota = { limit: 1000, windowMs: 5000 };
   zone = buildLandingZone(lz.arm.state);
   process.env.D4AI_RECORDS_TABLE = `Ops${randomUUID().replace(/-/g, '').slice(0, 12)}`;
 });
 
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-  asked: string[];
-}
-
-type Command = (ctx: CliContext) => Promise<number> | number;
-
 /** One d4ai command in this process, with its global flags; `terminal` answers its questions when it is one. */
-async function d4ai(flags: GlobalFlags, command: Command, terminal: { tty?: boolean; answers?: string[] } = {}, settings: SettingFlags = {}): Promise<Run> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const asked: string[] = [];
-  const answers = [...(terminal.answers ?? [])];
-  const term: Terminal = {
-    stdinIsTTY: terminal.tty === true,
-    stdoutIsTTY: terminal.tty === true,
-    columns: 200,
-    ask: async (question) => {
-      asked.push(question);
-      return answers.shift() ?? '';
-    },
-  };
-  const stdout = jest.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    out.push(String(chunk));
-    return true;
-  });
-  const stderr = jest.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    err.push(String(chunk));
-    return true;
-  });
-  try {
-    const code = await runCommand(flags, settings, command, term);
-    return { code, stdout: out.join(''), stderr: err.join(''), asked };
-  } finally {
-    stdout.mockRestore();
-    stderr.mockRestore();
-  }
-}
+const d4ai = (flags: GlobalFlags, command: Command, terminal: { tty?: boolean; answers?: string[] } = {}, settings: SettingFlags = {}): Promise<Run> =>
+  inProcess(flags, command, { ...terminal, settings });
 
 const sweep = (subscriptions?: string): Command => (ctx) => sweepCommand(ctx, subscriptions);
 const govern = (id: string): Command => (ctx) => governCommand(ctx, id);

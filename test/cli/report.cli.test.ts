@@ -4,12 +4,12 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
-import type { CliContext, GlobalFlags } from '../../shared/cli/context';
+import type { GlobalFlags } from '../../shared/cli/context';
 import { reportCommand } from '../../shared/cli/report.command';
-import { runCommand } from '../../shared/cli/run';
+import { inProcess, useLandingZoneProcess } from './in-process';
 import type { CoverageReport } from '../../shared/engine/coverage';
 import { buildLandingZone, type LandingZone } from '../../sim/landing-zone';
-import { startSimulatedLandingZone, type SimulatedLandingZone } from '../../sim/simulated-landing-zone';
+import type { SimulatedLandingZone } from '../../sim/simulated-landing-zone';
 
 /**
  * `d4ai report` against the simulated landing zone: every finding the landing zone holds, token
@@ -17,40 +17,18 @@ import { startSimulatedLandingZone, type SimulatedLandingZone } from '../../sim/
  * JSON shapes, and the HTML page rendered in headless Chromium (Debian's `chromium`; .ci/run
  * installs it). Through the same runCommand and command the d4ai binary runs.
  */
+const lab = useLandingZoneProcess();
 let lz: SimulatedLandingZone;
 let zone: LandingZone;
-const saved = new Map<string, string | undefined>();
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'd4ai-report-'));
 
-beforeAll(async () => {
-  lz = await startSimulatedLandingZone();
+beforeAll(() => {
+  lz = lab.lz;
   zone = lz.zone;
-  for (const [name, value] of Object.entries({ ...lz.env, D4AI_RECORDS_TABLE: `Report${randomUUID().replace(/-/g, '').slice(0, 10)}` })) {
-    saved.set(name, process.env[name]);
-    process.env[name] = value;
-  }
-}, 120_000);
-afterAll(async () => {
-  for (const [name, value] of saved) {
-    if (value === undefined) delete process.env[name];
-    else process.env[name] = value;
-  }
-  await lz?.close();
+  process.env.D4AI_RECORDS_TABLE = `Report${randomUUID().replace(/-/g, '').slice(0, 10)}`;
 });
 
-async function report(flags: GlobalFlags, options: Parameters<typeof reportCommand>[1] = {}, env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const stdout = jest.spyOn(process.stdout, 'write').mockImplementation((c: string | Uint8Array) => out.push(String(c)) > 0);
-  const stderr = jest.spyOn(process.stderr, 'write').mockImplementation((c: string | Uint8Array) => err.push(String(c)) > 0);
-  try {
-    const code = await runCommand(flags, {}, (ctx: CliContext) => reportCommand(ctx, options), { stdinIsTTY: false, stdoutIsTTY: false }, { ...process.env, ...env });
-    return { code, stdout: out.join(''), stderr: err.join('') };
-  } finally {
-    stdout.mockRestore();
-    stderr.mockRestore();
-  }
-}
+const report = (flags: GlobalFlags, options: Parameters<typeof reportCommand>[1] = {}, env: Record<string, string> = {}) => inProcess(flags, (ctx) => reportCommand(ctx, options), { env });
 
 describe('d4ai report', () => {
   let json: CoverageReport;
