@@ -5,7 +5,7 @@ import { isWrite } from '../shared/domain/decide';
 import { logWatchSummary } from '../shared/engine/decision-log';
 import { errorInfo } from '../shared/engine/errors';
 import { refineNomination, storeWithRetry } from '../shared/engine/govern';
-import { PassInProgress, TENANT_PASS_LEASE, takeTenantLease } from '../shared/engine/tenant-lease';
+import { PassInProgress, sweepInProgress } from '../shared/engine/tenant-lease';
 import { evidenceOf, nominatePage, runScope, scopeFromConfig } from '../shared/engine/snapshot-pass';
 import { Tally, watchSummary } from '../shared/engine/tally';
 import { LOG_MESSAGES } from '../shared/observability/log';
@@ -22,12 +22,9 @@ import { FN } from './names';
  * decision is a write, at most D4AI_MAX_ENABLEMENTS_PER_RUN of them; that run reads ARM afresh and
  * writes under the subscription's write lock. A pass with nothing to do costs about
  * 3·⌈N/1000⌉ + 1 Resource Graph requests and writes one small summary row, never N records.
- * A pass takes the tenant-pass lease (one pass over the tenant at a time, one cap); while a sweep
- * holds it, the pass is skipped (the sweep covers every subscription anyway).
+ * While a sweep holds the tenant-pass lease the pass is skipped (the sweep covers every
+ * subscription anyway); a pass never takes the lease itself (see shared/engine/tenant-lease.ts).
  */
-
-/** A watch pass takes minutes at most; a crashed one frees the lease by itself soon. */
-export const WATCH_LEASE_MS = 15 * 60_000;
 
 export const tenantWatchClientInput = df.input.durableClient();
 
@@ -42,14 +39,15 @@ export async function tenantWatch(_timer: Timer, context: InvocationContext): Pr
   const tally = new Tally();
   const budget = { used: 0 };
   let candidates = 0;
-  const holder = `tenant watch ${watchId}`;
+  // A watch pass never takes the tenant-pass lease (it must not keep the nightly sweep from
+  // starting when both fire at 02:00); it only skips while a sweep holds it.
   try {
-    await takeTenantLease(ports.records, holder, startedAt, WATCH_LEASE_MS);
-  } catch (error) {
-    if (error instanceof PassInProgress) {
-      logger.info('D4AI watch skipped', { reason: error.message });
+    const sweeping = await sweepInProgress(ports.records, startedAt);
+    if (sweeping) {
+      logger.info('D4AI watch skipped', { reason: new PassInProgress(sweeping).message });
       return;
     }
+  } catch (error) {
     const info = errorInfo(error);
     logger.error(LOG_MESSAGES.watchSummary, { errorCode: `RecordWriteFailed:${info.code}`, errorMessage: info.message });
     return;
@@ -80,7 +78,6 @@ export async function tenantWatch(_timer: Timer, context: InvocationContext): Pr
     tally.unrecorded++;
     logger.error(LOG_MESSAGES.armError, { errorCode: info.code, errorMessage: info.message });
   }
-  await ports.records.releaseLease(TENANT_PASS_LEASE, holder).catch(() => undefined);
   const summary = watchSummary({ id: watchId, trigger: 'watch', mode: config.mode, scope: runScope(scope), startedAt, finishedAt: new Date() }, tally, candidates);
   logWatchSummary(logger, summary);
   try {

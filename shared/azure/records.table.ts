@@ -131,6 +131,11 @@ export class TableRecordStore implements RecordStore {
     }
   }
 
+  async currentLease(name: string): Promise<LeaseState | undefined> {
+    await this.ensureTable();
+    return (await this.readLease(name))?.lease;
+  }
+
   private async readLease(name: string): Promise<{ lease: LeaseState; etag: string } | undefined> {
     try {
       const entity = await this.client.getEntity<{ holder?: string; expiresAt?: string }>(LEASE_PARTITION, name);

@@ -4,6 +4,7 @@ import { isGuid } from '../config';
 import { isWrite } from '../domain/decide';
 import { governSubscription, previewSubscription, type GovernResult, type WriteBudget } from '../engine/govern';
 import { previewPass, scopeFromConfig, sweep, watchPass, type PassProblem } from '../engine/snapshot-pass';
+import { PassInProgress } from '../engine/tenant-lease';
 import { MAX_EVENT_PAYLOAD_BYTES, parseEvents, type EventOutcome } from '../events';
 import { escapeControl } from '../observability/redact';
 import type { RemediationRecord, RunSummaryRecord } from '../records/record';
@@ -85,7 +86,13 @@ export async function watchLoopCommand(ctx: CliContext, interval: string, signal
   }
   let worst: number = EXIT.ok;
   while (!signal.aborted) {
-    worst = Math.max(worst, await watchOnceCommand(ctx, subscriptions, false));
+    try {
+      worst = Math.max(worst, await watchOnceCommand(ctx, subscriptions, false));
+    } catch (error) {
+      // A sweep is running: this pass is skipped (the sweep covers every subscription), the loop goes on.
+      if (!(error instanceof PassInProgress)) throw error;
+      ctx.progress(`Watch pass skipped: ${error.message}`);
+    }
     ctx.progress(`Next watch pass in ${interval} (Ctrl-C to stop).`);
     await sleepUnless(ms, signal);
   }

@@ -12,7 +12,7 @@ import { carryOut, nominate, refineNomination, storeWithRetry, withRunId, type N
 import { hasAccountsToRead } from './inspect-accounts';
 import type { Ports } from './ports';
 import { Tally, sweepSummary, watchSummary, type PassIdentity } from './tally';
-import { leasedPass } from './tenant-lease';
+import { PassInProgress, leasedPass, sweepInProgress } from './tenant-lease';
 
 /**
  * Sweep and tenant watch on a Resource Graph snapshot, as the CLI schedules them. One snapshot
@@ -80,7 +80,11 @@ export async function sweep(ports: Ports, config: Config, options: PassOptions):
 }
 
 export async function watchPass(ports: Ports, config: Config, options: PassOptions): Promise<WatchResult> {
-  const pass = await leasedPass(ports, `${options.holder ?? 'd4ai CLI'} watch`, () => runPass(ports, config, options, 'watch'));
+  await ports.records.ensureWritable();
+  // A watch does not take the lease (it must never keep a sweep from starting); it skips while one runs.
+  const sweeping = await sweepInProgress(ports.records, ports.clock());
+  if (sweeping) throw new PassInProgress(sweeping);
+  const pass = await runPass(ports, config, options, 'watch');
   const summary = watchSummary(pass.identity, pass.tally, pass.candidates);
   logWatchSummary(ports.logger, summary);
   return { summary, summaryStored: await storeSummary(ports, summary), unrecorded: pass.unrecorded };

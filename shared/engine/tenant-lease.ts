@@ -4,11 +4,13 @@ import type { Ports } from './ports';
 import { GovernError } from './errors';
 
 /**
- * One pass over the tenant at a time: the nightly sweep, a manual (admin API) sweep, a CLI sweep
- * or watch, and the Functions tenant watch all take this lease in the records store before they
- * decide anything, so D4AI_MAX_ENABLEMENTS_PER_RUN is one cap, not one per concurrent run. The
- * lease has an expiry (a crashed holder frees it by itself) and is taken with the store's
- * optimistic concurrency (two racing starts cannot both get it). A long sweep renews it per page.
+ * One sweep at a time: the nightly sweep, a manual (admin API) sweep, a CLI sweep and a revert
+ * take this lease in the records store before they decide anything, so D4AI_MAX_ENABLEMENTS_PER_RUN
+ * is one cap, not one per concurrent run. The lease has an expiry (a crashed holder frees it by
+ * itself) and is taken with the store's optimistic concurrency (two racing starts cannot both get
+ * it). A long sweep renews it per page. A tenant watch pass (every few minutes) only looks at it:
+ * while a sweep holds it the pass is skipped (the sweep covers every subscription anyway), and a
+ * watch never holds it, so it cannot keep the nightly sweep from starting at 02:00.
  */
 export const TENANT_PASS_LEASE = 'tenant-pass';
 /** Longer than any page of a sweep takes; renewed per page, so a long sweep keeps it. */
@@ -18,6 +20,12 @@ export class PassInProgress extends GovernError {
   constructor(readonly held: LeaseState) {
     super('PassInProgress', `Another pass over the tenant holds the lease: ${held.holder}, until ${held.expiresAt}. One sweep or watch pass runs at a time, so the enablement cap holds; try again after it ends or the lease expires.`);
   }
+}
+
+/** The sweep holding the lease now, if any (an expired lease is nobody's). */
+export async function sweepInProgress(records: RecordStore, now: Date): Promise<LeaseState | undefined> {
+  const lease = await records.currentLease(TENANT_PASS_LEASE);
+  return lease && Date.parse(lease.expiresAt) > now.getTime() ? lease : undefined;
 }
 
 /** Takes (or renews, for the same holder) the tenant-pass lease; throws PassInProgress when another holder has it. */

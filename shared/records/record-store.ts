@@ -1,4 +1,4 @@
-import type { LeaseResult, RemediationRecord, RunSummaryRecord } from './record';
+import type { LeaseResult, LeaseState, RemediationRecord, RunSummaryRecord } from './record';
 
 /**
  * Where records go: Table Storage in Azure, a JSON-lines file for a CLI without one. A record is
@@ -28,6 +28,8 @@ export interface RecordStore {
   acquireLease(name: string, holder: string, ttlMs: number, now: Date): Promise<LeaseResult>;
   /** Gives the lease up, if `holder` still holds it. */
   releaseLease(name: string, holder: string): Promise<void>;
+  /** The lease as stored (expired or not), or undefined when nobody took it. */
+  currentLease(name: string): Promise<LeaseState | undefined>;
 }
 
 export interface RecordFilter {

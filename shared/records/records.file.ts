@@ -113,6 +113,10 @@ export class FileRecordStore implements RecordStore {
     if (held?.holder === holder) await fs.rm(this.leaseFile(name), { force: true });
   }
 
+  currentLease(name: string): Promise<LeaseState | undefined> {
+    return this.readLease(name);
+  }
+
   private leaseFile(name: string): string {
     return `${this.file}.${name}.lease`;
   }

@@ -11,6 +11,8 @@ import { tenantWatch } from '../../functions/tenant-watch';
 import type { GovernInput } from '../../functions/govern-run';
 import { FN, governInstanceId } from '../../functions/names';
 import { useLandingZone, useWorld, type World } from './world';
+import { TableRecordStore } from '../../shared/azure/records.table';
+import { TENANT_PASS_LEASE, TENANT_PASS_TTL_MS } from '../../shared/engine/tenant-lease';
 
 let world: World;
 useWorld((started) => {
@@ -93,4 +95,20 @@ it('starts at most D4AI_MAX_ENABLEMENTS_PER_RUN runs and counts the rest as cap-
   const [row] = await watchRows();
   // 3 more writers and all-opted-out (a write on the snapshot) had no slot left.
   expect(row).toMatchObject({ candidates: 2, capReached: 4 });
+});
+
+it('skips its pass while a sweep holds the tenant-pass lease, and never takes the lease itself', async () => {
+  const store = new TableRecordStore(world.azurite.connectionString, process.env.D4AI_RECORDS_TABLE ?? '', world.standIns.credential, 'D4AI_RECORDS_CONNECTION');
+  await pass();
+  // The pass left no lease behind: a nightly sweep firing in the same minute starts.
+  expect(await store.currentLease(TENANT_PASS_LEASE)).toBeUndefined();
+  world.resetHost();
+  world.webhook.calls.length = 0;
+  world.standIns.arm.requests.length = 0;
+  expect((await store.acquireLease(TENANT_PASS_LEASE, 'sweep-2025-06-01', TENANT_PASS_TTL_MS, new Date())).acquired).toBe(true);
+  await pass();
+  expect(starts()).toHaveLength(0);
+  expect(world.standIns.arm.requests).toHaveLength(0);
+  expect(world.triggerLogs.map((l) => l.message).join('\n')).toMatch(/D4AI watch skipped.*sweep-2025-06-01, until/);
+  await store.releaseLease(TENANT_PASS_LEASE, 'sweep-2025-06-01');
 });

@@ -1,8 +1,8 @@
 import * as https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { governSubscription } from '../../shared/engine/govern';
-import { PassInProgress } from '../../shared/engine/tenant-lease';
-import { sweep } from '../../shared/engine/snapshot-pass';
+import { PassInProgress, TENANT_PASS_LEASE } from '../../shared/engine/tenant-lease';
+import { sweep, watchPass } from '../../shared/engine/snapshot-pass';
 import { RecordStoreUnavailable } from '../../shared/records/record-store';
 import { startAzuriteTable } from '../../sim/azurite';
 import type { LandingZone, LandingZoneName } from '../../sim/landing-zone';
@@ -212,6 +212,18 @@ describe('4. one pass over the tenant at a time, one cap', () => {
     expect(lab.standIns.arm.requestsMatching('PUT')).toHaveLength(1);
     // The lease is given back at the end: the next sweep runs.
     await expect(sweep(engine.ports, engine.config, { trigger: 'cli' })).resolves.toMatchObject({ summary: { kind: 'sweep-summary' } });
+  });
+
+  it('a watch pass while a sweep holds the lease is refused naming it; a watch never holds the lease', async () => {
+    const { engine } = setUp();
+    await watchPass(engine.ports, engine.config, { trigger: 'cli' });
+    expect(await engine.ports.records.currentLease(TENANT_PASS_LEASE)).toBeUndefined();
+    // The sweep takes the lease before its first (slow) Resource Graph request.
+    lab.standIns.arm.faults.latency(300, { method: 'POST' });
+    const sweeping = sweep(engine.ports, engine.config, { trigger: 'cli', holder: 'nightly' });
+    await new Promise((r) => setTimeout(r, 150));
+    await expect(watchPass(engine.ports, engine.config, { trigger: 'cli' })).rejects.toThrow(/holds the lease: nightly sweep/);
+    await sweeping;
   });
 });
 
