@@ -64,6 +64,7 @@ export function* governSubscriptionOrchestrator(context: OrchestrationContext): 
   const outcomes: DecisionStatus[] = [];
   const handled: string[] = [];
   let pass = { ask: input.ask, requestIds: input.requestIds ?? [input.ask.requestId] };
+  const waiter: RecheckWaiter = { yielded: false };
 
   for (let passes = 1; ; passes++) {
     const record = yield* governOnce(context, pass.ask, status, passes === 1 ? input.candidate : undefined);
@@ -72,7 +73,7 @@ export function* governSubscriptionOrchestrator(context: OrchestrationContext): 
     if (!input.coalesce) break;
 
     context.df.setCustomStatus(status('settling', record));
-    const asks = yield* collectRechecks(context, subscriptionId);
+    const asks = yield* collectRechecks(context, subscriptionId, waiter);
     if (asks.length === 0) break;
     pass = mergeAsks(asks);
     if (passes >= MAX_PASSES_PER_EXECUTION) {
@@ -109,6 +110,8 @@ function* governOnce(
   let planned: { context: GovernContext; nomination: Nomination } | undefined = candidate;
   let applied: ApplyPricingResult | undefined;
   let failure: { code: string; message: string } | undefined;
+  // The write activity was called: if it failed for good, whether its PUT went through is unknown.
+  let writeCalled = false;
 
   try {
     if (!planned) {
@@ -125,6 +128,7 @@ function* governOnce(
         try {
           context.df.setCustomStatus(status('writing'));
           const apply: ApplyPricingInput = { context: planned.context, nomination: planned.nomination, request, startedAt: startedAt.toISOString(), ...correlation };
+          writeCalled = true;
           applied = (yield context.df.callActivityWithRetry(FN.applyPricing, retry, apply)) as ApplyPricingResult;
           mode = applied.mode;
         } finally {
@@ -139,12 +143,17 @@ function* governOnce(
     failure = failureFrom(error);
   }
 
+  const lostWrite = !applied && writeCalled && failure !== undefined;
   const record = recordOfPass({
     request,
     mode,
     ...(applied ? { context: applied.context, decision: applied.decision, notes: applied.notes, ...(applied.applied ? { applied: applied.applied } : {}) } : {}),
     ...(!applied && planned ? { context: planned.context, decision: planned.nomination.decision } : {}),
-    ...(failure ? { failure } : {}),
+    ...(lostWrite && failure
+      ? { applied: { outcome: 'failed' as const, wrote: true, error: failure, notes: ['The write activity failed after its retries: whether its PUT went through is unknown; the next pass reads the plan.'] } }
+      : failure
+        ? { failure }
+        : {}),
     dryRunRequested: ask.dryRun,
     startedAt,
     finishedAt: context.df.currentUtcDateTime,
@@ -164,14 +173,39 @@ function* governOnce(
   return record;
 }
 
+/**
+ * The one `recheck` waiter of an execution. An open waiter takes the next event as it arrives
+ * (the framework hands an event to an open waiter before it buffers it), so a waiter left behind
+ * by a settle timer must be the one read next: creating a fresh waiter each time would let an
+ * orphan swallow the recheck that arrives during the following pass.
+ */
+interface RecheckWaiter {
+  task?: Task;
+  /** Yielded once already (in a Task.any the timer won): yielding it again would register it twice. */
+  yielded: boolean;
+}
+
 /** Drains `recheck` events: waits the settle time for the first, then takes what is already buffered. */
-function* collectRechecks(context: OrchestrationContext, subscriptionId: string): Step<GovernAsk[]> {
+function* collectRechecks(context: OrchestrationContext, subscriptionId: string, waiter: RecheckWaiter): Step<GovernAsk[]> {
   const asks: GovernAsk[] = [];
   for (let wait = RECHECK_SETTLE_MS; ; wait = 0) {
-    const recheck = context.df.waitForExternalEvent(RECHECK_EVENT);
-    const settle = context.df.createTimer(new Date(context.df.currentUtcDateTime.getTime() + wait));
-    const winner = yield context.df.Task.any([recheck, settle]);
-    if (winner !== recheck) return asks;
+    if (!waiter.task) {
+      waiter.task = context.df.waitForExternalEvent(RECHECK_EVENT);
+      waiter.yielded = false;
+    }
+    const recheck = waiter.task;
+    if (!recheck.isCompleted) {
+      const settle = context.df.createTimer(new Date(context.df.currentUtcDateTime.getTime() + wait));
+      if (waiter.yielded) {
+        // Still registered from before: it fills in when an event arrives; look after the settle time.
+        yield settle;
+      } else {
+        waiter.yielded = true;
+        yield context.df.Task.any([recheck, settle]);
+      }
+      if (!recheck.isCompleted) return asks;
+    }
+    waiter.task = undefined;
     const ask = askFrom(recheck.result, subscriptionId);
     if (ask) asks.push(ask);
   }

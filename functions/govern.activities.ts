@@ -1,7 +1,7 @@
 import type { InvocationContext } from '@azure/functions';
 import * as df from 'durable-functions';
 import type { Config, Mode } from '../shared/config';
-import type { GovernContext, GovernRequest, TriggerDetail } from '../shared/domain/model';
+import type { GovernContext, GovernRequest, PricingSnapshot, TriggerDetail } from '../shared/domain/model';
 import { applyPlan, type PlanOutcome } from '../shared/engine/apply';
 import { logDecision } from '../shared/engine/decision-log';
 import { errorInfo, isTransient } from '../shared/engine/errors';
@@ -99,9 +99,34 @@ export async function applyPricing(input: unknown, context: InvocationContext): 
     const intent = buildRecord({ request: args.request, mode: config.mode, context: current, decision, outcome: 'intent', startedAt: new Date(args.startedAt), finishedAt: new Date() });
     await storeWithRetry(ports, () => ports.records.write(intent));
   };
-  const outcome = await applyPlan(ports, config, args.context, args.nomination.slot, args.nomination.decision, { beforePut });
+  const earlier = await earlierIntent(ports, args);
+  const outcome = await applyPlan(ports, config, args.context, args.nomination.slot, args.nomination.decision, { beforePut, ...(earlier ? { earlierAttempt: earlier } : {}) });
   if (outcome.applied?.error) logger.error(LOG_MESSAGES.armError, { errorCode: outcome.applied.error.code, errorMessage: outcome.applied.error.message });
   return { mode: config.mode, ...outcome };
+}
+
+/**
+ * This pass's own intent, if an earlier attempt of the activity stored one (the host recycled, or
+ * the activity timed out, after it): its PUT may have gone through. Read from the pass's own row.
+ */
+async function earlierIntent(ports: ReturnType<typeof runtimeFor>['ports'], args: ApplyPricingInput): Promise<{ before: PricingSnapshot } | undefined> {
+  try {
+    const { records } = await ports.records.list(args.request.subscriptionId, 10, { run: args.request.runId });
+    const intent = records.find((r) => r.outcome === 'intent' && r.runId === args.request.runId);
+    const before = intent?.pricingBefore;
+    if (!before) return undefined;
+    return {
+      before: {
+        tier: before.tier,
+        ...(before.subPlan ? { subPlan: before.subPlan } : {}),
+        extensions: Object.entries(before.extensions).map(([name, enabled]) => ({ name, enabled })),
+        inherited: before.inherited === true,
+        enforce: false,
+      },
+    };
+  } catch {
+    return undefined;
+  }
 }
 
 export async function writeRecord(input: unknown, context: InvocationContext): Promise<{ written: true }> {

@@ -16,6 +16,10 @@ import type { SweepInput } from './sweep-tenant.orchestrator';
 
 export const nightlySweepClientInput = df.input.durableClient();
 
+/** How long the timer waits for a CLI watch pass that holds the tenant-pass lease, and how often it looks. */
+export const WATCH_WAIT_MAX_MS = 120_000;
+export const WATCH_WAIT_STEP_MS = 5_000;
+
 export async function nightlySweep(_timer: Timer, context: InvocationContext): Promise<void> {
   const config = functionsConfig();
   const client = df.getClient(context);
@@ -28,12 +32,19 @@ export async function nightlySweep(_timer: Timer, context: InvocationContext): P
     return;
   }
   const records = portsFor(config, logger).records;
-  try {
-    await takeTenantLease(records, instanceId, new Date());
-  } catch (error) {
-    if (!(error instanceof PassInProgress)) throw error;
-    logger.warn('D4AI nightly sweep not started', { reason: error.message });
-    return;
+  for (let waited = 0; ; waited += WATCH_WAIT_STEP_MS) {
+    try {
+      await takeTenantLease(records, instanceId, new Date());
+      break;
+    } catch (error) {
+      if (!(error instanceof PassInProgress)) throw error;
+      // A CLI watch pass holds the lease for seconds: wait it out. Another sweep: not today.
+      if (!/\bwatch\b/.test(error.held.holder) || waited >= WATCH_WAIT_MAX_MS) {
+        logger.warn('D4AI nightly sweep not started', { reason: error.message });
+        return;
+      }
+      await new Promise((resolve) => setTimeout(resolve, WATCH_WAIT_STEP_MS));
+    }
   }
   const input: SweepInput = { trigger: 'sweep', dryRun: false };
   try {

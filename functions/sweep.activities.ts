@@ -7,9 +7,8 @@ import type { GovernContext, PolicyView } from '../shared/domain/model';
 import { logDecision, logSweepSummary, logWatchSummary } from '../shared/engine/decision-log';
 import { errorInfo } from '../shared/engine/errors';
 import { recordOfPass } from '../shared/engine/pass-record';
-import { refineNomination, storeWithRetry } from '../shared/engine/govern';
-import { hasAccountsToRead } from '../shared/engine/inspect-accounts';
-import { eachLimited, nominatePage, runScope, scopeFromConfig, type Nominated } from '../shared/engine/snapshot-pass';
+import { storeWithRetry } from '../shared/engine/govern';
+import { decidePage, eachLimited, runScope, scopeFromConfig } from '../shared/engine/snapshot-pass';
 import { TENANT_PASS_LEASE, takeTenantLease } from '../shared/engine/tenant-lease';
 import { Tally, type TallyCounts } from '../shared/engine/tally';
 import { MAX_RESOURCE_IDS, type RunScope, type RunSummaryRecord } from '../shared/records/record';
@@ -93,17 +92,10 @@ export async function sweepPage(input: unknown, context: InvocationContext): Pro
     await takeTenantLease(ports.records, args.sweepId, new Date());
     const page = await ports.snapshot.page(scope, args.skipToken);
     const budget = { used: args.writesSoFar };
-    // Completed before they are handed out: writes with their extension back-off, and every
-    // subscription with Azure OpenAI / AI Services accounts with those accounts (opt-outs, content
-    // filters), bounded in parallel. The tenant watch does not do these reads.
-    const nominated: Nominated[] = nominatePage(page.entries, args.policy, config, budget, decidedAt);
-    await eachLimited(
-      nominated.map((n, i) => ({ n, i })).filter(({ n }) => isWrite(n.nomination.decision) || hasAccountsToRead(n.context, config)),
-      ACCOUNT_SUBSCRIPTION_CONCURRENCY,
-      async ({ n, i }) => {
-        nominated[i] = { ...n, ...(await refineNomination(ports, config, n.context, n.nomination, { inspect: true })) };
-      },
-    );
+    // Completed before it is decided: writes with their extension back-off, and every subscription
+    // with Azure OpenAI / AI Services accounts with those accounts (opt-outs, content filters),
+    // bounded in parallel. The tenant watch does not do these reads for the whole tenant.
+    const nominated = await decidePage(ports, config, page.entries, args.policy, budget, { inspectAll: true, concurrency: ACCOUNT_SUBSCRIPTION_CONCURRENCY });
     const tally = new Tally();
     tally.subscriptions = nominated.length;
     const candidates: Candidate[] = [];
@@ -128,9 +120,18 @@ export async function sweepPage(input: unknown, context: InvocationContext): Pro
         startedAt: decidedAt,
         finishedAt: decidedAt,
       });
-      await storeWithRetry(ports, () => ports.records.write(record));
-      logDecision(logger, record);
       tally.add(record);
+      try {
+        await storeWithRetry(ports, () => ports.records.write(record));
+      } catch (error) {
+        // One record that cannot be stored does not stop the page (the rest of the tenant): it is
+        // logged at error level with RecordWriteFailed, which the alert catches, and counted.
+        const info = errorInfo(error);
+        logDecision(logger, record, { errorCode: `RecordWriteFailed:${info.code}`, errorMessage: info.message });
+        tally.unrecorded++;
+        return;
+      }
+      logDecision(logger, record);
     });
     return {
       mode: config.mode,

@@ -4,9 +4,9 @@ import * as df from 'durable-functions';
 import { isWrite } from '../shared/domain/decide';
 import { logWatchSummary } from '../shared/engine/decision-log';
 import { errorInfo } from '../shared/engine/errors';
-import { refineNomination, storeWithRetry } from '../shared/engine/govern';
+import { storeWithRetry } from '../shared/engine/govern';
 import { PassInProgress, sweepInProgress } from '../shared/engine/tenant-lease';
-import { evidenceOf, nominatePage, runScope, scopeFromConfig } from '../shared/engine/snapshot-pass';
+import { decidePage, evidenceOf, runScope, scopeFromConfig } from '../shared/engine/snapshot-pass';
 import { Tally, watchSummary } from '../shared/engine/tally';
 import { LOG_MESSAGES } from '../shared/observability/log';
 import { functionsConfig, loggerFor, portsFor } from './runtime';
@@ -55,12 +55,11 @@ export async function tenantWatch(_timer: Timer, context: InvocationContext): Pr
   try {
     const policy = await ports.snapshot.policy(scope, config.policyAssignmentId);
     for await (const page of ports.snapshot.pages(scope)) {
-      const nominated = nominatePage(page.entries, policy, config, budget, new Date());
+      // Only the writes (a few per pass, not the tenant) are completed: their extension back-off,
+      // and their accounts, so a subscription whose accounts all opted out does not start a run every pass.
+      const nominated = await decidePage(ports, config, page.entries, policy, budget, { inspectAll: false, concurrency: 8 });
       tally.subscriptions += nominated.length;
-      for (const { entry, context: governed, nomination: nominatedOn } of nominated) {
-        // Only for a write (a few per pass, not the tenant): its extension back-off, and its accounts,
-        // so a subscription whose accounts all opted out does not start a run every pass.
-        const { nomination } = isWrite(nominatedOn.decision) ? await refineNomination(ports, config, governed, nominatedOn, { inspect: true }) : { nomination: nominatedOn };
+      for (const { entry, nomination } of nominated) {
         if (nomination.decision.skipReason === 'cap-reached') tally.capReached++;
         if (!isWrite(nomination.decision)) continue;
         candidates++;

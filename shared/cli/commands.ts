@@ -31,8 +31,15 @@ export async function governCommand(ctx: CliContext, subscriptionId: string): Pr
   await preflight(ctx);
   if (needsConfirmation(ctx)) {
     const planned = await previewSubscription(ctx.ports, ctx.config, id);
-    const writes = planned && isWrite(planned.decision) ? [{ subscription: planned.subscription, decision: planned.decision }] : [];
-    if (!(await confirmPlan(ctx, writes))) return EXIT.failed;
+    if (!planned) {
+      // The plan could not be read (throttled, a read failed): ask anyway rather than write unasked.
+      if (!(await ctx.ask(`The plan for ${id} could not be read beforehand. Govern it in enforce mode anyway? Type yes to go on: `))) {
+        ctx.out('Nothing was changed.');
+        return EXIT.failed;
+      }
+    } else if (!(await confirmPlan(ctx, isWrite(planned.decision) ? [{ subscription: planned.subscription, decision: planned.decision }] : []))) {
+      return EXIT.failed;
+    }
   }
   const result = await governSubscription(ctx.ports, ctx.config, { subscriptionId: id, trigger: 'cli' });
   emitResults(ctx, [result]);
@@ -107,6 +114,8 @@ export function parseInterval(value: string): number {
 }
 
 function sleepUnless(ms: number, signal: AbortSignal): Promise<void> {
+  // Interrupted during the pass: no wait at all (an abort listener added now would never fire).
+  if (signal.aborted) return Promise.resolve();
   return new Promise((resolve) => {
     const timer = setTimeout(done, ms);
     function done(): void {

@@ -6,7 +6,8 @@ import type { PricingBody, PricingSnapshot } from './model';
  * revert describe a change the same way.
  */
 export interface PlannedChange {
-  tier: { from: 'Free' | 'Standard' | 'none'; to: 'Free' | 'Standard' };
+  /** `unknown`: decided on a snapshot that has no row for the plan yet (the write's fresh read says what it is). */
+  tier: { from: 'Free' | 'Standard' | 'none' | 'unknown'; to: 'Free' | 'Standard' };
   /** Switched on by the body. */
   switchOn: string[];
   /** On before and kept on (listed as True). */
@@ -21,7 +22,7 @@ export interface PlannedChange {
 
 export function planChange(current: PricingSnapshot | undefined, body: PricingBody, known: readonly string[]): PlannedChange {
   const wasOn = new Set((current?.tier === 'Standard' ? current.extensions.filter((e) => e.enabled) : []).map((e) => e.name.toLowerCase()));
-  const change: PlannedChange = { tier: { from: current?.tier ?? 'none', to: body.pricingTier }, switchOn: [], keptOn: [], staysOff: [], switchOff: [], passedThrough: [] };
+  const change: PlannedChange = { tier: { from: current?.notIndexed ? 'unknown' : (current?.tier ?? 'none'), to: body.pricingTier }, switchOn: [], keptOn: [], staysOff: [], switchOff: [], passedThrough: [] };
   const isKnown = (name: string): boolean => known.some((k) => k.toLowerCase() === name.toLowerCase());
   for (const e of body.extensions) {
     const before = wasOn.has(e.name.toLowerCase());

@@ -45,6 +45,12 @@ export interface ApplyHooks {
    * sent: a change is made only where its record can be kept.
    */
   beforePut?: (current: GovernContext, decision: Decision) => Promise<void>;
+  /**
+   * An earlier attempt of this same pass stored its intent (and so may have sent its PUT) before
+   * it was cut short (a retried activity): the plan it was computed from. A fresh read that shows
+   * nothing left to do is then that PUT's doing, not "nothing was written".
+   */
+  earlierAttempt?: { before: PricingSnapshot };
 }
 
 /** Waits before starting again after a 409, 429, 5xx or timeout; the service lets one pricing update run per subscription. */
@@ -59,7 +65,7 @@ export const MAX_RETRY_AFTER_MS = 60_000;
 export async function applyPlan(ports: Ports, config: Config, context: GovernContext, slot: number, nominated: Decision, hooks: ApplyHooks = {}): Promise<PlanOutcome> {
   const subscriptionId = context.subscription.subscriptionId;
   const notes: string[] = [];
-  let sent: { decision: Decision; before: PricingSnapshot } | undefined;
+  let sent: { decision: Decision; before: PricingSnapshot } | undefined = hooks.earlierAttempt ? { decision: nominated, before: hooks.earlierAttempt.before } : undefined;
   for (let attempt = 0; ; attempt++) {
     let fresh: PricingSnapshot | undefined;
     try {
@@ -67,7 +73,10 @@ export async function applyPlan(ports: Ports, config: Config, context: GovernCon
     } catch (error) {
       const info = errorInfo(error);
       const failed = { ...info, code: `${sent ? 'VerificationReadFailed' : 'FreshReadFailed'}:${info.code}` };
-      return { context, decision: sent?.decision ?? nominated, applied: { outcome: 'failed', wrote: sent !== undefined, error: failed, notes }, notes: [] };
+      // After a PUT, the before-state is the one that PUT was computed from, not the snapshot's.
+      const { pricing: _snapshot, ...others } = context;
+      const seen: GovernContext = sent ? { ...others, pricing: sent.before } : context;
+      return { context: seen, decision: sent?.decision ?? nominated, applied: { outcome: 'failed', wrote: sent !== undefined, error: failed, notes }, notes: [] };
     }
     const { pricing: _nominatedOn, ...rest } = context;
     const current: GovernContext = fresh ? { ...rest, pricing: fresh } : rest;
@@ -134,6 +143,8 @@ async function verifyWrite(ports: Ports, subscriptionId: string, before: Pricing
     if (!response) {
       return { outcome: 'failed', wrote: true, error: { code: 'UnreadablePutResponse', message: `The PUT response could not be read and the read-back failed (${info.code}): the plan's state is unknown.` }, notes };
     }
+    const switchedOff = switchedOffBy(before, response);
+    if (switchedOff.length) return { outcome: 'failed', wrote: true, pricingAfter: response, error: switchedOffError(switchedOff), notes };
     return { outcome: 'failed', wrote: true, pricingAfter: response, error: { code: 'VerificationReadFailed', message: info.message }, notes };
   }
   const result = judge(before, desired, readBack, response, notes);

@@ -23,9 +23,9 @@ import { eachLimited, runScope, scopeFromConfig } from './snapshot-pass';
  */
 
 /** How covered a subscription is: the plan on with everything wanted, partly, not at all, nothing to cover, or out of scope. */
-export type Coverage = 'protected' | 'partial' | 'unprotected' | 'no-ai' | 'out-of-scope';
+export type Coverage = 'protected' | 'partial' | 'unprotected' | 'unknown' | 'no-ai' | 'out-of-scope';
 
-export const COVERAGE_STATES: readonly Coverage[] = ['protected', 'partial', 'unprotected', 'no-ai', 'out-of-scope'];
+export const COVERAGE_STATES: readonly Coverage[] = ['protected', 'partial', 'unprotected', 'unknown', 'no-ai', 'out-of-scope'];
 
 export interface CoverageRow {
   subscriptionId: string;
@@ -115,6 +115,8 @@ export async function coverageReport(ports: Ports, config: Config, options: Cove
 
 function coverageOf(aiResources: number, tier: CoverageRow['tier'], missing: number, optedOut: number): Coverage {
   if (aiResources === 0) return 'no-ai';
+  // Resource Graph has no row for the plan yet (a new subscription): not seen, so not claimed either way.
+  if (tier === 'unknown') return 'unknown';
   if (tier !== 'Standard') return 'unprotected';
   return missing > 0 || optedOut > 0 ? 'partial' : 'protected';
 }

@@ -90,29 +90,21 @@ export function nominate(context: GovernContext, config: Config, budget: WriteBu
 }
 
 /**
- * A decision made on a snapshot, completed with what the snapshot does not hold, then decided
- * again (with the slot it reserved: slots are positions, not a counter that can go down):
- *  - the extension back-off (its latest record), for a write that adds components: extensions
- *    that failed in the region are not tried on every pass;
+ * A snapshot's context, completed with what the snapshot does not hold, before it is decided:
+ *  - the extension back-off (its latest record), where the decision would add components:
+ *    extensions that failed in the region are not tried on every pass;
  *  - with `inspect`, the Azure OpenAI / AI Services accounts one by one (opt-outs, content filters:
- *    inspect-accounts.ts): a sweep reads them for every subscription that has accounts, the watch
- *    and the plan preview only for their writes.
+ *    inspect-accounts.ts).
+ * Done before the cap's slots are handed out, so a subscription that turns out to be a skip takes none.
  */
-export async function refineNomination(
-  ports: Ports,
-  config: Config,
-  context: GovernContext,
-  nomination: Nomination,
-  options: { inspect: boolean },
-): Promise<{ context: GovernContext; nomination: Nomination }> {
+export async function refineContext(ports: Ports, config: Config, context: GovernContext, options: { inspect: boolean }): Promise<GovernContext> {
   let refined = options.inspect ? await inspectAccounts(ports, context) : context;
   // Back-off only ever holds back adding components to a Standard plan: an `enable` needs no lookup.
-  if (nomination.decision.action === 'add-components' && !refined.extensionBackoff) {
+  if (!refined.extensionBackoff && decide(refined, config).action === 'add-components') {
     const backoff = await readBackoff(ports, context.subscription.subscriptionId, ports.clock());
     if (backoff) refined = { ...refined, extensionBackoff: backoff };
   }
-  if (refined === context) return { context, nomination };
-  return { context: refined, nomination: { decision: decide(refined, config, { writesSoFar: nomination.slot }), slot: nomination.slot } };
+  return refined;
 }
 
 /** Carries a nomination out: through the write path when it is a write in enforce mode, then one record. */

@@ -5,7 +5,7 @@ import type { GovernRequest, PricingBody, PricingSnapshot } from '../domain/mode
 import { planChange, type PlannedChange } from '../domain/plan';
 import { buildRecord, summarisePricing, type Outcome, type PricingSummary, type RecordedDecision, type RemediationRecord } from '../records/record';
 import { logDecision } from './decision-log';
-import { GovernError, errorInfo, isConflict, isTransient } from './errors';
+import { GovernError, errorInfo, isConflict, isRefused, isTransient } from './errors';
 import { storeWithRetry } from './govern';
 import type { Ports } from './ports';
 import type { PassProblem } from './snapshot-pass';
@@ -59,11 +59,12 @@ export async function revertRun(ports: Ports, config: Config, options: RevertOpt
     for (const target of ordered) records.push(await revertOne(ports, planConfig, target, requestFor(target)));
     return { revertId, records, unrecorded: [] };
   }
-  return leasedPass(ports, `d4ai revert of ${options.run}`, async () => {
+  return leasedPass(ports, `d4ai revert of ${options.run}`, async (renew) => {
     const records: RemediationRecord[] = [];
     const unrecorded: PassProblem[] = [];
     // Oldest first, one at a time: at most one write in flight per subscription (and per run).
     for (const target of ordered) {
+      await renew();
       const record = await revertOne(ports, config, target, requestFor(target));
       try {
         await storeWithRetry(ports, () => ports.records.write(record));
@@ -104,16 +105,27 @@ async function revertOne(ports: Ports, config: Config, target: Target, request: 
     finish({ outcome: 'no-op', decision: { action: 'skip', skipReason: 'changed-since', missingComponents: [], reasons: [origin, reason], warnings: [] }, ...(current ? { current } : {}) });
 
   const notes: string[] = [];
+  // Set once a PUT was sent: from then on nothing is "changed since", it is what our PUT did (or not).
+  let sent: { decision: RecordedDecision; before: PricingSnapshot } | undefined;
   for (let attempt = 0; ; attempt++) {
     let current: PricingSnapshot | undefined;
     try {
       current = await ports.pricing.get(target.subscriptionId);
     } catch (error) {
       const info = errorInfo(error);
-      return finish({ outcome: 'failed', decision: revertDecision(origin, undefined, undefined), error: { ...info, code: `FreshReadFailed:${info.code}` } });
+      const code = `${sent ? 'VerificationReadFailed' : 'FreshReadFailed'}:${info.code}`;
+      return finish({ outcome: 'failed', decision: sent?.decision ?? revertDecision(origin, undefined, undefined), ...(sent ? { current: sent.before, wrote: true } : {}), error: { ...info, code }, notes });
+    }
+    if (sent) {
+      // The answer to an earlier PUT was lost (timeout, 5xx): the fresh read says what it did.
+      const left = current ? differencesBetween(summarisePricing(current), target.pricingBefore) : ['the plan is gone'];
+      if (left.length === 0) return finish({ outcome: 'applied', decision: sent.decision, current: sent.before, wrote: true, ...(current ? { after: current } : {}), notes: [...notes, 'The answer to an earlier PUT was lost; the fresh read shows the state reverted to.'] });
     }
     if (!current) return skip('The service has no AI plan for this subscription any more: nothing to revert.');
-    const differences = differencesBetween(summarisePricing(current), target.pricingAfter);
+    if (!sent && (current.managedBy || current.inherited)) {
+      return skip(current.managedBy ? `The plan is managed by ${current.managedBy} now; the governor never writes a plan another system manages.` : `The plan is inherited from ${current.inheritedFrom ?? 'a parent scope'} now; it is changed there.`, current);
+    }
+    const differences = sent ? [] : differencesBetween(summarisePricing(current), target.pricingAfter);
     if (differences.length) return skip(`Changed since that run: ${differences.join('; ')}. Nothing was written.`, current);
     const body = revertBody(target.pricingBefore, current);
     const decision = revertDecision(origin, body, planChange(current, body, AI_EXTENSIONS));
@@ -124,6 +136,8 @@ async function revertOne(ports: Ports, config: Config, target: Target, request: 
       const info = errorInfo(error);
       return finish({ outcome: 'failed', decision, current, error: { code: `IntentNotRecorded:${info.code}`, message: `The intent record could not be stored, so nothing was written: ${info.message}` } });
     }
+    const before = sent?.before ?? current;
+    sent = { decision, before };
     try {
       await ports.pricing.put(target.subscriptionId, body);
     } catch (error) {
@@ -133,7 +147,10 @@ async function revertOne(ports: Ports, config: Config, target: Target, request: 
         await ports.sleep(wait);
         continue;
       }
-      return finish({ outcome: 'failed', decision, current, wrote: true, error: errorInfo(error), notes });
+      // Refused (400/403): nothing changed. Otherwise it may have gone through: read what is there.
+      if (isRefused(error) && attempt === 0) return finish({ outcome: 'failed', decision, current, after: current, error: errorInfo(error), notes });
+      const after = await ports.pricing.get(target.subscriptionId).catch(() => undefined);
+      return finish({ outcome: 'failed', decision, current: before, wrote: true, ...(after ? { after } : {}), error: errorInfo(error), notes });
     }
     let readBack: PricingSnapshot | undefined;
     try {

@@ -2,17 +2,17 @@ import { randomUUID } from 'node:crypto';
 import type { GraphScope } from '../azure/resource-graph.adapter';
 import type { Config } from '../config';
 import { contextFromSnapshot } from '../domain/context-sources';
-import { isWrite } from '../domain/decide';
+import { decide, isWrite } from '../domain/decide';
 import type { GovernContext, PolicyView, SnapshotEntry, TriggerDetail, TriggerKind } from '../domain/model';
 import type { RemediationRecord, RunScope, SweepSummaryRecord, WatchSummaryRecord } from '../records/record';
 import { LOG_MESSAGES } from '../observability/log';
 import { logSweepSummary, logWatchSummary } from './decision-log';
 import { errorInfo } from './errors';
-import { carryOut, nominate, refineNomination, storeWithRetry, withRunId, type Nomination, type WriteBudget } from './govern';
+import { carryOut, nominate, refineContext, storeWithRetry, withRunId, type Nomination, type WriteBudget } from './govern';
 import { hasAccountsToRead } from './inspect-accounts';
 import type { Ports } from './ports';
 import { Tally, sweepSummary, watchSummary, type PassIdentity } from './tally';
-import { PassInProgress, leasedPass, sweepInProgress } from './tenant-lease';
+import { leasedPass } from './tenant-lease';
 
 /**
  * Sweep and tenant watch on a Resource Graph snapshot, as the CLI schedules them. One snapshot
@@ -73,18 +73,14 @@ export function runScope(scope: GraphScope): RunScope {
 }
 
 export async function sweep(ports: Ports, config: Config, options: PassOptions): Promise<SweepResult> {
-  const pass = await leasedPass(ports, `${options.holder ?? 'd4ai CLI'} sweep`, () => runPass(ports, config, options, 'sweep'));
+  const pass = await leasedPass(ports, `${options.holder ?? 'd4ai CLI'} sweep`, (renew) => runPass(ports, config, options, 'sweep', renew));
   const summary = sweepSummary(pass.identity, pass.tally);
   logSweepSummary(ports.logger, summary);
   return { summary, summaryStored: await storeSummary(ports, summary), unrecorded: pass.unrecorded };
 }
 
 export async function watchPass(ports: Ports, config: Config, options: PassOptions): Promise<WatchResult> {
-  await ports.records.ensureWritable();
-  // A watch does not take the lease (it must never keep a sweep from starting); it skips while one runs.
-  const sweeping = await sweepInProgress(ports.records, ports.clock());
-  if (sweeping) throw new PassInProgress(sweeping);
-  const pass = await runPass(ports, config, options, 'watch');
+  const pass = await leasedPass(ports, `${options.holder ?? 'd4ai CLI'} watch`, (renew) => runPass(ports, config, options, 'watch', renew));
   const summary = watchSummary(pass.identity, pass.tally, pass.candidates);
   logWatchSummary(ports.logger, summary);
   return { summary, summaryStored: await storeSummary(ports, summary), unrecorded: pass.unrecorded };
@@ -108,7 +104,7 @@ interface PassState {
   unrecorded: PassProblem[];
 }
 
-async function runPass(ports: Ports, config: Config, options: PassOptions, kind: 'sweep' | 'watch'): Promise<PassState> {
+async function runPass(ports: Ports, config: Config, options: PassOptions, kind: 'sweep' | 'watch', renewLease: () => Promise<void>): Promise<PassState> {
   const id = randomUUID();
   const startedAt = ports.clock();
   const scope = options.scope ?? scopeFromConfig(config);
@@ -121,14 +117,10 @@ async function runPass(ports: Ports, config: Config, options: PassOptions, kind:
   try {
     const policy = await ports.snapshot.policy(scope, config.policyAssignmentId);
     for await (const page of ports.snapshot.pages(scope)) {
-      const work = nominatePage(page.entries, policy, config, budget, ports.clock());
+      await renewLease();
+      // A sweep reads the accounts of every subscription it looks into; a watch only its writes'.
+      const work = await decidePage(ports, config, page.entries, policy, budget, { inspectAll: kind === 'sweep', concurrency: config.sweepConcurrency });
       tally.subscriptions += work.length;
-      // Completed before anything is carried out: writes with their extension back-off; in a sweep
-      // every subscription with AI accounts with those accounts (a watch reads them for its writes only).
-      const toRefine = work.map((w, i) => ({ w, i })).filter(({ w }) => isWrite(w.nomination.decision) || (kind === 'sweep' && hasAccountsToRead(w.context, config)));
-      await eachLimited(toRefine, config.sweepConcurrency, async ({ w, i }) => {
-        work[i] = { ...w, ...(await refineNomination(ports, config, w.context, w.nomination, { inspect: true })) };
-      });
       // A watch records only what it acts on: a subscription waiting out its back-off is not a candidate.
       const recorded = kind === 'sweep' ? work : work.filter((w) => isWrite(w.nomination.decision));
       candidates += kind === 'watch' ? recorded.length : 0;
@@ -173,12 +165,9 @@ export async function previewPass(ports: Ports, config: Config, options: Pick<Pa
   let subscriptions = 0;
   const policy = await ports.snapshot.policy(scope, config.policyAssignmentId);
   for await (const page of ports.snapshot.pages(scope)) {
-    const work = nominatePage(page.entries, policy, config, budget, ports.clock());
+    const work = await decidePage(ports, config, page.entries, policy, budget, { inspectAll: false, concurrency: config.sweepConcurrency });
     subscriptions += work.length;
-    for (const w of work.filter((n) => isWrite(n.nomination.decision))) {
-      const checked = { ...w, ...(await refineNomination(ports, config, w.context, w.nomination, { inspect: true })) };
-      if (isWrite(checked.nomination.decision)) writes.push(checked);
-    }
+    writes.push(...work.filter((n) => isWrite(n.nomination.decision)));
     options.onProgress?.(subscriptions, page.total);
   }
   return { subscriptions, writes };
@@ -190,10 +179,29 @@ export interface Nominated {
   nomination: Nomination;
 }
 
-/** Every subscription of a snapshot page decided in memory (no I/O); writes reserve their slot under the cap. */
-export function nominatePage(entries: readonly SnapshotEntry[], policy: PolicyView, config: Config, budget: WriteBudget, now: Date): Nominated[] {
-  return entries.map((entry) => {
-    const context = contextFromSnapshot(entry, policy, config, now);
+/**
+ * A snapshot page decided as the governor would: every subscription's context from the snapshot,
+ * completed (refineContext) where the snapshot does not say enough: the subscriptions whose
+ * decision would write, and with `inspectAll` every one with AI accounts to read; then decided in
+ * page order, writes reserving their slot under D4AI_MAX_ENABLEMENTS_PER_RUN. The reads come first,
+ * so a subscription that turns out to be a skip (accounts opted out, extension back-off) takes no slot.
+ */
+export async function decidePage(
+  ports: Ports,
+  config: Config,
+  entries: readonly SnapshotEntry[],
+  policy: PolicyView,
+  budget: WriteBudget,
+  options: { inspectAll: boolean; concurrency: number },
+): Promise<Nominated[]> {
+  const now = ports.clock();
+  const contexts = entries.map((entry) => contextFromSnapshot(entry, policy, config, now));
+  const toRefine = contexts.map((context, i) => ({ context, i })).filter(({ context }) => isWrite(decide(context, config)) || (options.inspectAll && hasAccountsToRead(context, config)));
+  await eachLimited(toRefine, options.concurrency, async ({ context, i }) => {
+    contexts[i] = await refineContext(ports, config, context, { inspect: true });
+  });
+  return entries.map((entry, i) => {
+    const context = contexts[i] as GovernContext;
     return { entry, context, nomination: nominate(context, config, budget) };
   });
 }

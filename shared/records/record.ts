@@ -78,7 +78,8 @@ export interface RemediationRecord {
 export const MAX_RESOURCE_IDS = 10;
 
 export function summarisePricing(pricing: PricingSnapshot | undefined): PricingSummary | undefined {
-  if (!pricing) return undefined;
+  // A snapshot's placeholder for a plan Resource Graph has not indexed yet was never seen: unknown.
+  if (!pricing || pricing.notIndexed) return undefined;
   const extensions: Record<string, boolean> = {};
   for (const e of pricing.extensions) extensions[e.name] = e.enabled;
   return {

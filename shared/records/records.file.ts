@@ -1,4 +1,5 @@
 import * as fs from 'node:fs/promises';
+import { randomUUID } from 'node:crypto';
 import * as path from 'node:path';
 import { scrub } from '../observability/redact';
 import { RecordStoreUnavailable, inRun, matchesFilter, type RecordFilter, type RecordList, type RecordStore } from './record-store';
@@ -10,6 +11,9 @@ import type { LeaseResult, LeaseState, RemediationRecord, RunSummaryRecord } fro
  * subscription, start and run id, and the latest line wins. A line cut short (a crash, a full
  * disk) is skipped and named when reading, never fatal. The lease is a file beside it.
  */
+/** A lease mutex older than this was left by a process that died holding it. */
+const MUTEX_STALE_MS = 30_000;
+
 export class FileRecordStore implements RecordStore {
   readonly description: string;
   readonly setting = 'the CLI default (D4AI_RECORDS_CONNECTION unset)';
@@ -82,6 +86,10 @@ export class FileRecordStore implements RecordStore {
       const record = parsed as Partial<RemediationRecord & RunSummaryRecord>;
       if (record.kind === 'sweep-summary' || record.kind === 'watch-summary') summaries.push(record as RunSummaryRecord);
       else if (typeof record.subscriptionId === 'string' && typeof record.runId === 'string') {
+        if (typeof record.recordedAt !== 'string' || typeof record.outcome !== 'string' || !Array.isArray(record.reasons) || !Array.isArray(record.warnings)) {
+          problems.push(`Skipped line ${i + 1} of ${this.file}: a record without recordedAt, outcome, reasons or warnings.`);
+          return;
+        }
         latest.set(`${record.subscriptionId}|${record.startedAt ?? ''}|${record.runId}`, record as RemediationRecord);
       }
     });
@@ -92,25 +100,51 @@ export class FileRecordStore implements RecordStore {
     const file = this.leaseFile(name);
     const wanted: LeaseState = { name, holder, expiresAt: new Date(now.getTime() + ttlMs).toISOString() };
     await fs.mkdir(path.dirname(file), { recursive: true });
-    try {
-      await fs.writeFile(file, JSON.stringify(wanted), { flag: 'wx' });
+    return this.exclusively(name, async () => {
+      const held = await this.readLease(name);
+      if (held && held.holder !== holder && Date.parse(held.expiresAt) > now.getTime()) return { acquired: false, held };
+      // Free, expired or ours: write it whole, then put it in place atomically.
+      const temp = `${file}.${process.pid}.${randomUUID()}`;
+      await fs.writeFile(temp, JSON.stringify(wanted));
+      await fs.rename(temp, file);
       return { acquired: true, lease: wanted };
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-    }
-    const held = await this.readLease(name);
-    if (held && held.holder !== holder && Date.parse(held.expiresAt) > now.getTime()) return { acquired: false, held };
-    // Expired (or ours): replace it atomically, then make sure no racer replaced it after us.
-    const temp = `${file}.${process.pid}.${Date.now()}`;
-    await fs.writeFile(temp, JSON.stringify(wanted));
-    await fs.rename(temp, file);
-    const now2 = await this.readLease(name);
-    return now2?.holder === holder ? { acquired: true, lease: wanted } : { acquired: false, held: now2 ?? wanted };
+    });
   }
 
   async releaseLease(name: string, holder: string): Promise<void> {
-    const held = await this.readLease(name);
-    if (held?.holder === holder) await fs.rm(this.leaseFile(name), { force: true });
+    await this.exclusively(name, async () => {
+      const held = await this.readLease(name);
+      if (held?.holder === holder) await fs.rm(this.leaseFile(name), { force: true });
+    });
+  }
+
+  /**
+   * Read-decide-write on a lease under a mutex: a directory (mkdir is atomic and fails if it
+   * exists), so two processes never both see the lease free. A mutex left by a crashed process is
+   * taken over after MUTEX_STALE_MS.
+   */
+  private async exclusively<T>(name: string, fn: () => Promise<T>): Promise<T> {
+    const mutex = `${this.leaseFile(name)}.mutex`;
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await fs.mkdir(mutex);
+        break;
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+        const stat = await fs.stat(mutex).catch(() => undefined);
+        if (stat && Date.now() - stat.mtimeMs > MUTEX_STALE_MS) {
+          await fs.rm(mutex, { recursive: true, force: true });
+          continue;
+        }
+        if (attempt >= 400) throw new Error(`The lease file ${this.leaseFile(name)} stayed busy for 10 s.`, { cause: error });
+        await new Promise((resolve) => setTimeout(resolve, 25));
+      }
+    }
+    try {
+      return await fn();
+    } finally {
+      await fs.rm(mutex, { recursive: true, force: true });
+    }
   }
 
   currentLease(name: string): Promise<LeaseState | undefined> {

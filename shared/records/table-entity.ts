@@ -61,9 +61,31 @@ export function toEntity(record: RemediationRecord): RecordEntity {
   if (record.partialAttempts !== undefined) entity.partialAttempts = record.partialAttempts;
   for (const column of JSON_COLUMNS) {
     const value = record[column];
-    if (value !== undefined) entity[column] = JSON.stringify(value);
+    if (value === undefined) continue;
+    const { text, omitted } = boundedJson(value);
+    entity[column] = text;
+    if (omitted) entity[`${column}Omitted`] = omitted;
   }
   return entity;
+}
+
+/**
+ * Table Storage takes at most 64 KiB per string property (and 1 MiB per entity): a column is kept
+ * under MAX_COLUMN_CHARS by dropping items off the end of an array (how many is stored beside it,
+ * `<column>Omitted`), so one subscription with hundreds of findings cannot fail its record and
+ * with it a sweep page. The full list is in the decision's log line.
+ */
+export const MAX_COLUMN_CHARS = 30_000;
+
+function boundedJson(value: unknown): { text: string; omitted: number } {
+  let text = JSON.stringify(value);
+  if (text.length <= MAX_COLUMN_CHARS || !Array.isArray(value)) return { text: text.length <= MAX_COLUMN_CHARS ? text : text.slice(0, MAX_COLUMN_CHARS), omitted: 0 };
+  let kept = value.length;
+  while (kept > 0 && text.length > MAX_COLUMN_CHARS) {
+    kept = Math.floor(kept * 0.8);
+    text = JSON.stringify(value.slice(0, kept));
+  }
+  return { text, omitted: value.length - kept };
 }
 
 export function fromEntity(entity: Record<string, unknown>): RemediationRecord {

@@ -13,6 +13,7 @@ const COLOURS: Record<string, string> = {
   protected: '#107c10',
   partial: '#ca5010',
   unprotected: '#a4262c',
+  unknown: '#8764b8',
   'no-ai': '#8a8886',
   'out-of-scope': '#605e5c',
   'protected resources': '#107c10',
@@ -100,7 +101,7 @@ th.sorted.asc::after { content: " \\25B4"; }
 td ul { margin: 0; padding-left: 16px; }
 .state { padding: 1px 6px; border-radius: 3px; color: #fff; white-space: nowrap; }
 .state.protected { background: #107c10; } .state.partial { background: #ca5010; } .state.unprotected { background: #a4262c; }
-.state.no-ai { background: #8a8886; } .state.out-of-scope { background: #605e5c; }
+.state.unknown { background: #8764b8; } .state.no-ai { background: #8a8886; } .state.out-of-scope { background: #605e5c; }
 small { color: #605e5c; }
 </style>
 </head>

@@ -87,6 +87,25 @@ describe('coalescing triggers for one subscription', () => {
     expect(stored[0]?.runId).toBe(output.outcomes[1]?.runId);
   });
 
+  it('a trigger during the second pass gets a third pass: the waiter left by a settle timer is the one read next', async () => {
+    world.standIns.arm.faults.latency(400, { method: 'PUT' });
+    // Each pass reads the subscription first: slow enough to raise a recheck while pass 2 runs.
+    world.standIns.arm.faults.latency(400, { method: 'GET', path: new RegExp(`^/subscriptions/${SUB}$`, 'i') });
+    await trigger('oai-first');
+    await until(applyStarted, 'the first pass to reach applyPricing');
+    await trigger('oai-second');
+    const plans = () => world.host.executed.filter((op) => op.kind === 'activity' && op.name === FN.planGovern).length;
+    await until(() => plans() >= 2, 'the second pass to start planning');
+    await trigger('oai-third');
+
+    const instance = await world.host.waitFor(instanceId);
+    await world.host.idle();
+    const output = instance.output as GovernOutput;
+    expect(raises()).toHaveLength(2);
+    expect(output.outcomes).toHaveLength(3);
+    expect(output.handledRequestIds).toHaveLength(3);
+  });
+
   it('when startNew finds the run already started by a racing trigger, it coalesces instead', async () => {
     world.standIns.arm.faults.latency(400, { method: 'PUT' });
     await trigger('oai-first');

@@ -1,6 +1,7 @@
 import * as https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { governSubscription } from '../../shared/engine/govern';
+import { revertRun } from '../../shared/engine/revert';
 import { PassInProgress, TENANT_PASS_LEASE } from '../../shared/engine/tenant-lease';
 import { sweep, watchPass } from '../../shared/engine/snapshot-pass';
 import { RecordStoreUnavailable } from '../../shared/records/record-store';
@@ -174,6 +175,44 @@ describe('2. no lost update, nothing switched off', () => {
   });
 });
 
+describe('2b. a PUT whose answer is lost but which went through', () => {
+  const lost = '{"error":{"code":"ServiceUnavailable","message":"The service is temporarily unavailable."}}';
+
+  it('governing: the retry\u2019s fresh read shows it applied, and the record says applied, not "nothing written"', async () => {
+    const { zone, engine } = setUp();
+    const sub = zone.ids['corp-ai-prod'];
+    // The PUT is applied, then answered 503: the client cannot know it went through.
+    lab.standIns.arm.faults.unreadableBody(1, lost, { method: 'PUT', subscriptionId: sub }, 503);
+    const { record } = await governSubscription(engine.ports, engine.config, { subscriptionId: sub, trigger: 'cli' });
+    expect(putsTo(sub)).toHaveLength(1);
+    expect(record).toMatchObject({ action: 'enable', outcome: 'applied', pricingBefore: { tier: 'Free' }, pricingAfter: { tier: 'Standard' } });
+    expect(record.reasons.join(' ')).toContain('The answer to an earlier PUT was lost');
+  });
+
+  it('revert: the same, never recorded as "changed since, nothing written"', async () => {
+    const { zone, engine } = setUp();
+    const sub = zone.ids['corp-ai-prod'];
+    const { record: applied } = await governSubscription(engine.ports, engine.config, { subscriptionId: sub, trigger: 'cli' });
+    lab.standIns.arm.faults.unreadableBody(1, lost, { method: 'PUT', subscriptionId: sub }, 503);
+    const { records } = await revertRun(engine.ports, engine.config, { run: applied.runId });
+    expect(pricingOf(zone, 'corp-ai-prod')?.pricingTier).toBe('Free');
+    expect(records).toHaveLength(1);
+    expect(records[0]).toMatchObject({ action: 'revert', outcome: 'applied', pricingBefore: { tier: 'Standard' }, pricingAfter: { tier: 'Free' } });
+  });
+
+  it('revert: a plan another system manages now is left alone', async () => {
+    const { zone, engine } = setUp();
+    const sub = zone.ids['corp-ai-prod'];
+    const { record: applied } = await governSubscription(engine.ports, engine.config, { subscriptionId: sub, trigger: 'cli' });
+    lab.standIns.arm.state.setPricing(sub, 'AI', { managedBy: 'M365 security rule: /management/rules/x', originatedFrom: 'M365' });
+    const puts = putsTo(sub).length;
+    const { records } = await revertRun(engine.ports, engine.config, { run: applied.runId });
+    expect(putsTo(sub)).toHaveLength(puts);
+    expect(records[0]).toMatchObject({ action: 'skip', skipReason: 'changed-since' });
+    expect(records[0]?.reasons.join(' ')).toContain('managed by M365 security rule');
+  });
+});
+
 describe('5. advisory reads degrade, protective reads fail closed', () => {
   it('a 403 on policy assignments is a warning naming the read and the role; the decision goes ahead', async () => {
     const { zone, engine } = setUp();
@@ -214,7 +253,7 @@ describe('4. one pass over the tenant at a time, one cap', () => {
     await expect(sweep(engine.ports, engine.config, { trigger: 'cli' })).resolves.toMatchObject({ summary: { kind: 'sweep-summary' } });
   });
 
-  it('a watch pass while a sweep holds the lease is refused naming it; a watch never holds the lease', async () => {
+  it('a CLI watch pass while a sweep holds the lease is refused naming it; a finished watch pass leaves no lease', async () => {
     const { engine } = setUp();
     await watchPass(engine.ports, engine.config, { trigger: 'cli' });
     expect(await engine.ports.records.currentLease(TENANT_PASS_LEASE)).toBeUndefined();

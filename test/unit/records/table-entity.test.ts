@@ -1,5 +1,5 @@
 import type { RemediationRecord } from '../../../shared/records/record';
-import { SWEEP_PARTITION, WATCH_PARTITION, fromEntity, rowKeyFor, summaryEntity, toEntity } from '../../../shared/records/table-entity';
+import { MAX_COLUMN_CHARS, SWEEP_PARTITION, WATCH_PARTITION, fromEntity, rowKeyFor, summaryEntity, toEntity } from '../../../shared/records/table-entity';
 import { SUB } from '../../builders/context.builder';
 import { minimalRecord, remediationRecord, sweepSummaryRecord } from '../../builders/record.builder';
 
@@ -220,5 +220,17 @@ describe('summaryEntity', () => {
     for (const value of Object.values(summaryEntity(sweepSummaryRecord()))) {
       expect(['string', 'number', 'boolean']).toContain(typeof value);
     }
+  });
+});
+
+describe('a record too large for one Table Storage property', () => {
+  it('keeps each JSON column under the limit by dropping items off the end, and says how many', () => {
+    const findings = Array.from({ length: 2000 }, (_, i) => ({ type: 'prompt-shields-off' as const, message: `Deployment d-${i} of ais-big: content filter relaxed has Jailbreak (Prompt) off.` }));
+    const entity = toEntity(remediationRecord({ findings }));
+    expect(String(entity.findings).length).toBeLessThanOrEqual(MAX_COLUMN_CHARS);
+    const kept = (JSON.parse(String(entity.findings)) as unknown[]).length;
+    expect(kept).toBeGreaterThan(0);
+    expect(entity.findingsOmitted).toBe(2000 - kept);
+    expect(fromEntity(entity).findings).toHaveLength(kept);
   });
 });
