@@ -160,6 +160,8 @@ export class DurableTestHost {
   private readonly timerScale: number;
   private readonly schema: number;
   private readonly entityQueues = new Map<string, Promise<unknown>>();
+  /** Activity name -> how many more of its runs have their result lost (see loseResults). */
+  private readonly lostResults = new Map<string, number>();
   private pendingWork = 0;
   private readonly errors: Error[] = [];
 
@@ -252,6 +254,15 @@ export class DurableTestHost {
     let largest = 0;
     for (const instance of this.instances.values()) for (const h of [instance.history, ...instance.previousHistories]) largest = Math.max(largest, h.length);
     return largest;
+  }
+
+  /**
+   * The next `runs` runs of activity `name` do their work (their PUTs reach the stand-in) but the
+   * worker "stops" before the result is stored: the history gets TaskFailed, as after a host
+   * recycle or an activity timeout, so the orchestrator retries or gives up without the answer.
+   */
+  loseResults(name: string, runs: number): void {
+    this.lostResults.set(name, runs);
   }
 
   activitiesRun(instanceId?: string): string[] {
@@ -432,6 +443,11 @@ export class DurableTestHost {
         if (!handler) throw new Error(`No activity registered as ${name}`);
         const context = new InvocationContext({ functionName: name, invocationId: randomUUID(), logHandler: this.logTo(name) });
         const result = await handler(roundTrip(action.input), context);
+        const lose = this.lostResults.get(name) ?? 0;
+        if (lose > 0) {
+          this.lostResults.set(name, lose - 1);
+          throw new Error('The worker stopped after the activity ran; its result was not stored (simulated).');
+        }
         events.push(this.event(EventType.TaskCompleted, -1, { TaskScheduledId: id, Result: JSON.stringify(result ?? null) }));
         break;
       } catch (error) {

@@ -98,3 +98,37 @@ describe('1. no change without a record', () => {
     });
   }, 90_000);
 });
+
+describe('1b. a write whose answer is lost still counts as a write', () => {
+  it('the apply activity’s first result is lost after its PUT: the retry sees Standard, and the record still says applied, from Free', async () => {
+    world.host.loseResults(FN.applyPricing, 1);
+    const id = governInstanceId(SUB);
+    world.host.start(FN.governSubscription, id, { ...governInput(), coalesce: false });
+    await world.host.waitFor(id, 60_000);
+    await world.host.idle(60_000);
+    // Two runs of the activity, one PUT: the retry read Standard and did not write again.
+    expect(world.host.activitiesRun(id).filter((name) => name === FN.applyPricing)).toHaveLength(2);
+    expect(pricingPuts()).toHaveLength(1);
+    expect(world.standIns.arm.state.getPricing(SUB, 'AI')?.pricingTier).toBe('Standard');
+    const decisions = (await world.records(SUB)).filter((r) => r.outcome !== 'intent');
+    expect(decisions).toHaveLength(1);
+    // Not "compliant": the change was this pass's, and the record keeps what it changed from.
+    expect(decisions[0]).toMatchObject({ action: 'enable', outcome: 'applied', pricingBefore: { tier: 'Free' }, pricingAfter: { tier: 'Standard' } });
+  }, 90_000);
+
+  it('every result of the apply activity is lost: the record says a write may have happened (wrote, failed), never "nothing written"', async () => {
+    world.setEnv({ D4AI_RETRY_MAX_ATTEMPTS: '2' });
+    world.host.loseResults(FN.applyPricing, 2);
+    const id = governInstanceId(SUB);
+    world.host.start(FN.governSubscription, id, { ...governInput(), coalesce: false });
+    await world.host.waitFor(id, 60_000);
+    await world.host.idle(60_000);
+    expect(pricingPuts()).toHaveLength(1);
+    const decisions = (await world.records(SUB)).filter((r) => r.outcome !== 'intent');
+    expect(decisions).toHaveLength(1);
+    expect(decisions[0]).toMatchObject({ action: 'enable', outcome: 'failed', pricingBefore: { tier: 'Free' }, error: { message: expect.stringContaining('result was not stored') } });
+    // The after-state is unknown, not "still Free": the PUT went through.
+    expect(decisions[0]?.pricingAfter).toBeUndefined();
+    expect(decisions[0]?.reasons.join(' ')).toContain('whether its PUT went through is unknown');
+  }, 90_000);
+});
