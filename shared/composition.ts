@@ -1,6 +1,7 @@
 import type { TokenCredential } from '@azure/identity';
 import type { Config } from './config';
 import { armConnection } from './azure/credential';
+import type { RetryWaitListener } from './azure/pipeline-policies';
 import { CognitiveAccountsAdapter } from './azure/cognitive-accounts.adapter';
 import { ExemptionsAdapter } from './azure/exemptions.adapter';
 import { MetricsAdapter } from './azure/metrics.adapter';
@@ -19,11 +20,13 @@ import type { RecordStore } from './records/record-store';
 export interface PortOptions {
   /** Told when an adapter waits on its own (Resource Graph quota pacing), for progress output. */
   onWait?: GraphWaitListener;
+  /** Told before an SDK client retries a throttled, failed or unanswered request. */
+  onRetryWait?: RetryWaitListener;
 }
 
 /** The composition root: real adapters over one credential, for the CLI and the Functions app. */
 export function createPorts(config: Config, logger: Logger, credential?: TokenCredential, options: PortOptions = {}): Ports {
-  const connection = armConnection(config, credential);
+  const connection = armConnection(config, credential, options.onRetryWait);
   return {
     snapshot: new TenantSnapshotAdapter(new ResourceGraphAdapter(connection, realSleep, options.onWait)),
     subscriptions: new SubscriptionsAdapter(connection),

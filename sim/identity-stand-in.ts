@@ -19,6 +19,8 @@ export interface IdentityStandIn {
   requests: number;
   /** While true, token requests get no answer at all (the client's timeout must end them). */
   hang: boolean;
+  /** The next `failing.count` token requests are answered `failing.status` (App Service's 5xx / 429 shape): the client retries. */
+  failing: { count: number; status: number };
   /** Tenant and object id put into every token. */
   tenantId: string;
   objectId: string;
@@ -95,6 +97,7 @@ export async function startIdentityStandIn(): Promise<IdentityStandIn> {
     header,
     requests: 0,
     hang: false,
+    failing: { count: 0, status: 503 },
     ...ids,
     verify,
     issueToken,
@@ -105,6 +108,12 @@ export async function startIdentityStandIn(): Promise<IdentityStandIn> {
   const server = http.createServer((req, res) => {
     standIn.requests += 1;
     if (standIn.hang) return;
+    if (standIn.failing.count > 0) {
+      standIn.failing.count -= 1;
+      const { status } = standIn.failing;
+      sendJson(res, status, { statusCode: status, message: status === 429 ? 'Too many requests' : 'The managed identity endpoint is temporarily unavailable', correlationId: randomUUID() });
+      return;
+    }
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
     if (req.method !== 'GET' || url.pathname !== '/msi/token') {
       sendJson(res, 404, { error: { code: 'NotFound', message: `No route for ${req.method} ${url.pathname}` } });

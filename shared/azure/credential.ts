@@ -2,7 +2,7 @@ import type { PipelinePolicy } from '@azure/core-rest-pipeline';
 import { DefaultAzureCredential, type AccessToken, type GetTokenOptions, type TokenCredential } from '@azure/identity';
 import { GovernError } from '../engine/errors';
 import type { Config } from '../config';
-import { RETRY_BUDGET_TIMEOUTS, retryBudgetPolicy, sameOriginPolicy, timeoutPolicy } from './pipeline-policies';
+import { RETRY_BUDGET_TIMEOUTS, retryBudgetPolicy, retryNoticePolicy, sameOriginPolicy, timeoutPolicy, type RetryWaitListener } from './pipeline-policies';
 
 /**
  * One credential and one endpoint for every ARM adapter. DefaultAzureCredential picks up the
@@ -17,10 +17,12 @@ export interface ArmConnection {
   scope: string;
   /** D4AI_HTTP_TIMEOUT_SECONDS, per attempt. */
   timeoutMs: number;
+  /** Told before an SDK client retries (throttled, 5xx, network), for progress output. */
+  onRetryWait?: RetryWaitListener;
 }
 
-export function armConnection(config: Config, credential: TokenCredential = createCredential(config)): ArmConnection {
-  return { credential, endpoint: config.armEndpoint, scope: config.armScope, timeoutMs: config.httpTimeoutMs };
+export function armConnection(config: Config, credential: TokenCredential = createCredential(config), onRetryWait?: RetryWaitListener): ArmConnection {
+  return { credential, endpoint: config.armEndpoint, scope: config.armScope, timeoutMs: config.httpTimeoutMs, ...(onRetryWait ? { onRetryWait } : {}) };
 }
 
 /**
@@ -28,15 +30,28 @@ export function armConnection(config: Config, credential: TokenCredential = crea
  * credentials that use them; the managed identity credential replaces `additionalPolicies` with its
  * own retry policy, so every getToken is also bounded as a whole (boundedCredential).
  */
-export function createCredential(config: Pick<Config, 'httpTimeoutMs'>): TokenCredential {
+export function createCredential(config: Pick<Config, 'httpTimeoutMs'>, onWait?: WaitListener): TokenCredential {
   const inner = new DefaultAzureCredential({ ...boundedRetries(config.httpTimeoutMs), additionalPolicies: boundsPolicies(config.httpTimeoutMs) });
-  return boundedCredential(inner, config.httpTimeoutMs * RETRY_BUDGET_TIMEOUTS);
+  return boundedCredential(inner, config.httpTimeoutMs * RETRY_BUDGET_TIMEOUTS, onWait);
 }
 
-/** getToken that gives up (aborting the attempt) after `budgetMs`, with a Timeout naming the setting. */
-export function boundedCredential(inner: TokenCredential, budgetMs: number): TokenCredential {
+/** Told how long a run has been waiting, and why (progress output: a wait is never silent). */
+export type WaitListener = (waitMs: number, reason: string) => void;
+
+/** A token still missing after this long is reported, and again every TOKEN_WAIT_REPEAT_MS. */
+export const TOKEN_WAIT_NOTICE_MS = 2000;
+const TOKEN_WAIT_REPEAT_MS = 5000;
+
+/**
+ * getToken that gives up (aborting the attempt) after `budgetMs`, with a Timeout naming the setting.
+ * The identity library retries the endpoint's 5xx and 429 answers inside getToken without telling
+ * anyone, so a token that takes longer than TOKEN_WAIT_NOTICE_MS is reported to `onWait` (elapsed
+ * so far), rather than the run going silent through the retries.
+ */
+export function boundedCredential(inner: TokenCredential, budgetMs: number, onWait?: WaitListener): TokenCredential {
   return {
     async getToken(scopes: string | string[], options: GetTokenOptions = {}): Promise<AccessToken | null> {
+      const waiting = onWait ? tokenWaitNotices(onWait, budgetMs) : undefined;
       const budget = new AbortController();
       const signal = options.abortSignal ? AbortSignal.any([options.abortSignal as AbortSignal, budget.signal]) : budget.signal;
       let timer: NodeJS.Timeout | undefined;
@@ -51,9 +66,23 @@ export function boundedCredential(inner: TokenCredential, budgetMs: number): Tok
         return await Promise.race([inner.getToken(scopes, { ...options, abortSignal: signal }), expired]);
       } finally {
         clearTimeout(timer);
+        waiting?.stop();
       }
     },
   };
+}
+
+/** Reports a pending getToken at TOKEN_WAIT_NOTICE_MS, then every TOKEN_WAIT_REPEAT_MS, until stopped. */
+function tokenWaitNotices(onWait: WaitListener, budgetMs: number): { stop(): void } {
+  const started = Date.now();
+  let timer: NodeJS.Timeout;
+  const notice = (): void => {
+    const elapsed = Date.now() - started;
+    onWait(elapsed, `no token yet from the identity endpoint after ${Math.round(elapsed / 1000)} s (it is retried; given up after ${Math.round(budgetMs / 1000)} s)`);
+    timer = setTimeout(notice, TOKEN_WAIT_REPEAT_MS).unref();
+  };
+  timer = setTimeout(notice, TOKEN_WAIT_NOTICE_MS).unref();
+  return { stop: () => clearTimeout(timer) };
 }
 
 function boundedRetries(timeoutMs: number): { retryOptions: { maxRetries: number; retryDelayInMs: number; maxRetryDelayInMs: number } } {
@@ -84,13 +113,15 @@ export interface SdkClientOptions {
 
 export function sdkClientOptions(connection: ArmConnection, overrides: { maxRetries?: number } = {}): SdkClientOptions {
   const retries = boundedRetries(connection.timeoutMs);
+  const maxRetries = overrides.maxRetries ?? retries.retryOptions.maxRetries;
+  const notice = connection.onRetryWait && maxRetries > 0 ? [{ policy: retryNoticePolicy(maxRetries, connection.onRetryWait), position: 'perRetry' as const }] : [];
   return {
     endpoint: connection.endpoint,
     credentials: { scopes: [connection.scope] },
     credentialScopes: [connection.scope],
     userAgentOptions: { userAgentPrefix: 'defender-ai-governor' },
-    retryOptions: { ...retries.retryOptions, ...(overrides.maxRetries !== undefined ? { maxRetries: overrides.maxRetries } : {}) },
-    additionalPolicies: [{ policy: sameOriginPolicy(connection.endpoint), position: 'perCall' }, ...boundsPolicies(connection.timeoutMs)],
+    retryOptions: { ...retries.retryOptions, maxRetries },
+    additionalPolicies: [{ policy: sameOriginPolicy(connection.endpoint), position: 'perCall' }, ...boundsPolicies(connection.timeoutMs), ...notice],
   };
 }
 

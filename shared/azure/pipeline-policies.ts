@@ -1,4 +1,4 @@
-import type { PipelinePolicy, PipelineRequest } from '@azure/core-rest-pipeline';
+import type { PipelinePolicy, PipelineRequest, PipelineResponse } from '@azure/core-rest-pipeline';
 import { GovernError } from '../engine/errors';
 
 /**
@@ -66,6 +66,64 @@ export function retryBudgetPolicy(budgetMs: number): PipelinePolicy {
       }
     },
   };
+}
+
+/** Told about a wait before the SDK client retries (progress output). */
+export type RetryWaitListener = (waitMs: number | undefined, reason: string) => void;
+
+/**
+ * Per attempt (perRetry): the SDK clients' retry policies wait out a 429 / 503 Retry-After, or back
+ * off after a 408, a 5xx or a network error, without a word. This policy sees each attempt's answer
+ * first and, when a retry will follow (attempts left out of `maxRetries`), tells `onWait` how long
+ * the service asked to wait, so a long run says it is throttled instead of going silent.
+ */
+export function retryNoticePolicy(maxRetries: number, onWait: RetryWaitListener): PipelinePolicy {
+  const attempts = new WeakMap<PipelineRequest, number>();
+  return {
+    name: 'd4aiRetryNotice',
+    async sendRequest(request, next) {
+      const attempt = (attempts.get(request) ?? 0) + 1;
+      attempts.set(request, attempt);
+      const retryFollows = attempt <= maxRetries;
+      let response: PipelineResponse;
+      try {
+        response = await next(request);
+      } catch (error) {
+        if (retryFollows && !request.abortSignal?.aborted && !(error instanceof GovernError)) {
+          const code = (error as { code?: unknown }).code;
+          onWait(undefined, `${request.method} to ${host(request)} failed (${typeof code === 'string' ? code : 'network error'}); the client retries with back-off (attempt ${attempt + 1} of ${maxRetries + 1})`);
+        }
+        throw error;
+      }
+      if (retryFollows && isRetried(response.status)) {
+        const asked = retryAfterMs(response);
+        onWait(
+          asked,
+          `${request.method} to ${host(request)} answered ${response.status}${response.status === 429 ? ' (throttled)' : ''}; ${asked !== undefined ? 'the client waits as the service asked (Retry-After) and retries' : 'the client retries with back-off'} (attempt ${attempt + 1} of ${maxRetries + 1})`,
+        );
+      }
+      return response;
+    },
+  };
+}
+
+/** The statuses the SDK's default retry strategies retry (throttling and exponential). */
+function isRetried(status: number): boolean {
+  return status === 408 || status === 429 || (status >= 500 && status !== 501 && status !== 505);
+}
+
+/** retry-after-ms, x-ms-retry-after-ms, then Retry-After (seconds or an HTTP date), as core-rest-pipeline reads them. */
+function retryAfterMs(response: PipelineResponse): number | undefined {
+  for (const name of ['retry-after-ms', 'x-ms-retry-after-ms']) {
+    const value = Number(response.headers.get(name));
+    if (Number.isFinite(value) && value > 0) return value;
+  }
+  const header = response.headers.get('retry-after');
+  if (!header) return undefined;
+  const seconds = Number(header);
+  if (Number.isFinite(seconds)) return seconds >= 0 ? seconds * 1000 : undefined;
+  const at = Date.parse(header);
+  return Number.isFinite(at) ? Math.max(0, at - Date.now()) : undefined;
 }
 
 /** Per call, before the token is added: only `origin` is ever sent a request. */

@@ -131,9 +131,13 @@ export function createCliContext(flags: GlobalFlags, env: NodeJS.ProcessEnv = pr
     if (format === 'json') err(JSON.stringify({ time: new Date().toISOString(), progress: message, elapsedMs: Date.now() - started, ...fields }));
     else err(escapeControl(message));
   };
-  const credential = createCredential(config);
+  const credential = createCredential(config, (ms, reason) => progress(`waiting for a token: ${reason}`, { waitMs: ms, waitingFor: 'token' }));
   const base = createPorts(config, logger, credential, {
     onWait: (ms, reason) => progress(`waiting ${Math.ceil(ms / 1000)} s: ${reason}`, { waitMs: ms }),
+    // Only waits a person would notice: a retry after a short back-off is not worth a line.
+    onRetryWait: (ms, reason) => {
+      if (ms === undefined || ms >= 1000) progress(ms !== undefined ? `waiting ${Math.ceil(ms / 1000)} s: ${reason}` : `retrying: ${reason}`, { ...(ms !== undefined ? { waitMs: ms } : {}), waitingFor: 'retry' });
+    },
   });
   const ports: Ports = {
     ...base,

@@ -265,6 +265,19 @@ describe('safety through the real CLI (docs/safety.md)', () => {
     }
   });
 
+  it('an identity endpoint answering 503 while the identity library retries: a progress line says so, then the run goes on', async () => {
+    lz.identity.failing = { count: 3, status: 503 };
+    try {
+      const run = await d4ai(['--dry-run', 'govern', '--subscription', lz.zone.ids['corp-ai-prod']]);
+      expect(run.code).toBe(0);
+      expect(lz.identity.failing.count).toBe(0);
+      expect(run.stderr).toMatch(/waiting for a token: no token yet from the identity endpoint after 2 s \(it is retried; given up after \d+ s\)/);
+      expect(run.stdout).not.toMatch(/waiting/);
+    } finally {
+      lz.identity.failing = { count: 0, status: 503 };
+    }
+  });
+
   it('event - stops reading stdin at 1 MB (exit 2)', async () => {
     const big = Buffer.alloc(3 * 1024 * 1024, 0x20);
     const run = await d4ai(['event', '-'], {}, big);

@@ -236,4 +236,29 @@ describe('progress that tells the truth', () => {
     expect(run.stderr).toMatch(/waiting 2 s before trying again/);
     expect(run.stdout).not.toMatch(/waiting|subscriptions decided/);
   });
+
+  it('says when a read is throttled and the client waits out Retry-After, instead of going silent', async () => {
+    lz.arm.faults.throttle(1, 2, { method: 'GET', path: /pricings\/AI$/i, subscriptionId: zone.ids['corp-ai-prod'] });
+    const run = await d4ai({ dryRun: true }, govern(zone.ids['corp-ai-prod']));
+    expect(run.code).toBe(0);
+    expect(run.stderr).toMatch(/waiting 2 s: GET to \S+ answered 429 \(throttled\); the client waits as the service asked \(Retry-After\) and retries \(attempt 2 of 4\)/);
+    expect(run.stdout).not.toMatch(/waiting/);
+  });
+
+  it('one line per retry that follows, none after the last attempt (the SDK gives up then)', async () => {
+    lz.arm.faults.throttle(4, 1, { method: 'GET', path: /pricings\/AI$/i, subscriptionId: zone.ids['corp-ai-prod'] });
+    const run = await d4ai({ dryRun: true }, govern(zone.ids['corp-ai-prod']));
+    const notices = run.stderr.split('\n').filter((l) => l.includes('answered 429'));
+    expect(notices.map((l) => /attempt (\d) of 4/.exec(l)?.[1])).toEqual(['2', '3', '4']);
+    expect(lz.arm.requestsMatching('GET', /pricings\/AI$/i).filter((r) => r.path.includes(zone.ids['corp-ai-prod']))).toHaveLength(4);
+  });
+
+  it('with --json, the wait is a JSON progress line on stderr', async () => {
+    lz.arm.faults.throttle(1, 2, { method: 'GET', path: /pricings\/AI$/i, subscriptionId: zone.ids['corp-ai-prod'] });
+    const run = await d4ai({ dryRun: true, json: true }, govern(zone.ids['corp-ai-prod']));
+    expect(run.code).toBe(0);
+    const lines = run.stderr.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(lines).toContainEqual(expect.objectContaining({ progress: expect.stringContaining('answered 429'), waitMs: 2000, waitingFor: 'retry', elapsedMs: expect.any(Number) }));
+  });
+
 });
