@@ -1,7 +1,7 @@
 import type { TokenCredential } from '@azure/identity';
 import type { Config } from './config';
 import { armConnection } from './azure/credential';
-import type { RetryWaitListener } from './azure/pipeline-policies';
+import type { WaitListener } from './azure/pipeline-policies';
 import { CognitiveAccountsAdapter } from './azure/cognitive-accounts.adapter';
 import { ExemptionsAdapter } from './azure/exemptions.adapter';
 import { MetricsAdapter } from './azure/metrics.adapter';
@@ -9,7 +9,7 @@ import { InventoryAdapter } from './azure/inventory.adapter';
 import { PolicyAssignmentsAdapter } from './azure/policy-assignments.adapter';
 import { PricingAdapter } from './azure/pricing.adapter';
 import { TableRecordStore } from './azure/records.table';
-import { ResourceGraphAdapter, type GraphWaitListener } from './azure/resource-graph.adapter';
+import { ResourceGraphAdapter } from './azure/resource-graph.adapter';
 import { SubscriptionsAdapter } from './azure/subscriptions.adapter';
 import { TenantSnapshotAdapter } from './azure/tenant-snapshot.adapter';
 import { realSleep, type Ports } from './engine/ports';
@@ -19,9 +19,9 @@ import type { RecordStore } from './records/record-store';
 
 export interface PortOptions {
   /** Told when an adapter waits on its own (Resource Graph quota pacing), for progress output. */
-  onWait?: GraphWaitListener;
+  onWait?: WaitListener;
   /** Told before an SDK client retries a throttled, failed or unanswered request. */
-  onRetryWait?: RetryWaitListener;
+  onRetryWait?: WaitListener;
 }
 
 /** The composition root: real adapters over one credential, for the CLI and the Functions app. */

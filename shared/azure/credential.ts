@@ -2,7 +2,7 @@ import type { PipelinePolicy } from '@azure/core-rest-pipeline';
 import { DefaultAzureCredential, type AccessToken, type GetTokenOptions, type TokenCredential } from '@azure/identity';
 import { GovernError } from '../engine/errors';
 import type { Config } from '../config';
-import { RETRY_BUDGET_TIMEOUTS, retryBudgetPolicy, retryNoticePolicy, sameOriginPolicy, timeoutPolicy, type RetryWaitListener } from './pipeline-policies';
+import { RETRY_BUDGET_TIMEOUTS, retryBudgetPolicy, retryNoticePolicy, sameOriginPolicy, timeoutPolicy, type WaitListener } from './pipeline-policies';
 
 /**
  * One credential and one endpoint for every ARM adapter. DefaultAzureCredential picks up the
@@ -18,10 +18,10 @@ export interface ArmConnection {
   /** D4AI_HTTP_TIMEOUT_SECONDS, per attempt. */
   timeoutMs: number;
   /** Told before an SDK client retries (throttled, 5xx, network), for progress output. */
-  onRetryWait?: RetryWaitListener;
+  onRetryWait?: WaitListener;
 }
 
-export function armConnection(config: Config, credential: TokenCredential = createCredential(config), onRetryWait?: RetryWaitListener): ArmConnection {
+export function armConnection(config: Config, credential: TokenCredential = createCredential(config), onRetryWait?: WaitListener): ArmConnection {
   return { credential, endpoint: config.armEndpoint, scope: config.armScope, timeoutMs: config.httpTimeoutMs, ...(onRetryWait ? { onRetryWait } : {}) };
 }
 
@@ -34,9 +34,6 @@ export function createCredential(config: Pick<Config, 'httpTimeoutMs'>, onWait?:
   const inner = new DefaultAzureCredential({ ...boundedRetries(config.httpTimeoutMs), additionalPolicies: boundsPolicies(config.httpTimeoutMs) });
   return boundedCredential(inner, config.httpTimeoutMs * RETRY_BUDGET_TIMEOUTS, onWait);
 }
-
-/** Told how long a run has been waiting, and why (progress output: a wait is never silent). */
-export type WaitListener = (waitMs: number, reason: string) => void;
 
 /** A token still missing after this long is reported, and again every TOKEN_WAIT_REPEAT_MS. */
 export const TOKEN_WAIT_NOTICE_MS = 2000;

@@ -68,8 +68,11 @@ export function retryBudgetPolicy(budgetMs: number): PipelinePolicy {
   };
 }
 
-/** Told about a wait before the SDK client retries (progress output). */
-export type RetryWaitListener = (waitMs: number | undefined, reason: string) => void;
+/**
+ * Told how long a run waits, and why, for progress output (a wait is never silent). `waitMs` is
+ * undefined when the wait is an SDK client's own back-off, whose length is not known here.
+ */
+export type WaitListener = (waitMs: number | undefined, reason: string) => void;
 
 /**
  * Per attempt (perRetry): the SDK clients' retry policies wait out a 429 / 503 Retry-After, or back
@@ -77,7 +80,7 @@ export type RetryWaitListener = (waitMs: number | undefined, reason: string) => 
  * first and, when a retry will follow (attempts left out of `maxRetries`), tells `onWait` how long
  * the service asked to wait, so a long run says it is throttled instead of going silent.
  */
-export function retryNoticePolicy(maxRetries: number, onWait: RetryWaitListener): PipelinePolicy {
+export function retryNoticePolicy(maxRetries: number, onWait: WaitListener): PipelinePolicy {
   const attempts = new WeakMap<PipelineRequest, number>();
   return {
     name: 'd4aiRetryNotice',

@@ -1,6 +1,7 @@
 import { ResourceGraphClient, type QueryRequest } from '@azure/arm-resourcegraph';
 import { GovernError } from '../engine/errors';
 import { sdkClientOptions, type ArmConnection } from './credential';
+import type { WaitListener } from './pipeline-policies';
 
 /**
  * Azure Resource Graph (`@azure/arm-resourcegraph` 5, api-version 2024-04-01) with the same
@@ -46,9 +47,6 @@ export interface ResourceGraphPort {
   pages(query: string, scope: GraphScope, options?: GraphQueryOptions): AsyncIterable<GraphRow[]>;
 }
 
-/** Waits the adapter did on its own (quota pacing), for progress output. */
-export type GraphWaitListener = (waitMs: number, reason: string) => void;
-
 export class ResourceGraphAdapter implements ResourceGraphPort {
   private readonly client: ResourceGraphClient;
   /** When the current quota window ends, if this user has no requests left in it. */
@@ -57,7 +55,7 @@ export class ResourceGraphAdapter implements ResourceGraphPort {
   constructor(
     connection: ArmConnection,
     private readonly sleep: (ms: number) => Promise<void>,
-    private readonly onWait?: GraphWaitListener,
+    private readonly onWait?: WaitListener,
   ) {
     this.client = new ResourceGraphClient(connection.credential, sdkClientOptions(connection));
   }

@@ -2,6 +2,7 @@ import * as readline from 'node:readline/promises';
 import { ConfigError, DEFAULTS, KNOWN_SETTINGS, loadConfig, type Config } from '../config';
 import { createPorts } from '../composition';
 import { createCredential } from '../azure/credential';
+import type { WaitListener } from '../azure/pipeline-policies';
 import { credentialFailure, errorInfo } from '../engine/errors';
 import type { Ports } from '../engine/ports';
 import { jsonLinesLogger, silentLogger, type Logger } from '../observability/log';
@@ -132,12 +133,14 @@ export function createCliContext(flags: GlobalFlags, env: NodeJS.ProcessEnv = pr
     else err(escapeControl(message));
   };
   const credential = createCredential(config, (ms, reason) => progress(`waiting for a token: ${reason}`, { waitMs: ms, waitingFor: 'token' }));
+  const waitLine = (waitingFor: string, shortestMs = 0): WaitListener => (ms, reason) => {
+    if (ms !== undefined && ms < shortestMs) return;
+    progress(ms !== undefined ? `waiting ${Math.ceil(ms / 1000)} s: ${reason}` : `retrying: ${reason}`, { ...(ms !== undefined ? { waitMs: ms } : {}), waitingFor });
+  };
   const base = createPorts(config, logger, credential, {
-    onWait: (ms, reason) => progress(`waiting ${Math.ceil(ms / 1000)} s: ${reason}`, { waitMs: ms }),
-    // Only waits a person would notice: a retry after a short back-off is not worth a line.
-    onRetryWait: (ms, reason) => {
-      if (ms === undefined || ms >= 1000) progress(ms !== undefined ? `waiting ${Math.ceil(ms / 1000)} s: ${reason}` : `retrying: ${reason}`, { ...(ms !== undefined ? { waitMs: ms } : {}), waitingFor: 'retry' });
-    },
+    onWait: waitLine('quota'),
+    // Only waits a person would notice: a retry after a sub-second Retry-After is not worth a line.
+    onRetryWait: waitLine('retry', 1000),
   });
   const ports: Ports = {
     ...base,
