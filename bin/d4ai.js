@@ -8,10 +8,7 @@ if (!fs.existsSync(compiled)) {
   process.stderr.write('d4ai: not built yet; run "npm run build" (npm ci does it for you).\n');
   process.exit(2);
 }
-require(compiled)
-  .main(process.argv)
-  .then((code) => {
-    // Exit now: a request the CLI gave up on (an identity endpoint that never answered) may still
-    // hold a socket open; stdout and stderr are written synchronously to files, pipes and TTYs here.
-    process.exit(code);
-  });
+const cli = require(compiled);
+// Exit once stdout and stderr are flushed: a request the CLI gave up on (an identity endpoint that
+// never answered) may still hold a socket open, and process.exit() alone can cut off a pipe.
+cli.main(process.argv).then(cli.exitWhenFlushed);

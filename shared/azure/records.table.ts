@@ -59,9 +59,10 @@ export class TableRecordStore implements RecordStore {
     return this.query(`${odata`PartitionKey eq ${subscriptionId.toLowerCase()}`}${since}`, limit, (r) => matchesFilter(r, filter));
   }
 
-  async listRun(id: string, limit: number): Promise<RecordList> {
+  async listRun(id: string, limit: number, filter: Pick<RecordFilter, 'since'> = {}): Promise<RecordList> {
     // Across partitions: a run's records are one per subscription. passId is the sweep, watch or revert id.
-    return this.query(odata`runId eq ${id} or passId eq ${id}`, limit, () => true, true);
+    const since = filter.since ? odata` and recordedAt ge ${filter.since.toISOString()}` : '';
+    return this.query(`(${odata`runId eq ${id} or passId eq ${id}`})${since}`, limit, () => true, true);
   }
 
   async listSummaries(limit: number, filter: Pick<RecordFilter, 'since'> = {}): Promise<RunSummaryRecord[]> {

@@ -10,7 +10,9 @@ import { escapeControl } from '../observability/redact';
 import type { RemediationRecord, RunSummaryRecord } from '../records/record';
 import { EXIT, UsageError, type CliContext } from './context';
 import { confirmPlan } from './confirm';
-import { RECORD_CSV_COLUMNS, byName, recordCsv, recordsTable, runSummaryText, scopeText } from './output';
+import { ErrorInDocument, errorDocument } from './run';
+import { scopeText } from '../domain/scope-text';
+import { RECORD_CSV_COLUMNS, byName, recordCsv, recordsTable, runSummaryText } from './output';
 
 /**
  * The d4ai commands that decide: govern, sweep, watch, event. Each returns its exit code.
@@ -34,7 +36,7 @@ export async function governCommand(ctx: CliContext, subscriptionId: string): Pr
     if (!planned) {
       // The plan could not be read (throttled, a read failed): ask anyway rather than write unasked.
       if (!(await ctx.ask(`The plan for ${id} could not be read beforehand. Govern it in enforce mode anyway? Type yes to go on: `))) {
-        ctx.out('Nothing was changed.');
+        ctx.err('Nothing was changed.');
         return EXIT.failed;
       }
     } else if (!(await confirmPlan(ctx, isWrite(planned.decision) ? [{ subscription: planned.subscription, decision: planned.decision }] : []))) {
@@ -67,9 +69,8 @@ export async function sweepCommand(ctx: CliContext, subscriptions?: string): Pro
   ctx.progress(`Sweeping ${scopeText(scope)} (${ctx.config.mode} mode) from a Resource Graph snapshot; records go to ${ctx.ports.records.description}.`, { scope });
   if (needsConfirmation(ctx) && !(await confirmSnapshotPlan(ctx, scope))) return EXIT.failed;
   const printer = recordPrinter(ctx);
-  const { summary, unrecorded, summaryStored } = await sweep(ctx.ports, ctx.config, { trigger: 'cli', scope, onRecord: printer.record, onProgress: pageProgress(ctx) });
-  printer.end(summary, unrecorded, summaryStored);
-  return unrecorded.length > 0 || summary.failed > 0 || !summaryStored ? EXIT.failed : EXIT.ok;
+  const { summary, unrecorded, summaryStored } = await printer.during(sweep(ctx.ports, ctx.config, { trigger: 'cli', scope, onRecord: printer.record, onProgress: pageProgress(ctx) }));
+  return printer.end(summary, unrecorded, summaryStored);
 }
 
 /** One tenant watch pass: records only for the subscriptions it acted on; the same output and exit codes as sweep. */
@@ -79,9 +80,8 @@ export async function watchOnceCommand(ctx: CliContext, subscriptions?: string, 
   ctx.progress(`Watching ${scopeText(scope)} (${ctx.config.mode} mode): acting only where a write is due; records go to ${ctx.ports.records.description}.`, { scope });
   if (confirm && needsConfirmation(ctx) && !(await confirmSnapshotPlan(ctx, scope))) return EXIT.failed;
   const printer = recordPrinter(ctx);
-  const { summary, unrecorded, summaryStored } = await watchPass(ctx.ports, ctx.config, { trigger: 'cli', scope, onRecord: printer.record });
-  printer.end(summary, unrecorded, summaryStored);
-  return unrecorded.length > 0 || summary.failed > 0 || !summaryStored ? EXIT.failed : EXIT.ok;
+  const { summary, unrecorded, summaryStored } = await printer.during(watchPass(ctx.ports, ctx.config, { trigger: 'cli', scope, onRecord: printer.record, onProgress: pageProgress(ctx, 'looked at') }));
+  return printer.end(summary, unrecorded, summaryStored);
 }
 
 /** Watch passes every `interval` until interrupted (SIGINT/SIGTERM), for running the watch outside Functions. */
@@ -133,31 +133,51 @@ function needsConfirmation(ctx: CliContext): boolean {
 
 async function confirmSnapshotPlan(ctx: CliContext, scope: GraphScope): Promise<boolean> {
   ctx.progress('Planning: deciding every subscription on the snapshot (nothing is written)...');
-  const { writes } = await previewPass(ctx.ports, ctx.config, { scope });
+  const { writes } = await previewPass(ctx.ports, ctx.config, { scope, onProgress: pageProgress(ctx, 'planned') });
   return confirmPlan(
     ctx,
     writes.map((w) => ({ subscription: w.entry.subscription, decision: w.nomination.decision })),
   );
 }
 
-/** After each page: decided so far, of how many, elapsed, and an estimate of what is left. */
-function pageProgress(ctx: CliContext): (decided: number, total?: number) => void {
-  return (decided, total) => {
+/** After each page: how many subscriptions so far, of how many, elapsed, and an estimate of what is left. */
+export function pageProgress(ctx: CliContext, verb = 'decided'): (done: number, total?: number) => void {
+  return (done, total) => {
     const elapsed = ctx.elapsedMs();
-    const left = total && decided > 0 && total > decided ? Math.round(((total - decided) * elapsed) / decided / 1000) : undefined;
+    const left = total && done > 0 && total > done ? Math.round(((total - done) * elapsed) / done / 1000) : undefined;
     const of = total ? `/${total}` : '';
-    ctx.progress(`[${decided}${of}] subscriptions decided, ${Math.round(elapsed / 1000)} s elapsed${left !== undefined ? `, about ${left} s left` : ''}`, { decided, ...(total ? { total } : {}) });
+    ctx.progress(`[${done}${of}] subscriptions ${verb}, ${Math.round(elapsed / 1000)} s elapsed${left !== undefined ? `, about ${left} s left` : ''}`, { decided: done, ...(total ? { total } : {}) });
   };
 }
 
-function recordPrinter(ctx: CliContext): { record: (r: RemediationRecord) => void; end: (summary: RunSummaryRecord, unrecorded: PassProblem[], summaryStored: boolean) => void } {
+interface RecordPrinter {
+  record: (r: RemediationRecord) => void;
+  /** The pass, awaited: if it fails once the JSON document is open, the document is closed with the error in it. */
+  during: <T>(pass: Promise<T>) => Promise<T>;
+  /** Prints the end (table, summary) and returns the exit code. */
+  end: (summary: RunSummaryRecord, unrecorded: PassProblem[], summaryStored: boolean) => number;
+}
+
+/**
+ * Streams a pass's records. The JSON document and the CSV header start with the first record (or
+ * at the end), so a pass that fails before any record (the tenant lease is taken, the snapshot
+ * cannot be read) leaves stdout to runCommand's error document, and one that fails after closes
+ * its own document with `"error"`: stdout is always one JSON document.
+ */
+function recordPrinter(ctx: CliContext): RecordPrinter {
   const rows: RemediationRecord[] = [];
+  let opened = false;
+  const open = (): void => {
+    if (opened) return;
+    opened = true;
+    if (ctx.format === 'json') ctx.write('{"records": [');
+    if (ctx.format === 'csv') ctx.out(RECORD_CSV_COLUMNS.join(','));
+  };
   let first = true;
-  if (ctx.format === 'json') ctx.write('{"records": [');
-  if (ctx.format === 'csv') ctx.out(RECORD_CSV_COLUMNS.join(','));
   return {
     record: (record) => {
       if (ctx.changesOnly && !changes(record)) return;
+      open();
       if (ctx.format === 'json') {
         ctx.write(`${first ? '\n' : ',\n'}${JSON.stringify(record)}`);
         first = false;
@@ -167,19 +187,29 @@ function recordPrinter(ctx: CliContext): { record: (r: RemediationRecord) => voi
         rows.push(record);
       }
     },
+    during: async (pass) => {
+      try {
+        return await pass;
+      } catch (error) {
+        if (!opened || ctx.format !== 'json') throw error;
+        ctx.out(`\n], "error": ${JSON.stringify(errorDocument(error))}}`);
+        throw new ErrorInDocument(error);
+      }
+    },
     end: (summary, unrecorded, summaryStored) => {
+      open();
       if (ctx.format === 'json') {
         ctx.out(`\n], "summary": ${JSON.stringify(summary)}, "summaryStored": ${summaryStored}, "unrecorded": ${JSON.stringify(unrecorded)}}`);
-        return;
-      }
-      if (ctx.format === 'csv') {
+      } else if (ctx.format === 'csv') {
         ctx.progress(runSummaryText(summary, unrecorded));
-        return;
+        if (!summaryStored) ctx.progress(`NOT RECORDED: this summary could not be stored in ${ctx.ports.records.description}.`);
+      } else {
+        if (rows.length) ctx.out(recordsTable(rows.sort(byName), ctx.width));
+        ctx.out('');
+        ctx.out(runSummaryText(summary, unrecorded));
+        if (!summaryStored) ctx.out(`  NOT RECORDED: this summary could not be stored in ${ctx.ports.records.description}.`);
       }
-      if (rows.length) ctx.out(recordsTable(rows.sort(byName), ctx.width));
-      ctx.out('');
-      ctx.out(runSummaryText(summary, unrecorded));
-      if (!summaryStored) ctx.out(`  NOT RECORDED: this summary could not be stored in ${ctx.ports.records.description}.`);
+      return unrecorded.length > 0 || summary.failed > 0 || !summaryStored ? EXIT.failed : EXIT.ok;
     },
   };
 }
@@ -214,7 +244,8 @@ export async function eventCommand(ctx: CliContext, file: string): Promise<numbe
     results.push(await governSubscription(ctx.ports, ctx.config, outcome.request, { budget }));
   }
   if (ctx.format === 'json') {
-    ctx.out(JSON.stringify({ records: results.map((r) => r.record), ignored, unrecorded: unrecordedOf(results) }, null, 2));
+    const records = results.map((r) => r.record).filter((r) => !ctx.changesOnly || changes(r));
+    ctx.out(JSON.stringify({ records, ignored, unrecorded: unrecordedOf(results) }, null, 2));
   } else {
     if (results.length) emitResults(ctx, results);
     for (const i of ignored) ctx.out(escapeControl(`${i.malformed ? 'malformed' : 'ignored'} ${i.eventType ?? 'event'} ${i.eventId ?? ''}: ${i.reason}`));
@@ -233,15 +264,19 @@ function unrecordedOf(results: readonly GovernResult[]): PassProblem[] {
   return results.filter((r) => !r.stored).map((r) => ({ subscriptionId: r.record.subscriptionId, ...(r.storeError ?? { code: 'RecordWriteFailed', message: 'The record could not be stored.' }) }));
 }
 
-/** Every decision is printed, stored or not; those whose record could not be stored are named. */
+/**
+ * Every decision is printed, stored or not; those whose record could not be stored are named.
+ * `govern --output json` prints its one record (with `unrecorded` when it was not stored), always:
+ * --changes-only filters lists, not the one answer.
+ */
 function emitResults(ctx: CliContext, results: readonly GovernResult[]): void {
-  const records = results.map((r) => r.record).filter((r) => !ctx.changesOnly || changes(r));
   const unrecorded = unrecordedOf(results);
-  if (ctx.format === 'json') {
-    const [only] = records;
-    ctx.out(JSON.stringify(records.length === 1 && only ? { ...only, ...(unrecorded.length ? { unrecorded } : {}) } : records, null, 2));
+  const [only] = results;
+  if (ctx.format === 'json' && only && results.length === 1) {
+    ctx.out(JSON.stringify({ ...only.record, ...(unrecorded.length ? { unrecorded } : {}) }, null, 2));
     return;
   }
+  const records = results.map((r) => r.record).filter((r) => !ctx.changesOnly || changes(r));
   if (ctx.format === 'csv') {
     ctx.out([RECORD_CSV_COLUMNS.join(','), ...records.map(recordCsv)].join('\n'));
   } else {

@@ -3,7 +3,7 @@ import { ConfigError, DEFAULTS, KNOWN_SETTINGS, loadConfig, type Config } from '
 import { createPorts } from '../composition';
 import { createCredential } from '../azure/credential';
 import type { WaitListener } from '../azure/pipeline-policies';
-import { credentialFailure, errorInfo } from '../engine/errors';
+import { errorInfo } from '../engine/errors';
 import type { Ports } from '../engine/ports';
 import { jsonLinesLogger, silentLogger, type Logger } from '../observability/log';
 import { escapeControl, maskSecrets } from '../observability/redact';
@@ -29,7 +29,7 @@ export interface CliContext {
   progress: (message: string, fields?: Record<string, unknown>) => void;
   /** Milliseconds since the command started. */
   elapsedMs: () => number;
-  /** True when stdin and stdout are a terminal: an enforcing run asks before it writes. */
+  /** True when stdin and stderr are a terminal: an enforcing run shows its plan there and asks before it writes. */
   interactive: boolean;
   /** --yes: do not ask. */
   yes: boolean;
@@ -68,6 +68,8 @@ export interface SettingFlags {
 export interface Terminal {
   stdinIsTTY: boolean;
   stdoutIsTTY: boolean;
+  /** The plan and the question go to stderr, so a person is asked even when stdout is redirected. */
+  stderrIsTTY: boolean;
   columns?: number;
   ask?: (question: string) => Promise<string>;
 }
@@ -146,7 +148,7 @@ export function createCliContext(flags: GlobalFlags, env: NodeJS.ProcessEnv = pr
     ...base,
     // Back-off after a 409, 429 or 5xx: say so rather than going silent.
     sleep: async (ms) => {
-      if (ms >= 1000) progress(`waiting ${Math.ceil(ms / 1000)} s before trying again (the service answered 409, 429 or 5xx, or timed out)`, { waitMs: ms });
+      if (ms >= 1000) progress(`waiting ${Math.ceil(ms / 1000)} s before trying again (the service answered 409, 429 or 5xx, or timed out)`, { waitMs: ms, waitingFor: 'backoff' });
       await base.sleep(ms);
     },
   };
@@ -161,7 +163,7 @@ export function createCliContext(flags: GlobalFlags, env: NodeJS.ProcessEnv = pr
     err,
     progress,
     elapsedMs: () => Date.now() - started,
-    interactive: terminal.stdinIsTTY && terminal.stdoutIsTTY,
+    interactive: terminal.stdinIsTTY && terminal.stderrIsTTY,
     yes: flags.yes === true,
     changesOnly: flags.changesOnly === true,
     ask: async (question) => {
@@ -172,7 +174,9 @@ export function createCliContext(flags: GlobalFlags, env: NodeJS.ProcessEnv = pr
       try {
         await credential.getToken(config.armScope);
       } catch (error) {
-        throw new CredentialError(credentialFailure(error) ?? `Getting a token for ${config.armScope} failed: ${errorInfo(error).message}`);
+        // errorInfo scrubs: an az login or MSAL message can name the signed-in user.
+        const info = errorInfo(error);
+        throw new CredentialError(info.code === 'CredentialUnavailable' ? info.message : `Getting a token for ${config.armScope} failed: ${info.message}`);
       }
     },
     settings: settingSources(effective.env, effective.sources),
@@ -192,6 +196,7 @@ function processTerminal(): Terminal {
   return {
     stdinIsTTY: process.stdin.isTTY === true,
     stdoutIsTTY: process.stdout.isTTY === true,
+    stderrIsTTY: process.stderr.isTTY === true,
     ...(process.stdout.columns ? { columns: process.stdout.columns } : {}),
     ask: async (question) => {
       const rl = readline.createInterface({ input: process.stdin, output: process.stderr });

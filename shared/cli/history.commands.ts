@@ -25,10 +25,9 @@ export async function recordsCommand(ctx: CliContext, options: RecordsOptions): 
   const run = options.run !== undefined ? requireRunId(options.run) : undefined;
   const { records, problems } = subscription
     ? await ctx.ports.records.list(subscription, n, { ...(since ? { since } : {}), ...(run ? { run } : {}) })
-    : await ctx.ports.records.listRun(run ?? '', n);
+    : await ctx.ports.records.listRun(run ?? '', n, since ? { since } : {});
   for (const problem of problems) ctx.progress(`warning: ${problem}`);
-  const shown = since && !subscription ? records.filter((r) => Date.parse(r.recordedAt) >= since.getTime()) : records;
-  printRecords(ctx, shown, `No records for ${subscription ?? `run ${run ?? ''}`} in ${ctx.ports.records.description}.`);
+  printRecords(ctx, records, `No records for ${subscription ?? `run ${run ?? ''}`} in ${ctx.ports.records.description}.`);
   return EXIT.ok;
 }
 

@@ -58,8 +58,12 @@ export function buildProgram(run: (code: number) => void, terminal?: Terminal): 
     .addOption(new Option('--once', 'one pass, then exit (the same output and exit codes as sweep)'))
     .addOption(new Option('--interval <duration>', 'a pass every <duration> (e.g. 5m) until interrupted').conflicts('once'))
     .action((opts: SettingFlags & { once?: boolean; interval?: string; subscription?: string }) => {
-      if (!opts.once && !opts.interval) throw new UsageError('watch needs --once or --interval <duration> (e.g. --interval 5m).');
-      const { once: _once, interval, subscription, ...settings } = opts;
+      const { once, interval, subscription, ...settings } = opts;
+      if (!once && !interval) {
+        return runWith(() => {
+          throw new UsageError('watch needs --once or --interval <duration> (e.g. --interval 5m).');
+        }, settings);
+      }
       if (!interval) return runWith((ctx) => watchOnceCommand(ctx, subscription), settings);
       const stop = new AbortController();
       const interrupt = (): void => stop.abort();
@@ -119,14 +123,33 @@ export async function main(argv: string[] = process.argv, terminal?: Terminal): 
     await program.parseAsync(argv);
     return code;
   } catch (error) {
-    // --help and --version exit through here with code 0; a bad flag or argument with 2.
-    if (error instanceof CommanderError) return error.exitCode === 0 ? EXIT.ok : EXIT.usage;
+    // --help and --version exit through here with code 0; a bad flag or argument with 2 (commander
+    // has printed its message on stderr; with --json, stdout still gets one JSON document).
+    if (error instanceof CommanderError) {
+      if (error.exitCode === 0) return EXIT.ok;
+      if (wantsJson(argv)) process.stdout.write(`${JSON.stringify({ error: { code: 'UsageError', message: error.message.replace(/^error: /, ''), exitCode: EXIT.usage } })}\n`);
+      return EXIT.usage;
+    }
     process.stderr.write(`d4ai: ${escapeControl(error instanceof Error ? error.message : String(error))}\n`);
     return error instanceof UsageError ? EXIT.usage : EXIT.failed;
   }
 }
 
+/** --json or -o/--output json among arguments commander refused (its options were never parsed). */
+function wantsJson(argv: readonly string[]): boolean {
+  return argv.some((arg, i) => arg === '--json' || arg === '--output=json' || arg === '-ojson' || ((arg === '-o' || arg === '--output') && argv[i + 1] === 'json'));
+}
+
 if (require.main === module) {
-  // As bin/d4ai.js: exit at once, whatever sockets a request given up on still holds open.
-  void main().then((code) => process.exit(code));
+  // As bin/d4ai.js: exit once stdout and stderr are flushed, whatever sockets a request given up on still holds open.
+  void main().then(exitWhenFlushed);
+}
+
+/**
+ * process.exit() right away can drop what is still queued for a pipe (pipes are asynchronous on
+ * POSIX): `d4ai sweep --json | jq` would lose the end of the document. A write callback runs once
+ * everything queued before it has been handed to the OS.
+ */
+export function exitWhenFlushed(code: number): void {
+  process.stdout.write('', () => process.stderr.write('', () => process.exit(code)));
 }

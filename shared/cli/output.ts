@@ -1,5 +1,6 @@
 import type { PassProblem } from '../engine/snapshot-pass';
 import { changeText } from '../domain/plan';
+import { scopeText } from '../domain/scope-text';
 import { escapeControl } from '../observability/redact';
 import type { PricingSummary, RemediationRecord, RunSummaryRecord } from '../records/record';
 
@@ -39,7 +40,7 @@ function actionCell(r: RemediationRecord): string {
 }
 
 /** Sorted for people: by display name, then id. */
-export function byName(a: RemediationRecord, b: RemediationRecord): number {
+export function byName(a: Pick<RemediationRecord, 'subscriptionId' | 'subscriptionName'>, b: Pick<RemediationRecord, 'subscriptionId' | 'subscriptionName'>): number {
   return (a.subscriptionName ?? '\uffff').localeCompare(b.subscriptionName ?? '\uffff') || a.subscriptionId.localeCompare(b.subscriptionId);
 }
 
@@ -87,12 +88,6 @@ export function runSummaryText(summary: RunSummaryRecord, unrecorded: readonly P
     ...(summary.capReached ? [`  cap reached for ${summary.capReached} subscription(s)`] : []),
     ...unrecorded.map((u) => `  NOT RECORDED ${u.subscriptionId === '*' ? '(snapshot)' : u.subscriptionId}: ${u.code} ${escapeControl(u.message)}`),
   ].join('\n');
-}
-
-export function scopeText(scope: { managementGroup?: string; subscriptions?: readonly string[] }): string {
-  if (scope.subscriptions) return `subscriptions ${scope.subscriptions.join(', ')}`;
-  if (scope.managementGroup) return `management group ${scope.managementGroup}`;
-  return 'every subscription the identity can read';
 }
 
 /** Recent sweeps and watch passes. */
@@ -174,10 +169,15 @@ export function runCsv(s: RunSummaryRecord): string {
 }
 
 /** RFC 4180: quoted when needed, quotes doubled; control characters escaped (a cell never breaks a line). */
+/**
+ * One CSV line. Cells come partly from outside (subscription names, ARM error text): one that a
+ * spreadsheet would run as a formula (starting with =, +, -, @, tab or CR) gets a leading '.
+ */
 export function csvLine(values: readonly string[]): string {
   return values
     .map((raw) => {
-      const v = escapeControl(raw);
+      const text = escapeControl(raw);
+      const v = /^[=+\-@\t\r]/.test(text) ? `'${text}` : text;
       return /[",]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v;
     })
     .join(',');

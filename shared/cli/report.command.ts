@@ -3,8 +3,10 @@ import { coverageReport, type CoverageReport, type CoverageRow } from '../engine
 import { escapeControl } from '../observability/redact';
 import { coverageHtml } from '../report/coverage-html';
 import { EXIT, UsageError, type CliContext } from './context';
-import { parseScope } from './commands';
-import { csvLine, scopeText, table } from './output';
+import { pageProgress, parseScope } from './commands';
+import { findingTypes } from '../domain/findings';
+import { scopeText } from '../domain/scope-text';
+import { csvLine, subscriptionText, table } from './output';
 
 /**
  * `d4ai report [--tokens] [--html FILE] [--management-group MG | --subscription IDS]`: coverage
@@ -20,7 +22,7 @@ export async function reportCommand(ctx: CliContext, options: { tokens?: boolean
   const report = await coverageReport(ctx.ports, ctx.config, {
     scope,
     tokens: options.tokens === true,
-    onProgress: (decided, total) => ctx.progress(`[${decided}${total ? `/${total}` : ''}] subscriptions looked at, ${Math.round(ctx.elapsedMs() / 1000)} s elapsed`, { decided, ...(total ? { total } : {}) }),
+    onProgress: pageProgress(ctx, 'looked at'),
   });
   if (options.html) {
     await fs.writeFile(options.html, coverageHtml(report), 'utf8');
@@ -48,7 +50,7 @@ export function reportCsv(report: CoverageReport): string {
         String(r.protectedAiResources),
         r.tier,
         r.components.join(' '),
-        [...new Set(r.findings.map((f) => f.type))].join(' '),
+        findingTypes(r.findings).join(' '),
         r.findings.map((f) => f.message).join(' | '),
         r.tokens30d !== undefined ? String(r.tokens30d) : '',
         r.estimatedMonthlyCost !== undefined ? r.estimatedMonthlyCost.toFixed(2) : '',
@@ -61,13 +63,13 @@ export function reportTable(report: CoverageReport, width: number): string {
   const withTokens = report.rows.some((r) => r.tokens30d !== undefined);
   const withCost = report.rows.some((r) => r.estimatedMonthlyCost !== undefined);
   const rows = report.rows.map((r) => [
-    r.subscriptionName ? `${r.subscriptionName} (${r.subscriptionId})` : r.subscriptionId,
+    subscriptionText(r),
     r.coverage,
     aiText(r),
     r.tier + (r.components.length ? ` [${r.components.map((c) => c.replace(/^AI/, '')).join(', ')}]` : ''),
     ...(withTokens ? [r.tokens30d !== undefined ? r.tokens30d.toLocaleString('en-US') : '-'] : []),
     ...(withCost ? [r.estimatedMonthlyCost !== undefined ? r.estimatedMonthlyCost.toFixed(2) : '-'] : []),
-    [...new Set(r.findings.map((f) => f.type))].join(' ') || '-',
+    findingTypes(r.findings).join(' ') || '-',
   ]);
   const header = ['SUBSCRIPTION', 'COVERAGE', 'AI', 'PLAN', ...(withTokens ? ['TOKENS (30D)'] : []), ...(withCost ? ['EST./MONTH'] : []), 'FINDINGS'];
   const details = report.rows.flatMap((r) =>

@@ -1,4 +1,6 @@
 import { revertRun } from '../engine/revert';
+import type { PassProblem } from '../engine/snapshot-pass';
+import { escapeControl } from '../observability/redact';
 import type { RemediationRecord } from '../records/record';
 import { EXIT, UsageError, type CliContext } from './context';
 import { requireGuid } from './commands';
@@ -8,8 +10,9 @@ import { RECORD_CSV_COLUMNS, byName, recordCsv, recordsTable } from './output';
 /**
  * `d4ai revert --run RUN_ID [--subscription ID] [--dry-run] [--yes]`: puts back what a run
  * changed, where nothing changed since (shared/engine/revert.ts). It is the one command that may
- * switch something off, so it always shows its plan first (a dry run of itself, which stores
- * nothing) and writes only after "yes" on a terminal, or with --yes.
+ * switch something off, so in enforce mode it writes only after "yes" on a terminal (its plan, a
+ * dry run of itself that stores nothing, shown on stderr first) or with --yes; --dry-run prints
+ * and stores the plan. `--output json`: `{"revertId"?, "records": [...], "unrecorded": [...]}`.
  */
 export async function revertCommand(ctx: CliContext, options: { run: string; subscription?: string }): Promise<number> {
   const run = requireRunId(options.run);
@@ -22,28 +25,33 @@ export async function revertCommand(ctx: CliContext, options: { run: string; sub
     if (!ctx.yes) {
       const plan = await revertRun(ctx.ports, ctx.config, { ...scope, preview: true });
       const writes = plan.records.filter((r) => r.outcome === 'dry-run');
-      print(ctx, plan.records);
       if (writes.length === 0) {
-        ctx.out('Nothing to revert: every subscription changed since that run (see above).');
+        // Nothing would be written: the plan is the result (stored nowhere, no question).
+        print(ctx, plan.records, undefined, []);
+        ctx.progress('Nothing to revert: every subscription changed since that run (see the reasons).');
         return EXIT.ok;
       }
+      // The plan is for the person at the terminal (stderr); stdout keeps only the result.
+      ctx.err(`Plan: revert ${writes.length} subscription(s) to the state before run ${run}:`);
+      ctx.err(recordsTable([...plan.records].sort(byName), ctx.width));
       if (!(await ctx.ask(`Revert ${writes.length} subscription(s) to the state before run ${run}? Type yes to go on: `))) {
-        ctx.out('Nothing was changed.');
+        ctx.err('Nothing was changed.');
         return EXIT.failed;
       }
     }
   }
   const result = await revertRun(ctx.ports, ctx.config, scope);
-  print(ctx, result.records, result.revertId);
-  for (const u of result.unrecorded) ctx.out(`NOT RECORDED ${u.subscriptionId}: ${u.code} ${u.message}`);
+  print(ctx, result.records, result.revertId, result.unrecorded);
   return result.unrecorded.length || result.records.some((r) => r.outcome === 'failed') ? EXIT.failed : EXIT.ok;
 }
 
-function print(ctx: CliContext, records: readonly RemediationRecord[], revertId?: string): void {
-  if (ctx.format === 'json') ctx.out(JSON.stringify({ ...(revertId ? { revertId } : {}), records }, null, 2));
-  else if (ctx.format === 'csv') ctx.out([RECORD_CSV_COLUMNS.join(','), ...records.map(recordCsv)].join('\n'));
-  else {
-    ctx.out(recordsTable([...records].sort(byName), ctx.width));
-    if (revertId) ctx.progress(`Revert ${revertId}: its records are in ${ctx.ports.records.description} (d4ai records --run ${revertId}).`);
+function print(ctx: CliContext, records: readonly RemediationRecord[], revertId: string | undefined, unrecorded: readonly PassProblem[]): void {
+  if (ctx.format === 'json') {
+    ctx.out(JSON.stringify({ ...(revertId ? { revertId } : {}), records, unrecorded }, null, 2));
+    return;
   }
+  if (ctx.format === 'csv') ctx.out([RECORD_CSV_COLUMNS.join(','), ...records.map(recordCsv)].join('\n'));
+  else ctx.out(recordsTable([...records].sort(byName), ctx.width));
+  for (const u of unrecorded) ctx.out(`NOT RECORDED ${u.subscriptionId}: ${u.code} ${escapeControl(u.message)}`);
+  if (revertId && ctx.format === 'table') ctx.progress(`Revert ${revertId}: its records are in ${ctx.ports.records.description} (d4ai records --run ${revertId}).`);
 }

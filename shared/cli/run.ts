@@ -21,11 +21,27 @@ export async function runCommand(
   try {
     json = outputFormat(flags) === 'json';
     return await command(createCliContext(flags, env, settings, terminal));
-  } catch (error) {
-    const [exit, code, message] = classify(error);
-    if (json) process.stdout.write(`${JSON.stringify({ error: { code, message, exitCode: exit } })}\n`);
-    process.stderr.write(`d4ai: ${escapeControl(message)}\n`);
-    return exit;
+  } catch (thrown) {
+    // A command that had already opened its JSON document closed it with the error inside.
+    const reported = thrown instanceof ErrorInDocument;
+    const error = reported ? thrown.error : thrown;
+    const document = errorDocument(error);
+    if (json && !reported) process.stdout.write(`${JSON.stringify({ error: document })}\n`);
+    process.stderr.write(`d4ai: ${escapeControl(document.message)}\n`);
+    return document.exitCode;
+  }
+}
+
+/** The `error` member of a JSON document: `{"code", "message", "exitCode"}`. */
+export function errorDocument(error: unknown): { code: string; message: string; exitCode: number } {
+  const [exitCode, code, message] = classify(error);
+  return { code, message, exitCode };
+}
+
+/** Thrown by a command whose streamed JSON document already carries `error` (runCommand adds no second document). */
+export class ErrorInDocument extends Error {
+  constructor(readonly error: unknown) {
+    super(error instanceof Error ? error.message : String(error));
   }
 }
 

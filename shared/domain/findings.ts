@@ -41,6 +41,11 @@ export interface Finding {
 /** An exemption that ends within this many days is flagged, so its owner renews it or plans for the plan. */
 export const EXEMPTION_NOTICE_DAYS = 30;
 
+/** The kinds of finding present, each once, in order of first appearance. */
+export function findingTypes(findings: readonly Pick<Finding, 'type'>[]): FindingType[] {
+  return [...new Set(findings.map((f) => f.type))];
+}
+
 export function findingsOf(context: GovernContext, config: Pick<Config, 'components'>): Finding[] {
   const findings: Finding[] = [];
   const { pricing } = context;

@@ -1,3 +1,4 @@
+import { findingTypes } from '../domain/findings';
 import { LOG_MESSAGES, type LogFields, type Logger } from '../observability/log';
 import type { RemediationRecord, SweepSummaryRecord, WatchSummaryRecord } from '../records/record';
 
@@ -25,7 +26,7 @@ export function logDecision(logger: Logger, record: RemediationRecord, extra: Lo
     errorMessage: record.error?.message,
     newFailure: record.outcome === 'partial' ? record.partialAttempts === 1 : undefined,
     retryAfter: record.retryAfter,
-    findings: record.findings?.length ? [...new Set(record.findings.map((f) => f.type))].join(',') : undefined,
+    findings: record.findings?.length ? findingTypes(record.findings).join(',') : undefined,
     durationMs: record.durationMs,
     eventToAppliedMs: record.outcome === 'applied' && !Number.isNaN(eventTime) ? Date.parse(record.recordedAt) - eventTime : undefined,
     version: record.version,

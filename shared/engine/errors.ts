@@ -42,7 +42,7 @@ function rawErrorInfo(error: unknown): { code: string; message: string } {
  * credential it tried: "run az login", the managed-identity endpoint's status, ...), which its own
  * message ("ChainedTokenCredential authentication failed.") drops. Undefined for other errors.
  */
-export function credentialFailure(error: unknown): string | undefined {
+function credentialFailure(error: unknown): string | undefined {
   if (error instanceof AggregateAuthenticationError) {
     const causes = (error.errors as unknown[]).map((e) => firstLine(e instanceof Error ? e.message : String(e)).slice(0, 400)).filter((m) => m.length > 0);
     return `No credential could get a token. ${causes.length ? causes.join(' | ') : firstLine(error.message)} Sign in with \`az login\` (CLI), or check the managed identity (Functions) and its role assignments.`;

@@ -1,4 +1,5 @@
 import { isIP } from 'node:net';
+import { hasUnsafeCharacters } from '../observability/redact';
 
 /**
  * `defender-ai-governor/user-security-context`: end-user and application context for requests to
@@ -20,8 +21,9 @@ import { isIP } from 'node:net';
  *
  * The request body then carries `user_security_context` with the service's wire names
  * (`application_name`, `end_user_id`, `end_user_tenant_id`, `source_ip`). What a caller already put
- * in the body is never overwritten. Only ids go in: values that look like an e-mail address or
- * a name are refused, so no personal data beyond the object id reaches the alert evidence.
+ * in the body is never overwritten. Only ids go in: the user and tenant must be GUIDs (so an
+ * e-mail address, UPN or name is refused) and the application name may not hold an `@`, so no
+ * personal data beyond the object id reaches the alert evidence.
  */
 
 export interface UserSecurityContextInput {
@@ -43,8 +45,8 @@ export interface UserSecurityContext {
   source_ip?: string;
 }
 
+// Not config.ts's isGuid: this module is imported by apps, and config.ts brings the governor's settings with it.
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/; // eslint-disable-line no-control-regex
 
 export class UserSecurityContextError extends Error {
   constructor(
@@ -59,7 +61,7 @@ export class UserSecurityContextError extends Error {
 /** The validated wire object; throws UserSecurityContextError naming the field that is wrong. */
 export function userSecurityContext(input: UserSecurityContextInput): UserSecurityContext {
   const name = input.applicationName?.trim() ?? '';
-  if (!name || name.length > 128 || CONTROL.test(name)) throw new UserSecurityContextError('applicationName', 'must be 1-128 characters of plain text.');
+  if (!name || name.length > 128 || hasUnsafeCharacters(name)) throw new UserSecurityContextError('applicationName', 'must be 1-128 characters of plain text.');
   if (name.includes('@')) throw new UserSecurityContextError('applicationName', 'must be the application, not an e-mail address.');
   const id = (field: 'endUserId' | 'endUserTenantId', value: string | undefined): string | undefined => {
     if (value === undefined || value === '') return undefined;

@@ -21,7 +21,7 @@ export interface RecordStore {
   /** Newest first; lines or rows that cannot be read are skipped and named in `problems`. */
   list(subscriptionId: string, limit: number, filter?: RecordFilter): Promise<RecordList>;
   /** One run's records across subscriptions: a record's run id, or a sweep, watch or revert id. Newest first. */
-  listRun(id: string, limit: number): Promise<RecordList>;
+  listRun(id: string, limit: number, filter?: Pick<RecordFilter, 'since'>): Promise<RecordList>;
   /** Sweep and watch summaries, newest first. */
   listSummaries(limit: number, filter?: Pick<RecordFilter, 'since'>): Promise<RunSummaryRecord[]>;
   /** Takes the named lease for `holder` until now + ttlMs, unless someone else holds it unexpired (optimistic concurrency). */

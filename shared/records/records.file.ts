@@ -2,7 +2,7 @@ import * as fs from 'node:fs/promises';
 import { randomUUID } from 'node:crypto';
 import * as path from 'node:path';
 import { scrub } from '../observability/redact';
-import { RecordStoreUnavailable, inRun, matchesFilter, type RecordFilter, type RecordList, type RecordStore } from './record-store';
+import { RecordStoreUnavailable, matchesFilter, type RecordFilter, type RecordList, type RecordStore } from './record-store';
 import type { LeaseResult, LeaseState, RemediationRecord, RunSummaryRecord } from './record';
 
 /**
@@ -45,8 +45,8 @@ export class FileRecordStore implements RecordStore {
     return this.select(limit, (r) => r.subscriptionId === wanted && matchesFilter(r, filter));
   }
 
-  async listRun(id: string, limit: number): Promise<RecordList> {
-    return this.select(limit, (r) => inRun(r, id));
+  async listRun(id: string, limit: number, filter: Pick<RecordFilter, 'since'> = {}): Promise<RecordList> {
+    return this.select(limit, (r) => matchesFilter(r, { ...filter, run: id }));
   }
 
   async listSummaries(limit: number, filter: { since?: Date } = {}): Promise<RunSummaryRecord[]> {

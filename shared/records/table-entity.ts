@@ -1,3 +1,4 @@
+import { findingTypes } from '../domain/findings';
 import type { RemediationRecord, RunSummaryRecord } from './record';
 
 /**
@@ -47,7 +48,7 @@ export function toEntity(record: RemediationRecord): RecordEntity {
   };
   if (record.subscriptionName) entity.subscriptionName = record.subscriptionName;
   // Flat, so the portal and a table query can filter on it: the finding types, comma-separated.
-  if (record.findings?.length) entity.findingTypes = [...new Set(record.findings.map((f) => f.type))].join(',');
+  if (record.findings?.length) entity.findingTypes = findingTypes(record.findings).join(',');
   const passId = passIdOf(record);
   if (passId) entity.passId = passId;
   if (record.skipReason) entity.skipReason = record.skipReason;
@@ -63,7 +64,7 @@ export function toEntity(record: RemediationRecord): RecordEntity {
     const value = record[column];
     if (value === undefined) continue;
     const { text, omitted } = boundedJson(value);
-    entity[column] = text;
+    if (text !== undefined) entity[column] = text;
     if (omitted) entity[`${column}Omitted`] = omitted;
   }
   return entity;
@@ -71,15 +72,17 @@ export function toEntity(record: RemediationRecord): RecordEntity {
 
 /**
  * Table Storage takes at most 64 KiB per string property (and 1 MiB per entity): a column is kept
- * under MAX_COLUMN_CHARS by dropping items off the end of an array (how many is stored beside it,
- * `<column>Omitted`), so one subscription with hundreds of findings cannot fail its record and
- * with it a sweep page. The full list is in the decision's log line.
+ * under MAX_COLUMN_CHARS by dropping items off the end of an array (an object too large is left
+ * out whole, never cut into invalid JSON). How many were dropped is stored beside it,
+ * `<column>Omitted`, and read back as a warning, so one subscription with hundreds of findings
+ * cannot fail its record (and with it a sweep page) and a reader is told the record is shortened.
  */
 export const MAX_COLUMN_CHARS = 30_000;
 
-function boundedJson(value: unknown): { text: string; omitted: number } {
+function boundedJson(value: unknown): { text?: string; omitted: number } {
   let text = JSON.stringify(value);
-  if (text.length <= MAX_COLUMN_CHARS || !Array.isArray(value)) return { text: text.length <= MAX_COLUMN_CHARS ? text : text.slice(0, MAX_COLUMN_CHARS), omitted: 0 };
+  if (text.length <= MAX_COLUMN_CHARS) return { text, omitted: 0 };
+  if (!Array.isArray(value)) return { omitted: 1 };
   let kept = value.length;
   while (kept > 0 && text.length > MAX_COLUMN_CHARS) {
     kept = Math.floor(kept * 0.8);
@@ -122,13 +125,20 @@ export function fromEntity(entity: Record<string, unknown>): RemediationRecord {
     aiResourceCount: Number(entity.aiResourceCount ?? 0),
     aiResourceIds: json<string[]>('aiResourceIds') ?? [],
     reasons: json<string[]>('reasons') ?? [],
-    warnings: json<string[]>('warnings') ?? [],
+    warnings: [...(json<string[]>('warnings') ?? []), ...omittedWarnings(entity)],
     error: errorCode ? { code: errorCode, message: text('errorMessage') ?? '' } : undefined,
     durationMs,
     version: text('version') ?? '',
   };
   // Drop absent optionals so a round trip equals the original record.
   return Object.fromEntries(Object.entries(record).filter(([, v]) => v !== undefined)) as unknown as RemediationRecord;
+}
+
+function omittedWarnings(entity: Record<string, unknown>): string[] {
+  return JSON_COLUMNS.flatMap((column) => {
+    const n = entity[`${column}Omitted`];
+    return typeof n === 'number' && n > 0 ? [`${n} item(s) of ${column} left out of this stored record: over the Table Storage column limit.`] : [];
+  });
 }
 
 /** Run summaries share the records table, one partition per kind, newest first. */

@@ -1,5 +1,6 @@
 import { COVERAGE_STATES, type CoverageReport, type CoverageRow } from '../engine/coverage';
 import { FINDING_TYPES } from '../domain/findings';
+import { scopeText } from '../domain/scope-text';
 
 /**
  * `d4ai report --html FILE`: one self-contained page (no external scripts, fonts, styles or
@@ -79,7 +80,7 @@ export function coverageHtml(report: CoverageReport): string {
     .join('\n');
   const cost = totals.estimatedMonthlyCost !== undefined ? ` Estimated cost of the plan: <b>${totals.estimatedMonthlyCost.toFixed(2)}</b> a month at ${totals.pricePerMillionTokens ?? '?'} per million tokens (D4AI_PRICE_PER_MILLION_TOKENS).` : '';
   const tokens = totals.tokens30d !== undefined ? ` Tokens in the last 30 days: <b>${totals.tokens30d.toLocaleString('en-US')}</b>.` : '';
-  const scope = report.scope.subscriptions ? `subscriptions ${report.scope.subscriptions.join(', ')}` : report.scope.managementGroup ? `management group ${report.scope.managementGroup}` : 'every subscription the identity can read';
+  const scope = scopeText(report.scope);
   return `<!doctype html>
 <html lang="en">
 <head>

@@ -346,5 +346,20 @@ describe('safety through the real CLI (docs/safety.md)', () => {
     expect(run.code).toBe(1);
     expect(run.stderr).toContain(`nightly sweep sweep-2025-06-01, until ${expiresAt}`);
     expect(lz.arm.requests.length).toBe(before);
+
+    // With --json, stdout is still exactly one JSON document: the error, no half-open record list.
+    const json = await d4ai(['--json', 'sweep'], { D4AI_RECORDS_CONNECTION: undefined }, '', cwd);
+    expect(json.code).toBe(1);
+    expect(JSON.parse(json.stdout)).toEqual({ error: { code: 'PassInProgress', message: expect.stringContaining('sweep-2025-06-01'), exitCode: 1 } });
+  });
+
+  it.each([
+    [['--json', 'watch'], /watch needs --once or --interval/],
+    [['-o', 'json', 'sweep', '--no-such-flag'], /unknown option '--no-such-flag'/],
+    [['--json', 'revert'], /required option '--run <id>' not specified/],
+  ])('a usage error with JSON output (%j) is one JSON document on stdout, exit 2', async (args, message) => {
+    const run = await d4ai(args);
+    expect(run.code).toBe(2);
+    expect(JSON.parse(run.stdout)).toEqual({ error: { code: 'UsageError', message: expect.stringMatching(message), exitCode: 2 } });
   });
 });

@@ -57,6 +57,7 @@ export async function inProcess(
   const terminal: Terminal = {
     stdinIsTTY: options.tty === true,
     stdoutIsTTY: options.tty === true,
+    stderrIsTTY: options.tty === true,
     columns: 200,
     ask: async (question) => {
       asked.push(question);

@@ -79,13 +79,24 @@ describe('confirm before an enforcing run on a terminal', () => {
     expect(no.code).toBe(1);
     expect(no.asked).toHaveLength(1);
     expect(no.asked[0]).toMatch(/Apply these 5 changes \(D4AI_MODE=enforce\)\?/);
-    expect(no.stdout).toMatch(/Plan: 5 subscription\(s\) would change/);
-    expect(no.stdout).toContain('Nothing was changed.');
+    // The plan and the answer are for the person at the terminal: stderr; stdout has only results.
+    expect(no.stderr).toMatch(/Plan: 5 subscription\(s\) would change/);
+    expect(no.stderr).toContain('Nothing was changed.');
+    expect(no.stdout).toBe('');
     expect(puts()).toHaveLength(0);
 
     const yes = await d4ai({}, sweep(), { tty: true, answers: ['yes'] });
     expect(yes.code).toBe(0);
     expect(tierOf('corp-ai-prod')).toBe('Standard');
+  });
+
+  it('asks even when stdout is redirected (--json > file), and stdout stays one JSON document', async () => {
+    const run = await d4ai({ json: true }, sweep(), { tty: true, answers: ['yes'] });
+    expect(run.code).toBe(0);
+    expect(run.asked).toHaveLength(1);
+    const document = JSON.parse(run.stdout) as { records: RemediationRecord[]; summary: SweepSummaryRecord };
+    expect(document.records.filter((r) => r.outcome === 'applied' || r.outcome === 'partial')).toHaveLength(5);
+    expect(run.stderr).toMatch(/Plan: 5 subscription\(s\) would change/);
   });
 
   it('--yes does not ask; off a terminal (scripts, CI) it proceeds as before', async () => {

@@ -231,6 +231,19 @@ describe('a record too large for one Table Storage property', () => {
     const kept = (JSON.parse(String(entity.findings)) as unknown[]).length;
     expect(kept).toBeGreaterThan(0);
     expect(entity.findingsOmitted).toBe(2000 - kept);
-    expect(fromEntity(entity).findings).toHaveLength(kept);
+    const read = fromEntity(entity);
+    expect(read.findings).toHaveLength(kept);
+    // The reader is told the stored record is shortened.
+    expect(read.warnings).toContain(`${2000 - kept} item(s) of findings left out of this stored record: over the Table Storage column limit.`);
+  });
+
+  it('an object column too large is left out whole (never cut into invalid JSON), and the row still reads', () => {
+    const triggerDetail = { note: 'x'.repeat(MAX_COLUMN_CHARS + 10) };
+    const entity = toEntity(remediationRecord({ triggerDetail }));
+    expect(entity.triggerDetail).toBeUndefined();
+    expect(entity.triggerDetailOmitted).toBe(1);
+    const read = fromEntity(entity);
+    expect(read.triggerDetail).toBeUndefined();
+    expect(read.warnings).toContain('1 item(s) of triggerDetail left out of this stored record: over the Table Storage column limit.');
   });
 });
