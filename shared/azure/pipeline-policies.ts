@@ -1,5 +1,5 @@
 import type { PipelinePolicy, PipelineRequest, PipelineResponse } from '@azure/core-rest-pipeline';
-import { GovernError } from '../engine/errors';
+import { GovernError, retryAfterFromHeaders } from '../engine/errors';
 
 /**
  * Bounds on every request the SDK clients send, added to their pipelines through
@@ -99,7 +99,7 @@ export function retryNoticePolicy(maxRetries: number, onWait: WaitListener): Pip
         throw error;
       }
       if (retryFollows && isRetried(response.status)) {
-        const asked = retryAfterMs(response);
+        const asked = retryAfterFromHeaders(response.headers);
         onWait(
           asked,
           `${request.method} to ${host(request)} answered ${response.status}${response.status === 429 ? ' (throttled)' : ''}; ${asked !== undefined ? 'the client waits as the service asked (Retry-After) and retries' : 'the client retries with back-off'} (attempt ${attempt + 1} of ${maxRetries + 1})`,
@@ -113,20 +113,6 @@ export function retryNoticePolicy(maxRetries: number, onWait: WaitListener): Pip
 /** The statuses the SDK's default retry strategies retry (throttling and exponential). */
 function isRetried(status: number): boolean {
   return status === 408 || status === 429 || (status >= 500 && status !== 501 && status !== 505);
-}
-
-/** retry-after-ms, x-ms-retry-after-ms, then Retry-After (seconds or an HTTP date), as core-rest-pipeline reads them. */
-function retryAfterMs(response: PipelineResponse): number | undefined {
-  for (const name of ['retry-after-ms', 'x-ms-retry-after-ms']) {
-    const value = Number(response.headers.get(name));
-    if (Number.isFinite(value) && value > 0) return value;
-  }
-  const header = response.headers.get('retry-after');
-  if (!header) return undefined;
-  const seconds = Number(header);
-  if (Number.isFinite(seconds)) return seconds >= 0 ? seconds * 1000 : undefined;
-  const at = Date.parse(header);
-  return Number.isFinite(at) ? Math.max(0, at - Date.now()) : undefined;
 }
 
 /** Per call, before the token is added: only `origin` is ever sent a request. */

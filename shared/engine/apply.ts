@@ -1,7 +1,7 @@
 import type { Config } from '../config';
 import { decide, isWrite, type Decision } from '../domain/decide';
 import type { DesiredPricing, GovernContext, PricingSnapshot } from '../domain/model';
-import { errorInfo, isConflict, isRefused, isTransient, retryAfterMs } from './errors';
+import { errorInfo, isConflict, isTransient, retryAfterMs, wasNotApplied } from './errors';
 import type { Ports } from './ports';
 
 /**
@@ -44,7 +44,7 @@ export interface ApplyHooks {
    * Stores the intent (the decision and the exact body) before its PUT. If it throws, nothing is
    * sent: a change is made only where its record can be kept.
    */
-  beforePut?: (current: GovernContext, decision: Decision) => Promise<void>;
+  beforePut: (current: GovernContext, decision: Decision) => Promise<void>;
   /**
    * An earlier attempt of this same pass stored its intent (and so may have sent its PUT) before
    * it was cut short (a retried activity): the plan it was computed from. A fresh read that shows
@@ -62,9 +62,13 @@ export const MAX_RETRY_AFTER_MS = 60_000;
  * Writes what the decision on the fresh read says. `slot` is the write this subscription reserved
  * against D4AI_MAX_ENABLEMENTS_PER_RUN when it was nominated, so deciding again does not count it twice.
  */
-export async function applyPlan(ports: Ports, config: Config, context: GovernContext, slot: number, nominated: Decision, hooks: ApplyHooks = {}): Promise<PlanOutcome> {
+export async function applyPlan(ports: Ports, config: Config, context: GovernContext, slot: number, nominated: Decision, hooks: ApplyHooks): Promise<PlanOutcome> {
+  // Its callers check the mode too; the one write path does not rely on them.
+  if (config.mode !== 'enforce') return { context, decision: nominated, notes: [`D4AI_MODE is ${config.mode}: nothing was written.`] };
   const subscriptionId = context.subscription.subscriptionId;
   const notes: string[] = [];
+  // Set once a PUT may have gone through (sent, and not answered "not applied"): its decision and
+  // the plan before the first such PUT, which is what the record's before-state must be.
   let sent: { decision: Decision; before: PricingSnapshot } | undefined = hooks.earlierAttempt ? { decision: nominated, before: hooks.earlierAttempt.before } : undefined;
   for (let attempt = 0; ; attempt++) {
     let fresh: PricingSnapshot | undefined;
@@ -87,22 +91,28 @@ export async function applyPlan(ports: Ports, config: Config, context: GovernCon
         notes.push('The answer to an earlier PUT was lost; the fresh read shows what it did.');
         return { context: { ...rest, pricing: sent.before }, decision: sent.decision, applied: judge(sent.before, sent.decision.desired, fresh, fresh, notes), notes: [] };
       }
-      notes.push(`The fresh ARM read shows the plan ${fresh ? `${fresh.tier}${fresh.tier === 'Standard' ? ' with the configured components' : ''}` : 'not offered'}; nothing was written.`);
+      const seen = !fresh ? 'shows the plan not offered' : decision.action === 'none' ? `shows the plan ${fresh.tier}${fresh.tier === 'Standard' ? ' with the configured components' : ''}` : `shows the plan ${fresh.tier} and decides ${decision.action}${decision.skipReason ? ` (${decision.skipReason})` : ''}`;
+      notes.push(`The fresh ARM read ${seen}; nothing was written.`);
       return { context: current, decision, notes };
     }
-    if (hooks.beforePut) {
-      try {
-        await hooks.beforePut(current, decision);
-      } catch (error) {
-        const info = errorInfo(error);
-        return { context: current, decision, applied: { outcome: 'failed', wrote: sent !== undefined, error: { code: `IntentNotRecorded:${info.code}`, message: `The intent record could not be stored, so nothing was written: ${info.message}` }, notes }, notes: [] };
-      }
+    try {
+      await hooks.beforePut(current, decision);
+    } catch (error) {
+      const info = errorInfo(error);
+      const what = sent ? 'so nothing more was written (an earlier PUT of this pass may have gone through)' : 'so nothing was written';
+      return { context: sent ? { ...rest, pricing: sent.before } : current, decision, applied: { outcome: 'failed', wrote: sent !== undefined, error: { code: `IntentNotRecorded:${info.code}`, message: `The intent record could not be stored, ${what}: ${info.message}` }, notes }, notes: [] };
     }
-    sent = { decision, before: fresh };
+    const prior = sent;
+    sent = { decision, before: prior?.before ?? fresh };
+    // The record's before-state: before the first PUT that may have landed. Switch-off checks
+    // compare with `fresh`, what was on just before this PUT.
+    const recorded: GovernContext = { ...rest, pricing: sent.before };
     try {
       const response = await ports.pricing.put(subscriptionId, decision.desired);
-      return { context: current, decision, applied: await verifyWrite(ports, subscriptionId, fresh, decision.desired, response, notes), notes: [] };
+      return { context: recorded, decision, applied: await verifyWrite(ports, subscriptionId, fresh, decision.desired, response, notes), notes: [] };
     } catch (error) {
+      // Answered "not applied" (409, 429, 4xx): this PUT changed nothing, so it does not count as sent.
+      if (wasNotApplied(error)) sent = prior;
       const wait = RETRY_BACKOFF_MS[attempt];
       const retryable = isConflict(error) || isTransient(error);
       const serviceWait = retryAfterMs(error);
@@ -113,15 +123,19 @@ export async function applyPlan(ports: Ports, config: Config, context: GovernCon
         await ports.sleep(delay);
         continue;
       }
-      return { context: current, decision, applied: await afterFailedPut(ports, subscriptionId, fresh, decision.desired, error, notes), notes: [] };
+      return { context: sent ? { ...rest, pricing: sent.before } : current, decision, applied: await afterFailedPut(ports, subscriptionId, fresh, decision.desired, error, sent !== undefined, notes), notes: [] };
     }
   }
 }
 
-/** A PUT that failed for good: the service may still have applied it (a timeout, a 5xx), so read what is there. */
-async function afterFailedPut(ports: Ports, subscriptionId: string, before: PricingSnapshot, desired: DesiredPricing, error: unknown, notes: string[]): Promise<ApplyResult> {
+/**
+ * A PUT that failed for good: the service may still have applied it (a timeout, a 5xx), or an
+ * earlier PUT of this pass may have (`mayHaveWritten`), so read what is there; only when no PUT
+ * can have landed is the plan known to be as it was.
+ */
+async function afterFailedPut(ports: Ports, subscriptionId: string, before: PricingSnapshot, desired: DesiredPricing, error: unknown, mayHaveWritten: boolean, notes: string[]): Promise<ApplyResult> {
   const info = errorInfo(error);
-  if (isRefused(error)) return { outcome: 'failed', wrote: false, pricingAfter: before, error: info, notes };
+  if (!mayHaveWritten) return { outcome: 'failed', wrote: false, pricingAfter: before, error: info, notes };
   try {
     const readBack = await ports.pricing.get(subscriptionId);
     const switchedOff = readBack ? switchedOffBy(before, readBack) : [];

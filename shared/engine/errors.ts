@@ -69,13 +69,31 @@ export function isRefused(error: unknown): boolean {
   return status !== undefined && status >= 400 && status < 500 && status !== 408 && status !== 409 && status !== 429;
 }
 
-/** The service's Retry-After (seconds or an HTTP date) in ms, when it sent one. */
+/**
+ * The service answered with a 4xx other than 408: it did not apply the request (a 409 "another
+ * update in progress" and a 429 included), so a PUT answered this way changed nothing.
+ */
+export function wasNotApplied(error: unknown): boolean {
+  const status = isRestError(error) ? error.statusCode : undefined;
+  return status !== undefined && status >= 400 && status < 500 && status !== 408;
+}
+
+/** The service's Retry-After in ms, when it sent one. */
 export function retryAfterMs(error: unknown, now: number = Date.now()): number | undefined {
-  if (!isRestError(error)) return undefined;
-  const value = error.response?.headers.get('retry-after');
+  if (!isRestError(error) || !error.response) return undefined;
+  return retryAfterFromHeaders(error.response.headers, now);
+}
+
+/** retry-after-ms, x-ms-retry-after-ms, then Retry-After (seconds or an HTTP date), in ms; as core-rest-pipeline reads them. */
+export function retryAfterFromHeaders(headers: { get(name: string): string | undefined }, now: number = Date.now()): number | undefined {
+  for (const name of ['retry-after-ms', 'x-ms-retry-after-ms']) {
+    const value = Number(headers.get(name));
+    if (Number.isFinite(value) && value > 0) return value;
+  }
+  const value = headers.get('retry-after');
   if (!value) return undefined;
   const seconds = Number(value);
-  if (Number.isFinite(seconds) && seconds >= 0) return seconds * 1000;
+  if (Number.isFinite(seconds)) return seconds >= 0 ? seconds * 1000 : undefined;
   const at = Date.parse(value);
   return Number.isNaN(at) ? undefined : Math.max(0, at - now);
 }

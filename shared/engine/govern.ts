@@ -91,16 +91,17 @@ export function nominate(context: GovernContext, config: Config, budget: WriteBu
 
 /**
  * A snapshot's context, completed with what the snapshot does not hold, before it is decided:
- *  - the extension back-off (its latest record), where the decision would add components:
- *    extensions that failed in the region are not tried on every pass;
+ *  - the extension back-off (its latest record), where the decision would write: extensions that
+ *    failed in the region are not tried on every pass. An `enable` on the snapshot needs it too:
+ *    Resource Graph can still show Free after a partial write, and the fresh read then adds
+ *    components, which the back-off must hold back (and count);
  *  - with `inspect`, the Azure OpenAI / AI Services accounts one by one (opt-outs, content filters:
  *    inspect-accounts.ts).
  * Done before the cap's slots are handed out, so a subscription that turns out to be a skip takes none.
  */
 export async function refineContext(ports: Ports, config: Config, context: GovernContext, options: { inspect: boolean }): Promise<GovernContext> {
   let refined = options.inspect ? await inspectAccounts(ports, context) : context;
-  // Back-off only ever holds back adding components to a Standard plan: an `enable` needs no lookup.
-  if (!refined.extensionBackoff && decide(refined, config).action === 'add-components') {
+  if (!refined.extensionBackoff && isWrite(decide(refined, config))) {
     const backoff = await readBackoff(ports, context.subscription.subscriptionId, ports.clock());
     if (backoff) refined = { ...refined, extensionBackoff: backoff };
   }

@@ -5,7 +5,8 @@ import type { GovernRequest, PricingBody, PricingSnapshot } from '../domain/mode
 import { planChange, type PlannedChange } from '../domain/plan';
 import { buildRecord, summarisePricing, type Outcome, type PricingSummary, type RecordedDecision, type RemediationRecord } from '../records/record';
 import { logDecision } from './decision-log';
-import { GovernError, errorInfo, isConflict, isRefused, isTransient } from './errors';
+import { MAX_RETRY_AFTER_MS, RETRY_BACKOFF_MS } from './apply';
+import { GovernError, errorInfo, isConflict, isTransient, retryAfterMs, wasNotApplied } from './errors';
 import { storeWithRetry } from './govern';
 import type { Ports } from './ports';
 import type { PassProblem } from './snapshot-pass';
@@ -105,7 +106,7 @@ async function revertOne(ports: Ports, config: Config, target: Target, request: 
     finish({ outcome: 'no-op', decision: { action: 'skip', skipReason: 'changed-since', missingComponents: [], reasons: [origin, reason], warnings: [] }, ...(current ? { current } : {}) });
 
   const notes: string[] = [];
-  // Set once a PUT was sent: from then on nothing is "changed since", it is what our PUT did (or not).
+  // Set once a PUT may have gone through (sent, and not answered "not applied"): the plan before it.
   let sent: { decision: RecordedDecision; before: PricingSnapshot } | undefined;
   for (let attempt = 0; ; attempt++) {
     let current: PricingSnapshot | undefined;
@@ -121,12 +122,23 @@ async function revertOne(ports: Ports, config: Config, target: Target, request: 
       const left = current ? differencesBetween(summarisePricing(current), target.pricingBefore) : ['the plan is gone'];
       if (left.length === 0) return finish({ outcome: 'applied', decision: sent.decision, current: sent.before, wrote: true, ...(current ? { after: current } : {}), notes: [...notes, 'The answer to an earlier PUT was lost; the fresh read shows the state reverted to.'] });
     }
-    if (!current) return skip('The service has no AI plan for this subscription any more: nothing to revert.');
-    if (!sent && (current.managedBy || current.inherited)) {
-      return skip(current.managedBy ? `The plan is managed by ${current.managedBy} now; the governor never writes a plan another system manages.` : `The plan is inherited from ${current.inheritedFrom ?? 'a parent scope'} now; it is changed there.`, current);
+    // Every attempt checks again, a retry after a lost answer too: a 409 or a timeout often means
+    // another writer is at work, and what it did since is never undone.
+    const changedSince = !current
+      ? 'The service has no AI plan for this subscription any more: nothing to revert.'
+      : current.managedBy
+        ? `The plan is managed by ${current.managedBy} now; the governor never writes a plan another system manages.`
+        : current.inherited
+          ? `The plan is inherited from ${current.inheritedFrom ?? 'a parent scope'} now; it is changed there.`
+          : differencesBetween(summarisePricing(current), target.pricingAfter).join('; ');
+    if (changedSince) {
+      if (sent) {
+        const message = `After a PUT whose answer was lost, the plan is neither the state reverted to nor the one that run left: ${changedSince} Nothing more was written.`;
+        return finish({ outcome: 'failed', decision: sent.decision, current: sent.before, wrote: true, ...(current ? { after: current } : {}), error: { code: 'ChangedDuringRevert', message }, notes });
+      }
+      return skip(current && !current.managedBy && !current.inherited ? `Changed since that run: ${changedSince}. Nothing was written.` : changedSince, current);
     }
-    const differences = sent ? [] : differencesBetween(summarisePricing(current), target.pricingAfter);
-    if (differences.length) return skip(`Changed since that run: ${differences.join('; ')}. Nothing was written.`, current);
+    if (!current) return skip('The service has no AI plan for this subscription any more: nothing to revert.');
     const body = revertBody(target.pricingBefore, current);
     const decision = revertDecision(origin, body, planChange(current, body, AI_EXTENSIONS));
     if (config.mode !== 'enforce') return finish({ outcome: 'dry-run', decision, current, notes: ['Dry run: nothing was written.'] });
@@ -136,31 +148,36 @@ async function revertOne(ports: Ports, config: Config, target: Target, request: 
       const info = errorInfo(error);
       return finish({ outcome: 'failed', decision, current, error: { code: `IntentNotRecorded:${info.code}`, message: `The intent record could not be stored, so nothing was written: ${info.message}` } });
     }
-    const before = sent?.before ?? current;
+    const prior = sent;
+    const before = prior?.before ?? current;
     sent = { decision, before };
     try {
       await ports.pricing.put(target.subscriptionId, body);
     } catch (error) {
-      const wait = [2000, 5000, 10000][attempt];
-      if ((isConflict(error) || isTransient(error)) && wait !== undefined) {
-        notes.push(`The PUT failed (${errorInfo(error).code}); read again and retried after ${wait} ms.`);
-        await ports.sleep(wait);
+      // Answered "not applied" (409, 429, other 4xx): this PUT changed nothing.
+      if (wasNotApplied(error)) sent = prior;
+      const wait = RETRY_BACKOFF_MS[attempt];
+      const serviceWait = retryAfterMs(error);
+      if ((isConflict(error) || isTransient(error)) && wait !== undefined && (serviceWait ?? 0) <= MAX_RETRY_AFTER_MS) {
+        const delay = Math.max(wait, serviceWait ?? 0);
+        notes.push(`The PUT failed (${errorInfo(error).code}); read again and retried after ${delay} ms.`);
+        await ports.sleep(delay);
         continue;
       }
-      // Refused (400/403): nothing changed. Otherwise it may have gone through: read what is there.
-      if (isRefused(error) && attempt === 0) return finish({ outcome: 'failed', decision, current, after: current, error: errorInfo(error), notes });
+      // No PUT of this revert can have landed: nothing changed. Otherwise read what is there.
+      if (!sent) return finish({ outcome: 'failed', decision, current, after: current, error: errorInfo(error), notes });
       const after = await ports.pricing.get(target.subscriptionId).catch(() => undefined);
-      return finish({ outcome: 'failed', decision, current: before, wrote: true, ...(after ? { after } : {}), error: errorInfo(error), notes });
+      return finish({ outcome: 'failed', decision, current: sent.before, wrote: true, ...(after ? { after } : {}), error: errorInfo(error), notes });
     }
     let readBack: PricingSnapshot | undefined;
     try {
       readBack = await ports.pricing.get(target.subscriptionId);
     } catch (error) {
-      return finish({ outcome: 'failed', decision, current, wrote: true, error: { ...errorInfo(error), code: 'VerificationReadFailed' }, notes });
+      return finish({ outcome: 'failed', decision, current: before, wrote: true, error: { ...errorInfo(error), code: 'VerificationReadFailed' }, notes });
     }
     const left = readBack ? differencesBetween(summarisePricing(readBack), target.pricingBefore) : ['the plan is gone'];
-    if (left.length) return finish({ outcome: 'failed', decision, current, wrote: true, ...(readBack ? { after: readBack } : {}), error: { code: 'VerificationFailed', message: `Read-back differs from the state reverted to: ${left.join('; ')}.` }, notes });
-    return finish({ outcome: 'applied', decision, current, wrote: true, ...(readBack ? { after: readBack } : {}), notes });
+    if (left.length) return finish({ outcome: 'failed', decision, current: before, wrote: true, ...(readBack ? { after: readBack } : {}), error: { code: 'VerificationFailed', message: `Read-back differs from the state reverted to: ${left.join('; ')}.` }, notes });
+    return finish({ outcome: 'applied', decision, current: before, wrote: true, ...(readBack ? { after: readBack } : {}), notes });
   }
 }
 

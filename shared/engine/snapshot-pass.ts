@@ -130,8 +130,8 @@ async function runPass(ports: Ports, config: Config, options: PassOptions, kind:
         const request = withRunId({ subscriptionId, trigger: options.trigger, detail: { ...detail, ...evidenceOf(entry, kind) } });
         try {
           const result = await carryOut(ports, config, request, context, nomination);
-          if (kind === 'sweep') tally.add(result.record);
-          else tally.byOutcome[result.record.outcome] = (tally.byOutcome[result.record.outcome] ?? 0) + 1;
+          // A watch records only writes, so no cap-reached skip is counted twice (capReached above).
+          tally.add(result.record);
           if (!result.stored) {
             tally.unrecorded++;
             unrecorded.push({ subscriptionId, ...(result.storeError ?? { code: 'RecordWriteFailed', message: 'The record could not be stored.' }) });

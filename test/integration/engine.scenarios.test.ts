@@ -367,9 +367,11 @@ describe('tenant watch pass', () => {
     // An Azure OpenAI account appears in "identity" (no AI resources before); nobody sends an event.
     lab.standIns.arm.state.addResource(zone.ids.identity, { name: 'oai-new', type: 'Microsoft.CognitiveServices/accounts', kind: 'OpenAI', resourceGroup: 'rg-new' });
     const records: RemediationRecord[] = [];
-    await watchPass(engine.ports, engine.config, { trigger: 'cli', onRecord: (r) => records.push(r) });
+    const { summary } = await watchPass(engine.ports, engine.config, { trigger: 'cli', onRecord: (r) => records.push(r) });
     const identity = records.find((r) => r.subscriptionId === zone.ids.identity);
     expect(identity).toMatchObject({ trigger: 'cli', action: 'enable', outcome: 'applied', triggerDetail: { resourceKind: 'OpenAI' } });
+    // The watch summary counts its changes by kind, as a sweep's does.
+    expect(summary).toMatchObject({ candidates: 1, byOutcome: { applied: 1 }, byChange: { 'Free → Standard': 1, '+AIPromptEvidence': 1, '+AIModelScanner': 1 } });
     expect(lab.standIns.arm.state.getPricing(zone.ids.identity, 'AI')?.pricingTier).toBe('Standard');
   });
 

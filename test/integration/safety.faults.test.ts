@@ -104,6 +104,38 @@ describe('2. no lost update, nothing switched off', () => {
     expect(bodies[1]?.properties.extensions).toContainEqual({ name: 'AIPromptSharingWithPurview', isEnabled: 'True' });
   });
 
+  it('a 409 while another writer enables the plan: the retry finds it compliant, and the record does not claim that change (revert leaves it)', async () => {
+    const { zone, engine } = setUp();
+    const sub = zone.ids['corp-ai-prod'];
+    lab.standIns.arm.faults.conflict(1, { method: 'PUT', subscriptionId: sub }, () => {
+      lab.standIns.arm.state.setPricing(sub, 'AI', { pricingTier: 'Standard', extensions: [{ name: 'AIPromptEvidence', isEnabled: 'True' }, { name: 'AIPromptSharingWithPurview', isEnabled: 'False' }, { name: 'AIModelScanner', isEnabled: 'True' }] });
+    });
+    const { record } = await govern(engine, sub);
+    expect(putsTo(sub)).toHaveLength(1);
+    // Answered 409, our PUT changed nothing: the other writer's change is not recorded as ours.
+    expect(record.outcome).toBe('no-op');
+    expect(record.pricingBefore?.tier).toBe('Standard');
+    expect(record.reasons.join(' ')).not.toContain('earlier PUT was lost');
+    await expect(revertRun(engine.ports, engine.config, { run: record.runId })).rejects.toThrow(/has no applied record/);
+    expect(pricingOf(zone, 'corp-ai-prod')?.pricingTier).toBe('Standard');
+  });
+
+  it('revert: a 409 while another writer switches Purview on is not retried over it: skipped as changed since, Purview stays on', async () => {
+    const { zone, engine } = setUp();
+    const sub = zone.ids['corp-ai-prod'];
+    const { record: applied } = await govern(engine, sub);
+    lab.standIns.arm.faults.conflict(1, { method: 'PUT', subscriptionId: sub }, () => {
+      lab.standIns.arm.state.setPricing(sub, 'AI', { extensions: [{ name: 'AIPromptEvidence', isEnabled: 'True' }, { name: 'AIPromptSharingWithPurview', isEnabled: 'True' }, { name: 'AIModelScanner', isEnabled: 'True' }] });
+    });
+    const puts = putsTo(sub).length;
+    const { records } = await revertRun(engine.ports, engine.config, { run: applied.runId });
+    expect(putsTo(sub)).toHaveLength(puts + 1);
+    expect(records[0]).toMatchObject({ action: 'skip', skipReason: 'changed-since', outcome: 'no-op' });
+    expect(records[0]?.reasons.join(' ')).toContain('AIPromptSharingWithPurview is on, that run left it off');
+    expect(extensionsOf(zone, 'corp-ai-prod')).toEqual({ AIPromptEvidence: 'True', AIPromptSharingWithPurview: 'True', AIModelScanner: 'True' });
+    expect(pricingOf(zone, 'corp-ai-prod')?.pricingTier).toBe('Standard');
+  });
+
   it.each([
     ['429 with Retry-After', (sub: string) => lab.standIns.arm.faults.throttle(1, 1, { method: 'PUT', subscriptionId: sub })],
     ['503', (sub: string) => lab.standIns.arm.faults.serverError(1, 503, { method: 'PUT', subscriptionId: sub })],
@@ -350,6 +382,26 @@ describe('7. nothing personal or secret in records and logs', () => {
 });
 
 describe('10. an extension that fails in a region: partial, backed off, alerted once', () => {
+  it('holds back even when a lagging Resource Graph still shows the plan Free (the snapshot nominates enable)', async () => {
+    const { zone, engine } = setUp();
+    const sub = zone.ids['flaky-scanner'];
+    lab.standIns.arm.graph.freeze(lab.standIns.arm.state);
+    try {
+      const scope = { subscriptions: [sub] };
+      await sweep(engine.ports, engine.config, { trigger: 'sweep', scope });
+      expect(putsTo(sub)).toHaveLength(1);
+      const [first] = await recordsOf(engine, sub);
+      expect(first).toMatchObject({ outcome: 'partial', partialAttempts: 1 });
+      await sweep(engine.ports, engine.config, { trigger: 'sweep', scope });
+      // The fresh read shows Standard without the scanner: the back-off holds, no second PUT.
+      expect(putsTo(sub)).toHaveLength(1);
+      const [second] = await recordsOf(engine, sub);
+      expect(second).toMatchObject({ action: 'skip', skipReason: 'extension-backoff', partialAttempts: 1, retryAfter: first?.retryAfter });
+    } finally {
+      lab.standIns.arm.graph.thaw();
+    }
+  });
+
   it('is retried only after retryAfter, and the back-off doubles while it keeps failing', async () => {
     const { zone, engine } = setUp();
     const sub = zone.ids['flaky-scanner'];
