@@ -65,8 +65,6 @@ export interface WriteRunSummaryInput {
 
 /** Record writes in flight at once while a page stores its records. */
 export const RECORD_WRITE_CONCURRENCY = 16;
-/** Subscriptions whose accounts are read at once (each reads at most 4 accounts at a time). */
-export const ACCOUNT_SUBSCRIPTION_CONCURRENCY = 8;
 
 export async function readSweepPolicy(input: unknown, context: InvocationContext): Promise<PolicyView> {
   const { sweepId } = input as ReadSweepPolicyInput;
@@ -95,7 +93,7 @@ export async function sweepPage(input: unknown, context: InvocationContext): Pro
     // Completed before it is decided: writes with their extension back-off, and every subscription
     // with Azure OpenAI / AI Services accounts with those accounts (opt-outs, content filters),
     // bounded in parallel. The tenant watch does not do these reads for the whole tenant.
-    const nominated = await decidePage(ports, config, page.entries, args.policy, budget, { inspectAll: true, concurrency: ACCOUNT_SUBSCRIPTION_CONCURRENCY });
+    const nominated = await decidePage(ports, config, page.entries, args.policy, budget, { inspectAll: true, concurrency: config.sweepConcurrency });
     const tally = new Tally();
     tally.subscriptions = nominated.length;
     const candidates: Candidate[] = [];

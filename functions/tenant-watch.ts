@@ -49,7 +49,7 @@ export async function tenantWatch(_timer: Timer, context: InvocationContext): Pr
     }
   } catch (error) {
     const info = errorInfo(error);
-    logger.error(LOG_MESSAGES.watchSummary, { errorCode: `RecordWriteFailed:${info.code}`, errorMessage: info.message });
+    logger.error(LOG_MESSAGES.watchSummary, { errorCode: `LeaseReadFailed:${info.code}`, errorMessage: info.message });
     return;
   }
   try {
@@ -57,12 +57,18 @@ export async function tenantWatch(_timer: Timer, context: InvocationContext): Pr
     for await (const page of ports.snapshot.pages(scope)) {
       // Only the writes (a few per pass, not the tenant) are completed: their extension back-off,
       // and their accounts, so a subscription whose accounts all opted out does not start a run every pass.
-      const nominated = await decidePage(ports, config, page.entries, policy, budget, { inspectAll: false, concurrency: 8 });
+      const nominated = await decidePage(ports, config, page.entries, policy, budget, { inspectAll: false, concurrency: config.sweepConcurrency });
       tally.subscriptions += nominated.length;
       for (const { entry, nomination } of nominated) {
         if (nomination.decision.skipReason === 'cap-reached') tally.capReached++;
         if (!isWrite(nomination.decision)) continue;
         candidates++;
+        // Report mode: counted, not started. A run every 5 minutes for each would-be write would
+        // store the same dry-run record 288 times a day; the nightly sweep records them once.
+        if (config.mode !== 'enforce') {
+          tally.byOutcome['dry-run'] = (tally.byOutcome['dry-run'] ?? 0) + 1;
+          continue;
+        }
         const subscriptionId = entry.subscription.subscriptionId;
         const started = await startOrCoalesce(client, {
           requestId: randomUUID(),

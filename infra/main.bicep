@@ -65,7 +65,7 @@ param armEndpoint string = 'https://management.azure.com'
 @description('D4AI_RECORDS_TABLE: table of remediation records; also the table this template creates.')
 param recordsTableName string = 'RemediationRecords'
 
-@description('D4AI_SWEEP_CONCURRENCY: subscriptions governed at once by a CLI sweep.')
+@description('D4AI_SWEEP_CONCURRENCY: subscriptions whose AI accounts a sweep page or watch pass reads at once (and, in the CLI, governs at once).')
 param sweepConcurrency string = '8'
 
 @description('D4AI_SWEEP_SCHEDULE: NCRONTAB (six fields, UTC) of the nightlySweep timer.')

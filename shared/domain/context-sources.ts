@@ -44,7 +44,7 @@ export function contextFromArm(reads: ArmReads, config: Config, detail: TriggerD
   const exemption = activeExemption(reads.exemptions, exempting, now);
   return {
     subscription: reads.subscription,
-    aiResources: withTriggerEvidence(reads.typedResources, detail),
+    aiResources: withTriggerEvidence(reads.typedResources, detail, reads.subscription.subscriptionId),
     ...(reads.pricing ? { pricing: reads.pricing } : {}),
     policyAssignments: reads.policyAssignments ?? [],
     ...(exemption ? { exemption } : {}),
@@ -56,13 +56,16 @@ export function contextFromArm(reads: ArmReads, config: Config, detail: TriggerD
  * The AI resources of the listing, plus the trigger's own resource when the listing does not show
  * it yet: list APIs lag the write event that announced it, and a new Azure OpenAI account must not
  * be skipped as "no AI resources" for that. A listed resource always wins (so a listed Speech
- * account stays not-AI); an unlisted one counts unless its known kind says it is not AI.
+ * account stays not-AI); an unlisted one counts unless its known kind says it is not AI. The id
+ * comes from outside (an event, a recheck): only one in this subscription counts, so a crafted
+ * event naming some other subscription's account cannot make this one qualify for the plan.
  */
-export function withTriggerEvidence(typedResources: readonly AiResource[], detail: TriggerDetail | undefined): AiResource[] {
+export function withTriggerEvidence(typedResources: readonly AiResource[], detail: TriggerDetail | undefined, subscriptionId: string): AiResource[] {
   const ai = typedResources.filter((r) => isAiResource(r.type, r.kind));
   const id = detail?.resourceId;
   const type = id ? canonicalAiResourceType(resourceTypeOf(id) ?? '') : undefined;
   if (!id || !type) return ai;
+  if (!id.toLowerCase().startsWith(`/subscriptions/${subscriptionId.toLowerCase()}/`)) return ai;
   if (typedResources.some((r) => r.id.toLowerCase() === id.toLowerCase())) return ai;
   if (detail?.resourceKind !== undefined && !isAiResource(type, detail.resourceKind)) return ai;
   return [...ai, { id, type, ...(detail?.resourceKind ? { kind: detail.resourceKind } : {}) }];

@@ -113,3 +113,13 @@ it('skips its pass while a sweep holds the tenant-pass lease, and never takes th
   expect(world.triggerLogs.map((l) => l.message).join('\n')).toMatch(/D4AI watch skipped.*sweep-2025-06-01, until/);
   await store.releaseLease(TENANT_PASS_LEASE, 'sweep-2025-06-01');
 });
+
+it('in report mode counts what it would start but starts no run (the nightly sweep records those once a day)', async () => {
+  world.setEnv({ D4AI_MODE: 'report' });
+  await pass();
+  expect(starts()).toEqual([]);
+  for (const name of Object.keys(lz.zone.ids) as Array<keyof typeof lz.zone.ids>) expect(await world.records(lz.zone.ids[name])).toHaveLength(0);
+  const rows = await watchRows();
+  expect(rows).toHaveLength(1);
+  expect(rows[0]).toMatchObject({ kind: 'watch-summary', mode: 'report', candidates: 5, byOutcome: '{"dry-run":5}' });
+});

@@ -5,24 +5,30 @@ import { SUB, aiResource, config, openAiAccount, standardPlan, subscription } fr
 const ACCOUNT = `/subscriptions/${SUB}/resourceGroups/rg-ai/providers/Microsoft.CognitiveServices/accounts/oai-new`;
 
 describe('withTriggerEvidence', () => {
+  it('ignores a resource of another subscription (outside input cannot make this one qualify)', () => {
+    const elsewhere = ACCOUNT.replace(SUB, '11111111-2222-4333-8444-555555555555');
+    expect(withTriggerEvidence([], { resourceId: elsewhere }, SUB)).toEqual([]);
+    expect(withTriggerEvidence([], { resourceId: '/subscriptionsX/' + ACCOUNT }, SUB)).toEqual([]);
+  });
+
   const speech = { ...openAiAccount('speech'), kind: 'SpeechServices' };
   it('keeps the listed AI resources and drops the listed non-AI kinds', () => {
-    expect(withTriggerEvidence([openAiAccount('a'), speech], undefined).map((r) => r.id)).toEqual([openAiAccount('a').id]);
+    expect(withTriggerEvidence([openAiAccount('a'), speech], undefined, SUB).map((r) => r.id)).toEqual([openAiAccount('a').id]);
   });
   it("adds the event's own resource when the list does not show it yet", () => {
-    expect(withTriggerEvidence([], { resourceId: ACCOUNT })).toEqual([{ id: ACCOUNT, type: 'Microsoft.CognitiveServices/accounts' }]);
+    expect(withTriggerEvidence([], { resourceId: ACCOUNT }, SUB)).toEqual([{ id: ACCOUNT, type: 'Microsoft.CognitiveServices/accounts' }]);
   });
   it('lets the list win: a listed Speech account stays not AI even when an event named it', () => {
-    expect(withTriggerEvidence([speech], { resourceId: speech.id.toUpperCase() })).toEqual([]);
+    expect(withTriggerEvidence([speech], { resourceId: speech.id.toUpperCase() }, SUB)).toEqual([]);
   });
   it('does not add an unlisted resource whose known kind is not AI, nor a resource of another type', () => {
-    expect(withTriggerEvidence([], { resourceId: ACCOUNT, resourceKind: 'Face' })).toEqual([]);
-    expect(withTriggerEvidence([], { resourceId: `/subscriptions/${SUB}/resourceGroups/rg/providers/Microsoft.KeyVault/vaults/kv` })).toEqual([]);
+    expect(withTriggerEvidence([], { resourceId: ACCOUNT, resourceKind: 'Face' }, SUB)).toEqual([]);
+    expect(withTriggerEvidence([], { resourceId: `/subscriptions/${SUB}/resourceGroups/rg/providers/Microsoft.KeyVault/vaults/kv` }, SUB)).toEqual([]);
   });
   it('adds a project (a type that needs no kind) and keeps the kind the trigger knew', () => {
     const project = `${ACCOUNT}/projects/agents`;
-    expect(withTriggerEvidence([], { resourceId: project })).toEqual([{ id: project, type: 'Microsoft.CognitiveServices/accounts/projects' }]);
-    expect(withTriggerEvidence([], { resourceId: ACCOUNT, resourceKind: 'AIServices' })[0]).toMatchObject({ kind: 'AIServices' });
+    expect(withTriggerEvidence([], { resourceId: project }, SUB)).toEqual([{ id: project, type: 'Microsoft.CognitiveServices/accounts/projects' }]);
+    expect(withTriggerEvidence([], { resourceId: ACCOUNT, resourceKind: 'AIServices' }, SUB)[0]).toMatchObject({ kind: 'AIServices' });
   });
 });
 
