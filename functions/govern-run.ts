@@ -1,10 +1,9 @@
 import * as df from 'durable-functions';
-import type { RetrySettings } from '../shared/config';
+import type { Mode, RetrySettings } from '../shared/config';
 import type { SkipReason } from '../shared/domain/decide';
 import { changeKinds } from '../shared/domain/plan';
 import type { GovernContext, GovernRequest, TriggerDetail, TriggerKind } from '../shared/domain/model';
 import type { Nomination } from '../shared/engine/govern';
-import type { Mode } from '../shared/config';
 import type { Outcome, RecordAction, RemediationRecord } from '../shared/records/record';
 
 /**
@@ -57,6 +56,8 @@ export interface DecisionStatus {
   errorCode?: string;
   /** What the write changed (or a dry run would), for the sweep summary's counts. */
   changeKinds?: string[];
+  /** The record could not be stored (the decision is only in the logs): counted in the sweep summary. */
+  unrecorded?: { code: string; message: string };
 }
 
 export interface GovernStatus {
@@ -139,9 +140,18 @@ export function failureFrom(error: unknown): { code: string; message: string } {
   return { code: 'ActivityFailed', message: firstLine.slice(0, 1000) };
 }
 
+/** No retry of an activity waits longer than this, whatever D4AI_RETRY_BACKOFF makes of the interval. */
+export const RETRY_MAX_INTERVAL_MS = 10 * 60_000;
+
 /** D4AI_RETRY_* as the Durable Task retry policy of every activity call. */
 export function retryOptions(settings: RetrySettings): df.RetryOptions {
   const options = new df.RetryOptions(settings.firstRetryIntervalMs, settings.maxAttempts);
   options.backoffCoefficient = settings.backoffCoefficient;
+  options.maxRetryIntervalInMilliseconds = RETRY_MAX_INTERVAL_MS;
   return options;
+}
+
+/** The wait before retry `n` (0-based) under retryOptions(settings). */
+export function retryWaitMs(settings: RetrySettings, n: number): number {
+  return Math.min(RETRY_MAX_INTERVAL_MS, settings.firstRetryIntervalMs * Math.pow(settings.backoffCoefficient, n));
 }

@@ -1,6 +1,6 @@
 import * as df from 'durable-functions';
 import type { OrchestrationContext, Task } from 'durable-functions';
-import type { Mode } from '../shared/config';
+import type { Mode, RetrySettings } from '../shared/config';
 import { isWrite } from '../shared/domain/decide';
 import type { GovernContext } from '../shared/domain/model';
 import { logDecision } from '../shared/engine/decision-log';
@@ -14,6 +14,7 @@ import {
   isTriggerKind,
   mergeAsks,
   retryOptions,
+  retryWaitMs,
   triggerDetailFrom,
   type DecisionStatus,
   type GovernAsk,
@@ -51,15 +52,34 @@ import type { AcquireInput, AcquireReply } from './subscription-lock.entity';
 export const RECHECK_SETTLE_MS = 30_000;
 /** Passes before the run continues as new, so the history of a busy subscription stays small. */
 export const MAX_PASSES_PER_EXECUTION = 5;
-export const WRITE_LOCK_LEASE_MS = 15 * 60_000;
 export const WRITE_LOCK_POLL_MS = 20_000;
+/** host.json functionTimeout: one applyPricing attempt cannot run longer. */
+export const FUNCTION_TIMEOUT_MS = 10 * 60_000;
+
+/**
+ * The write lock's lease: longer than the write path can take with every retry of its activity
+ * (each attempt ends at functionTimeout, the retries wait D4AI_RETRY_*), so a lease never expires
+ * while its holder may still be writing (two writers at once); 5 minutes to spare. A lock left by a
+ * terminated run is reclaimed after it.
+ */
+export function writeLockLeaseMs(retry: RetrySettings): number {
+  let waits = 0;
+  for (let i = 0; i < retry.maxAttempts - 1; i++) waits += retryWaitMs(retry, i);
+  return retry.maxAttempts * FUNCTION_TIMEOUT_MS + waits + 5 * 60_000;
+}
+
 /** Longer than a lease, so a lock left by a terminated run is always reclaimed before giving up. */
-export const WRITE_LOCK_MAX_WAIT_MS = WRITE_LOCK_LEASE_MS + 5 * 60_000;
+export function writeLockMaxWaitMs(retry: RetrySettings): number {
+  return writeLockLeaseMs(retry) + 5 * 60_000;
+}
 
 type Step<T> = Generator<Task, T, unknown>;
 
 export function* governSubscriptionOrchestrator(context: OrchestrationContext): Step<GovernOutput> {
   const input = context.df.getInput<GovernInput>();
+  // Read once per episode, as before any activity: the retry policy and the mode a pass that
+  // fails before an activity reports its mode is labelled with.
+  const { activityRetry, mode: appMode } = functionsConfig();
   const subscriptionId = input.ask.request.subscriptionId.toLowerCase();
   const outcomes: DecisionStatus[] = [];
   const handled: string[] = [];
@@ -67,8 +87,8 @@ export function* governSubscriptionOrchestrator(context: OrchestrationContext): 
   const waiter: RecheckWaiter = { yielded: false };
 
   for (let passes = 1; ; passes++) {
-    const record = yield* governOnce(context, pass.ask, status, passes === 1 ? input.candidate : undefined);
-    outcomes.push(decisionStatus(record));
+    const { record, storeError } = yield* governOnce(context, pass.ask, { retry: activityRetry, mode: appMode }, status, passes === 1 ? input.candidate : undefined);
+    outcomes.push({ ...decisionStatus(record), ...(storeError ? { unrecorded: storeError } : {}) });
     handled.push(...pass.requestIds);
     if (!input.coalesce) break;
 
@@ -95,18 +115,20 @@ export function* governSubscriptionOrchestrator(context: OrchestrationContext): 
 function* governOnce(
   context: OrchestrationContext,
   ask: GovernAsk,
+  settings: { retry: RetrySettings; mode: Mode },
   status: (phase: GovernStatus['phase'], record?: RemediationRecord) => GovernStatus,
   candidate?: GovernInput['candidate'],
-): Step<RemediationRecord> {
+): Step<{ record: RemediationRecord; storeError?: { code: string; message: string } }> {
   const instanceId = context.df.instanceId;
   const subscriptionId = ask.request.subscriptionId.toLowerCase();
   const startedAt = context.df.currentUtcDateTime;
   const runId = context.df.newGuid(instanceId);
   const request = { ...ask.request, subscriptionId, runId, detail: { ...(ask.request.detail ?? {}), instanceId } };
-  const retry = retryOptions(functionsConfig().activityRetry);
+  const retry = retryOptions(settings.retry);
   const correlation = { runId, instanceId };
 
-  let mode: Mode = ask.dryRun ? 'report' : 'enforce';
+  // Until an activity says which mode it decided in: the app's.
+  let mode: Mode = ask.dryRun ? 'report' : settings.mode;
   let planned: { context: GovernContext; nomination: Nomination } | undefined = candidate;
   let applied: ApplyPricingResult | undefined;
   let failure: { code: string; message: string } | undefined;
@@ -124,7 +146,7 @@ function* governOnce(
     }
     if (planned && isWrite(planned.nomination.decision) && mode === 'enforce') {
       context.df.setCustomStatus(status('waiting-for-write-lock'));
-      if (yield* acquireWriteLock(context, subscriptionId, runId)) {
+      if (yield* acquireWriteLock(context, subscriptionId, runId, settings.retry)) {
         try {
           context.df.setCustomStatus(status('writing'));
           const apply: ApplyPricingInput = { context: planned.context, nomination: planned.nomination, request, startedAt: startedAt.toISOString(), ...correlation };
@@ -135,7 +157,7 @@ function* governOnce(
           context.df.signalEntity(lockEntity(subscriptionId), 'release', { owner: runId });
         }
       } else {
-        failure = { code: 'SubscriptionBusy', message: `Another run held the write lock of ${subscriptionId} for over ${WRITE_LOCK_MAX_WAIT_MS / 60000} minutes.` };
+        failure = { code: 'SubscriptionBusy', message: `Another run held the write lock of ${subscriptionId} for over ${Math.round(writeLockMaxWaitMs(settings.retry) / 60000)} minutes.` };
       }
     }
   } catch (error) {
@@ -165,12 +187,11 @@ function* governOnce(
     yield context.df.callActivityWithRetry(FN.writeRecord, retry, write);
   } catch (error) {
     // The decision then lives only in the logs; log it once (not on every replay).
-    if (!context.df.isReplaying) {
-      const problem = failureFrom(error);
-      logDecision(loggerFor(context), record, { errorCode: `RecordWriteFailed:${problem.code}`, errorMessage: problem.message });
-    }
+    const problem = failureFrom(error);
+    if (!context.df.isReplaying) logDecision(loggerFor(context), record, { errorCode: `RecordWriteFailed:${problem.code}`, errorMessage: problem.message });
+    return { record, storeError: { code: `RecordWriteFailed:${problem.code}`, message: problem.message } };
   }
-  return record;
+  return { record };
 }
 
 /**
@@ -226,10 +247,10 @@ export function askFrom(payload: unknown, subscriptionId: string): GovernAsk | u
   return { requestId: ask.requestId.slice(0, 200), request: { subscriptionId, trigger: request.trigger, ...(detail ? { detail } : {}) }, dryRun: ask.dryRun === true };
 }
 
-function* acquireWriteLock(context: OrchestrationContext, subscriptionId: string, owner: string): Step<boolean> {
-  const giveUpAt = context.df.currentUtcDateTime.getTime() + WRITE_LOCK_MAX_WAIT_MS;
+function* acquireWriteLock(context: OrchestrationContext, subscriptionId: string, owner: string, retry: RetrySettings): Step<boolean> {
+  const giveUpAt = context.df.currentUtcDateTime.getTime() + writeLockMaxWaitMs(retry);
   for (;;) {
-    const acquire: AcquireInput = { owner, now: context.df.currentUtcDateTime.toISOString(), leaseMs: WRITE_LOCK_LEASE_MS };
+    const acquire: AcquireInput = { owner, now: context.df.currentUtcDateTime.toISOString(), leaseMs: writeLockLeaseMs(retry) };
     const reply = (yield context.df.callEntity(lockEntity(subscriptionId), 'acquire', acquire)) as AcquireReply;
     if (reply.granted) return true;
     if (context.df.currentUtcDateTime.getTime() >= giveUpAt) return false;

@@ -108,25 +108,28 @@ export async function applyPricing(input: unknown, context: InvocationContext): 
 /**
  * This pass's own intent, if an earlier attempt of the activity stored one (the host recycled, or
  * the activity timed out, after it): its PUT may have gone through. Read from the pass's own row.
+ * A read that fails fails the activity (it is retried): going on without knowing could record a
+ * PUT of an earlier attempt as "nothing written", replacing the intent row that says otherwise.
  */
 async function earlierIntent(ports: ReturnType<typeof runtimeFor>['ports'], args: ApplyPricingInput): Promise<{ before: PricingSnapshot } | undefined> {
+  let found: Awaited<ReturnType<typeof ports.records.list>>;
   try {
-    const { records } = await ports.records.list(args.request.subscriptionId, 10, { run: args.request.runId });
-    const intent = records.find((r) => r.outcome === 'intent' && r.runId === args.request.runId);
-    const before = intent?.pricingBefore;
-    if (!before) return undefined;
-    return {
-      before: {
-        tier: before.tier,
-        ...(before.subPlan ? { subPlan: before.subPlan } : {}),
-        extensions: Object.entries(before.extensions).map(([name, enabled]) => ({ name, enabled })),
-        inherited: before.inherited === true,
-        enforce: false,
-      },
-    };
-  } catch {
-    return undefined;
+    found = await ports.records.list(args.request.subscriptionId, 10, { run: args.request.runId });
+  } catch (error) {
+    throw activityError(errorInfo(error));
   }
+  const intent = found.records.find((r) => r.outcome === 'intent' && r.runId === args.request.runId);
+  const before = intent?.pricingBefore;
+  if (!before) return undefined;
+  return {
+    before: {
+      tier: before.tier,
+      ...(before.subPlan ? { subPlan: before.subPlan } : {}),
+      extensions: Object.entries(before.extensions).map(([name, enabled]) => ({ name, enabled })),
+      inherited: before.inherited === true,
+      enforce: false,
+    },
+  };
 }
 
 export async function writeRecord(input: unknown, context: InvocationContext): Promise<{ written: true }> {

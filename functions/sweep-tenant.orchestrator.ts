@@ -69,7 +69,8 @@ type Step<T> = Generator<Task, T, unknown>;
 export function* sweepTenantOrchestrator(context: OrchestrationContext): Step<SweepOutput> {
   const input = context.df.getInput<SweepInput>();
   const sweepId = context.df.instanceId;
-  const retry = retryOptions(functionsConfig().activityRetry);
+  const settings = functionsConfig();
+  const retry = retryOptions(settings.activityRetry);
   const problems: PassProblem[] = [...(input.cursor?.problems ?? [])];
   let cursor = input.cursor;
 
@@ -119,18 +120,27 @@ export function* sweepTenantOrchestrator(context: OrchestrationContext): Step<Sw
     );
     try {
       const outputs = (yield context.df.Task.all(children)) as GovernOutput[];
-      for (const output of outputs) for (const outcome of output.outcomes) tally.add(outcome);
+      for (const output of outputs) countChild(output);
     } catch (error) {
       // A child failed as an orchestration (children record their own failures, so this is the
-      // framework failing): keep what finished, name the rest as not recorded.
+      // framework failing). Task.all fails at the first failure: wait for the others one by one
+      // (so no more than a batch runs at once, and what they record is counted), then name the
+      // failed ones as not recorded.
       const problem = failureFrom(error);
-      children.forEach((child, i) => {
-        if (child.isCompleted && !child.isFaulted) for (const outcome of (child.result as GovernOutput).outcomes) tally.add(outcome);
+      for (const [i, child] of children.entries()) {
+        if (!child.isCompleted) {
+          try {
+            yield child;
+          } catch {
+            // Counted below.
+          }
+        }
+        if (!child.isFaulted) countChild(child.result as GovernOutput);
         else {
           tally.unrecorded++;
           problems.push({ subscriptionId: batch[i]?.context.subscription.subscriptionId ?? '?', ...problem });
         }
-      });
+      }
     }
   }
 
@@ -152,6 +162,16 @@ export function* sweepTenantOrchestrator(context: OrchestrationContext): Step<Sw
   }
   return yield* finish(tally, carried);
 
+  function countChild(output: GovernOutput): void {
+    for (const outcome of output.outcomes) {
+      tally.add(outcome);
+      if (outcome.unrecorded) {
+        tally.unrecorded++;
+        problems.push({ subscriptionId: outcome.subscriptionId, ...outcome.unrecorded });
+      }
+    }
+  }
+
   function* finish(final: Tally, at: SweepCursor): Step<SweepOutput> {
     context.df.setCustomStatus(progress('summarising', at.pages, final, at.writes));
     const summary = sweepSummary(identity(at), final);
@@ -172,7 +192,7 @@ export function* sweepTenantOrchestrator(context: OrchestrationContext): Step<Sw
     return {
       id: sweepId,
       trigger: input.trigger,
-      mode: at.mode ?? (input.dryRun ? ('report' as const) : ('enforce' as const)),
+      mode: at.mode ?? (input.dryRun ? ('report' as const) : settings.mode),
       scope: at.scope ?? {},
       startedAt: new Date(at.startedAt),
       finishedAt: context.df.currentUtcDateTime,

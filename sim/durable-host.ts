@@ -78,7 +78,7 @@ export interface Action {
   operation?: string;
   fireAt?: Date;
   externalEventName?: string;
-  retryOptions?: { firstRetryIntervalInMilliseconds: number; maxNumberOfAttempts: number; backoffCoefficient?: number };
+  retryOptions?: { firstRetryIntervalInMilliseconds: number; maxNumberOfAttempts: number; backoffCoefficient?: number; maxRetryIntervalInMilliseconds?: number };
   compoundActions?: Action[];
 }
 
@@ -162,6 +162,8 @@ export class DurableTestHost {
   private readonly entityQueues = new Map<string, Promise<unknown>>();
   /** Activity name -> how many more of its runs have their result lost (see loseResults). */
   private readonly lostResults = new Map<string, number>();
+  /** Orchestrator name -> how many more of its sub-orchestration calls fail at once (see failSubOrchestrations). */
+  private readonly failingChildren = new Map<string, number>();
   private pendingWork = 0;
   private readonly errors: Error[] = [];
 
@@ -263,6 +265,14 @@ export class DurableTestHost {
    */
   loseResults(name: string, runs: number): void {
     this.lostResults.set(name, runs);
+  }
+
+  /**
+   * The next `count` sub-orchestration calls of orchestrator `name` fail as orchestrations without
+   * running (SubOrchestrationInstanceFailed), as when the framework itself fails a child.
+   */
+  failSubOrchestrations(name: string, count: number): void {
+    this.failingChildren.set(name, count);
   }
 
   activitiesRun(instanceId?: string): string[] {
@@ -398,6 +408,14 @@ export class DurableTestHost {
         const childId = action.instanceId ?? `${instance.instanceId}:${id}`;
         instance.history.push(this.event(EventType.SubOrchestrationInstanceCreated, id, { Name: action.functionName, InstanceId: childId, Input: JSON.stringify(action.input ?? null) }));
         return () => {
+          const failing = this.failingChildren.get(action.functionName ?? '') ?? 0;
+          if (failing > 0) {
+            this.failingChildren.set(action.functionName ?? '', failing - 1);
+            this.executed.push({ instanceId: instance.instanceId, kind: 'subOrchestration', name: action.functionName ?? '', input: action.input, failed: true });
+            const failed = this.event(EventType.SubOrchestrationInstanceFailed, -1, { TaskScheduledId: id, Reason: `Orchestrator function '${action.functionName ?? ''}' failed (simulated)`, Details: '' });
+            this.deliver(instance, [failed], instance.executions);
+            return;
+          }
           if (this.instances.has(childId) && this.isLive(childId)) {
             this.errors.push(new Error(`${instance.instanceId} started sub-orchestration ${childId} while an instance with that id was running`));
           }
@@ -459,7 +477,8 @@ export class DurableTestHost {
         // The extension answers each failure with a retry timer, the last one included; the SDK
         // gives up when that last timer fires.
         const timerId = instance.nextId++;
-        const wait = retry.firstRetryIntervalInMilliseconds * Math.pow(retry.backoffCoefficient ?? 1, attempt - 1);
+        const uncapped = retry.firstRetryIntervalInMilliseconds * Math.pow(retry.backoffCoefficient ?? 1, attempt - 1);
+        const wait = retry.maxRetryIntervalInMilliseconds ? Math.min(uncapped, retry.maxRetryIntervalInMilliseconds) : uncapped;
         const fireAt = new Date(this.now.getTime() + wait);
         events.push(this.event(EventType.TimerCreated, timerId, { FireAt: fireAt }));
         await delay(Math.min(wait * this.timerScale, 200));

@@ -84,6 +84,35 @@ describe('sweepTenant orchestration', () => {
     expect(shields?.findings).toEqual(expect.arrayContaining([{ type: 'prompt-shields-off', resourceId: expect.stringContaining('/accounts/ais-support'), message: expect.stringContaining('gpt-4o-support') }]));
   });
 
+  it('a child that fails as an orchestration is named unrecorded; the rest of its batch still runs and is counted', async () => {
+    world.host.failSubOrchestrations(FN.governSubscription, 1);
+    const instance = await runSweep(sweepInput());
+    expect(instance.status).toBe('Completed');
+    const output = instance.output as SweepOutput;
+    const failedChild = children().find((op) => op.failed);
+    const failedSub = (failedChild?.input as { ask: { request: { subscriptionId: string } } }).ask.request.subscriptionId;
+    // The four other writers ran to the end and are in the counts; the failed one is named.
+    expect(children().filter((op) => !op.failed)).toHaveLength(WRITERS.length - 1);
+    const counted = (output.summary.byOutcome.applied ?? 0) + (output.summary.byOutcome.partial ?? 0);
+    expect(counted).toBe(WRITERS.length - 1);
+    expect(output.summary.failed).toBe(1);
+    expect(output.unrecorded).toEqual([expect.objectContaining({ subscriptionId: failedSub })]);
+  });
+
+  it('a child whose record could not be stored is counted unrecorded in the sweep summary', async () => {
+    // Every writeRecord result of the children is lost: their records' fate is unknown to the sweep.
+    world.setEnv({ D4AI_RETRY_MAX_ATTEMPTS: '1' });
+    try {
+      world.host.loseResults(FN.writeRecord, 1);
+      const instance = await runSweep(sweepInput());
+      const output = instance.output as SweepOutput;
+      expect(output.summary.failed).toBeGreaterThanOrEqual(1);
+      expect(output.unrecorded).toEqual([expect.objectContaining({ code: expect.stringMatching(/^RecordWriteFailed:/) })]);
+    } finally {
+      world.setEnv({ D4AI_RETRY_MAX_ATTEMPTS: undefined });
+    }
+  });
+
   it('continues as new page by page: the history of an execution does not grow with the subscriptions', async () => {
     // 5 rows per Resource Graph page: 17 subscriptions are 4 pages.
     world.standIns.arm.reset();
