@@ -236,7 +236,7 @@ function* collectRechecks(context: OrchestrationContext, subscriptionId: string,
  * A recheck payload is outside input: keep only its ids, trigger kind, detail and dry-run flag,
  * and only if it is well formed and for this subscription. Nothing else in it is read.
  */
-export function askFrom(payload: unknown, subscriptionId: string): GovernAsk | undefined {
+function askFrom(payload: unknown, subscriptionId: string): GovernAsk | undefined {
   if (!payload || typeof payload !== 'object') return undefined;
   const ask = payload as Partial<GovernAsk>;
   const request = ask.request;

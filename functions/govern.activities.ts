@@ -11,7 +11,7 @@ import { LOG_MESSAGES } from '../shared/observability/log';
 import { buildRecord, type RemediationRecord } from '../shared/records/record';
 import { activityError } from './govern-run';
 import { FN } from './names';
-import { functionsConfig, loggerFor, portsFor } from './runtime';
+import { effectiveConfig, functionsConfig, loggerFor, portsFor } from './runtime';
 
 /**
  * The I/O steps of one governSubscription pass. They translate and delegate to the engine, and
@@ -53,14 +53,6 @@ export type ApplyPricingResult = PlanOutcome & { mode: Mode };
 
 export interface WriteRecordInput {
   record: RemediationRecord;
-}
-
-export { isTransient };
-
-/** The app's configuration, in report mode when the run asked for a dry run. */
-export function effectiveConfig(dryRun: boolean): Config {
-  const config = functionsConfig();
-  return dryRun ? { ...config, mode: 'report' } : config;
 }
 
 function runtimeFor(config: Config, context: InvocationContext, correlation: ActivityCorrelation & { subscriptionId: string }) {

@@ -17,6 +17,12 @@ export function functionsConfig(): Config {
   return loadConfig(process.env);
 }
 
+/** The app's configuration, in report mode when the run asked for a dry run. */
+export function effectiveConfig(dryRun: boolean): Config {
+  const config = functionsConfig();
+  return dryRun ? { ...config, mode: 'report' } : config;
+}
+
 let credential: TokenCredential | undefined;
 let cachedPorts: { key: string; ports: Ports } | undefined;
 

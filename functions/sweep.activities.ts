@@ -13,10 +13,9 @@ import { TENANT_PASS_LEASE, takeTenantLease } from '../shared/engine/tenant-leas
 import { Tally, type TallyCounts } from '../shared/engine/tally';
 import { MAX_RESOURCE_IDS, type RunScope, type RunSummaryRecord } from '../shared/records/record';
 import { LOG_MESSAGES } from '../shared/observability/log';
-import { effectiveConfig } from './govern.activities';
 import { activityError, type Candidate } from './govern-run';
 import { FN } from './names';
-import { flushTelemetry, functionsConfig, loggerFor, portsFor } from './runtime';
+import { effectiveConfig, flushTelemetry, functionsConfig, loggerFor, portsFor } from './runtime';
 
 /**
  * The sweep's I/O, a page of the tenant at a time (see sweep-tenant.orchestrator.ts):

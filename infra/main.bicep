@@ -56,7 +56,7 @@ param mode string = 'enforce'
 @description('D4AI_OPT_OUT_TAG: subscription tag that opts a subscription out.')
 param optOutTag string = 'd4ai-opt-out'
 
-@description('D4AI_MAX_ENABLEMENTS_PER_RUN: writes one sweep may make before it stops (blast-radius guard).')
+@description('D4AI_MAX_ENABLEMENTS_PER_RUN: writes one sweep or one tenant-watch pass may make before it stops (blast-radius guard).')
 param maxEnablementsPerRun string = '500'
 
 @description('D4AI_ARM_ENDPOINT: Resource Manager origin (sovereign clouds differ).')

@@ -1,9 +1,8 @@
 import { AI_RESOURCE_GRAPH_TYPE_LIST, canonicalAiResourceType, isAiResource } from '../ai-resource-types';
 import { AI_PLAN_NAME } from '../domain/extensions';
 import type { AiResource, ExemptionView, PolicyAssignmentView, PolicyView, PricingSnapshot, SnapshotEntry, SubscriptionInfo } from '../domain/model';
-import { record, text } from './policy-wire';
 import { narrowPolicyView } from '../domain/policy-scope';
-import { toAssignment, toExemption } from './policy-wire';
+import { record, text, toAssignment, toExemption } from './policy-wire';
 import { parsePricing } from './pricing.adapter';
 import { GovernError } from '../engine/errors';
 import type { GraphRow, GraphScope, ResourceGraphPort } from './resource-graph.adapter';

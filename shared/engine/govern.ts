@@ -30,10 +30,8 @@ export interface WriteBudget {
 }
 
 export interface GovernOptions {
-  /** Shared by a sweep so the cap holds across workers; a fresh budget otherwise. */
+  /** Shared by the governs of one event delivery so the cap holds across them; a fresh budget otherwise. */
   budget?: WriteBudget;
-  /** The subscription as the caller already has it: not read again. */
-  listed?: SubscriptionInfo;
 }
 
 export interface GovernResult {
@@ -52,7 +50,7 @@ export async function governSubscription(ports: Ports, config: Config, request: 
   const startedAt = ports.clock();
   let context: GovernContext;
   try {
-    context = await loadContext(ports, config, req.subscriptionId, { ...(options.listed ? { listed: options.listed } : {}), ...(req.detail ? { detail: req.detail } : {}) });
+    context = await loadContext(ports, config, req.subscriptionId, req.detail ? { detail: req.detail } : {});
   } catch (error) {
     return finish(ports, recordOfPass({ request: req, mode: config.mode, failure: errorInfo(error), startedAt, finishedAt: ports.clock() }));
   }

@@ -1,7 +1,7 @@
 import type { Config } from '../config';
 import { contextFromArm } from '../domain/context-sources';
 import { skipBeforeReading } from '../domain/decide';
-import type { GovernContext, SubscriptionInfo, TriggerDetail } from '../domain/model';
+import type { GovernContext, TriggerDetail } from '../domain/model';
 import { readBackoff } from './backoff';
 import { inspectAccounts } from './inspect-accounts';
 import { GovernError, errorInfo, isTransient } from './errors';
@@ -20,13 +20,11 @@ import type { Ports } from './ports';
  * (nothing is written) with the permission to grant named.
  */
 export interface LoadOptions {
-  /** The subscription as the caller already has it (state and tags): not read again. */
-  listed?: SubscriptionInfo;
   detail?: TriggerDetail;
 }
 
 export async function loadContext(ports: Ports, config: Config, subscriptionId: string, options: LoadOptions = {}): Promise<GovernContext> {
-  const subscription = options.listed ?? (await ports.subscriptions.get(subscriptionId));
+  const subscription = await ports.subscriptions.get(subscriptionId);
   if (!subscription) {
     throw new GovernError('SubscriptionNotFound', `Subscription ${subscriptionId} does not exist or the identity cannot read it.`);
   }
