@@ -67,9 +67,10 @@ export async function sweepCommand(ctx: CliContext, subscriptions?: string): Pro
   const scope = parseScope(ctx, subscriptions);
   await preflight(ctx);
   ctx.progress(`Sweeping ${scopeText(scope)} (${ctx.config.mode} mode) from a Resource Graph snapshot; records go to ${ctx.ports.records.description}.`, { scope });
-  if (needsConfirmation(ctx) && !(await confirmSnapshotPlan(ctx, scope))) return EXIT.failed;
+  const confirmed = needsConfirmation(ctx) ? await confirmSnapshotPlan(ctx, scope) : undefined;
+  if (confirmed === false) return EXIT.failed;
   const printer = recordPrinter(ctx);
-  const { summary, unrecorded, summaryStored } = await printer.during(sweep(ctx.ports, ctx.config, { trigger: 'cli', scope, onRecord: printer.record, onProgress: pageProgress(ctx) }));
+  const { summary, unrecorded, summaryStored } = await printer.during(sweep(ctx.ports, ctx.config, { trigger: 'cli', scope, onRecord: printer.record, onProgress: pageProgress(ctx), ...(confirmed ? { confirmedWrites: confirmed } : {}) }));
   return printer.end(summary, unrecorded, summaryStored);
 }
 
@@ -78,9 +79,12 @@ export async function watchOnceCommand(ctx: CliContext, subscriptions?: string, 
   const scope = parseScope(ctx, subscriptions);
   await preflight(ctx);
   ctx.progress(`Watching ${scopeText(scope)} (${ctx.config.mode} mode): acting only where a write is due; records go to ${ctx.ports.records.description}.`, { scope });
-  if (confirm && needsConfirmation(ctx) && !(await confirmSnapshotPlan(ctx, scope))) return EXIT.failed;
+  const confirmed = confirm && needsConfirmation(ctx) ? await confirmSnapshotPlan(ctx, scope) : undefined;
+  if (confirmed === false) return EXIT.failed;
   const printer = recordPrinter(ctx);
-  const { summary, unrecorded, summaryStored } = await printer.during(watchPass(ctx.ports, ctx.config, { trigger: 'cli', scope, onRecord: printer.record, onProgress: pageProgress(ctx, 'looked at') }));
+  const { summary, unrecorded, summaryStored } = await printer.during(
+    watchPass(ctx.ports, ctx.config, { trigger: 'cli', scope, onRecord: printer.record, onProgress: pageProgress(ctx, 'looked at'), ...(confirmed ? { confirmedWrites: confirmed } : {}) }),
+  );
   return printer.end(summary, unrecorded, summaryStored);
 }
 
@@ -131,13 +135,15 @@ function needsConfirmation(ctx: CliContext): boolean {
   return ctx.config.mode === 'enforce' && ctx.interactive && !ctx.yes;
 }
 
-async function confirmSnapshotPlan(ctx: CliContext, scope: GraphScope): Promise<boolean> {
+/** The subscriptions whose writes were confirmed, or false when the answer was no. */
+async function confirmSnapshotPlan(ctx: CliContext, scope: GraphScope): Promise<ReadonlySet<string> | false> {
   ctx.progress('Planning: deciding every subscription on the snapshot (nothing is written)...');
   const { writes } = await previewPass(ctx.ports, ctx.config, { scope, onProgress: pageProgress(ctx, 'planned') });
-  return confirmPlan(
+  const yes = await confirmPlan(
     ctx,
     writes.map((w) => ({ subscription: w.entry.subscription, decision: w.nomination.decision })),
   );
+  return yes && new Set(writes.map((w) => w.entry.subscription.subscriptionId.toLowerCase()));
 }
 
 /** After each page: how many subscriptions so far, of how many, elapsed, and an estimate of what is left. */

@@ -54,7 +54,7 @@ export async function governSubscription(ports: Ports, config: Config, request: 
   } catch (error) {
     return finish(ports, recordOfPass({ request: req, mode: config.mode, failure: errorInfo(error), startedAt, finishedAt: ports.clock() }));
   }
-  return carryOut(ports, config, req, context, nominate(context, config, options.budget ?? { used: 0 }), startedAt);
+  return carryOut(ports, config, req, context, nominate(context, config, options.budget ?? { used: 0 }), { startedAt });
 }
 
 /**
@@ -106,18 +106,25 @@ export async function refineContext(ports: Ports, config: Config, context: Gover
   return refined;
 }
 
-/** Carries a nomination out: through the write path when it is a write in enforce mode, then one record. */
+/**
+ * Carries a nomination out: through the write path when it is a write in enforce mode, then one
+ * record. `hold` keeps a write from being made (the reason goes into the record, outcome dry-run):
+ * a write the person at the terminal was not shown.
+ */
 export async function carryOut(
   ports: Ports,
   config: Config,
   request: GovernRequest & { runId: string },
   context: GovernContext,
   nomination: Nomination,
-  startedAt: Date = ports.clock(),
+  options: { startedAt?: Date; hold?: string } = {},
 ): Promise<GovernResult> {
+  const startedAt = options.startedAt ?? ports.clock();
   const { decision: nominated, slot } = nomination;
   let outcome: PlanOutcome = { context, decision: nominated, notes: [] };
-  if (isWrite(nominated) && config.mode === 'enforce') {
+  if (isWrite(nominated) && config.mode === 'enforce' && options.hold) {
+    outcome = { context, decision: nominated, notes: [options.hold] };
+  } else if (isWrite(nominated) && config.mode === 'enforce') {
     const beforePut = async (current: GovernContext, decision: Decision): Promise<void> => {
       const intent = buildRecord({ request, mode: config.mode, context: current, decision, outcome: 'intent', startedAt, finishedAt: ports.clock() });
       await storeWithRetry(ports, () => ports.records.write(intent));

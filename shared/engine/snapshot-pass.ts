@@ -39,6 +39,12 @@ export interface PassOptions {
   onProgress?: (decided: number, total?: number) => void;
   /** Who holds the tenant-pass lease while this pass runs (shown to a second pass that is refused). */
   holder?: string;
+  /**
+   * The subscriptions whose writes a person confirmed (CLI, on a terminal). A write the snapshot
+   * nominates now but the confirmed plan did not show (the estate changed in between) is not made:
+   * it is recorded as a dry run, for the next run to pick up.
+   */
+  confirmedWrites?: ReadonlySet<string>;
 }
 
 export interface PassProblem {
@@ -129,7 +135,9 @@ async function runPass(ports: Ports, config: Config, options: PassOptions, kind:
         const subscriptionId = entry.subscription.subscriptionId;
         const request = withRunId({ subscriptionId, trigger: options.trigger, detail: { ...detail, ...evidenceOf(entry, kind) } });
         try {
-          const result = await carryOut(ports, config, request, context, nomination);
+          const unconfirmed = options.confirmedWrites !== undefined && isWrite(nomination.decision) && !options.confirmedWrites.has(subscriptionId.toLowerCase());
+          const hold = unconfirmed ? 'Not in the plan confirmed at the start of this run (the estate changed since): nothing was written; the next run picks it up.' : undefined;
+          const result = await carryOut(ports, config, request, context, nomination, hold ? { hold } : {});
           // A watch records only writes, so no cap-reached skip is counted twice (capReached above).
           tally.add(result.record);
           if (!result.stored) {

@@ -48,7 +48,7 @@ export function useLandingZoneProcess(): { readonly lz: SimulatedLandingZone } {
 export async function inProcess(
   flags: GlobalFlags,
   command: Command,
-  options: { tty?: boolean; answers?: string[]; settings?: SettingFlags; env?: Record<string, string> } = {},
+  options: { tty?: boolean; answers?: string[]; settings?: SettingFlags; env?: Record<string, string>; onAsk?: (question: string) => void } = {},
 ): Promise<Run> {
   const out: string[] = [];
   const err: string[] = [];
@@ -61,6 +61,7 @@ export async function inProcess(
     columns: 200,
     ask: async (question) => {
       asked.push(question);
+      options.onAsk?.(question);
       return answers.shift() ?? '';
     },
   };

@@ -32,7 +32,7 @@ beforeEach(() => {
 });
 
 /** One d4ai command in this process, with its global flags; `terminal` answers its questions when it is one. */
-const d4ai = (flags: GlobalFlags, command: Command, terminal: { tty?: boolean; answers?: string[] } = {}, settings: SettingFlags = {}): Promise<Run> =>
+const d4ai = (flags: GlobalFlags, command: Command, terminal: { tty?: boolean; answers?: string[]; onAsk?: (question: string) => void } = {}, settings: SettingFlags = {}): Promise<Run> =>
   inProcess(flags, command, { ...terminal, settings });
 
 const sweep = (subscriptions?: string): Command => (ctx) => sweepCommand(ctx, subscriptions);
@@ -88,6 +88,19 @@ describe('confirm before an enforcing run on a terminal', () => {
     const yes = await d4ai({}, sweep(), { tty: true, answers: ['yes'] });
     expect(yes.code).toBe(0);
     expect(tierOf('corp-ai-prod')).toBe('Standard');
+  });
+
+  it('writes only what was confirmed: a write that appears while the question is open is recorded as a dry run', async () => {
+    // While the person reads the plan, an Azure OpenAI account appears in "identity".
+    const onAsk = (): void => void lz.arm.state.addResource(zone.ids.identity, { name: 'oai-late', type: 'Microsoft.CognitiveServices/accounts', kind: 'OpenAI', resourceGroup: 'rg-late' });
+    const run = await d4ai({ json: true }, sweep(), { tty: true, answers: ['yes'], onAsk });
+    expect(run.code).toBe(0);
+    expect(tierOf('corp-ai-prod')).toBe('Standard');
+    expect(tierOf('identity')).toBe('Free');
+    const document = JSON.parse(run.stdout) as { records: RemediationRecord[] };
+    const late = document.records.find((r) => r.subscriptionId === zone.ids.identity);
+    expect(late).toMatchObject({ action: 'enable', outcome: 'dry-run', mode: 'enforce' });
+    expect(late?.reasons.join(' ')).toContain('Not in the plan confirmed at the start of this run');
   });
 
   it('asks even when stdout is redirected (--json > file), and stdout stays one JSON document', async () => {
