@@ -16,8 +16,6 @@ export interface CliContext {
   config: Config;
   ports: Ports;
   format: OutputFormat;
-  /** format === 'json'. */
-  json: boolean;
   /** Width tables are fitted to (the terminal's, or 160). */
   width: number;
   /** A line on stdout. */
@@ -74,7 +72,7 @@ export interface Terminal {
   ask?: (question: string) => Promise<string>;
 }
 
-export const DEFAULT_RECORDS_FILE = '.d4ai/records.jsonl';
+const DEFAULT_RECORDS_FILE = '.d4ai/records.jsonl';
 
 /** Exit codes: 0 all fine, 1 a subscription failed (or the run could not start safely), 2 bad usage, configuration or input. */
 export const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
@@ -101,7 +99,7 @@ export function outputFormat(flags: GlobalFlags): OutputFormat {
  * that is the point of passing it), then the flags that stand for a setting (--dry-run,
  * --management-group).
  */
-export function effectiveSettings(flags: GlobalFlags, env: NodeJS.ProcessEnv, settings: SettingFlags): { env: NodeJS.ProcessEnv; sources: Map<string, SettingSource['source']> } {
+function effectiveSettings(flags: GlobalFlags, env: NodeJS.ProcessEnv, settings: SettingFlags): { env: NodeJS.ProcessEnv; sources: Map<string, SettingSource['source']> } {
   const sources = new Map<string, SettingSource['source']>();
   const merged: NodeJS.ProcessEnv = { ...env };
   for (const name of Object.keys(env)) if (/^D4AI_/i.test(name) && env[name] !== undefined) sources.set(name, 'environment');
@@ -156,7 +154,6 @@ export function createCliContext(flags: GlobalFlags, env: NodeJS.ProcessEnv = pr
     config,
     ports,
     format,
-    json: format === 'json',
     width: terminal.stdoutIsTTY && terminal.columns ? terminal.columns : DEFAULT_WIDTH,
     out: (text) => void process.stdout.write(text.endsWith('\n') ? text : `${text}\n`),
     write: (text) => void process.stdout.write(text),

@@ -41,7 +41,7 @@ export async function runsCommand(ctx: CliContext, options: { since?: string; li
   return EXIT.ok;
 }
 
-export function printRecords(ctx: CliContext, records: readonly RemediationRecord[], none: string): void {
+function printRecords(ctx: CliContext, records: readonly RemediationRecord[], none: string): void {
   if (ctx.format === 'json') ctx.out(JSON.stringify(records, null, 2));
   else if (ctx.format === 'csv') ctx.out([RECORD_CSV_COLUMNS.join(','), ...records.map(recordCsv)].join('\n'));
   else ctx.out(records.length ? historyTable(records, ctx.width) : none);

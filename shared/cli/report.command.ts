@@ -34,7 +34,7 @@ export async function reportCommand(ctx: CliContext, options: { tokens?: boolean
   return EXIT.ok;
 }
 
-export const REPORT_CSV_COLUMNS = ['subscriptionName', 'subscriptionId', 'coverage', 'decision', 'aiResources', 'aiResourcesByType', 'protectedAiResources', 'tier', 'components', 'findingTypes', 'findings', 'tokens30d', 'estimatedMonthlyCost'] as const;
+const REPORT_CSV_COLUMNS = ['subscriptionName', 'subscriptionId', 'coverage', 'decision', 'aiResources', 'aiResourcesByType', 'protectedAiResources', 'tier', 'components', 'findingTypes', 'findings', 'tokens30d', 'estimatedMonthlyCost'] as const;
 
 export function reportCsv(report: CoverageReport): string {
   return [

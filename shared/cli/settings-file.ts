@@ -10,7 +10,7 @@ import { UsageError } from './usage-error';
  * settings belong to the deployed app, not to a laptop run. A Key Vault reference cannot be
  * resolved here and is refused, naming the setting.
  */
-export const MAX_SETTINGS_FILE_BYTES = 1024 * 1024;
+const MAX_SETTINGS_FILE_BYTES = 1024 * 1024;
 
 export function readSettingsFile(file: string): Record<string, string> {
   let text: string;

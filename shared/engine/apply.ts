@@ -187,7 +187,7 @@ function judge(before: PricingSnapshot, desired: DesiredPricing | undefined, rea
 }
 
 /** Extensions on before the PUT that are off after it (or the whole plan, from Standard to Free). */
-export function switchedOffBy(before: PricingSnapshot, after: PricingSnapshot): string[] {
+function switchedOffBy(before: PricingSnapshot, after: PricingSnapshot): string[] {
   if (before.tier !== 'Standard') return [];
   if (after.tier !== 'Standard') return ['the plan (Standard to Free)'];
   const on = new Set(after.extensions.filter((e) => e.enabled).map((e) => e.name.toLowerCase()));

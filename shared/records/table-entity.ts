@@ -25,7 +25,7 @@ export interface RecordEntity {
 const JSON_COLUMNS = ['triggerDetail', 'pricingBefore', 'pricingAfter', 'desired', 'change', 'findings', 'optedOutAccounts', 'failedExtensions', 'aiResourceIds', 'reasons', 'warnings'] as const;
 
 /** The pass a record belongs to (sweep, watch or revert id): a flat column, so one run's records are one query. */
-export function passIdOf(record: Pick<RemediationRecord, 'triggerDetail'>): string | undefined {
+function passIdOf(record: Pick<RemediationRecord, 'triggerDetail'>): string | undefined {
   const d = record.triggerDetail;
   return d?.sweepId ?? d?.watchId ?? d?.revertId;
 }

@@ -21,7 +21,7 @@ const COLOURS: Record<string, string> = {
   'unprotected resources': '#a4262c',
 };
 
-export function escapeHtml(text: string): string {
+function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] ?? c);
 }
 
@@ -32,7 +32,7 @@ interface Bar {
 }
 
 /** A horizontal bar chart as inline SVG; each bar carries data-label and data-value (for people's tools and for tests). */
-export function barChart(id: string, title: string, bars: readonly Bar[]): string {
+function barChart(id: string, title: string, bars: readonly Bar[]): string {
   const width = 560;
   const labelWidth = 190;
   const barHeight = 22;
