@@ -81,9 +81,17 @@ export async function applyPricing(input: unknown, context: InvocationContext): 
   const config = functionsConfig();
   const subscriptionId = args.context.subscription.subscriptionId;
   const { ports, logger } = runtimeFor(config, context, { ...args, subscriptionId });
+  // First: did an earlier attempt of this pass store its intent (and so maybe PUT)?
+  const earlier = await earlierIntent(ports, args);
   if (config.mode !== 'enforce') {
     // The app was switched to report mode after the pass was planned: its configuration wins.
-    return { mode: config.mode, context: args.context, decision: args.nomination.decision, notes: ['D4AI_MODE is report now: nothing was written.'] };
+    if (!earlier) return { mode: config.mode, context: args.context, decision: args.nomination.decision, notes: ['D4AI_MODE is report now: nothing was written.'] };
+    // ...but an earlier attempt may have written (a settings change restarts the host, which is
+    // what cuts an activity short): record that, with what is there now.
+    const after = await ports.pricing.get(subscriptionId).catch(() => undefined);
+    const message = 'D4AI_MODE changed to report after an earlier attempt of this pass stored its intent: its PUT may have gone through; nothing more was written.';
+    const { pricing: _planned, ...rest } = args.context;
+    return { mode: 'enforce', context: { ...rest, pricing: earlier.before }, decision: args.nomination.decision, applied: { outcome: 'failed', wrote: true, ...(after ? { pricingAfter: after } : {}), error: { code: 'ModeChangedAfterIntent', message }, notes: [] }, notes: [] };
   }
   // applyPlan never throws for ARM errors (409s start again from a fresh read inside it); a failed
   // read, PUT or read-back is a result the orchestration records, exactly as the CLI does.
@@ -91,7 +99,6 @@ export async function applyPricing(input: unknown, context: InvocationContext): 
     const intent = buildRecord({ request: args.request, mode: config.mode, context: current, decision, outcome: 'intent', startedAt: new Date(args.startedAt), finishedAt: new Date() });
     await storeWithRetry(ports, () => ports.records.write(intent));
   };
-  const earlier = await earlierIntent(ports, args);
   const outcome = await applyPlan(ports, config, args.context, args.nomination.slot, args.nomination.decision, { beforePut, ...(earlier ? { earlierAttempt: earlier } : {}) });
   if (outcome.applied?.error) logger.error(LOG_MESSAGES.armError, { errorCode: outcome.applied.error.code, errorMessage: outcome.applied.error.message });
   return { mode: config.mode, ...outcome };

@@ -111,6 +111,7 @@ export function* sweepTenantOrchestrator(context: OrchestrationContext): Step<Sw
     return yield* finish(tally, cursor);
   }
   tally.merge(page.counts);
+  problems.push(...(page.unrecorded ?? []));
 
   context.df.setCustomStatus(progress('writing', cursor.pages + 1, tally, page.writesSoFar));
   for (let next = 0; next < page.candidates.length; next += page.batch) {
@@ -138,7 +139,7 @@ export function* sweepTenantOrchestrator(context: OrchestrationContext): Step<Sw
         if (!child.isFaulted) countChild(child.result as GovernOutput);
         else {
           tally.unrecorded++;
-          problems.push({ subscriptionId: batch[i]?.context.subscription.subscriptionId ?? '?', ...problem });
+          problems.push({ subscriptionId: batch[i]?.context.subscription.subscriptionId ?? '?', ...(child.result !== undefined ? failureFrom(child.result) : problem) });
         }
       }
     }

@@ -8,7 +8,7 @@ import { logDecision, logSweepSummary, logWatchSummary } from '../shared/engine/
 import { errorInfo } from '../shared/engine/errors';
 import { recordOfPass } from '../shared/engine/pass-record';
 import { storeWithRetry } from '../shared/engine/govern';
-import { decidePage, eachLimited, runScope, scopeFromConfig } from '../shared/engine/snapshot-pass';
+import { decidePage, eachLimited, runScope, scopeFromConfig, type PassProblem } from '../shared/engine/snapshot-pass';
 import { TENANT_PASS_LEASE, takeTenantLease } from '../shared/engine/tenant-lease';
 import { Tally, type TallyCounts } from '../shared/engine/tally';
 import { MAX_RESOURCE_IDS, type RunScope, type RunSummaryRecord } from '../shared/records/record';
@@ -53,6 +53,8 @@ export interface SweepPageResult {
   batch: number;
   /** Counts of the records this page stored (the candidates' records are their children's). */
   counts: TallyCounts;
+  /** The subscriptions whose record this page could not store (counted in counts.unrecorded). */
+  unrecorded?: PassProblem[];
   candidates: Candidate[];
   writesSoFar: number;
   skipToken?: string;
@@ -101,6 +103,7 @@ export async function sweepPage(input: unknown, context: InvocationContext): Pro
       candidates.push({ context: forHistory(n.context), nomination: n.nomination });
       return false;
     });
+    const unrecorded: PassProblem[] = [];
     await eachLimited(toRecord, RECORD_WRITE_CONCURRENCY, async ({ entry, context: governed, nomination }) => {
       const subscriptionId = entry.subscription.subscriptionId;
       const record = recordOfPass({
@@ -126,6 +129,7 @@ export async function sweepPage(input: unknown, context: InvocationContext): Pro
         const info = errorInfo(error);
         logDecision(logger, record, { errorCode: `RecordWriteFailed:${info.code}`, errorMessage: info.message });
         tally.unrecorded++;
+        unrecorded.push({ subscriptionId, code: `RecordWriteFailed:${info.code}`, message: info.message });
         return;
       }
       logDecision(logger, record);
@@ -138,6 +142,7 @@ export async function sweepPage(input: unknown, context: InvocationContext): Pro
       candidates,
       writesSoFar: budget.used,
       ...(page.skipToken ? { skipToken: page.skipToken } : {}),
+      ...(unrecorded.length ? { unrecorded: unrecorded.slice(0, 50) } : {}),
     };
   } catch (error) {
     const info = errorInfo(error);

@@ -160,8 +160,8 @@ export class DurableTestHost {
   private readonly timerScale: number;
   private readonly schema: number;
   private readonly entityQueues = new Map<string, Promise<unknown>>();
-  /** Activity name -> how many more of its runs have their result lost (see loseResults). */
-  private readonly lostResults = new Map<string, number>();
+  /** Activity name -> how many more of its runs have their result lost, and what else happens then (see loseResults). */
+  private readonly lostResults = new Map<string, { runs: number; then?: () => void }>();
   /** Orchestrator name -> how many more of its sub-orchestration calls fail at once (see failSubOrchestrations). */
   private readonly failingChildren = new Map<string, number>();
   private pendingWork = 0;
@@ -262,9 +262,10 @@ export class DurableTestHost {
    * The next `runs` runs of activity `name` do their work (their PUTs reach the stand-in) but the
    * worker "stops" before the result is stored: the history gets TaskFailed, as after a host
    * recycle or an activity timeout, so the orchestrator retries or gives up without the answer.
+   * `then` runs each time a result is lost.
    */
-  loseResults(name: string, runs: number): void {
-    this.lostResults.set(name, runs);
+  loseResults(name: string, runs: number, then?: () => void): void {
+    this.lostResults.set(name, { runs, ...(then ? { then } : {}) });
   }
 
   /**
@@ -461,9 +462,11 @@ export class DurableTestHost {
         if (!handler) throw new Error(`No activity registered as ${name}`);
         const context = new InvocationContext({ functionName: name, invocationId: randomUUID(), logHandler: this.logTo(name) });
         const result = await handler(roundTrip(action.input), context);
-        const lose = this.lostResults.get(name) ?? 0;
-        if (lose > 0) {
-          this.lostResults.set(name, lose - 1);
+        const lose = this.lostResults.get(name);
+        if (lose && lose.runs > 0) {
+          lose.runs -= 1;
+          // e.g. an app setting changed: the restart it causes is what cut the activity short.
+          lose.then?.();
           throw new Error('The worker stopped after the activity ran; its result was not stored (simulated).');
         }
         events.push(this.event(EventType.TaskCompleted, -1, { TaskScheduledId: id, Result: JSON.stringify(result ?? null) }));

@@ -48,7 +48,6 @@ const TOKEN_WAIT_REPEAT_MS = 5000;
 export function boundedCredential(inner: TokenCredential, budgetMs: number, onWait?: WaitListener): TokenCredential {
   return {
     async getToken(scopes: string | string[], options: GetTokenOptions = {}): Promise<AccessToken | null> {
-      const waiting = onWait ? tokenWaitNotices(onWait, budgetMs) : undefined;
       const budget = new AbortController();
       const signal = options.abortSignal ? AbortSignal.any([options.abortSignal as AbortSignal, budget.signal]) : budget.signal;
       let timer: NodeJS.Timeout | undefined;
@@ -59,6 +58,8 @@ export function boundedCredential(inner: TokenCredential, budgetMs: number, onWa
         }, budgetMs);
         timer.unref();
       });
+      // Started last, right before the try whose finally stops it: nothing between can leave it running.
+      const waiting = onWait ? tokenWaitNotices(onWait, budgetMs) : undefined;
       try {
         return await Promise.race([inner.getToken(scopes, { ...options, abortSignal: signal }), expired]);
       } finally {

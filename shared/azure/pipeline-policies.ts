@@ -1,4 +1,4 @@
-import type { PipelinePolicy, PipelineRequest, PipelineResponse } from '@azure/core-rest-pipeline';
+import { isRestError, type PipelinePolicy, type PipelineRequest, type PipelineResponse } from '@azure/core-rest-pipeline';
 import { GovernError, retryAfterFromHeaders } from '../engine/errors';
 
 /**
@@ -92,14 +92,14 @@ export function retryNoticePolicy(maxRetries: number, onWait: WaitListener): Pip
       try {
         response = await next(request);
       } catch (error) {
-        if (retryFollows && !request.abortSignal?.aborted && !(error instanceof GovernError)) {
-          const code = (error as { code?: unknown }).code;
-          onWait(undefined, `${request.method} to ${host(request)} failed (${typeof code === 'string' ? code : 'network error'}); the client retries with back-off (attempt ${attempt + 1} of ${maxRetries + 1})`);
+        const code = (error as { code?: unknown }).code;
+        if (retryFollows && !request.abortSignal?.aborted && isRestError(error) && typeof code === 'string' && RETRIED_SYSTEM_ERRORS.has(code)) {
+          onWait(undefined, `${request.method} to ${host(request)} failed (${code}); the client retries with back-off (attempt ${attempt + 1} of ${maxRetries + 1})`);
         }
         throw error;
       }
-      if (retryFollows && isRetried(response.status)) {
-        const asked = retryAfterFromHeaders(response.headers);
+      const asked = retryAfterFromHeaders(response.headers);
+      if (retryFollows && isRetried(response.status, asked !== undefined)) {
         onWait(
           asked,
           `${request.method} to ${host(request)} answered ${response.status}${response.status === 429 ? ' (throttled)' : ''}; ${asked !== undefined ? 'the client waits as the service asked (Retry-After) and retries' : 'the client retries with back-off'} (attempt ${attempt + 1} of ${maxRetries + 1})`,
@@ -110,10 +110,15 @@ export function retryNoticePolicy(maxRetries: number, onWait: WaitListener): Pip
   };
 }
 
-/** The statuses the SDK's default retry strategies retry (throttling and exponential). */
-function isRetried(status: number): boolean {
-  return status === 408 || status === 429 || (status >= 500 && status !== 501 && status !== 505);
+/**
+ * What the SDK's default retry strategies retry: a 429 or 503 with a Retry-After (throttling), a
+ * 408 or a 5xx but 501 and 505 (exponential), and these network errors (a RestError whose code is
+ * a system error; anything else, our own Timeout included, is not retried by the SDK).
+ */
+function isRetried(status: number, hasRetryAfter: boolean): boolean {
+  return ((status === 429 || status === 503) && hasRetryAfter) || status === 408 || (status >= 500 && status !== 501 && status !== 505);
 }
+const RETRIED_SYSTEM_ERRORS: ReadonlySet<string> = new Set(['ETIMEDOUT', 'ESOCKETTIMEDOUT', 'ECONNREFUSED', 'ECONNRESET', 'ENOENT', 'ENOTFOUND']);
 
 /** Per call, before the token is added: only `origin` is ever sent a request. */
 export function sameOriginPolicy(origin: string): PipelinePolicy {

@@ -131,8 +131,16 @@ function sleepUnless(ms: number, signal: AbortSignal): Promise<void> {
   });
 }
 
+/**
+ * An enforcing run a person started asks first. When that person cannot be asked (stderr, where
+ * the plan and question go, is redirected) it does not write unasked: it needs --yes.
+ */
 function needsConfirmation(ctx: CliContext): boolean {
-  return ctx.config.mode === 'enforce' && ctx.interactive && !ctx.yes;
+  if (ctx.config.mode !== 'enforce' || ctx.yes) return false;
+  if (ctx.attended && !ctx.interactive) {
+    throw new UsageError('An enforcing run started from a terminal asks on stderr before it writes, and stderr is redirected: add --yes to write without asking, or --dry-run to see the plan.');
+  }
+  return ctx.interactive;
 }
 
 /** The subscriptions whose writes were confirmed, or false when the answer was no. */

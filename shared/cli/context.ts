@@ -29,6 +29,8 @@ export interface CliContext {
   elapsedMs: () => number;
   /** True when stdin and stderr are a terminal: an enforcing run shows its plan there and asks before it writes. */
   interactive: boolean;
+  /** stdin is a terminal: a person started the command (even when stderr is redirected, so nobody can be asked). */
+  attended: boolean;
   /** --yes: do not ask. */
   yes: boolean;
   /** --changes-only: print only the decisions that change (or would change) a plan. */
@@ -161,6 +163,7 @@ export function createCliContext(flags: GlobalFlags, env: NodeJS.ProcessEnv = pr
     progress,
     elapsedMs: () => Date.now() - started,
     interactive: terminal.stdinIsTTY && terminal.stderrIsTTY,
+    attended: terminal.stdinIsTTY,
     yes: flags.yes === true,
     changesOnly: flags.changesOnly === true,
     ask: async (question) => {

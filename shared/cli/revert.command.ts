@@ -52,6 +52,7 @@ function print(ctx: CliContext, records: readonly RemediationRecord[], revertId:
   }
   if (ctx.format === 'csv') ctx.out([RECORD_CSV_COLUMNS.join(','), ...records.map(recordCsv)].join('\n'));
   else ctx.out(recordsTable([...records].sort(byName), ctx.width));
-  for (const u of unrecorded) ctx.out(`NOT RECORDED ${u.subscriptionId}: ${u.code} ${escapeControl(u.message)}`);
+  // In CSV mode stdout stays CSV: the unrecorded go with the progress lines.
+  for (const u of unrecorded) (ctx.format === 'csv' ? ctx.progress : ctx.out)(`NOT RECORDED ${u.subscriptionId}: ${u.code} ${escapeControl(u.message)}`);
   if (revertId && ctx.format === 'table') ctx.progress(`Revert ${revertId}: its records are in ${ctx.ports.records.description} (d4ai records --run ${revertId}).`);
 }

@@ -96,7 +96,9 @@ export async function applyPlan(ports: Ports, config: Config, context: GovernCon
       return { context: current, decision, notes };
     }
     try {
-      await hooks.beforePut(current, decision);
+      // After a PUT that may have landed, the intent keeps the state before it (a later intent
+      // replaces the earlier row: it must not lose what the first PUT changed from).
+      await hooks.beforePut(sent ? { ...rest, pricing: sent.before } : current, decision);
     } catch (error) {
       const info = errorInfo(error);
       const what = sent ? 'so nothing more was written (an earlier PUT of this pass may have gone through)' : 'so nothing was written';

@@ -48,7 +48,7 @@ export function useLandingZoneProcess(): { readonly lz: SimulatedLandingZone } {
 export async function inProcess(
   flags: GlobalFlags,
   command: Command,
-  options: { tty?: boolean; answers?: string[]; settings?: SettingFlags; env?: Record<string, string>; onAsk?: (question: string) => void } = {},
+  options: { tty?: boolean; stderrTty?: boolean; answers?: string[]; settings?: SettingFlags; env?: Record<string, string>; onAsk?: (question: string) => void } = {},
 ): Promise<Run> {
   const out: string[] = [];
   const err: string[] = [];
@@ -57,7 +57,7 @@ export async function inProcess(
   const terminal: Terminal = {
     stdinIsTTY: options.tty === true,
     stdoutIsTTY: options.tty === true,
-    stderrIsTTY: options.tty === true,
+    stderrIsTTY: options.stderrTty ?? options.tty === true,
     columns: 200,
     ask: async (question) => {
       asked.push(question);

@@ -32,7 +32,7 @@ beforeEach(() => {
 });
 
 /** One d4ai command in this process, with its global flags; `terminal` answers its questions when it is one. */
-const d4ai = (flags: GlobalFlags, command: Command, terminal: { tty?: boolean; answers?: string[]; onAsk?: (question: string) => void } = {}, settings: SettingFlags = {}): Promise<Run> =>
+const d4ai = (flags: GlobalFlags, command: Command, terminal: { tty?: boolean; stderrTty?: boolean; answers?: string[]; onAsk?: (question: string) => void } = {}, settings: SettingFlags = {}): Promise<Run> =>
   inProcess(flags, command, { ...terminal, settings });
 
 const sweep = (subscriptions?: string): Command => (ctx) => sweepCommand(ctx, subscriptions);
@@ -101,6 +101,17 @@ describe('confirm before an enforcing run on a terminal', () => {
     const late = document.records.find((r) => r.subscriptionId === zone.ids.identity);
     expect(late).toMatchObject({ action: 'enable', outcome: 'dry-run', mode: 'enforce' });
     expect(late?.reasons.join(' ')).toContain('Not in the plan confirmed at the start of this run');
+  });
+
+  it('started from a terminal with stderr redirected (nobody can be asked): refuses to write without --yes', async () => {
+    const run = await d4ai({}, sweep(), { tty: true, stderrTty: false, answers: ['yes'] });
+    expect(run.code).toBe(2);
+    expect(run.asked).toEqual([]);
+    expect(run.stderr).toContain('stderr is redirected: add --yes');
+    expect(puts()).toHaveLength(0);
+    const yes = await d4ai({ yes: true }, sweep(), { tty: true, stderrTty: false });
+    expect(yes.code).toBe(0);
+    expect(tierOf('corp-ai-prod')).toBe('Standard');
   });
 
   it('asks even when stdout is redirected (--json > file), and stdout stays one JSON document', async () => {

@@ -116,6 +116,18 @@ describe('1b. a write whose answer is lost still counts as a write', () => {
     expect(decisions[0]).toMatchObject({ action: 'enable', outcome: 'applied', pricingBefore: { tier: 'Free' }, pricingAfter: { tier: 'Standard' } });
   }, 90_000);
 
+  it('the first result is lost and D4AI_MODE is switched to report before the retry: recorded as a write that may have happened, not "nothing written"', async () => {
+    world.host.loseResults(FN.applyPricing, 1, () => world.setEnv({ D4AI_MODE: 'report' }));
+    const id = governInstanceId(SUB);
+    world.host.start(FN.governSubscription, id, { ...governInput(), coalesce: false });
+    await world.host.waitFor(id, 60_000);
+    await world.host.idle(60_000);
+    expect(pricingPuts()).toHaveLength(1);
+    const decisions = (await world.records(SUB)).filter((r) => r.outcome !== 'intent');
+    expect(decisions).toHaveLength(1);
+    expect(decisions[0]).toMatchObject({ outcome: 'failed', error: { code: 'ModeChangedAfterIntent' }, pricingBefore: { tier: 'Free' }, pricingAfter: { tier: 'Standard' } });
+  }, 90_000);
+
   it('every result of the apply activity is lost: the record says a write may have happened (wrote, failed), never "nothing written"', async () => {
     world.setEnv({ D4AI_RETRY_MAX_ATTEMPTS: '2' });
     world.host.loseResults(FN.applyPricing, 2);
