@@ -125,7 +125,11 @@ async function runPass(ports: Ports, config: Config, options: PassOptions, kind:
     for await (const page of ports.snapshot.pages(scope)) {
       await renewLease();
       // A sweep reads the accounts of every subscription it looks into; a watch only its writes'.
-      const work = await decidePage(ports, config, page.entries, policy, budget, { inspectAll: kind === 'sweep', concurrency: config.sweepConcurrency });
+      const work = await decidePage(ports, config, page.entries, policy, budget, {
+        inspectAll: kind === 'sweep',
+        concurrency: config.sweepConcurrency,
+        ...(options.confirmedWrites ? { confirmedWrites: options.confirmedWrites } : {}),
+      });
       tally.subscriptions += work.length;
       // A watch records only what it acts on: a subscription waiting out its back-off is not a candidate.
       const recorded = kind === 'sweep' ? work : work.filter((w) => isWrite(w.nomination.decision));
@@ -200,7 +204,7 @@ export async function decidePage(
   entries: readonly SnapshotEntry[],
   policy: PolicyView,
   budget: WriteBudget,
-  options: { inspectAll: boolean; concurrency: number },
+  options: { inspectAll: boolean; concurrency: number; confirmedWrites?: ReadonlySet<string> },
 ): Promise<Nominated[]> {
   const now = ports.clock();
   const contexts = entries.map((entry) => contextFromSnapshot(entry, policy, config, now));
@@ -210,7 +214,10 @@ export async function decidePage(
   });
   return entries.map((entry, i) => {
     const context = contexts[i] as GovernContext;
-    return { entry, context, nomination: nominate(context, config, budget) };
+    // A write nobody confirmed is decided but takes no slot under the cap (it will not be made).
+    const unconfirmed = options.confirmedWrites !== undefined && !options.confirmedWrites.has(entry.subscription.subscriptionId.toLowerCase());
+    const nomination = unconfirmed ? { decision: decide(context, config, { writesSoFar: budget.used }), slot: budget.used } : nominate(context, config, budget);
+    return { entry, context, nomination };
   });
 }
 

@@ -103,6 +103,17 @@ describe('confirm before an enforcing run on a terminal', () => {
     expect(late?.reasons.join(' ')).toContain('Not in the plan confirmed at the start of this run');
   });
 
+  it('a write that appears while the question is open takes no slot under the cap from a confirmed one', async () => {
+    const onAsk = (): void => void lz.arm.state.addResource(zone.ids.identity, { name: 'oai-late', type: 'Microsoft.CognitiveServices/accounts', kind: 'OpenAI', resourceGroup: 'rg-late' });
+    // Exactly the five confirmed writes fit under the cap.
+    const run = await inProcess({ json: true }, sweep(), { tty: true, answers: ['yes'], onAsk, env: { D4AI_MAX_ENABLEMENTS_PER_RUN: '5' } });
+    expect(run.code).toBe(0);
+    const document = JSON.parse(run.stdout) as { records: RemediationRecord[] };
+    const outcomes = Object.fromEntries(document.records.map((r) => [r.subscriptionId, r.outcome]));
+    for (const name of WRITERS) expect({ name, outcome: outcomes[zone.ids[name]] }).toEqual({ name, outcome: expect.stringMatching(/^(applied|partial)$/) });
+    expect(outcomes[zone.ids.identity]).toBe('dry-run');
+  });
+
   it('started from a terminal with stderr redirected (nobody can be asked): refuses to write without --yes', async () => {
     const run = await d4ai({}, sweep(), { tty: true, stderrTty: false, answers: ['yes'] });
     expect(run.code).toBe(2);
