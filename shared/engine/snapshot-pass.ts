@@ -135,13 +135,11 @@ async function runPass(ports: Ports, config: Config, options: PassOptions, kind:
       const recorded = kind === 'sweep' ? work : work.filter((w) => isWrite(w.nomination.decision));
       candidates += kind === 'watch' ? recorded.length : 0;
       if (kind === 'watch') tally.capReached += work.filter((w) => w.nomination.decision.skipReason === 'cap-reached').length;
-      await eachLimited(recorded, config.sweepConcurrency, async ({ entry, context, nomination }) => {
+      await eachLimited(recorded, config.sweepConcurrency, async ({ entry, context, nomination, unconfirmed }) => {
         const subscriptionId = entry.subscription.subscriptionId;
         const request = withRunId({ subscriptionId, trigger: options.trigger, detail: { ...detail, ...evidenceOf(entry, kind) } });
         try {
-          const unconfirmed = options.confirmedWrites !== undefined && isWrite(nomination.decision) && !options.confirmedWrites.has(subscriptionId.toLowerCase());
-          const hold = unconfirmed ? 'Not in the plan confirmed at the start of this run (the estate changed since): nothing was written; the next run picks it up.' : undefined;
-          const result = await carryOut(ports, config, request, context, nomination, hold ? { hold } : {});
+          const result = await carryOut(ports, config, request, context, nomination, unconfirmed ? { hold: UNCONFIRMED } : {});
           // A watch records only writes, so no cap-reached skip is counted twice (capReached above).
           tally.add(result.record);
           if (!result.stored) {
@@ -189,7 +187,11 @@ export interface Nominated {
   entry: SnapshotEntry;
   context: GovernContext;
   nomination: Nomination;
+  /** Not in the writes a person confirmed (confirmedWrites): decided, given no slot, never written. */
+  unconfirmed?: true;
 }
+
+const UNCONFIRMED = 'Not in the plan confirmed at the start of this run (the estate changed since): nothing was written; the next run picks it up.';
 
 /**
  * A snapshot page decided as the governor would: every subscription's context from the snapshot,
@@ -216,8 +218,9 @@ export async function decidePage(
     const context = contexts[i] as GovernContext;
     // A write nobody confirmed is decided but takes no slot under the cap (it will not be made).
     const unconfirmed = options.confirmedWrites !== undefined && !options.confirmedWrites.has(entry.subscription.subscriptionId.toLowerCase());
-    const nomination = unconfirmed ? { decision: decide(context, config, { writesSoFar: budget.used }), slot: budget.used } : nominate(context, config, budget);
-    return { entry, context, nomination };
+    if (!unconfirmed) return { entry, context, nomination: nominate(context, config, budget) };
+    const decision = decide(context, config, { writesSoFar: budget.used });
+    return { entry, context, nomination: { decision, slot: budget.used }, ...(isWrite(decision) ? { unconfirmed: true as const } : {}) };
   });
 }
 

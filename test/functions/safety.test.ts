@@ -100,17 +100,22 @@ describe('1. no change without a record', () => {
 });
 
 describe('1b. a write whose answer is lost still counts as a write', () => {
-  it('the apply activity’s first result is lost after its PUT: the retry sees Standard, and the record still says applied, from Free', async () => {
-    world.host.loseResults(FN.applyPricing, 1);
+  /** One pass of govern-<sub>, to the end; its decision records (the intent rows they replaced aside). */
+  async function governWithoutCoalescing() {
     const id = governInstanceId(SUB);
     world.host.start(FN.governSubscription, id, { ...governInput(), coalesce: false });
     await world.host.waitFor(id, 60_000);
     await world.host.idle(60_000);
+    return { id, decisions: (await world.records(SUB)).filter((r) => r.outcome !== 'intent') };
+  }
+
+  it('the apply activity’s first result is lost after its PUT: the retry sees Standard, and the record still says applied, from Free', async () => {
+    world.host.loseResults(FN.applyPricing, 1);
+    const { id, decisions } = await governWithoutCoalescing();
     // Two runs of the activity, one PUT: the retry read Standard and did not write again.
     expect(world.host.activitiesRun(id).filter((name) => name === FN.applyPricing)).toHaveLength(2);
     expect(pricingPuts()).toHaveLength(1);
     expect(world.standIns.arm.state.getPricing(SUB, 'AI')?.pricingTier).toBe('Standard');
-    const decisions = (await world.records(SUB)).filter((r) => r.outcome !== 'intent');
     expect(decisions).toHaveLength(1);
     // Not "compliant": the change was this pass's, and the record keeps what it changed from.
     expect(decisions[0]).toMatchObject({ action: 'enable', outcome: 'applied', pricingBefore: { tier: 'Free' }, pricingAfter: { tier: 'Standard' } });
@@ -118,12 +123,8 @@ describe('1b. a write whose answer is lost still counts as a write', () => {
 
   it('the first result is lost and D4AI_MODE is switched to report before the retry: recorded as a write that may have happened, not "nothing written"', async () => {
     world.host.loseResults(FN.applyPricing, 1, () => world.setEnv({ D4AI_MODE: 'report' }));
-    const id = governInstanceId(SUB);
-    world.host.start(FN.governSubscription, id, { ...governInput(), coalesce: false });
-    await world.host.waitFor(id, 60_000);
-    await world.host.idle(60_000);
+    const { decisions } = await governWithoutCoalescing();
     expect(pricingPuts()).toHaveLength(1);
-    const decisions = (await world.records(SUB)).filter((r) => r.outcome !== 'intent');
     expect(decisions).toHaveLength(1);
     expect(decisions[0]).toMatchObject({ outcome: 'failed', error: { code: 'ModeChangedAfterIntent' }, pricingBefore: { tier: 'Free' }, pricingAfter: { tier: 'Standard' } });
   }, 90_000);
@@ -131,12 +132,8 @@ describe('1b. a write whose answer is lost still counts as a write', () => {
   it('every result of the apply activity is lost: the record says a write may have happened (wrote, failed), never "nothing written"', async () => {
     world.setEnv({ D4AI_RETRY_MAX_ATTEMPTS: '2' });
     world.host.loseResults(FN.applyPricing, 2);
-    const id = governInstanceId(SUB);
-    world.host.start(FN.governSubscription, id, { ...governInput(), coalesce: false });
-    await world.host.waitFor(id, 60_000);
-    await world.host.idle(60_000);
+    const { decisions } = await governWithoutCoalescing();
     expect(pricingPuts()).toHaveLength(1);
-    const decisions = (await world.records(SUB)).filter((r) => r.outcome !== 'intent');
     expect(decisions).toHaveLength(1);
     expect(decisions[0]).toMatchObject({ action: 'enable', outcome: 'failed', pricingBefore: { tier: 'Free' }, error: { message: expect.stringContaining('result was not stored') } });
     // The after-state is unknown, not "still Free": the PUT went through.
