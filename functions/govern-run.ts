@@ -4,6 +4,7 @@ import type { SkipReason } from '../shared/domain/decide';
 import { changeKinds } from '../shared/domain/plan';
 import type { GovernContext, GovernRequest, TriggerDetail, TriggerKind } from '../shared/domain/model';
 import type { Nomination } from '../shared/engine/govern';
+import type { Plan } from '../shared/domain/plan';
 import type { Outcome, RecordAction, RemediationRecord } from '../shared/records/record';
 
 /**
@@ -22,10 +23,15 @@ export interface GovernAsk {
   dryRun: boolean;
 }
 
-/** A subscription a sweep page nominated for a write: its snapshot context and the slot it holds under the cap. */
+/**
+ * A subscription nominated for a write before its run starts: a sweep page's candidate (its
+ * refreshed context and the slot it holds under the cap), or an entry of a saved plan applied
+ * through the admin API (`reviewed`: written exactly as reviewed, or recorded stale).
+ */
 export interface Candidate {
   context: GovernContext;
   nomination: Nomination;
+  reviewed?: { plan: Plan; digest: string };
 }
 
 export interface GovernInput {

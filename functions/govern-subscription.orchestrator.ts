@@ -2,9 +2,8 @@ import * as df from 'durable-functions';
 import type { OrchestrationContext, Task } from 'durable-functions';
 import type { Mode, RetrySettings } from '../shared/config';
 import { isWrite } from '../shared/domain/decide';
-import type { GovernContext } from '../shared/domain/model';
 import { logDecision } from '../shared/engine/decision-log';
-import type { Nomination } from '../shared/engine/govern';
+import { writtenFields } from '../shared/engine/govern';
 import { recordOfPass } from '../shared/engine/pass-record';
 import type { RemediationRecord } from '../shared/records/record';
 import type { ApplyPricingInput, ApplyPricingResult, PlanGovernInput, PlanGovernResult, WriteRecordInput } from './govern.activities';
@@ -16,6 +15,7 @@ import {
   retryOptions,
   retryWaitMs,
   triggerDetailFrom,
+  type Candidate,
   type DecisionStatus,
   type GovernAsk,
   type GovernInput,
@@ -129,7 +129,7 @@ function* governOnce(
 
   // Until an activity says which mode it decided in: the app's.
   let mode: Mode = ask.dryRun ? 'report' : settings.mode;
-  let planned: { context: GovernContext; nomination: Nomination } | undefined = candidate;
+  let planned: Candidate | undefined = candidate;
   let applied: ApplyPricingResult | undefined;
   let failure: { code: string; message: string } | undefined;
   // The write activity was called: if it failed for good, whether its PUT went through is unknown.
@@ -144,12 +144,12 @@ function* governOnce(
       if (result.ok) planned = { context: result.context, nomination: result.nomination };
       else failure = result.error;
     }
-    if (planned && isWrite(planned.nomination.decision) && mode === 'enforce') {
+    if (planned && isWrite(planned.reviewed?.plan.decision ?? planned.nomination.decision) && mode === 'enforce') {
       context.df.setCustomStatus(status('waiting-for-write-lock'));
       if (yield* acquireWriteLock(context, subscriptionId, runId, settings.retry)) {
         try {
           context.df.setCustomStatus(status('writing'));
-          const apply: ApplyPricingInput = { context: planned.context, nomination: planned.nomination, request, startedAt: startedAt.toISOString(), ...correlation };
+          const apply: ApplyPricingInput = { context: planned.context, nomination: planned.nomination, request, startedAt: startedAt.toISOString(), ...(planned.reviewed ? { reviewed: planned.reviewed } : {}), ...correlation };
           writeCalled = true;
           applied = (yield context.df.callActivityWithRetry(FN.applyPricing, retry, apply)) as ApplyPricingResult;
           mode = applied.mode;
@@ -169,8 +169,9 @@ function* governOnce(
   const record = recordOfPass({
     request,
     mode,
-    ...(applied ? { context: applied.context, decision: applied.decision, notes: applied.notes, ...(applied.applied ? { applied: applied.applied } : {}) } : {}),
-    ...(!applied && planned ? { context: planned.context, decision: planned.nomination.decision } : {}),
+    ...(applied && planned ? { context: planned.context, decision: applied.plan.decision, notes: applied.notes, ...writtenFields(applied), planBasis: applied.plan.basis } : {}),
+    ...(!applied && planned ? { context: planned.context, decision: planned.reviewed?.plan.decision ?? planned.nomination.decision, ...(planned.reviewed?.plan.before ? { before: planned.reviewed.plan.before } : {}) } : {}),
+    ...(planned?.reviewed ? { planDigest: planned.reviewed.digest } : {}),
     ...(lostWrite && failure
       ? { applied: { outcome: 'failed' as const, wrote: true, error: failure, notes: ['The write activity failed after its retries: whether its PUT went through is unknown; the next pass reads the plan.'] } }
       : failure

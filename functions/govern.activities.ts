@@ -1,11 +1,13 @@
 import type { InvocationContext } from '@azure/functions';
 import * as df from 'durable-functions';
 import type { Config, Mode } from '../shared/config';
-import type { GovernContext, GovernRequest, PricingSnapshot, TriggerDetail } from '../shared/domain/model';
-import { applyPlan, type PlanOutcome } from '../shared/engine/apply';
+import type { GovernContext, GovernRequest, TriggerDetail } from '../shared/domain/model';
+import { applyPlan, type WriteOutcome } from '../shared/engine/apply';
 import { logDecision } from '../shared/engine/decision-log';
 import { errorInfo, isTransient } from '../shared/engine/errors';
-import { nominate, storeWithRetry, type Nomination } from '../shared/engine/govern';
+import { nominate, replanOn, storeWithRetry, type Nomination } from '../shared/engine/govern';
+import { planOf, type Plan } from '../shared/domain/plan';
+import type { PricingSummary } from '../shared/domain/pricing-summary';
 import { loadContext } from '../shared/engine/load-context';
 import { LOG_MESSAGES } from '../shared/observability/log';
 import { buildRecord, type RemediationRecord } from '../shared/records/record';
@@ -47,9 +49,11 @@ export interface ApplyPricingInput extends ActivityCorrelation {
   /** Who asked, and when the pass began: the intent record's identity (ids and trigger detail only, no settings). */
   request: GovernRequest & { runId: string };
   startedAt: string;
+  /** A saved plan applied through the admin API: written exactly, or recorded stale (never decided again). */
+  reviewed?: { plan: Plan; digest: string };
 }
 
-export type ApplyPricingResult = PlanOutcome & { mode: Mode };
+export type ApplyPricingResult = WriteOutcome & { mode: Mode };
 
 export interface WriteRecordInput {
   record: RemediationRecord;
@@ -81,25 +85,28 @@ export async function applyPricing(input: unknown, context: InvocationContext): 
   const config = functionsConfig();
   const subscriptionId = args.context.subscription.subscriptionId;
   const { ports, logger } = runtimeFor(config, context, { ...args, subscriptionId });
+  const plan = args.reviewed?.plan ?? planOf(args.context, args.nomination.decision, new Date(args.startedAt));
   // First: did an earlier attempt of this pass store its intent (and so maybe PUT)?
   const earlier = await earlierIntent(ports, args);
   if (config.mode !== 'enforce') {
     // The app was switched to report mode after the pass was planned: its configuration wins.
-    if (!earlier) return { mode: config.mode, context: args.context, decision: args.nomination.decision, notes: ['D4AI_MODE is report now: nothing was written.'] };
+    if (!earlier) return { mode: config.mode, plan, ...(plan.before ? { before: plan.before } : {}), notes: ['D4AI_MODE is report now: nothing was written.'] };
     // ...but an earlier attempt may have written (a settings change restarts the host, which is
     // what cuts an activity short): record that, with what is there now.
     const after = await ports.pricing.get(subscriptionId).catch(() => undefined);
     const message = 'D4AI_MODE changed to report after an earlier attempt of this pass stored its intent: its PUT may have gone through; nothing more was written.';
-    const { pricing: _planned, ...rest } = args.context;
-    return { mode: 'enforce', context: { ...rest, pricing: earlier.before }, decision: args.nomination.decision, applied: { outcome: 'failed', wrote: true, ...(after ? { pricingAfter: after } : {}), error: { code: 'ModeChangedAfterIntent', message }, notes: [] }, notes: [] };
+    return { mode: 'enforce', plan, ...(earlier.before ? { before: earlier.before } : {}), applied: { outcome: 'failed', wrote: true, ...(after ? { pricingAfter: after } : {}), error: { code: 'ModeChangedAfterIntent', message }, notes: [] }, notes: [] };
   }
   // applyPlan never throws for ARM errors (409s start again from a fresh read inside it); a failed
   // read, PUT or read-back is a result the orchestration records, exactly as the CLI does.
-  const beforePut = async (current: GovernContext, decision: Nomination['decision']): Promise<void> => {
-    const intent = buildRecord({ request: args.request, mode: config.mode, context: current, decision, outcome: 'intent', startedAt: new Date(args.startedAt), finishedAt: new Date() });
+  const digest = args.reviewed?.digest;
+  const beforePut = async (current: Plan, before: PricingSummary | undefined): Promise<void> => {
+    const intent = buildRecord({ request: args.request, mode: config.mode, context: args.context, decision: current.decision, ...(before ? { before } : {}), planBasis: current.basis, ...(digest ? { planDigest: digest } : {}), outcome: 'intent', startedAt: new Date(args.startedAt), finishedAt: new Date() });
     await storeWithRetry(ports, () => ports.records.write(intent));
   };
-  const outcome = await applyPlan(ports, config, args.context, args.nomination.slot, args.nomination.decision, { beforePut, ...(earlier ? { earlierAttempt: earlier } : {}) });
+  // Unattended runs decide again on a fresh read that made their plan stale; a saved plan never is.
+  const replan = args.reviewed ? undefined : (fresh: Parameters<typeof replanOn>[1], readAt: Date): Plan => replanOn(args.context, fresh, readAt, config, args.nomination.slot);
+  const outcome = await applyPlan(ports, config, plan, { beforePut, ...(replan ? { replan } : {}), ...(earlier ? { earlierAttempt: earlier } : {}) });
   if (outcome.applied?.error) logger.error(LOG_MESSAGES.armError, { errorCode: outcome.applied.error.code, errorMessage: outcome.applied.error.message });
   return { mode: config.mode, ...outcome };
 }
@@ -110,7 +117,7 @@ export async function applyPricing(input: unknown, context: InvocationContext): 
  * A read that fails fails the activity (it is retried): going on without knowing could record a
  * PUT of an earlier attempt as "nothing written", replacing the intent row that says otherwise.
  */
-async function earlierIntent(ports: ReturnType<typeof runtimeFor>['ports'], args: ApplyPricingInput): Promise<{ before: PricingSnapshot } | undefined> {
+async function earlierIntent(ports: ReturnType<typeof runtimeFor>['ports'], args: ApplyPricingInput): Promise<{ before: PricingSummary | undefined } | undefined> {
   let found: Awaited<ReturnType<typeof ports.records.list>>;
   try {
     found = await ports.records.list(args.request.subscriptionId, 10, { run: args.request.runId });
@@ -118,17 +125,7 @@ async function earlierIntent(ports: ReturnType<typeof runtimeFor>['ports'], args
     throw activityError(errorInfo(error));
   }
   const intent = found.records.find((r) => r.outcome === 'intent' && r.runId === args.request.runId);
-  const before = intent?.pricingBefore;
-  if (!before) return undefined;
-  return {
-    before: {
-      tier: before.tier,
-      ...(before.subPlan ? { subPlan: before.subPlan } : {}),
-      extensions: Object.entries(before.extensions).map(([name, enabled]) => ({ name, enabled })),
-      inherited: before.inherited === true,
-      enforce: false,
-    },
-  };
+  return intent ? { before: intent.pricingBefore } : undefined;
 }
 
 export async function writeRecord(input: unknown, context: InvocationContext): Promise<{ written: true }> {

@@ -8,7 +8,7 @@ import { logDecision, logSweepSummary, logWatchSummary } from '../shared/engine/
 import { errorInfo } from '../shared/engine/errors';
 import { recordOfPass } from '../shared/engine/pass-record';
 import { storeWithRetry } from '../shared/engine/govern';
-import { decidePage, eachLimited, runScope, scopeFromConfig, type PassProblem } from '../shared/engine/snapshot-pass';
+import { planPage, eachLimited, runScope, scopeFromConfig, type PassProblem } from '../shared/engine/snapshot-pass';
 import { TENANT_PASS_LEASE, takeTenantLease } from '../shared/engine/tenant-lease';
 import { Tally, type TallyCounts } from '../shared/engine/tally';
 import { MAX_RESOURCE_IDS, type RunScope, type RunSummaryRecord } from '../shared/records/record';
@@ -91,10 +91,10 @@ export async function sweepPage(input: unknown, context: InvocationContext): Pro
     await takeTenantLease(ports.records, args.sweepId, new Date());
     const page = await ports.snapshot.page(scope, args.skipToken);
     const budget = { used: args.writesSoFar };
-    // Completed before it is decided: writes with their extension back-off, and every subscription
-    // with Azure OpenAI / AI Services accounts with those accounts (opt-outs, content filters),
-    // bounded in parallel. The tenant watch does not do these reads for the whole tenant.
-    const nominated = await decidePage(ports, config, page.entries, args.policy, budget, { inspectAll: true, concurrency: config.sweepConcurrency });
+    // Planned with the same step as every tenant pass: write candidates refreshed from ARM (with
+    // their extension back-off), and every subscription with Azure OpenAI / AI Services accounts
+    // with those accounts (opt-outs, content filters), bounded in parallel.
+    const nominated = await planPage(ports, config, page.entries, args.policy, budget, { inspectAll: true, concurrency: config.sweepConcurrency });
     const tally = new Tally();
     tally.subscriptions = nominated.length;
     const candidates: Candidate[] = [];

@@ -6,7 +6,7 @@ import { logWatchSummary } from '../shared/engine/decision-log';
 import { errorInfo } from '../shared/engine/errors';
 import { storeWithRetry } from '../shared/engine/govern';
 import { PassInProgress, sweepInProgress } from '../shared/engine/tenant-lease';
-import { decidePage, evidenceOf, runScope, scopeFromConfig } from '../shared/engine/snapshot-pass';
+import { evidenceOf, planPass, runScope, scopeFromConfig } from '../shared/engine/snapshot-pass';
 import { Tally, watchSummary } from '../shared/engine/tally';
 import { LOG_MESSAGES } from '../shared/observability/log';
 import { functionsConfig, loggerFor, portsFor } from './runtime';
@@ -37,7 +37,6 @@ export async function tenantWatch(_timer: Timer, context: InvocationContext): Pr
   const scope = scopeFromConfig(config);
   const startedAt = new Date();
   const tally = new Tally();
-  const budget = { used: 0 };
   let candidates = 0;
   // A watch pass never takes the tenant-pass lease (it must not keep the nightly sweep from
   // starting when both fire at 02:00); it only skips while a sweep holds it.
@@ -53,13 +52,12 @@ export async function tenantWatch(_timer: Timer, context: InvocationContext): Pr
     return;
   }
   try {
-    const policy = await ports.snapshot.policy(scope, config.policyAssignmentId);
-    for await (const page of ports.snapshot.pages(scope)) {
-      // Only the writes (a few per pass, not the tenant) are completed: their extension back-off,
-      // and their accounts, so a subscription whose accounts all opted out does not start a run every pass.
-      const nominated = await decidePage(ports, config, page.entries, policy, budget, { inspectAll: false, concurrency: config.sweepConcurrency });
-      tally.subscriptions += nominated.length;
-      for (const { entry, nomination } of nominated) {
+    // The same tenant pass as the CLI's: only the writes (a few per pass, not the tenant) are
+    // completed: refreshed from ARM, their extension back-off and their accounts, so a plan managed
+    // elsewhere or a subscription whose accounts all opted out does not start a run every pass.
+    for await (const page of planPass(ports, config, scope, { inspectAll: false })) {
+      tally.subscriptions += page.planned.length;
+      for (const { entry, nomination } of page.planned) {
         if (nomination.decision.skipReason === 'cap-reached') tally.capReached++;
         if (!isWrite(nomination.decision)) continue;
         candidates++;

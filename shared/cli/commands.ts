@@ -2,8 +2,10 @@ import * as fs from 'node:fs/promises';
 import type { GraphScope } from '../azure/resource-graph.adapter';
 import { isGuid } from '../config';
 import { isWrite } from '../domain/decide';
-import { governSubscription, previewSubscription, type GovernResult, type WriteBudget } from '../engine/govern';
-import { previewPass, scopeFromConfig, sweep, watchPass, type PassProblem } from '../engine/snapshot-pass';
+import { governSubscription, type GovernResult, type WriteBudget } from '../engine/govern';
+import { planOf, type Plan } from '../domain/plan';
+import { buildSavedPlan, DEFAULT_PLAN_TTL_MS, MAX_PLAN_TTL_MS, type SavedPlan } from '../domain/saved-plan';
+import { previewPass, runScope, scopeFromConfig, sweep, watchPass, type PassProblem } from '../engine/snapshot-pass';
 import { PassInProgress } from '../engine/tenant-lease';
 import { MAX_EVENT_PAYLOAD_BYTES, parseEvents, type EventOutcome } from '../events';
 import { escapeControl } from '../observability/redact';
@@ -28,24 +30,49 @@ async function preflight(ctx: CliContext): Promise<void> {
   await ctx.checkIdentity();
 }
 
-export async function governCommand(ctx: CliContext, subscriptionId: string): Promise<number> {
+export async function governCommand(ctx: CliContext, subscriptionId: string, plan: PlanOutput = {}): Promise<number> {
   const id = requireGuid(subscriptionId, '--subscription');
+  const out = planOutput(ctx, plan);
   await preflight(ctx);
-  if (needsConfirmation(ctx)) {
-    const planned = await previewSubscription(ctx.ports, ctx.config, id);
-    if (!planned) {
-      // The plan could not be read (throttled, a read failed): ask anyway rather than write unasked.
-      if (!(await ctx.ask(`The plan for ${id} could not be read beforehand. Govern it in enforce mode anyway? Type yes to go on: `))) {
-        ctx.err('Nothing was changed.');
-        return EXIT.failed;
-      }
-    } else if (!(await confirmPlan(ctx, isWrite(planned.decision) ? [{ subscription: planned.subscription, decision: planned.decision }] : []))) {
-      return EXIT.failed;
-    }
-  }
-  const result = await governSubscription(ctx.ports, ctx.config, { subscriptionId: id, trigger: 'cli' });
+  const collected: Plan[] = [];
+  const review = needsConfirmation(ctx) ? reviewOne(ctx, { subscriptions: [id] }) : undefined;
+  const result = await governSubscription(ctx.ports, ctx.config, { subscriptionId: id, trigger: 'cli' }, { onPlan: (p) => collected.push(p), ...(review ? { review } : {}) });
+  if (out) await writePlanFile(ctx, out, 'govern', { subscriptions: [id] }, 1, collected);
   emitResults(ctx, [result]);
-  return exitFor([result]);
+  return withDetail(ctx, exitFor([result]), [result.record]);
+}
+
+/** `--out FILE [--expires-in D]`: where a dry run saves its plan, checked before anything runs. */
+export interface PlanOutput {
+  out?: string;
+  expiresIn?: string;
+}
+
+function planOutput(ctx: CliContext, plan: PlanOutput): { file: string; ttlMs: number } | undefined {
+  if (plan.out === undefined) {
+    if (plan.expiresIn !== undefined) throw new UsageError('--expires-in goes with --out FILE (the saved plan it dates).');
+    return undefined;
+  }
+  if (!plan.out.trim()) throw new UsageError('--out needs a file name, e.g. --out plan.json.');
+  if (ctx.config.mode !== 'report') throw new UsageError('--out saves the plan of a dry run: add --dry-run (the plan is then applied with d4ai apply FILE).');
+  const ttlMs = plan.expiresIn === undefined ? DEFAULT_PLAN_TTL_MS : parseDuration(plan.expiresIn, '--expires-in');
+  if (ttlMs > MAX_PLAN_TTL_MS || ttlMs < 60_000) throw new UsageError(`--expires-in must be from 1m to 7d, got "${escapeControl(plan.expiresIn ?? '')}".`);
+  return { file: plan.out, ttlMs };
+}
+
+async function writePlanFile(ctx: CliContext, out: { file: string; ttlMs: number }, command: SavedPlan['command'], scope: SavedPlan['scope'], subscriptions: number, plans: readonly Plan[]): Promise<void> {
+  const saved = buildSavedPlan({ command, scope, config: ctx.config, subscriptions, plans, now: ctx.ports.clock(), ttlMs: out.ttlMs });
+  await fs.writeFile(out.file, `${JSON.stringify(saved, null, 2)}\n`, 'utf8');
+  ctx.progress(`Saved the plan to ${out.file}: ${saved.counts.writes} write(s) of ${saved.counts.subscriptions} subscription(s), digest ${saved.digest}, expires ${saved.expiresAt}. Review it, then: d4ai apply ${out.file}`, { planFile: out.file, digest: saved.digest });
+}
+
+/** The review of one plan on the terminal: shown, asked, and its digest when confirmed. */
+function reviewOne(ctx: CliContext, scope: SavedPlan['scope']): (plan: Plan) => Promise<{ digest: string } | false> {
+  return async (plan) => ((await confirmPlan(ctx, [plan])) ? { digest: confirmedDigest(ctx, 'govern', scope, 1, [plan]) } : false);
+}
+
+function confirmedDigest(ctx: CliContext, command: SavedPlan['command'], scope: SavedPlan['scope'], subscriptions: number, plans: readonly Plan[]): string {
+  return buildSavedPlan({ command, scope, config: ctx.config, subscriptions, plans, now: ctx.ports.clock() }).digest;
 }
 
 /** `--subscription a,b,c` on sweep and watch: a scope of exactly those subscriptions. */
@@ -63,28 +90,36 @@ export function parseScope(ctx: CliContext, subscriptions: string | undefined): 
  * its records written as they are stored (a 10,000-subscription sweep never holds 10,000 records);
  * `--output csv` streams one line per record; the table is printed at the end, sorted by name.
  */
-export async function sweepCommand(ctx: CliContext, subscriptions?: string): Promise<number> {
+export async function sweepCommand(ctx: CliContext, subscriptions?: string, plan: PlanOutput = {}): Promise<number> {
   const scope = parseScope(ctx, subscriptions);
+  const out = planOutput(ctx, plan);
   await preflight(ctx);
   ctx.progress(`Sweeping ${scopeText(scope)} (${ctx.config.mode} mode) from a Resource Graph snapshot; records go to ${ctx.ports.records.description}.`, { scope });
-  const confirmed = needsConfirmation(ctx) ? await confirmSnapshotPlan(ctx, scope) : undefined;
+  const confirmed = needsConfirmation(ctx) ? await confirmSnapshotPlan(ctx, scope, 'sweep') : undefined;
   if (confirmed === false) return EXIT.failed;
   const printer = recordPrinter(ctx);
-  const { summary, unrecorded, summaryStored } = await printer.during(sweep(ctx.ports, ctx.config, { trigger: 'cli', scope, onRecord: printer.record, onProgress: pageProgress(ctx), ...(confirmed ? { confirmedWrites: confirmed } : {}) }));
+  const plans: Plan[] = [];
+  const { summary, unrecorded, summaryStored } = await printer.during(
+    sweep(ctx.ports, ctx.config, { trigger: 'cli', scope, onRecord: printer.record, onProgress: pageProgress(ctx), ...(out ? { onPlan: (p: Plan) => void plans.push(p) } : {}), ...(confirmed ? { confirmed } : {}) }),
+  );
+  if (out) await writePlanFile(ctx, out, 'sweep', runScope(scope), summary.subscriptions, plans);
   return printer.end(summary, unrecorded, summaryStored);
 }
 
 /** One tenant watch pass: records only for the subscriptions it acted on; the same output and exit codes as sweep. */
-export async function watchOnceCommand(ctx: CliContext, subscriptions?: string, confirm = true): Promise<number> {
+export async function watchOnceCommand(ctx: CliContext, subscriptions?: string, confirm = true, plan: PlanOutput = {}): Promise<number> {
   const scope = parseScope(ctx, subscriptions);
+  const out = planOutput(ctx, plan);
   await preflight(ctx);
   ctx.progress(`Watching ${scopeText(scope)} (${ctx.config.mode} mode): acting only where a write is due; records go to ${ctx.ports.records.description}.`, { scope });
-  const confirmed = confirm && needsConfirmation(ctx) ? await confirmSnapshotPlan(ctx, scope) : undefined;
+  const confirmed = confirm && needsConfirmation(ctx) ? await confirmSnapshotPlan(ctx, scope, 'watch') : undefined;
   if (confirmed === false) return EXIT.failed;
   const printer = recordPrinter(ctx);
+  const plans: Plan[] = [];
   const { summary, unrecorded, summaryStored } = await printer.during(
-    watchPass(ctx.ports, ctx.config, { trigger: 'cli', scope, onRecord: printer.record, onProgress: pageProgress(ctx, 'looked at'), ...(confirmed ? { confirmedWrites: confirmed } : {}) }),
+    watchPass(ctx.ports, ctx.config, { trigger: 'cli', scope, onRecord: printer.record, onProgress: pageProgress(ctx, 'looked at'), ...(out ? { onPlan: (p: Plan) => void plans.push(p) } : {}), ...(confirmed ? { confirmed } : {}) }),
   );
+  if (out) await writePlanFile(ctx, out, 'watch', runScope(scope), summary.subscriptions, plans);
   return printer.end(summary, unrecorded, summaryStored);
 }
 
@@ -111,10 +146,16 @@ export async function watchLoopCommand(ctx: CliContext, interval: string, signal
 }
 
 export function parseInterval(value: string): number {
-  const match = /^(\d+)(s|m|h)$/.exec(value.trim());
-  const ms = match ? Number(match[1]) * { s: 1000, m: 60_000, h: 3_600_000 }[match[2] as 's' | 'm' | 'h'] : NaN;
+  const ms = parseDuration(value, '--interval');
   if (!(ms >= 30_000 && ms <= 24 * 3_600_000)) throw new UsageError(`--interval must be a duration from 30s to 24h such as 5m, 90s or 1h, got "${escapeControl(value)}".`);
   return ms;
+}
+
+/** "90s", "5m", "24h", "7d" in milliseconds. */
+export function parseDuration(value: string, flag: string): number {
+  const match = /^(\d+)(s|m|h|d)$/.exec(value.trim());
+  if (!match) throw new UsageError(`${flag} must be a duration such as 90s, 5m, 24h or 7d, got "${escapeControl(value)}".`);
+  return Number(match[1]) * { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }[match[2] as 's' | 'm' | 'h' | 'd'];
 }
 
 function sleepUnless(ms: number, signal: AbortSignal): Promise<void> {
@@ -132,26 +173,30 @@ function sleepUnless(ms: number, signal: AbortSignal): Promise<void> {
 }
 
 /**
- * An enforcing run a person started asks first. When that person cannot be asked (stderr, where
- * the plan and question go, is redirected) it does not write unasked: it needs --yes.
+ * Nothing is written that nobody approved. An enforcing run asks the person at the terminal and
+ * applies exactly the plan they confirmed; --yes is the approval of a script or pipeline; a saved
+ * plan (d4ai apply) is its own. Off a terminal without --yes the run is refused (exit 2, as
+ * Terraform refuses an apply without -auto-approve), and so is one whose question could not be
+ * seen (stderr redirected).
  */
-function needsConfirmation(ctx: CliContext): boolean {
+export function needsConfirmation(ctx: CliContext): boolean {
   if (ctx.config.mode !== 'enforce' || ctx.yes) return false;
   if (ctx.attended && !ctx.interactive) {
     throw new UsageError('An enforcing run started from a terminal asks on stderr before it writes, and stderr is redirected: add --yes to write without asking, or --dry-run to see the plan.');
   }
-  return ctx.interactive;
+  if (!ctx.interactive) {
+    throw new UsageError('An enforcing run off a terminal writes only when approved: add --yes, or save a plan with --dry-run --out plan.json and apply it with d4ai apply plan.json (or run with --dry-run).');
+  }
+  return true;
 }
 
-/** The subscriptions whose writes were confirmed, or false when the answer was no. */
-async function confirmSnapshotPlan(ctx: CliContext, scope: GraphScope): Promise<ReadonlySet<string> | false> {
-  ctx.progress('Planning: deciding every subscription on the snapshot (nothing is written)...');
-  const { writes } = await previewPass(ctx.ports, ctx.config, { scope, onProgress: pageProgress(ctx, 'planned') });
-  const yes = await confirmPlan(
-    ctx,
-    writes.map((w) => ({ subscription: w.entry.subscription, decision: w.nomination.decision })),
-  );
-  return yes && new Set(writes.map((w) => w.entry.subscription.subscriptionId.toLowerCase()));
+/** The confirmed plans (applied exactly by the pass that follows), or false when the answer was no. */
+async function confirmSnapshotPlan(ctx: CliContext, scope: GraphScope, command: 'sweep' | 'watch'): Promise<{ plans: ReadonlyMap<string, Plan>; digest: string } | false> {
+  ctx.progress('Planning: every subscription decided on the snapshot, the writes refreshed from ARM (nothing is written)...');
+  const { subscriptions, writes } = await previewPass(ctx.ports, ctx.config, { scope, onProgress: pageProgress(ctx, 'planned') });
+  const plans = writes.map((w) => planOf(w.context, w.nomination.decision, ctx.ports.clock()));
+  if (!(await confirmPlan(ctx, plans))) return false;
+  return { plans: new Map(plans.map((p) => [p.subscriptionId, p])), digest: confirmedDigest(ctx, command, runScope(scope), subscriptions, plans) };
 }
 
 /** After each page: how many subscriptions so far, of how many, elapsed, and an estimate of what is left. */
@@ -223,12 +268,15 @@ function recordPrinter(ctx: CliContext): RecordPrinter {
         ctx.out(runSummaryText(summary, unrecorded));
         if (!summaryStored) ctx.out(`  NOT RECORDED: this summary could not be stored in ${ctx.ports.records.description}.`);
       }
-      return unrecorded.length > 0 || summary.failed > 0 || !summaryStored ? EXIT.failed : EXIT.ok;
+      if (unrecorded.length > 0 || summary.failed > 0 || !summaryStored) return EXIT.failed;
+      return ctx.detailedExitCode && pendingIn(summary) ? EXIT.changes : EXIT.ok;
     },
   };
 }
 
 export async function eventCommand(ctx: CliContext, file: string): Promise<number> {
+  // The same approval as govern: refused off a terminal without --yes, asked per plan on one.
+  const review = needsConfirmation(ctx) ? reviewOne(ctx, {}) : undefined;
   const body = file === '-' ? await readStdin(MAX_EVENT_PAYLOAD_BYTES) : await readEventFile(file, MAX_EVENT_PAYLOAD_BYTES);
   let outcomes: EventOutcome[];
   try {
@@ -255,7 +303,7 @@ export async function eventCommand(ctx: CliContext, file: string): Promise<numbe
     }
     if (seen.has(outcome.request.subscriptionId)) continue;
     seen.add(outcome.request.subscriptionId);
-    results.push(await governSubscription(ctx.ports, ctx.config, outcome.request, { budget }));
+    results.push(await governSubscription(ctx.ports, ctx.config, outcome.request, { budget, ...(review ? { review } : {}) }));
   }
   if (ctx.format === 'json') {
     const records = results.map((r) => r.record).filter((r) => !ctx.changesOnly || changes(r));
@@ -266,7 +314,7 @@ export async function eventCommand(ctx: CliContext, file: string): Promise<numbe
   }
   const failed = exitFor(results);
   // Input that is broken is a usage error; events that are simply not for us are fine.
-  return failed !== EXIT.ok ? failed : ignored.some((i) => i.malformed) ? EXIT.usage : EXIT.ok;
+  return failed !== EXIT.ok ? failed : ignored.some((i) => i.malformed) ? EXIT.usage : withDetail(ctx, EXIT.ok, results.map((r) => r.record));
 }
 
 /** A decision that changes a plan (applied, partial or failed while trying), or would in a dry run. */
@@ -298,6 +346,20 @@ function emitResults(ctx: CliContext, results: readonly GovernResult[]): void {
   }
   for (const u of unrecorded) ctx.out(`NOT RECORDED ${u.subscriptionId}: ${u.code} ${escapeControl(u.message)}`);
   if (unrecorded.length < records.length) ctx.progress(`Records written to ${ctx.ports.records.description}.`);
+}
+
+/**
+ * --detailed-exitcode: 3 when the run leaves changes pending: a dry run's would-be writes, or
+ * plans that were not written because they went stale. Errors keep their own code.
+ */
+export function withDetail(ctx: CliContext, code: number, records: readonly RemediationRecord[]): number {
+  if (code !== EXIT.ok || !ctx.detailedExitCode) return code;
+  return records.some((r) => r.outcome === 'plan-stale' || (r.outcome === 'dry-run' && isWrite(r))) ? EXIT.changes : EXIT.ok;
+}
+
+/** A pass summary that leaves changes pending (dry-run writes, stale plans). */
+function pendingIn(summary: RunSummaryRecord): boolean {
+  return (summary.byOutcome['dry-run'] ?? 0) > 0 || (summary.byOutcome['plan-stale'] ?? 0) > 0;
 }
 
 function exitFor(results: readonly GovernResult[]): number {

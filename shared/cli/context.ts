@@ -35,7 +35,9 @@ export interface CliContext {
   yes: boolean;
   /** --changes-only: print only the decisions that change (or would change) a plan. */
   changesOnly: boolean;
-  /** Asks a yes/no question on the terminal; false unless the answer is y or yes. */
+  /** --detailed-exitcode: exit 3 when a dry run, apply or report leaves changes pending. */
+  detailedExitCode: boolean;
+  /** Asks a question on the terminal; false unless the answer is exactly yes (the word the prompt asks for). */
   ask: (question: string) => Promise<boolean>;
   /** Gets an ARM token once; throws CredentialError with the inner causes when no credential works. */
   checkIdentity: () => Promise<void>;
@@ -56,6 +58,7 @@ export interface GlobalFlags {
   verbose?: boolean;
   yes?: boolean;
   changesOnly?: boolean;
+  detailedExitcode?: boolean;
   settings?: string;
 }
 
@@ -76,8 +79,12 @@ export interface Terminal {
 
 const DEFAULT_RECORDS_FILE = '.d4ai/records.jsonl';
 
-/** Exit codes: 0 all fine, 1 a subscription failed (or the run could not start safely), 2 bad usage, configuration or input. */
-export const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
+/**
+ * Exit codes: 0 all fine, 1 a subscription failed (or the run could not start safely), 2 bad usage,
+ * configuration or input. With --detailed-exitcode (dry runs, apply, report) 3 says changes are
+ * pending (Terraform says 2; ours is taken by bad usage), so CI can tell drift from none.
+ */
+export const EXIT = { ok: 0, failed: 1, usage: 2, changes: 3 } as const;
 
 export { UsageError };
 
@@ -166,9 +173,11 @@ export function createCliContext(flags: GlobalFlags, env: NodeJS.ProcessEnv = pr
     attended: terminal.stdinIsTTY,
     yes: flags.yes === true,
     changesOnly: flags.changesOnly === true,
+    detailedExitCode: flags.detailedExitcode === true,
     ask: async (question) => {
       const answer = terminal.ask ? await terminal.ask(question) : '';
-      return /^(y|yes)$/i.test(answer.trim());
+      // The prompt says "Type yes": a stray "y" (or a key held down) is not consent to a tenant-wide write.
+      return answer.trim().toLowerCase() === 'yes';
     },
     checkIdentity: async () => {
       try {

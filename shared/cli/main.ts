@@ -1,7 +1,8 @@
 import { Command, CommanderError, Option } from 'commander';
 import { VERSION } from '../version';
 import { escapeControl } from '../observability/redact';
-import { eventCommand, governCommand, sweepCommand, watchLoopCommand, watchOnceCommand } from './commands';
+import { eventCommand, governCommand, sweepCommand, watchLoopCommand, watchOnceCommand, type PlanOutput } from './commands';
+import { applyCommand } from './apply.command';
 import { configCommand } from './config.command';
 import { EXIT, UsageError, type CliContext, type GlobalFlags, type SettingFlags, type Terminal } from './context';
 import { recordsCommand, runsCommand } from './history.commands';
@@ -24,6 +25,7 @@ export function buildProgram(run: (code: number) => void, terminal?: Terminal): 
     .addOption(new Option('--settings <file>', "the deployed app's settings: a local.settings.json, or the JSON of az functionapp config appsettings list"))
     .addOption(new Option('-y, --yes', 'do not ask before an enforcing run on a terminal'))
     .addOption(new Option('--changes-only', 'print only the subscriptions whose plan changes (or would, in a dry run)'))
+    .addOption(new Option('--detailed-exitcode', 'dry runs, apply and report: exit 0 no changes, 1 error, 2 bad usage, 3 changes pending'))
     .addOption(new Option('--verbose', 'structured logs on stderr'))
     .exitOverride()
     .showHelpAfterError()
@@ -36,19 +38,25 @@ export function buildProgram(run: (code: number) => void, terminal?: Terminal): 
   const managementGroup = (): Option => new Option('--management-group <id>', 'govern the subscriptions below this management group (overrides D4AI_MANAGEMENT_GROUP)');
   const subscriptions = (): Option => new Option('-s, --subscription <ids>', 'only these subscriptions (GUIDs, comma-separated)').conflicts('managementGroup');
 
+  const out = (): Option => new Option('--out <file>', 'with --dry-run: save the plan (the writes, their exact bodies and the state they were planned on) for d4ai apply');
+  const expiresIn = (): Option => new Option('--expires-in <duration>', 'with --out: how long the saved plan may be applied (default 24h, at most 7d)');
   program
     .command('govern')
     .description('govern one subscription now')
     .requiredOption('-s, --subscription <id>', 'subscription id (GUID)')
-    .action((opts: { subscription: string }) => runWith((ctx) => governCommand(ctx, opts.subscription)));
+    .addOption(out())
+    .addOption(expiresIn())
+    .action((opts: { subscription: string } & PlanOutput) => runWith((ctx) => governCommand(ctx, opts.subscription, planFlags(opts))));
   program
     .command('sweep')
     .description('govern every subscription in scope from a Resource Graph snapshot: one record each, then a summary')
     .addOption(managementGroup())
     .addOption(subscriptions())
-    .action((opts: SettingFlags & { subscription?: string }) => {
-      const { subscription, ...settings } = opts;
-      return runWith((ctx) => sweepCommand(ctx, subscription), settings);
+    .addOption(out())
+    .addOption(expiresIn())
+    .action((opts: SettingFlags & PlanOutput & { subscription?: string }) => {
+      const { subscription, out: file, expiresIn: ttl, ...settings } = opts;
+      return runWith((ctx) => sweepCommand(ctx, subscription, planFlags({ out: file, expiresIn: ttl })), settings);
     });
   program
     .command('watch')
@@ -56,15 +64,17 @@ export function buildProgram(run: (code: number) => void, terminal?: Terminal): 
     .addOption(managementGroup())
     .addOption(subscriptions())
     .addOption(new Option('--once', 'one pass, then exit (the same output and exit codes as sweep)'))
-    .addOption(new Option('--interval <duration>', 'a pass every <duration> (e.g. 5m) until interrupted').conflicts('once'))
-    .action((opts: SettingFlags & { once?: boolean; interval?: string; subscription?: string }) => {
-      const { once, interval, subscription, ...settings } = opts;
+    .addOption(new Option('--interval <duration>', 'a pass every <duration> (e.g. 5m) until interrupted').conflicts(['once', 'out']))
+    .addOption(out())
+    .addOption(expiresIn())
+    .action((opts: SettingFlags & PlanOutput & { once?: boolean; interval?: string; subscription?: string }) => {
+      const { once, interval, subscription, out: file, expiresIn: ttl, ...settings } = opts;
       if (!once && !interval) {
         return runWith(() => {
           throw new UsageError('watch needs --once or --interval <duration> (e.g. --interval 5m).');
         }, settings);
       }
-      if (!interval) return runWith((ctx) => watchOnceCommand(ctx, subscription), settings);
+      if (!interval) return runWith((ctx) => watchOnceCommand(ctx, subscription, true, planFlags({ out: file, expiresIn: ttl })), settings);
       const stop = new AbortController();
       const interrupt = (): void => stop.abort();
       process.once('SIGINT', interrupt);
@@ -76,6 +86,11 @@ export function buildProgram(run: (code: number) => void, terminal?: Terminal): 
     .description('govern the subscriptions named by Event Grid or CloudEvents JSON (a file, or - for stdin)')
     .argument('<file>', 'event JSON file, or - to read stdin')
     .action((file: string) => runWith((ctx) => eventCommand(ctx, file)));
+  program
+    .command('apply')
+    .description('apply a saved plan (d4ai sweep --dry-run --out FILE) exactly: its bodies, where each subscription is still as planned')
+    .argument('<file>', 'the saved plan (JSON)')
+    .action((file: string) => runWith((ctx) => applyCommand(ctx, file)));
   program
     .command('report')
     .description('coverage across the estate: AI resources, plan, components and findings per subscription (read-only)')
@@ -112,6 +127,11 @@ export function buildProgram(run: (code: number) => void, terminal?: Terminal): 
     .description('the effective settings and where each came from (environment, --settings file, flag, default); secrets masked')
     .action(() => runWith((ctx) => configCommand(ctx)));
   return program;
+}
+
+/** The --out and --expires-in flags as the commands take them (absent ones left out). */
+function planFlags(opts: PlanOutput): PlanOutput {
+  return { ...(opts.out !== undefined ? { out: opts.out } : {}), ...(opts.expiresIn !== undefined ? { expiresIn: opts.expiresIn } : {}) };
 }
 
 export async function main(argv: string[] = process.argv, terminal?: Terminal): Promise<number> {

@@ -31,7 +31,8 @@ export async function reportCommand(ctx: CliContext, options: { tokens?: boolean
   if (ctx.format === 'json') ctx.out(JSON.stringify(report, null, 2));
   else if (ctx.format === 'csv') ctx.out(reportCsv(report));
   else ctx.out(reportTable(report, ctx.width));
-  return EXIT.ok;
+  // --detailed-exitcode: 3 when the governor's plan would change some subscription (drift).
+  return ctx.detailedExitCode && report.rows.some((r) => r.change !== undefined) ? EXIT.changes : EXIT.ok;
 }
 
 const REPORT_CSV_COLUMNS = ['subscriptionName', 'subscriptionId', 'coverage', 'decision', 'aiResources', 'aiResourcesByType', 'protectedAiResources', 'tier', 'components', 'findingTypes', 'findings', 'tokens30d', 'estimatedMonthlyCost'] as const;

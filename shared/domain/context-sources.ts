@@ -18,6 +18,7 @@ export function contextFromSnapshot(entry: SnapshotEntry, policy: PolicyView, co
     subscription: entry.subscription,
     aiResources: entry.aiResources,
     pricing: entry.pricing ?? NOT_INDEXED_PLAN,
+    pricingBasis: { source: 'snapshot', readAt: now.toISOString() },
     policyAssignments,
     ...(exemption ? { exemption } : {}),
   };
@@ -33,6 +34,8 @@ export interface ArmReads {
   exemptions: ExemptionView[];
   /** Reads that failed without blocking the decision, for the record's warnings. */
   readWarnings?: string[];
+  /** When the pricing was read (the plan's basis); defaults to `now`. */
+  pricingReadAt?: Date;
 }
 
 export function contextFromArm(reads: ArmReads, config: Config, detail: TriggerDetail | undefined, now: Date): GovernContext {
@@ -46,6 +49,7 @@ export function contextFromArm(reads: ArmReads, config: Config, detail: TriggerD
     subscription: reads.subscription,
     aiResources: withTriggerEvidence(reads.typedResources, detail, reads.subscription.subscriptionId),
     ...(reads.pricing ? { pricing: reads.pricing } : {}),
+    pricingBasis: { source: 'arm', readAt: (reads.pricingReadAt ?? now).toISOString() },
     policyAssignments: reads.policyAssignments ?? [],
     ...(exemption ? { exemption } : {}),
     ...(reads.readWarnings?.length ? { readWarnings: reads.readWarnings } : {}),

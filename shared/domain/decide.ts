@@ -1,10 +1,12 @@
 import type { Config } from '../config';
 import { AI_EXTENSIONS, AI_EXTENSION_TITLES, type AiExtensionName } from './extensions';
-import type { DesiredPricing, GovernContext, PricingSnapshot } from './model';
+import type { DesiredPricing, GovernContext, PricingBody, PricingSnapshot } from './model';
 import { nameOf, optedOutAccounts, protectedAiResources } from './accounts';
 import { missingFrom } from './components';
 import { findingsOf, type Finding } from './findings';
-import { planChange, type PlannedChange } from './plan';
+import { ExtensionSet, isKnownExtension } from './extension-set';
+import { planChange, type PlanDecision, type PlannedChange } from './plan';
+import type { PricingSummary } from './pricing-summary';
 import { policyConflictWarnings } from './policy-conflicts';
 
 /**
@@ -119,7 +121,7 @@ function decideAction(context: GovernContext, config: Config, options: DecideOpt
     );
   }
   const backoff = context.extensionBackoff;
-  if (pricing.tier === 'Standard' && backoff?.active && missingComponents.every((c) => backoff.extensions.some((e) => e.toLowerCase() === c.toLowerCase()))) {
+  if (pricing.tier === 'Standard' && backoff?.active && ExtensionSet.names(backoff.extensions).includesAll(missingComponents)) {
     return skip(
       'extension-backoff',
       `The service failed to enable ${missingComponents.join(', ')} on the last ${backoff.attempts} attempt(s)${backoff.message ? ` (${backoff.message})` : ''}; next attempt after ${backoff.retryAfter}.`,
@@ -142,7 +144,7 @@ function decideAction(context: GovernContext, config: Config, options: DecideOpt
       ? `Plan is ${pricing.tier}: switch to Standard with ${config.components.join(', ') || 'no extra components'}.`
       : `Plan is Standard but ${missingComponents.map((c) => `${c} (${AI_EXTENSION_TITLES[c]})`).join(', ')} ${missingComponents.length > 1 ? 'are' : 'is'} off: switch on.`;
   const desired = desiredPricing(pricing, config.components);
-  return { action, missingComponents, desired, change: planChange(pricing, desired, AI_EXTENSIONS), reasons: [why, what], warnings };
+  return { action, missingComponents, desired, change: planChange(pricing, desired), reasons: [why, what], warnings };
 }
 
 /**
@@ -152,18 +154,44 @@ function decideAction(context: GovernContext, config: Config, options: DecideOpt
  * service reports that we do not know are passed through unchanged for the same reason.
  */
 export function desiredPricing(current: PricingSnapshot, components: readonly AiExtensionName[]): DesiredPricing {
-  const byName = new Map(current.extensions.map((e) => [e.name.toLowerCase(), e]));
-  const names = [...AI_EXTENSIONS, ...current.extensions.map((e) => e.name).filter((n) => !isKnown(n))];
+  const existing = ExtensionSet.of(current.extensions);
+  const wanted = ExtensionSet.names(components);
+  const names = [...AI_EXTENSIONS, ...existing.names().filter((n) => !isKnownExtension(n))];
   const extensions = names.map((name) => {
-    const existing = byName.get(name.toLowerCase());
-    const on = existing?.enabled === true || (components as readonly string[]).includes(name);
+    const found = existing.get(name);
+    const on = found?.enabled === true || wanted.has(name);
     return {
       name,
       isEnabled: on ? ('True' as const) : ('False' as const),
-      ...(existing?.additionalExtensionProperties ? { additionalExtensionProperties: existing.additionalExtensionProperties } : {}),
+      ...(found?.additionalExtensionProperties ? { additionalExtensionProperties: found.additionalExtensionProperties } : {}),
     };
   });
   return { pricingTier: 'Standard', ...(current.subPlan ? { subPlan: current.subPlan } : {}), extensions };
+}
+
+/**
+ * A revert's decision: the body that puts back `restore` (a record's before-state: its tier and
+ * subPlan, every extension listed explicitly, what it did not list off), computed against the plan
+ * as it is now (`current`, whose extensions' spelling and settings are kept). The one body that
+ * may switch something off; only `d4ai revert` asks for it.
+ */
+export function decideRevert(restore: PricingSummary, current: PricingSnapshot, origin: string): PlanDecision {
+  const now = ExtensionSet.of(current.extensions);
+  const then = ExtensionSet.ofSummary(restore);
+  const names = [...new Set([...AI_EXTENSIONS, ...now.names(), ...Object.keys(restore.extensions)].map((n) => now.canonical(n)))];
+  const body: PricingBody = {
+    pricingTier: restore.tier,
+    ...(restore.tier === 'Standard' && restore.subPlan ? { subPlan: restore.subPlan } : {}),
+    extensions: [...ExtensionSet.names(names).names()].map((name) => {
+      const found = now.get(name);
+      return {
+        name,
+        isEnabled: then.isOn(name) ? ('True' as const) : ('False' as const),
+        ...(found?.additionalExtensionProperties ? { additionalExtensionProperties: found.additionalExtensionProperties } : {}),
+      };
+    }),
+  };
+  return { action: 'revert', missingComponents: [], reasons: [origin], warnings: [], desired: body, change: planChange(current, body) };
 }
 
 /**
@@ -187,13 +215,9 @@ export function skipBeforeReading(
   return undefined;
 }
 
-/** Whether the action (of a decision, or of a stored record) writes to ARM in enforce mode; the sweep cap counts these. */
+/** Whether the action (of a decision, a plan, or a stored record) writes to ARM in enforce mode; the sweep cap counts governing writes (a revert is never capped). */
 export function isWrite(decision: { readonly action: string }): boolean {
-  return decision.action === 'enable' || decision.action === 'add-components';
-}
-
-function isKnown(name: string): boolean {
-  return (AI_EXTENSIONS as readonly string[]).some((k) => k.toLowerCase() === name.toLowerCase());
+  return decision.action === 'enable' || decision.action === 'add-components' || decision.action === 'revert';
 }
 
 function tagValue(tags: Record<string, string>, name: string): string | undefined {

@@ -1,3 +1,4 @@
+import { ExtensionSet } from './extension-set';
 import type { ExtensionBackoff } from './model';
 
 /**
@@ -32,8 +33,7 @@ export function backoffFrom(record: (BackoffFields & { error?: { message: string
 
 /** The back-off after `failed` failed (again) at `now`: attempts count up only while the same extensions keep failing. */
 export function nextBackoff(failed: readonly string[], previous: ExtensionBackoff | undefined, now: Date): Required<BackoffFields> {
-  const known = new Set((previous?.extensions ?? []).map((e) => e.toLowerCase()));
-  const again = previous !== undefined && failed.every((f) => known.has(f.toLowerCase()));
+  const again = previous !== undefined && ExtensionSet.names(previous.extensions).includesAll(failed);
   const attempts = again ? previous.attempts + 1 : 1;
   const wait = Math.min(BACKOFF_FIRST_MS * 2 ** Math.min(attempts - 1, 20), BACKOFF_MAX_MS);
   return { failedExtensions: [...failed], retryAfter: new Date(now.getTime() + wait).toISOString(), partialAttempts: attempts };

@@ -159,6 +159,8 @@ export interface GovernContext {
   aiResourceTotal?: number;
   /** Undefined when the service has no AI plan for this subscription (not offered in its cloud). */
   pricing?: PricingSnapshot;
+  /** Where `pricing` was read: an ARM GET at a time, or the snapshot (which lags ARM). */
+  pricingBasis?: { source: 'arm' | 'snapshot'; readAt: string };
   exemption?: ActiveExemption;
   policyAssignments: PolicyAssignmentInfo[];
   /** Extensions the service failed to enable on earlier passes (from the latest record), and when to try again. */

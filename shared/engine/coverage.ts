@@ -1,16 +1,15 @@
 import type { GraphScope } from '../azure/resource-graph.adapter';
 import type { Config } from '../config';
 import { isInspectableAccount, optedOutAccounts, protectedAiResources } from '../domain/accounts';
-import { contextFromSnapshot } from '../domain/context-sources';
-import { decide, skipBeforeReading, type SkipReason } from '../domain/decide';
-import { AI_EXTENSIONS } from '../domain/extensions';
+import { isWrite, skipBeforeReading, type SkipReason } from '../domain/decide';
+import { ExtensionSet, isKnownExtension } from '../domain/extension-set';
+import type { PlannedChange } from '../domain/plan';
 import { FINDING_TYPES, type Finding, type FindingType } from '../domain/findings';
 import type { AiResource } from '../domain/model';
 import type { RunScope } from '../records/record';
 import { errorInfo } from './errors';
-import { inspectAccounts } from './inspect-accounts';
 import type { Ports } from './ports';
-import { eachLimited, runScope, scopeFromConfig } from './snapshot-pass';
+import { eachLimited, planPass, runScope, scopeFromConfig } from './snapshot-pass';
 
 /**
  * `d4ai report`: coverage across the estate, read-only. One Resource Graph snapshot (a page of
@@ -33,6 +32,8 @@ export interface CoverageRow {
   coverage: Coverage;
   /** Why it is out of scope, or what the governor would do. */
   decision: string;
+  /** What the governor's plan would change (a write only): the same plan a dry run shows. */
+  change?: PlannedChange;
   skipReason?: SkipReason;
   aiResources: number;
   /** AI resources by short type: openai, aiservices, project, ml-workspace, ml-registry. */
@@ -79,13 +80,12 @@ export async function coverageReport(ports: Ports, config: Config, options: Cove
   const scope = options.scope ?? scopeFromConfig(config);
   const now = ports.clock();
   const rows: CoverageRow[] = [];
-  const policy = await ports.snapshot.policy(scope, config.policyAssignmentId);
-  for await (const page of ports.snapshot.pages(scope)) {
-    await eachLimited(page.entries, config.sweepConcurrency, async (entry) => {
-      const snapshot = contextFromSnapshot(entry, policy, config, now);
+  // The same tenant pass as a sweep's: plans refreshed from ARM where the snapshot's decision is a
+  // write, so the report says what the enforcing run will see (a plan managed elsewhere, a lagging index).
+  for await (const page of planPass(ports, config, scope, { inspectAll: true })) {
+    await eachLimited(page.planned, config.sweepConcurrency, async ({ entry, context, nomination }) => {
       const early = skipBeforeReading(entry.subscription, config);
-      const context = early ? snapshot : await inspectAccounts(ports, snapshot);
-      const decision = decide(context, config, { writesSoFar: 0 });
+      const decision = nomination.decision;
       const problems = (context.accounts ?? []).flatMap((a) => a.problems);
       const pricing = context.pricing;
       const tier: CoverageRow['tier'] = !pricing ? 'not offered' : pricing.notIndexed ? 'unknown' : pricing.tier;
@@ -96,11 +96,12 @@ export async function coverageReport(ports: Ports, config: Config, options: Cove
         coverage: early ? 'out-of-scope' : coverageOf(context.aiResources.length, tier, decision.missingComponents.length, optedOutAccounts(context.accounts).length),
         decision: decision.action + (decision.skipReason ? ` (${decision.skipReason})` : ''),
         ...(decision.skipReason ? { skipReason: decision.skipReason } : {}),
+        ...(isWrite(decision) && decision.change ? { change: decision.change } : {}),
         aiResources: context.aiResources.length,
         aiResourcesByType: byType(context.aiResources),
         protectedAiResources: protectedNow,
         tier,
-        components: pricing?.tier === 'Standard' ? pricing.extensions.filter((e) => e.enabled && (AI_EXTENSIONS as readonly string[]).includes(e.name)).map((e) => e.name) : [],
+        components: pricing?.tier === 'Standard' ? ExtensionSet.ofPlan(pricing).on().filter(isKnownExtension) : [],
         findings: decision.findings ?? [],
         problems,
       };

@@ -1,15 +1,17 @@
 import { randomUUID } from 'node:crypto';
 import type { Config } from '../config';
 import { decide, isWrite, type Decision } from '../domain/decide';
-import type { GovernContext, GovernRequest, SubscriptionInfo } from '../domain/model';
+import type { GovernContext, GovernRequest, PricingSnapshot, TriggerDetail } from '../domain/model';
+import { planOf, type Plan, type PlanDecision } from '../domain/plan';
+import type { PricingSummary } from '../domain/pricing-summary';
 import { buildRecord, type RemediationRecord } from '../records/record';
-import { applyPlan, type PlanOutcome } from './apply';
+import { applyPlan, type WriteOutcome } from './apply';
 import { readBackoff } from './backoff';
 import { inspectAccounts } from './inspect-accounts';
 import { logDecision } from './decision-log';
-import { errorInfo } from './errors';
+import { GovernError, errorInfo } from './errors';
 import { loadContext } from './load-context';
-import { recordOfPass } from './pass-record';
+import { recordOfPass, type PassResult } from './pass-record';
 import type { Ports } from './ports';
 
 /**
@@ -32,11 +34,26 @@ export interface WriteBudget {
 export interface GovernOptions {
   /** Shared by the governs of one event delivery so the cap holds across them; a fresh budget otherwise. */
   budget?: WriteBudget;
+  /** Each plan as it is made (a dry run's `--out` collects them). */
+  onPlan?: (plan: Plan) => void;
+  /**
+   * A person reviews a plan that writes in enforce mode before it is carried out (the CLI on a
+   * terminal): false stops the run with nothing written and nothing recorded (PlanDeclined is
+   * thrown); true applies exactly the plan shown, as a reviewed plan.
+   */
+  review?: (plan: Plan) => Promise<{ digest: string } | false>;
+}
+
+/** The person at the terminal said no to the plan: nothing was written or recorded. */
+export class PlanDeclined extends GovernError {
+  constructor() {
+    super('PlanDeclined', 'Nothing was changed: the plan was not confirmed.');
+  }
 }
 
 export interface GovernResult {
   record: RemediationRecord;
-  decision?: Decision;
+  decision?: PlanDecision;
   /** False when the record could not be stored: the decision is only in the logs (and the caller's output). */
   stored: boolean;
   storeError?: { code: string; message: string };
@@ -54,20 +71,24 @@ export async function governSubscription(ports: Ports, config: Config, request: 
   } catch (error) {
     return finish(ports, recordOfPass({ request: req, mode: config.mode, failure: errorInfo(error), startedAt, finishedAt: ports.clock() }));
   }
-  return carryOut(ports, config, req, context, nominate(context, config, options.budget ?? { used: 0 }), { startedAt });
+  const nomination = nominate(context, config, options.budget ?? { used: 0 });
+  const plan = planOf(context, nomination.decision, startedAt);
+  options.onPlan?.(plan);
+  if (options.review && isWrite(plan.decision) && config.mode === 'enforce') {
+    const reviewed = await options.review(plan);
+    if (!reviewed) throw new PlanDeclined();
+    return carryOut(ports, config, req, context, nomination, { startedAt, reviewed: { plan, digest: reviewed.digest } });
+  }
+  return carryOut(ports, config, req, context, nomination, { startedAt });
 }
 
 /**
- * What governing the subscription would decide now, without writing anything or storing a record
- * (the plan `d4ai govern` shows before it asks). Undefined when the subscription cannot be read.
+ * The plan for one subscription from direct ARM reads, without writing anything or storing a
+ * record: what `d4ai govern` and `d4ai event` show before they ask, and what a dry run saves.
  */
-export async function previewSubscription(ports: Ports, config: Config, subscriptionId: string): Promise<{ subscription: SubscriptionInfo; decision: Decision } | undefined> {
-  try {
-    const context = await loadContext(ports, config, subscriptionId.toLowerCase());
-    return { subscription: context.subscription, decision: decide(context, config) };
-  } catch {
-    return undefined;
-  }
+export async function planSubscription(ports: Ports, config: Config, subscriptionId: string, detail?: TriggerDetail): Promise<{ context: GovernContext; plan: Plan }> {
+  const context = await loadContext(ports, config, subscriptionId.toLowerCase(), detail ? { detail } : {});
+  return { context, plan: planOf(context, decide(context, config), ports.clock()) };
 }
 
 /** A decision that reserved its slot under the cap (`slot` is meaningful for writes only). */
@@ -89,16 +110,20 @@ export function nominate(context: GovernContext, config: Config, budget: WriteBu
 
 /**
  * A snapshot's context, completed with what the snapshot does not hold, before it is decided:
- *  - the extension back-off (its latest record), where the decision would write: extensions that
- *    failed in the region are not tried on every pass. An `enable` on the snapshot needs it too:
- *    Resource Graph can still show Free after a partial write, and the fresh read then adds
- *    components, which the back-off must hold back (and count);
+ *  - the plan refreshed from ARM where the snapshot's decision is a write (one GET): Resource
+ *    Graph lags ARM and carries no pricings 2026-07-01 fields (managedBy), so a plan is never
+ *    shown, stored, saved or confirmed on the snapshot's word; the refreshed context's
+ *    `pricingBasis` says so. A refresh that fails leaves the snapshot's pricing (basis snapshot)
+ *    and a warning: the write path reads again under the lock anyway;
  *  - with `inspect`, the Azure OpenAI / AI Services accounts one by one (opt-outs, content filters:
- *    inspect-accounts.ts).
+ *    inspect-accounts.ts);
+ *  - the extension back-off (the latest record that is not a dry run), where the decision still
+ *    writes: extensions that failed in the region are not tried on every pass.
  * Done before the cap's slots are handed out, so a subscription that turns out to be a skip takes none.
  */
 export async function refineContext(ports: Ports, config: Config, context: GovernContext, options: { inspect: boolean }): Promise<GovernContext> {
-  let refined = options.inspect ? await inspectAccounts(ports, context) : context;
+  let refined = isWrite(decide(context, config)) ? await refreshPricing(ports, context) : context;
+  if (options.inspect) refined = await inspectAccounts(ports, refined);
   if (!refined.extensionBackoff && isWrite(decide(refined, config))) {
     const backoff = await readBackoff(ports, context.subscription.subscriptionId, ports.clock());
     if (backoff) refined = { ...refined, extensionBackoff: backoff };
@@ -106,46 +131,88 @@ export async function refineContext(ports: Ports, config: Config, context: Gover
   return refined;
 }
 
+/** The plan read afresh from ARM (the refresh step): one GET. */
+export async function refreshPricing(ports: Ports, context: GovernContext): Promise<GovernContext> {
+  const readAt = ports.clock();
+  try {
+    const fresh = await ports.pricing.get(context.subscription.subscriptionId);
+    const { pricing: _snapshot, ...rest } = context;
+    return { ...rest, ...(fresh ? { pricing: fresh } : {}), pricingBasis: { source: 'arm', readAt: readAt.toISOString() } };
+  } catch (error) {
+    const { code, message } = errorInfo(error);
+    const warning = `The plan could not be refreshed from ARM (${code}: ${message}); this plan rests on the Resource Graph snapshot, and the write path reads it again before any PUT.`;
+    return { ...context, readWarnings: [...(context.readWarnings ?? []), warning] };
+  }
+}
+
+/** How a write is carried out beyond the decision itself. */
+export interface CarryOutOptions {
+  startedAt?: Date;
+  /** Keeps a write from being made (the reason goes into the record, outcome dry-run): a write the person at the terminal was not shown. */
+  hold?: string;
+  /**
+   * A plan a person reviewed (confirmed on a terminal, or saved and applied): written exactly as it
+   * is, or not at all where the fresh read shows it stale. Without it the run is unattended and a
+   * stale plan is decided again on the fresh read.
+   */
+  reviewed?: { plan: Plan; digest?: string };
+}
+
 /**
  * Carries a nomination out: through the write path when it is a write in enforce mode, then one
- * record. `hold` keeps a write from being made (the reason goes into the record, outcome dry-run):
- * a write the person at the terminal was not shown.
+ * record.
  */
-export async function carryOut(
-  ports: Ports,
-  config: Config,
-  request: GovernRequest & { runId: string },
-  context: GovernContext,
-  nomination: Nomination,
-  options: { startedAt?: Date; hold?: string } = {},
-): Promise<GovernResult> {
+export async function carryOut(ports: Ports, config: Config, request: GovernRequest & { runId: string }, context: GovernContext, nomination: Nomination, options: CarryOutOptions = {}): Promise<GovernResult> {
   const startedAt = options.startedAt ?? ports.clock();
   const { decision: nominated, slot } = nomination;
-  let outcome: PlanOutcome = { context, decision: nominated, notes: [] };
-  if (isWrite(nominated) && config.mode === 'enforce' && options.hold) {
-    outcome = { context, decision: nominated, notes: [options.hold] };
-  } else if (isWrite(nominated) && config.mode === 'enforce') {
-    const beforePut = async (current: GovernContext, decision: Decision): Promise<void> => {
-      const intent = buildRecord({ request, mode: config.mode, context: current, decision, outcome: 'intent', startedAt, finishedAt: ports.clock() });
+  const plan = options.reviewed?.plan ?? planOf(context, nominated, startedAt);
+  const digest = options.reviewed?.digest;
+  let written: WriteOutcome | undefined;
+  let failure: { code: string; message: string } | undefined;
+  if (isWrite(plan.decision) && config.mode === 'enforce' && !options.hold) {
+    const beforePut = async (current: Plan, before: PricingSummary | undefined): Promise<void> => {
+      const intent = buildRecord({ request, mode: config.mode, context, decision: current.decision, ...(before ? { before } : {}), planBasis: current.basis, ...(digest ? { planDigest: digest } : {}), outcome: 'intent', startedAt, finishedAt: ports.clock() });
       await storeWithRetry(ports, () => ports.records.write(intent));
     };
+    const replan = options.reviewed ? undefined : (fresh: PricingSnapshot | undefined, readAt: Date): Plan => replanOn(context, fresh, readAt, config, slot);
     try {
-      outcome = await applyPlan(ports, config, context, slot, nominated, { beforePut });
+      written = await applyPlan(ports, config, plan, { beforePut, ...(replan ? { replan } : {}) });
     } catch (error) {
-      outcome = { context, decision: nominated, applied: { outcome: 'failed', wrote: false, error: errorInfo(error), notes: [] }, notes: [] };
+      failure = errorInfo(error);
     }
   }
+  const last = written?.plan ?? plan;
   const record = recordOfPass({
     request,
     mode: config.mode,
-    context: outcome.context,
-    decision: outcome.decision,
-    ...(outcome.applied ? { applied: outcome.applied } : {}),
-    notes: outcome.notes,
+    context,
+    decision: last.decision,
+    ...(written ? writtenFields(written) : plan.before ? { before: plan.before } : {}),
+    ...(failure ? { applied: { outcome: 'failed' as const, wrote: false, error: failure, notes: [] } } : {}),
+    notes: [...(options.hold && isWrite(plan.decision) && config.mode === 'enforce' ? [options.hold] : []), ...(written?.notes ?? [])],
+    planBasis: last.basis,
+    ...(digest ? { planDigest: digest } : {}),
     startedAt,
     finishedAt: ports.clock(),
   });
-  return finish(ports, record, outcome.decision);
+  return finish(ports, record, last.decision);
+}
+
+/** An unattended plan decided again on a fresh ARM read (the slot it holds under the cap kept). */
+export function replanOn(context: GovernContext, fresh: PricingSnapshot | undefined, readAt: Date, config: Config, slot: number): Plan {
+  const { pricing: _stale, ...rest } = context;
+  const current: GovernContext = { ...rest, ...(fresh ? { pricing: fresh } : {}), pricingBasis: { source: 'arm', readAt: readAt.toISOString() } };
+  return planOf(current, decide(current, config, { writesSoFar: slot }), readAt);
+}
+
+/** The parts of a record that come from the write path. */
+export function writtenFields(written: WriteOutcome): Pick<PassResult, 'before' | 'applied' | 'stale' | 'seen'> {
+  return {
+    ...(written.before ? { before: written.before } : {}),
+    ...(written.applied ? { applied: written.applied } : {}),
+    ...(written.stale ? { stale: written.stale } : {}),
+    ...(written.seen ? { seen: written.seen } : {}),
+  };
 }
 
 export function withRunId(request: GovernRequest): GovernRequest & { runId: string } {
@@ -166,7 +233,7 @@ export async function storeWithRetry(ports: Pick<Ports, 'sleep'>, write: () => P
   }
 }
 
-async function finish(ports: Ports, record: RemediationRecord, decision?: Decision): Promise<GovernResult> {
+async function finish(ports: Ports, record: RemediationRecord, decision?: PlanDecision): Promise<GovernResult> {
   try {
     await storeWithRetry(ports, () => ports.records.write(record));
   } catch (error) {

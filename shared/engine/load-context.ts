@@ -32,6 +32,7 @@ export async function loadContext(ports: Ports, config: Config, subscriptionId: 
 
   const id = subscription.subscriptionId;
   const readWarnings: string[] = [];
+  const pricingReadAt = ports.clock();
   const [pricing, typedResources, policyAssignments, exemptions, extensionBackoff] = await Promise.all([
     ports.pricing.get(id),
     ports.inventory.listAiTypedResources(id),
@@ -52,7 +53,7 @@ export async function loadContext(ports: Ports, config: Config, subscriptionId: 
     }),
     readBackoff(ports, id, ports.clock()),
   ]);
-  const context = contextFromArm({ subscription, ...(pricing ? { pricing } : {}), typedResources, policyAssignments, exemptions, readWarnings }, config, options.detail, ports.clock());
+  const context = contextFromArm({ subscription, ...(pricing ? { pricing } : {}), pricingReadAt, typedResources, policyAssignments, exemptions, readWarnings }, config, options.detail, ports.clock());
   // One subscription: its accounts are read too (opt-outs change whether enabling protects anything).
   return inspectAccounts(ports, extensionBackoff ? { ...context, extensionBackoff } : context);
 }

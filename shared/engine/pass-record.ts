@@ -1,6 +1,8 @@
 import type { Mode } from '../config';
-import { isWrite, type Decision } from '../domain/decide';
-import type { GovernContext, GovernRequest } from '../domain/model';
+import { isWrite } from '../domain/decide';
+import type { GovernContext, GovernRequest, PricingSnapshot } from '../domain/model';
+import type { PlanBasis, PlanDecision } from '../domain/plan';
+import type { PricingSummary } from '../domain/pricing-summary';
 import { carriedBackoff, nextBackoff } from '../domain/extension-backoff';
 import { buildRecord, outcomeWithoutWrite, type RemediationRecord } from '../records/record';
 import type { ApplyResult } from './apply';
@@ -14,11 +16,19 @@ export interface PassResult {
   request: GovernRequest & { runId: string };
   mode: Mode;
   context?: GovernContext;
-  decision?: Decision;
+  decision?: PlanDecision;
   applied?: ApplyResult;
   /** What the write path noted beyond the decision (e.g. the fresh read found nothing to do). */
   notes?: string[];
   failure?: { code: string; message: string };
+  /** The record's before-state when it is not the context's pricing (the write path's, or a saved plan's). */
+  before?: PricingSummary;
+  /** A reviewed plan the fresh read showed stale: what changed (outcome plan-stale, nothing written). */
+  stale?: string[];
+  /** What the fresh read showed when nothing was written. */
+  seen?: PricingSnapshot;
+  planBasis?: PlanBasis;
+  planDigest?: string;
   /** Report mode was asked for by this run (a per-request dry run), not by D4AI_MODE. */
   dryRunRequested?: boolean;
   startedAt: Date;
@@ -34,11 +44,15 @@ export function recordOfPass(pass: PassResult): RemediationRecord {
     mode: pass.mode,
     ...(pass.context ? { context: pass.context } : {}),
     ...(decision ? { decision } : {}),
-    outcome: failure ? 'failed' : (applied?.outcome ?? outcomeWithoutWrite(decision?.action ?? 'none')),
-    ...(applied?.pricingAfter ? { pricingAfter: applied.pricingAfter } : {}),
+    outcome: failure ? 'failed' : pass.stale ? 'plan-stale' : (applied?.outcome ?? outcomeWithoutWrite(decision?.action ?? 'none')),
+    ...(applied?.pricingAfter ? { pricingAfter: applied.pricingAfter } : pass.seen ? { pricingAfter: pass.seen } : {}),
+    ...(pass.before ? { before: pass.before } : {}),
+    ...(pass.planBasis ? { planBasis: pass.planBasis } : {}),
+    ...(pass.planDigest ? { planDigest: pass.planDigest } : {}),
     ...(applied?.wrote ? { wrote: true } : {}),
     ...partialOf(pass),
     extraReasons: [
+      ...(pass.stale ? [`Not written: the plan is stale, the plan changed since it was made (${pass.stale.join('; ')}). Plan again from the new state.`] : []),
       ...(pass.notes ?? []),
       ...(applied?.notes ?? []),
       ...(unwritten ? [pass.dryRunRequested ? 'Dry run requested for this run: nothing was written.' : 'Report mode (dry run): nothing was written.'] : []),

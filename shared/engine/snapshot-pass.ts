@@ -2,8 +2,10 @@ import { randomUUID } from 'node:crypto';
 import type { GraphScope } from '../azure/resource-graph.adapter';
 import type { Config } from '../config';
 import { contextFromSnapshot } from '../domain/context-sources';
-import { decide, isWrite } from '../domain/decide';
-import type { GovernContext, PolicyView, SnapshotEntry, TriggerDetail, TriggerKind } from '../domain/model';
+import { decide, isWrite, type Decision } from '../domain/decide';
+import { planOf, type Plan } from '../domain/plan';
+import { recordOfPass } from './pass-record';
+import type { GovernContext, GovernRequest, PolicyView, SnapshotEntry, TriggerDetail, TriggerKind } from '../domain/model';
 import type { RemediationRecord, RunScope, SweepSummaryRecord, WatchSummaryRecord } from '../records/record';
 import { LOG_MESSAGES } from '../observability/log';
 import { logSweepSummary, logWatchSummary } from './decision-log';
@@ -40,11 +42,14 @@ export interface PassOptions {
   /** Who holds the tenant-pass lease while this pass runs (shown to a second pass that is refused). */
   holder?: string;
   /**
-   * The subscriptions whose writes a person confirmed (CLI, on a terminal). A write the snapshot
-   * nominates now but the confirmed plan did not show (the estate changed in between) is not made:
-   * it is recorded as a dry run, for the next run to pick up.
+   * The plans a person confirmed (CLI, on a terminal), by subscription, and the digest of the whole
+   * confirmed plan. A confirmed subscription gets exactly its confirmed plan (written, or recorded
+   * stale). A write the pass nominates now but the confirmed plan did not show (the estate changed
+   * in between) is not made: it is recorded as a dry run, for the next run to pick up.
    */
-  confirmedWrites?: ReadonlySet<string>;
+  confirmed?: { plans: ReadonlyMap<string, Plan>; digest: string };
+  /** Each write's plan as it is made (a dry run's `--out` collects them). */
+  onPlan?: (plan: Plan) => void;
 }
 
 export interface PassProblem {
@@ -116,30 +121,29 @@ async function runPass(ports: Ports, config: Config, options: PassOptions, kind:
   const scope = options.scope ?? scopeFromConfig(config);
   const tally = new Tally();
   const unrecorded: PassProblem[] = [];
-  const budget: WriteBudget = { used: 0 };
   let candidates = 0;
   const detail: TriggerDetail = kind === 'sweep' ? { sweepId: id } : { watchId: id };
 
   try {
-    const policy = await ports.snapshot.policy(scope, config.policyAssignmentId);
-    for await (const page of ports.snapshot.pages(scope)) {
+    // A sweep reads the accounts of every subscription it looks into; a watch only its writes'.
+    for await (const page of planPass(ports, config, scope, { inspectAll: kind === 'sweep', ...(options.confirmed ? { confirmed: options.confirmed.plans } : {}) })) {
       await renewLease();
-      // A sweep reads the accounts of every subscription it looks into; a watch only its writes'.
-      const work = await decidePage(ports, config, page.entries, policy, budget, {
-        inspectAll: kind === 'sweep',
-        concurrency: config.sweepConcurrency,
-        ...(options.confirmedWrites ? { confirmedWrites: options.confirmedWrites } : {}),
-      });
-      tally.subscriptions += work.length;
+      tally.subscriptions += page.planned.length;
       // A watch records only what it acts on: a subscription waiting out its back-off is not a candidate.
-      const recorded = kind === 'sweep' ? work : work.filter((w) => isWrite(w.nomination.decision));
+      const recorded = kind === 'sweep' ? page.planned : page.planned.filter((w) => isWrite(w.nomination.decision));
       candidates += kind === 'watch' ? recorded.length : 0;
-      if (kind === 'watch') tally.capReached += work.filter((w) => w.nomination.decision.skipReason === 'cap-reached').length;
+      if (kind === 'watch') tally.capReached += page.planned.filter((w) => w.nomination.decision.skipReason === 'cap-reached').length;
+      // Report-mode watch: its would-be writes are counted and shown, never stored (the Functions
+      // tenant watch does the same; the nightly sweep records them once a day).
+      const store = !(kind === 'watch' && config.mode !== 'enforce');
       await eachLimited(recorded, config.sweepConcurrency, async ({ entry, context, nomination, unconfirmed }) => {
         const subscriptionId = entry.subscription.subscriptionId;
         const request = withRunId({ subscriptionId, trigger: options.trigger, detail: { ...detail, ...evidenceOf(entry, kind) } });
+        const reviewed = options.confirmed?.plans.get(subscriptionId.toLowerCase());
+        if (options.onPlan && isWrite(nomination.decision)) options.onPlan(planOf(context, nomination.decision, ports.clock()));
         try {
-          const result = await carryOut(ports, config, request, context, nomination, unconfirmed ? { hold: UNCONFIRMED } : {});
+          const carry = { ...(unconfirmed ? { hold: UNCONFIRMED } : {}), ...(reviewed && options.confirmed ? { reviewed: { plan: reviewed, digest: options.confirmed.digest } } : {}) };
+          const result = store ? await carryOut(ports, config, request, context, nomination, carry) : { record: dryRunRecord(config, request, context, nomination, ports.clock()), stored: true };
           // A watch records only writes, so no cap-reached skip is counted twice (capReached above).
           tally.add(result.record);
           if (!result.stored) {
@@ -163,24 +167,48 @@ async function runPass(ports: Ports, config: Config, options: PassOptions, kind:
   return { identity: { id, trigger: options.trigger, mode: config.mode, scope: runScope(scope), startedAt, finishedAt: ports.clock() }, tally, candidates, unrecorded };
 }
 
+/** The record a report-mode watch shows for a would-be write (not stored). */
+function dryRunRecord(config: Config, request: GovernRequest & { runId: string }, context: GovernContext, nomination: Nomination, now: Date): RemediationRecord {
+  const plan = planOf(context, nomination.decision, now);
+  return recordOfPass({ request, mode: config.mode, context, decision: plan.decision, planBasis: plan.basis, notes: ['Report-mode watch: shown, not stored (the nightly sweep records it).'], startedAt: now, finishedAt: now });
+}
+
 /**
- * The plan of a pass without carrying it out: the subscriptions in scope decided on the snapshot
- * (with the extension back-off), and the writes that would be made. Reads only; no record, no
- * lease. What `sweep` shows before it asks for confirmation on a terminal.
+ * The plan of a pass without carrying it out: every subscription in scope planned (refreshed from
+ * ARM where the snapshot's decision is a write, with the extension back-off), and the writes that
+ * would be made. Reads only; no record, no lease. What `sweep` shows before it asks for
+ * confirmation on a terminal, and what `--dry-run --out` saves.
  */
 export async function previewPass(ports: Ports, config: Config, options: Pick<PassOptions, 'scope' | 'onProgress'> = {}): Promise<{ subscriptions: number; writes: Nominated[] }> {
   const scope = options.scope ?? scopeFromConfig(config);
-  const budget: WriteBudget = { used: 0 };
   const writes: Nominated[] = [];
   let subscriptions = 0;
-  const policy = await ports.snapshot.policy(scope, config.policyAssignmentId);
-  for await (const page of ports.snapshot.pages(scope)) {
-    const work = await decidePage(ports, config, page.entries, policy, budget, { inspectAll: false, concurrency: config.sweepConcurrency });
-    subscriptions += work.length;
-    writes.push(...work.filter((n) => isWrite(n.nomination.decision)));
+  for await (const page of planPass(ports, config, scope, { inspectAll: false })) {
+    subscriptions += page.planned.length;
+    writes.push(...page.planned.filter((n) => isWrite(n.nomination.decision)));
     options.onProgress?.(subscriptions, page.total);
   }
   return { subscriptions, writes };
+}
+
+/**
+ * The tenant pass, one step for everyone who reads the whole scope (CLI sweep, watch, preview and
+ * report; the Functions tenant watch): the Defender-for-AI policy read once, then each snapshot
+ * page planned (planPage). The durable sweep plans its pages one activity at a time with the same
+ * planPage. The write budget (D4AI_MAX_ENABLEMENTS_PER_RUN) holds across the pages.
+ */
+export async function* planPass(
+  ports: Ports,
+  config: Config,
+  scope: GraphScope,
+  options: { inspectAll: boolean; confirmed?: ReadonlyMap<string, Plan> },
+): AsyncIterable<{ planned: Nominated[]; total?: number }> {
+  const budget: WriteBudget = { used: 0 };
+  const policy = await ports.snapshot.policy(scope, config.policyAssignmentId);
+  for await (const page of ports.snapshot.pages(scope)) {
+    const planned = await planPage(ports, config, page.entries, policy, budget, { inspectAll: options.inspectAll, concurrency: config.sweepConcurrency, ...(options.confirmed ? { confirmed: options.confirmed } : {}) });
+    yield { planned, ...(page.total !== undefined ? { total: page.total } : {}) };
+  }
 }
 
 export interface Nominated {
@@ -194,19 +222,20 @@ export interface Nominated {
 const UNCONFIRMED = 'Not in the plan confirmed at the start of this run (the estate changed since): nothing was written; the next run picks it up.';
 
 /**
- * A snapshot page decided as the governor would: every subscription's context from the snapshot,
+ * A snapshot page planned as the governor would: every subscription's context from the snapshot,
  * completed (refineContext) where the snapshot does not say enough: the subscriptions whose
- * decision would write, and with `inspectAll` every one with AI accounts to read; then decided in
- * page order, writes reserving their slot under D4AI_MAX_ENABLEMENTS_PER_RUN. The reads come first,
- * so a subscription that turns out to be a skip (accounts opted out, extension back-off) takes no slot.
+ * decision would write (their plan refreshed from ARM), and with `inspectAll` every one with AI
+ * accounts to read; then decided in page order, writes reserving their slot under
+ * D4AI_MAX_ENABLEMENTS_PER_RUN. The reads come first, so a subscription that turns out to be a
+ * skip (managed elsewhere, accounts opted out, extension back-off) takes no slot.
  */
-export async function decidePage(
+export async function planPage(
   ports: Ports,
   config: Config,
   entries: readonly SnapshotEntry[],
   policy: PolicyView,
   budget: WriteBudget,
-  options: { inspectAll: boolean; concurrency: number; confirmedWrites?: ReadonlySet<string> },
+  options: { inspectAll: boolean; concurrency: number; confirmed?: ReadonlyMap<string, Plan> },
 ): Promise<Nominated[]> {
   const now = ports.clock();
   const contexts = entries.map((entry) => contextFromSnapshot(entry, policy, config, now));
@@ -216,8 +245,15 @@ export async function decidePage(
   });
   return entries.map((entry, i) => {
     const context = contexts[i] as GovernContext;
+    const id = entry.subscription.subscriptionId.toLowerCase();
+    // A confirmed plan holds its slot whatever the pass decides now: it is what will be applied.
+    const confirmedPlan = options.confirmed?.get(id);
+    if (confirmedPlan) {
+      const slot = budget.used++;
+      return { entry, context, nomination: { decision: confirmedPlan.decision as Decision, slot } };
+    }
     // A write nobody confirmed is decided but takes no slot under the cap (it will not be made).
-    const unconfirmed = options.confirmedWrites !== undefined && !options.confirmedWrites.has(entry.subscription.subscriptionId.toLowerCase());
+    const unconfirmed = options.confirmed !== undefined;
     if (!unconfirmed) return { entry, context, nomination: nominate(context, config, budget) };
     const decision = decide(context, config, { writesSoFar: budget.used });
     return { entry, context, nomination: { decision, slot: budget.used }, ...(isWrite(decision) ? { unconfirmed: true as const } : {}) };

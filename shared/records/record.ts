@@ -1,10 +1,13 @@
-import { isWrite, type Action, type Decision, type SkipReason } from '../domain/decide';
+import { isWrite, type Action, type SkipReason } from '../domain/decide';
 import type { GovernContext, GovernRequest, PricingBody, PricingSnapshot, TriggerDetail, TriggerKind } from '../domain/model';
-import type { PlannedChange } from '../domain/plan';
+import type { PlanBasis, PlanDecision, PlannedChange } from '../domain/plan';
 import { optedOutAccounts } from '../domain/accounts';
 import type { Finding } from '../domain/findings';
 import type { Mode } from '../config';
 import { scrub } from '../observability/redact';
+import { summarisePricing, type PricingSummary } from '../domain/pricing-summary';
+
+export { summarisePricing, type PricingSummary };
 import { VERSION } from '../version';
 
 /**
@@ -18,22 +21,14 @@ import { VERSION } from '../version';
  * so an intent that stays means the outcome of that PUT was never recorded.
  * `partial`: the plan is Standard but an extension the service could not enable (e.g. not
  * offered in the region) is off; retried later with back-off, not on every pass.
+ * `plan-stale`: a reviewed plan (a saved plan, or one confirmed on a terminal) was not written
+ * because the fresh read under the lock differs from the state the plan was made from; the
+ * record's reasons name what changed. The next plan starts from the new state.
  */
-export type Outcome = 'applied' | 'partial' | 'dry-run' | 'failed' | 'no-op' | 'intent';
+export type Outcome = 'applied' | 'partial' | 'dry-run' | 'failed' | 'no-op' | 'intent' | 'plan-stale';
 
 /** `undecided`: the run failed before a decision could be made (e.g. ARM unreachable); `revert`: `d4ai revert` restored an earlier state. */
 export type RecordAction = Action | 'undecided' | 'revert';
-
-export interface PricingSummary {
-  tier: 'Free' | 'Standard';
-  subPlan?: string;
-  /** Extension name -> enabled. */
-  extensions: Record<string, boolean>;
-  inherited?: boolean;
-  /** Pricings 2026-07-01: the system that manages the plan, and where its last change came from. */
-  managedBy?: string;
-  originatedFrom?: string;
-}
 
 export interface RemediationRecord {
   subscriptionId: string;
@@ -56,6 +51,10 @@ export interface RemediationRecord {
   desired?: PricingBody;
   /** What `desired` changes against the plan as read, extension by extension. */
   change?: PlannedChange;
+  /** Where the before-state was read: an ARM GET (and when), or the Resource Graph snapshot. */
+  planBasis?: PlanBasis;
+  /** The digest of the saved or confirmed plan this record applied (`d4ai apply`, POST /api/plans, a terminal confirmation). */
+  planDigest?: string;
   /** What stands between the plan and protection: opted-out accounts, prompt shields off, expiring exemptions, ... */
   findings?: Finding[];
   /** Azure OpenAI / AI Services accounts that opted out of Defender for AI (defenderForAISettings Disabled). */
@@ -77,23 +76,8 @@ export interface RemediationRecord {
 
 export const MAX_RESOURCE_IDS = 10;
 
-export function summarisePricing(pricing: PricingSnapshot | undefined): PricingSummary | undefined {
-  // A snapshot's placeholder for a plan Resource Graph has not indexed yet was never seen: unknown.
-  if (!pricing || pricing.notIndexed) return undefined;
-  const extensions: Record<string, boolean> = {};
-  for (const e of pricing.extensions) extensions[e.name] = e.enabled;
-  return {
-    tier: pricing.tier,
-    ...(pricing.subPlan ? { subPlan: pricing.subPlan } : {}),
-    extensions,
-    ...(pricing.inherited ? { inherited: true } : {}),
-    ...(pricing.managedBy ? { managedBy: pricing.managedBy } : {}),
-    ...(pricing.originatedFrom ? { originatedFrom: pricing.originatedFrom } : {}),
-  };
-}
-
 /** A decision as a record holds it: governing's, or a revert's (the one that may write any tier). */
-export type RecordedDecision = Omit<Decision, 'action' | 'desired'> & { action: Action | 'revert'; desired?: PricingBody };
+export type RecordedDecision = PlanDecision;
 
 export interface RecordInput {
   request: GovernRequest & { runId: string };
@@ -110,6 +94,10 @@ export interface RecordInput {
   extraReasons?: string[];
   extraWarnings?: string[];
   error?: { code: string; message: string };
+  /** The plan's before-state when it is not the context's pricing (a summary from a saved plan, or an earlier PUT's). */
+  before?: PricingSummary;
+  planBasis?: PlanBasis;
+  planDigest?: string;
   /** The back-off state of extensions that failed (outcome partial). */
   partial?: Pick<RemediationRecord, 'failedExtensions' | 'retryAfter' | 'partialAttempts'>;
   startedAt: Date;
@@ -118,7 +106,7 @@ export interface RecordInput {
 
 export function buildRecord(input: RecordInput): RemediationRecord {
   const { request, context, decision } = input;
-  const before = summarisePricing(context?.pricing);
+  const before = input.before ?? summarisePricing(context?.pricing);
   // After a PUT, only what was read back; before one (an intent), nothing yet; otherwise unchanged.
   const after = input.wrote || input.outcome === 'intent' ? summarisePricing(input.pricingAfter) : (summarisePricing(input.pricingAfter) ?? before);
   const name = context?.subscription.displayName;
@@ -139,6 +127,8 @@ export function buildRecord(input: RecordInput): RemediationRecord {
     ...(after ? { pricingAfter: after } : {}),
     ...(decision?.desired ? { desired: decision.desired } : {}),
     ...(decision?.change ? { change: decision.change } : {}),
+    ...(input.planBasis ? { planBasis: input.planBasis } : {}),
+    ...(input.planDigest ? { planDigest: input.planDigest } : {}),
     ...(decision?.findings?.length ? { findings: decision.findings } : {}),
     ...(optedOut.length ? { optedOutAccounts: optedOut } : {}),
     ...(input.partial ?? {}),
@@ -162,7 +152,7 @@ export interface LeaseState {
 export type LeaseResult = { acquired: true; lease: LeaseState } | { acquired: false; held: LeaseState };
 
 /** Outcome for a decision that was not written (none, skip, or report mode). */
-export function outcomeWithoutWrite(action: Action): Outcome {
+export function outcomeWithoutWrite(action: Action | 'revert'): Outcome {
   return isWrite({ action }) ? 'dry-run' : 'no-op';
 }
 

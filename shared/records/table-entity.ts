@@ -22,7 +22,7 @@ export interface RecordEntity {
   [column: string]: string | number | boolean;
 }
 
-const JSON_COLUMNS = ['triggerDetail', 'pricingBefore', 'pricingAfter', 'desired', 'change', 'findings', 'optedOutAccounts', 'failedExtensions', 'aiResourceIds', 'reasons', 'warnings'] as const;
+const JSON_COLUMNS = ['triggerDetail', 'pricingBefore', 'pricingAfter', 'desired', 'change', 'planBasis', 'findings', 'optedOutAccounts', 'failedExtensions', 'aiResourceIds', 'reasons', 'warnings'] as const;
 
 /** The pass a record belongs to (sweep, watch or revert id): a flat column, so one run's records are one query. */
 function passIdOf(record: Pick<RemediationRecord, 'triggerDetail'>): string | undefined {
@@ -52,6 +52,8 @@ export function toEntity(record: RemediationRecord): RecordEntity {
   const passId = passIdOf(record);
   if (passId) entity.passId = passId;
   if (record.skipReason) entity.skipReason = record.skipReason;
+  // Flat, so one query finds every record a saved plan applied.
+  if (record.planDigest) entity.planDigest = record.planDigest;
   if (record.pricingBefore) entity.tierBefore = record.pricingBefore.tier;
   if (record.pricingAfter) entity.tierAfter = record.pricingAfter.tier;
   if (record.error) {
@@ -117,6 +119,8 @@ export function fromEntity(entity: Record<string, unknown>): RemediationRecord {
     pricingAfter: json('pricingAfter'),
     desired: json('desired'),
     change: json('change'),
+    planBasis: json('planBasis'),
+    planDigest: text('planDigest'),
     findings: json('findings'),
     optedOutAccounts: json<string[]>('optedOutAccounts'),
     failedExtensions: json<string[]>('failedExtensions'),

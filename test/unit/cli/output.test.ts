@@ -6,7 +6,6 @@ import { minimalRecord, remediationRecord, sweepSummaryRecord } from '../../buil
 import { defaultEnablePricing } from '../../fixtures/pricing-bodies';
 
 const STANDARD_ON = { tier: 'Standard' as const, extensions: { AIPromptEvidence: true, AIPromptSharingWithPurview: false, AIModelScanner: true } };
-const KNOWN = ['AIPromptEvidence', 'AIPromptSharingWithPurview', 'AIModelScanner'];
 
 describe('table', () => {
   it('pads every column to its widest cell, separates columns by two spaces and trims line ends', () => {
@@ -47,7 +46,7 @@ describe('recordsTable', () => {
       mode: 'report',
       outcome: 'dry-run',
       pricingAfter: { tier: 'Free', extensions: {} },
-      change: planChange(freePlan(), defaultEnablePricing(), KNOWN),
+      change: planChange(freePlan(), defaultEnablePricing()),
       reasons: ['1 AI resource(s) found.', 'Plan is Free: switch to Standard with AIPromptEvidence, AIModelScanner.', 'Report mode (dry run): nothing was written.'],
       warnings: ['A DeployIfNotExists assignment wants AIPromptSharingWithPurview on.'],
     });
@@ -82,7 +81,7 @@ describe('changeCell', () => {
   it('names what is kept on and what unknown extensions are passed through', () => {
     const current = { tier: 'Standard' as const, extensions: [{ name: 'AIPromptSharingWithPurview', enabled: true }, { name: 'AIFuture', enabled: false }], inherited: false, enforce: false };
     const body = { pricingTier: 'Standard' as const, extensions: [...defaultEnablePricing().extensions.map((e) => (e.name === 'AIPromptSharingWithPurview' ? { ...e, isEnabled: 'True' as const } : e)), { name: 'AIFuture', isEnabled: 'False' as const }] };
-    const record = remediationRecord({ action: 'add-components', change: planChange(current, body, KNOWN) });
+    const record = remediationRecord({ action: 'add-components', change: planChange(current, body) });
     expect(changeCell(record)).toBe('Standard +AIPromptEvidence +AIModelScanner (AIPromptSharingWithPurview kept on; AIFuture (unknown) kept as is)');
   });
 });
