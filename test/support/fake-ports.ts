@@ -32,6 +32,18 @@ import { restError, type FakeSubscription, type FakeWorld } from './fake-world';
  *  - accounts.inspect: the account's Defender-for-AI state and prompt shields (default Enabled);
  *  - records, logger, clock and sleep: the world's (sleep records the wait and does not wait).
  * Every call is counted in world.calls and, for ARM ports, listed in world.requests.
+ *
+ * Use:
+ *   const world = new FakeWorld();
+ *   world.addSubscription(SUB, { managementGroupAncestors: ['contoso'] });
+ *   world.addAccount(SUB, 'oai-chat');                 // an Azure OpenAI account, Defender for AI on
+ *   world.unindexPricing(SUB);                         // Resource Graph has no row for the plan yet
+ *   world.conflictNextPuts(SUB, 1);                    // the first PUT is answered 409
+ *   const ports = fakePorts(world, { pageSize: 2 });
+ *   const result = await sweep(ports, config(), { trigger: 'sweep' });
+ *   expect(world.pricingOf(SUB)?.tier).toBe('Standard');
+ *   expect(world.calls.pricing).toEqual({ get: 3, put: 2 });
+ *   expect(world.sleeps).toEqual([2000]);
  */
 
 export interface FakePortsOptions {

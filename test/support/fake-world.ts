@@ -321,6 +321,12 @@ export class FakeWorld {
     return this;
   }
 
+  /** What the metrics port answers for the account (undefined when never set: no token metric). */
+  setTokens(accountId: string, tokens: number, metrics: string[] = ['TokenTransaction']): this {
+    this.tokens.set(accountId.toLowerCase(), { tokens, metrics: [...metrics] });
+    return this;
+  }
+
   removeResource(resourceId: string): this {
     for (const [sub, list] of this.resources) this.resources.set(sub, list.filter((r) => r.id.toLowerCase() !== resourceId.toLowerCase()));
     return this;

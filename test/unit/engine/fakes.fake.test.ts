@@ -210,6 +210,10 @@ describe('fake policy, subscriptions and accounts', () => {
     expect(await ports.accounts.inspect(out)).toEqual({ accountId: out.id, defenderForAI: 'Disabled', promptShieldsOff: [{ deployment: 'd', policy: 'p', filter: 'Jailbreak' }], problems: [] });
     expect((await ports.accounts.inspect({ id: accountId(A, 'other'), type: 'Microsoft.CognitiveServices/accounts', kind: 'OpenAI' })).defenderForAI).toBe('Enabled');
     expect(world.calls.accounts.inspect).toBe(2);
+    world.setTokens(out.id, 5_000_000);
+    expect(await ports.metrics.tokenVolume(out.id, new Date(0), new Date())).toEqual({ tokens: 5_000_000, metrics: ['TokenTransaction'] });
+    expect(await ports.metrics.tokenVolume(accountId(A, 'other'), new Date(0), new Date())).toBeUndefined();
+    expect(world.calls.metrics.tokenVolume).toBe(2);
   });
 });
 

@@ -121,3 +121,19 @@ describe('sweep over a lagging snapshot (fakes)', () => {
     expect(result.unrecorded).toEqual([expect.objectContaining({ subscriptionId: '*' })]);
   });
 });
+
+describe('the usage example of fake-ports.ts', () => {
+  it('runs as documented', async () => {
+    const SUB = id(42);
+    const world = new FakeWorld();
+    world.addSubscription(SUB, { managementGroupAncestors: ['contoso'] });
+    world.addAccount(SUB, 'oai-chat');
+    world.unindexPricing(SUB);
+    world.conflictNextPuts(SUB, 1);
+    const ports = fakePorts(world, { pageSize: 2 });
+    await sweep(ports, config(), { trigger: 'sweep' });
+    expect(world.pricingOf(SUB)?.tier).toBe('Standard');
+    expect(world.calls.pricing).toEqual({ get: 3, put: 2 });
+    expect(world.sleeps).toEqual([2000]);
+  });
+});
