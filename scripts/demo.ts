@@ -60,15 +60,17 @@ async function main(): Promise<number> {
     banner(`Simulated landing zone: ${Object.keys(lz.zone.ids).length} subscriptions (ARM stand-in at ${lz.arm.endpoint})`);
     process.stdout.write(`${armStateTable(lz)}\n`);
 
-    banner('1. The plan: a dry run decides and records, writes nothing, and shows what each write would change');
-    const dry = await d4ai(lz, ['sweep', '--dry-run', '--changes-only']);
+    banner('1. The plan: a dry run decides and records, writes nothing, shows what each write would change, and saves the plan');
+    const planFile = path.join(os.tmpdir(), `d4ai-plan-${process.pid}.json`);
+    const dry = await d4ai(lz, ['sweep', '--dry-run', '--changes-only', '--out', planFile]);
     process.stdout.write(dry.stdout);
+    process.stdout.write(`${dry.stderr.split('\n').find((l) => l.startsWith('Saved the plan')) ?? ''}\n`);
     const putsAfterDryRun = lz.arm.requestsMatching('PUT').length;
     if (dry.code !== 0) problems.push(`dry-run sweep exited ${dry.code}: ${dry.stderr}`);
     if (putsAfterDryRun !== 0) problems.push(`dry run sent ${putsAfterDryRun} PUT(s)`);
 
-    banner('2. Enforcing sweep');
-    const enforce = await d4ai(lz, ['sweep', '--json']);
+    banner('2. Enforcing sweep (--yes: run from a script, the approval is explicit)');
+    const enforce = await d4ai(lz, ['sweep', '--json', '--yes']);
     const summary = JSON.parse(enforce.stdout) as { records: Array<{ subscriptionId: string; action: string; skipReason?: string; outcome: string }>; summary: { sweepId: string } };
     const d4aiText = await d4ai(lz, ['sweep', '--dry-run']); // a second look: what is left to do now
     process.stdout.write(
@@ -92,10 +94,18 @@ async function main(): Promise<number> {
     );
     process.stdout.write(`\nWhat a dry run finds left to do afterwards:\n${d4aiText.stdout}`);
 
+    banner('2b. The plan saved in step 1, applied now: every subscription changed since, so nothing is written');
+    const putsBefore = lz.arm.requestsMatching('PUT').length;
+    const stale = await d4ai(lz, ['apply', planFile, '--detailed-exitcode']);
+    process.stdout.write(stale.stdout);
+    process.stdout.write(`(apply exit code ${stale.code}: 3 = changes still pending, because the plan is stale)\n`);
+    if (lz.arm.requestsMatching('PUT').length !== putsBefore) problems.push('a stale saved plan was written');
+    if (stale.code !== 3) problems.push(`apply of the stale plan exited ${stale.code}: ${stale.stderr}`);
+
     banner(`3. Event: an Azure OpenAI account is created in "${EVENT_TARGET}"`);
     const target = lz.zone.ids[EVENT_TARGET];
     lz.arm.state.addResource(target, { name: 'oai-new-bot', type: 'Microsoft.CognitiveServices/accounts', kind: 'OpenAI', resourceGroup: 'rg-new-ai' });
-    const event = await d4ai(lz, ['event', '-'], JSON.stringify([aiWriteEvent(target, 'oai-new-bot')]));
+    const event = await d4ai(lz, ['event', '-', '--yes'], JSON.stringify([aiWriteEvent(target, 'oai-new-bot')]));
     process.stdout.write(event.stdout);
     if (event.code !== 0) problems.push(`event exited ${event.code}: ${event.stderr}`);
     if (lz.arm.state.getPricing(target, 'AI')?.pricingTier !== 'Standard') problems.push('the event did not enable the plan');
@@ -104,7 +114,7 @@ async function main(): Promise<number> {
     const quiet = lz.zone.ids[WATCH_TARGET];
     lz.arm.state.addResource(quiet, { name: 'oai-unwired', type: 'Microsoft.CognitiveServices/accounts', kind: 'OpenAI', resourceGroup: 'rg-unwired' });
     const graphBefore = graphRequests(lz);
-    const watch = await d4ai(lz, ['watch', '--once']);
+    const watch = await d4ai(lz, ['watch', '--once', '--yes']);
     process.stdout.write(watch.stdout);
     process.stdout.write(`(one Resource Graph snapshot: ${graphRequests(lz) - graphBefore} requests; ARM requests only for the subscriptions that needed a write)\n`);
     if (lz.arm.state.getPricing(quiet, 'AI')?.pricingTier !== 'Standard') problems.push('the watch pass did not enable the plan in the unwired subscription');

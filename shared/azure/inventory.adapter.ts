@@ -1,5 +1,6 @@
 import { ResourceManagementClient } from '@azure/arm-resources';
-import { AI_RESOURCE_TYPES, canonicalAiResourceType } from '../ai-resource-types';
+import { RestError } from '@azure/core-rest-pipeline';
+import { AI_RESOURCE_TYPES, canonicalAiResourceType, resourceTypeOf } from '../ai-resource-types';
 import type { AiResource } from '../domain/model';
 import { sdkClientOptions, type ArmConnection } from './credential';
 import { boundedPages } from './pipeline-policies';
@@ -12,7 +13,15 @@ import { boundedPages } from './pipeline-policies';
  */
 export interface InventoryPort {
   listAiTypedResources(subscriptionId: string): Promise<AiResource[]>;
+  /** One resource of an AI type by its exact id (Resources_GetById): undefined when ARM answers 404. */
+  getAiResource(id: string): Promise<AiResource | undefined>;
 }
+
+/** The api-version a GET by id uses per provider (the versions the SDKs of those providers use). */
+export const AI_RESOURCE_GET_API_VERSIONS: Record<string, string> = {
+  'microsoft.cognitiveservices': '2025-09-01',
+  'microsoft.machinelearningservices': '2024-10-01',
+};
 
 export const AI_RESOURCE_FILTER = AI_RESOURCE_TYPES.map((t) => `resourceType eq '${t.type}'`).join(' or ');
 
@@ -33,5 +42,22 @@ export class InventoryAdapter implements InventoryPort {
       });
     }
     return result;
+  }
+
+  async getAiResource(id: string): Promise<AiResource | undefined> {
+    const type = canonicalAiResourceType(resourceTypeOf(id) ?? '');
+    const subscriptionId = /^\/subscriptions\/([^/]+)\//i.exec(id)?.[1];
+    const apiVersion = type ? AI_RESOURCE_GET_API_VERSIONS[type.split('/')[0]?.toLowerCase() ?? ''] : undefined;
+    if (!type || !subscriptionId || !apiVersion) return undefined;
+    const client = new ResourceManagementClient(this.connection.credential, subscriptionId, sdkClientOptions(this.connection));
+    try {
+      const resource = await client.resources.getById(id, apiVersion);
+      const got = canonicalAiResourceType(resource.type ?? '');
+      if (!resource.id || !got) return undefined;
+      return { id: resource.id, type: got, ...(resource.kind ? { kind: resource.kind } : {}), ...(resource.location ? { location: resource.location } : {}) };
+    } catch (error) {
+      if (error instanceof RestError && error.statusCode === 404) return undefined;
+      throw error;
+    }
   }
 }

@@ -66,11 +66,21 @@ export function contextFromArm(reads: ArmReads, config: Config, detail: TriggerD
  */
 export function withTriggerEvidence(typedResources: readonly AiResource[], detail: TriggerDetail | undefined, subscriptionId: string): AiResource[] {
   const ai = typedResources.filter((r) => isAiResource(r.type, r.kind));
+  const candidate = triggerCandidate(typedResources, detail, subscriptionId);
+  return candidate ? [...ai, candidate] : ai;
+}
+
+/**
+ * The trigger's own resource when it would count as evidence (in this subscription, of an AI
+ * type, not listed yet, not known to be a non-AI kind). The id comes from outside: the engine
+ * counts it only once a GET of exactly that id answers (load-context.ts), never on the event's word.
+ */
+export function triggerCandidate(typedResources: readonly AiResource[], detail: TriggerDetail | undefined, subscriptionId: string): AiResource | undefined {
   const id = detail?.resourceId;
   const type = id ? canonicalAiResourceType(resourceTypeOf(id) ?? '') : undefined;
-  if (!id || !type) return ai;
-  if (!id.toLowerCase().startsWith(`/subscriptions/${subscriptionId.toLowerCase()}/`)) return ai;
-  if (typedResources.some((r) => r.id.toLowerCase() === id.toLowerCase())) return ai;
-  if (detail?.resourceKind !== undefined && !isAiResource(type, detail.resourceKind)) return ai;
-  return [...ai, { id, type, ...(detail?.resourceKind ? { kind: detail.resourceKind } : {}) }];
+  if (!id || !type) return undefined;
+  if (!id.toLowerCase().startsWith(`/subscriptions/${subscriptionId.toLowerCase()}/`)) return undefined;
+  if (typedResources.some((r) => r.id.toLowerCase() === id.toLowerCase())) return undefined;
+  if (detail?.resourceKind !== undefined && !isAiResource(type, detail.resourceKind)) return undefined;
+  return { id, type, ...(detail?.resourceKind ? { kind: detail.resourceKind } : {}) };
 }

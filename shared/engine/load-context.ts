@@ -1,7 +1,7 @@
 import type { Config } from '../config';
-import { contextFromArm } from '../domain/context-sources';
+import { contextFromArm, triggerCandidate } from '../domain/context-sources';
 import { skipBeforeReading } from '../domain/decide';
-import type { GovernContext, TriggerDetail } from '../domain/model';
+import type { AiResource, GovernContext, TriggerDetail } from '../domain/model';
 import { readBackoff } from './backoff';
 import { inspectAccounts } from './inspect-accounts';
 import { GovernError, errorInfo, isTransient } from './errors';
@@ -21,6 +21,22 @@ import type { Ports } from './ports';
  */
 export interface LoadOptions {
   detail?: TriggerDetail;
+}
+
+/**
+ * Evidence is read, not believed: the trigger's resource id (an event's, a watch's) counts as an AI
+ * resource only when a GET of exactly that id answers, with the type and kind ARM reports. A
+ * made-up id (404) counts for nothing, and the record says why.
+ */
+async function confirmedEvidence(ports: Ports, typed: readonly AiResource[], detail: TriggerDetail | undefined, subscriptionId: string, warnings: string[]): Promise<TriggerDetail | undefined> {
+  const candidate = triggerCandidate(typed, detail, subscriptionId);
+  if (!candidate) return undefined;
+  const found = await ports.inventory.getAiResource(candidate.id);
+  if (!found) {
+    warnings.push(`The trigger named ${candidate.id}, but a GET of that id found no such resource: it does not count as an AI resource.`);
+    return undefined;
+  }
+  return { resourceId: found.id, ...(found.kind ? { resourceKind: found.kind } : {}) };
 }
 
 export async function loadContext(ports: Ports, config: Config, subscriptionId: string, options: LoadOptions = {}): Promise<GovernContext> {
@@ -53,7 +69,8 @@ export async function loadContext(ports: Ports, config: Config, subscriptionId: 
     }),
     readBackoff(ports, id, ports.clock()),
   ]);
-  const context = contextFromArm({ subscription, ...(pricing ? { pricing } : {}), pricingReadAt, typedResources, policyAssignments, exemptions, readWarnings }, config, options.detail, ports.clock());
+  const evidence = await confirmedEvidence(ports, typedResources, options.detail, id, readWarnings);
+  const context = contextFromArm({ subscription, ...(pricing ? { pricing } : {}), pricingReadAt, typedResources, policyAssignments, exemptions, readWarnings }, config, evidence, ports.clock());
   // One subscription: its accounts are read too (opt-outs change whether enabling protects anything).
   return inspectAccounts(ports, extensionBackoff ? { ...context, extensionBackoff } : context);
 }

@@ -7,6 +7,8 @@ export const API_VERSIONS = {
   subscriptions: ['2022-12-01'],
   /** @azure/arm-resources 8.0.0 (Resources_ListBySubscription) */
   resources: ['2025-04-01'],
+  /** Resources_GetById of an AI resource: the providers' own api-versions (shared/azure/inventory.adapter.ts). */
+  aiResourceById: ['2025-09-01', '2024-10-01'],
   /**
    * Pricings 2026-07-01 (adds managedBy, originatedFrom, securityOperatorResourceId) and 2024-01-01
    * (has extensions, not those); GET also tolerates @azure/arm-security 5.0.0's 2022-03-01.

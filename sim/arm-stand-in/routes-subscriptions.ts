@@ -46,10 +46,25 @@ export const subscriptionRoutes: Route[] = [
       const types = parseResourceTypeFilter(req.query.$filter);
       const top = parseTop(req);
       const all = ctx.state.resources.get((req.params[0] ?? '').toLowerCase()) ?? [];
-      const selected = types ? all.filter((r) => types.has(r.type.toLowerCase())) : all;
+      const listed = all.filter((r) => r.listed !== false);
+      const selected = types ? listed.filter((r) => types.has(r.type.toLowerCase())) : listed;
       // ARM treats $top as the page size; nextLink carries on from there.
       const size = top === undefined ? ctx.pageSize : Math.min(top, ctx.pageSize);
-      return { status: 200, body: page(selected.map((r) => structuredClone(r)), req, ctx, size) };
+      return { status: 200, body: page(selected.map(({ listed: _listed, ...r }) => structuredClone(r)), req, ctx, size) };
+    },
+  },
+  {
+    // Resources_GetById for the AI types: exact, so it finds what the list API does not show yet.
+    method: 'GET',
+    pattern: /^\/subscriptions\/([^/]+)\/resourceGroups\/[^/]+\/providers\/(?:Microsoft\.CognitiveServices\/accounts(?:\/[^/]+\/projects)?|Microsoft\.MachineLearningServices\/(?:workspaces|registries))\/[^/]+$/i,
+    apiVersions: API_VERSIONS.aiResourceById,
+    subscriptionScoped: true,
+    handle: (req, ctx) => {
+      const all = ctx.state.resources.get((req.params[0] ?? '').toLowerCase()) ?? [];
+      const found = all.find((r) => r.id.toLowerCase() === req.path.toLowerCase());
+      if (!found) throw new ArmError(404, 'ResourceNotFound', `The Resource '${req.path}' was not found.`);
+      const { listed: _listed, ...resource } = found;
+      return { status: 200, body: structuredClone(resource) };
     },
   },
 ];

@@ -20,6 +20,8 @@ export interface NewResource {
   resourceGroup?: string;
   tags?: Record<string, string>;
   sku?: { name: string; tier?: string };
+  /** false: exists (a GET by id finds it) but the list API does not show it yet, as right after its creation. */
+  listed?: boolean;
 }
 
 export interface NewExemption {

@@ -153,6 +153,7 @@ export class ArmState {
     if (input.kind !== undefined) record.kind = input.kind;
     if (input.tags !== undefined) record.tags = { ...input.tags };
     if (input.sku !== undefined) record.sku = { ...input.sku };
+    if (input.listed === false) record.listed = false;
     this.resources.get(key(subscriptionId))?.push(record);
     return clone(record);
   }

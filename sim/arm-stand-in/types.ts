@@ -29,6 +29,8 @@ export interface ResourceRecord {
   location: string;
   tags?: Record<string, string>;
   sku?: { name: string; tier?: string };
+  /** false: not in Resources_ListBySubscription yet (list lag); a GET by id still finds it. */
+  listed?: boolean;
 }
 
 /** What the stand-in keeps per Cognitive Services account beyond the resource itself. */
