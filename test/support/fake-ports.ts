@@ -42,7 +42,7 @@ import { restError, type FakeSubscription, type FakeWorld } from './fake-world';
  *   const ports = fakePorts(world, { pageSize: 2 });
  *   const result = await sweep(ports, config(), { trigger: 'sweep' });
  *   expect(world.pricingOf(SUB)?.tier).toBe('Standard');
- *   expect(world.calls.pricing).toEqual({ get: 3, put: 2 });
+ *   expect(world.calls.pricing).toEqual({ get: 4, put: 2 });   // refresh, fresh, 409, fresh, PUT, read-back
  *   expect(world.sleeps).toEqual([2000]);
  */
 

@@ -24,7 +24,7 @@ async function afterEnablingRun(): Promise<{ world: FakeWorld; ports: FakePorts 
 }
 
 describe('revertRun over the fakes', () => {
-  it('puts back the plan the run found: Free, every extension listed False; a fresh read, one PUT, a read-back', async () => {
+  it('puts back the plan the run found: Free, every extension listed False; the planning read, a fresh read under the lock, one PUT, a read-back', async () => {
     const { world, ports } = await afterEnablingRun();
 
     const result = await revertRun(ports, enforce, { run: 'run-1' });
@@ -40,7 +40,8 @@ describe('revertRun over the fakes', () => {
         { name: 'AIModelScanner', isEnabled: 'False' },
       ],
     });
-    expect(world.calls.pricing).toEqual({ get: 2, put: 1 });
+    // planning read + the write path's fresh read under the lock + read-back
+    expect(world.calls.pricing).toEqual({ get: 3, put: 1 });
     // the run's records, the intent, the outcome; the lease taken, renewed for the one target, given back
     expect(world.calls.records).toMatchObject({ listRun: 1, write: 2, ensureWritable: 1, acquireLease: 2, releaseLease: 1 });
     expect(await ports.records.currentLease(TENANT_PASS_LEASE)).toBeUndefined();
@@ -76,7 +77,7 @@ describe('revertRun over the fakes', () => {
 
     expect(result.records[0]).toMatchObject({ outcome: 'applied' });
     expect(world.puts.map((p) => p.result)).toEqual(['refused', 'applied']);
-    expect(world.calls.pricing).toEqual({ get: 3, put: 2 });
+    expect(world.calls.pricing).toEqual({ get: 4, put: 2 });
     expect(world.sleeps).toEqual([RETRY_BACKOFF_MS[0]]);
   });
 
@@ -88,7 +89,8 @@ describe('revertRun over the fakes', () => {
 
     expect(result.records[0]).toMatchObject({ outcome: 'applied', pricingAfter: { tier: 'Free' } });
     expect(world.puts.map((p) => p.result)).toEqual(['lost']);
-    expect(world.calls.pricing).toEqual({ get: 2, put: 1 });
+    // planning read, fresh read under the lock, PUT (answer lost), fresh read showing it landed
+    expect(world.calls.pricing).toEqual({ get: 3, put: 1 });
   });
 
   it('preview: decided as a dry run, nothing written or stored, no lease', async () => {

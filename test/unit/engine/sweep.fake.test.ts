@@ -64,8 +64,10 @@ describe('sweep over a lagging snapshot (fakes)', () => {
     expect(world.pricingOf(MANAGED_ELSEWHERE)?.tier).toBe('Free');
     expect(world.pricingOf(RESOURCE_NOT_INDEXED)?.tier).toBe('Free');
 
-    // Requests: fresh read (4 candidates) + read-back (2 writes); accounts of the 4 looked-into subscriptions with accounts in the snapshot.
-    expect(world.calls.pricing).toEqual({ get: 6, put: 2 });
+    // Requests: the plan refreshed from ARM (4 snapshot write candidates) + the fresh read under the
+    // lock and the read-back (2 writes); the managed and compliant plans never reach the write path.
+    // Accounts of the 4 looked-into subscriptions with accounts in the snapshot.
+    expect(world.calls.pricing).toEqual({ get: 4 + 2 * 2, put: 2 });
     expect(world.armRequests({ port: 'pricing', method: 'get', target: STALE_FREE_BUT_COMPLIANT })).toBe(1);
     expect(world.armRequests({ port: 'pricing', target: RESOURCE_NOT_INDEXED })).toBe(0);
     expect(world.calls.accounts.inspect).toBe(4);
@@ -73,7 +75,7 @@ describe('sweep over a lagging snapshot (fakes)', () => {
     expect(world.calls.inventory.listAiTypedResources).toBe(0);
     expect(world.calls.snapshot).toEqual({ page: 4, pages: 1, policy: 1 });
     expect(world.calls.graph.queries).toBe(4 * 3 + 1);
-    expect(world.armRequests()).toBe(6 + 2 + 4);
+    expect(world.armRequests()).toBe(8 + 2 + 4);
 
     // The pass held the tenant lease and gave it back; one summary stored.
     expect(world.calls.records.ensureWritable).toBe(1);
@@ -81,15 +83,19 @@ describe('sweep over a lagging snapshot (fakes)', () => {
     expect(world.records.summaries()).toHaveLength(1);
   });
 
-  it('report mode: decides on the snapshot, reads ARM only to refine candidates, writes nothing', async () => {
+  it('report mode: the snapshot write candidates are refreshed from ARM (one GET each), then decided; writes nothing', async () => {
     const world = laggingTenant();
 
     const result = await sweep(fakePorts(world), config({ D4AI_MODE: 'report' }), { trigger: 'sweep' });
 
     expect(world.calls.pricing.put).toBe(0);
-    // The dry run decides from the snapshot: the stale, unindexed and managed plans are all pending writes here.
-    expect(result.summary.byOutcome).toEqual({ 'dry-run': 4, 'no-op': 3 });
-    expect(world.calls.pricing.get).toBe(0);
+    // The dry run plans on the refreshed ARM read: the stale-but-compliant and the managed plans are
+    // not pending writes (as the enforcing run above decides); the live and the unindexed Free plans are.
+    expect(result.summary.byOutcome).toEqual({ 'dry-run': 2, 'no-op': 5 });
+    const bySub = new Map(world.records.all().map((r) => [r.subscriptionId, r]));
+    expect(bySub.get(STALE_FREE_BUT_COMPLIANT)).toMatchObject({ action: 'none', planBasis: { source: 'arm' } });
+    expect(bySub.get(MANAGED_ELSEWHERE)).toMatchObject({ action: 'skip', skipReason: 'managed-elsewhere' });
+    expect(world.calls.pricing.get).toBe(4);
   });
 
   it('another pass holding the lease stops the sweep before anything is read', async () => {
@@ -133,7 +139,8 @@ describe('the usage example of fake-ports.ts', () => {
     const ports = fakePorts(world, { pageSize: 2 });
     await sweep(ports, config(), { trigger: 'sweep' });
     expect(world.pricingOf(SUB)?.tier).toBe('Standard');
-    expect(world.calls.pricing).toEqual({ get: 3, put: 2 });
+    // refresh GET, fresh GET under the lock, PUT (409), fresh GET, PUT, read-back GET
+    expect(world.calls.pricing).toEqual({ get: 4, put: 2 });
     expect(world.sleeps).toEqual([2000]);
   });
 });
