@@ -120,7 +120,7 @@ describe('2. no lost update, nothing switched off', () => {
     expect(pricingOf(zone, 'corp-ai-prod')?.pricingTier).toBe('Standard');
   });
 
-  it('revert: a 409 while another writer switches Purview on is not retried over it: skipped as changed since, Purview stays on', async () => {
+  it('revert: a 409 while another writer switches Purview on is not retried over it: the revert plan is stale, Purview stays on', async () => {
     const { zone, engine } = setUp();
     const sub = zone.ids['corp-ai-prod'];
     const { record: applied } = await govern(engine, sub);
@@ -130,8 +130,8 @@ describe('2. no lost update, nothing switched off', () => {
     const puts = putsTo(sub).length;
     const { records } = await revertRun(engine.ports, engine.config, { run: applied.runId });
     expect(putsTo(sub)).toHaveLength(puts + 1);
-    expect(records[0]).toMatchObject({ action: 'skip', skipReason: 'changed-since', outcome: 'no-op' });
-    expect(records[0]?.reasons.join(' ')).toContain('AIPromptSharingWithPurview is on, that run left it off');
+    expect(records[0]).toMatchObject({ action: 'revert', outcome: 'plan-stale' });
+    expect(records[0]?.reasons.join(' ')).toContain('AIPromptSharingWithPurview is on, was off');
     expect(extensionsOf(zone, 'corp-ai-prod')).toEqual({ AIPromptEvidence: 'True', AIPromptSharingWithPurview: 'True', AIModelScanner: 'True' });
     expect(pricingOf(zone, 'corp-ai-prod')?.pricingTier).toBe('Standard');
   });
