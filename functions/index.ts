@@ -13,6 +13,7 @@ import './tenant-watch';
 import './admin-api';
 import './govern-subscription.orchestrator';
 import './sweep-tenant.orchestrator';
+import './apply-plan.orchestrator';
 import './govern.activities';
 import './sweep.activities';
 import './subscription-lock.entity';

@@ -9,6 +9,8 @@ export const FN = {
   tenantWatch: 'tenantWatch',
   governSubscription: 'governSubscription',
   sweepTenant: 'sweepTenant',
+  applySavedPlan: 'applySavedPlan',
+  renewPlanLease: 'renewPlanLease',
   planGovern: 'planGovern',
   applyPricing: 'applyPricing',
   writeRecord: 'writeRecord',
@@ -20,6 +22,7 @@ export const FN = {
   adminStartSweep: 'adminStartSweep',
   adminGetRun: 'adminGetRun',
   adminListRecords: 'adminListRecords',
+  adminApplyPlan: 'adminApplyPlan',
 } as const;
 
 /** Raised on a running governSubscription instance to make it check once more before finishing. */
@@ -43,4 +46,9 @@ export function manualSweepInstanceId(guid: string): string {
 /** A sweep's child for one subscription: its own id, never `govern-<sub>` (see sweep-tenant.orchestrator.ts). */
 export function sweepChildInstanceId(sweepInstanceId: string, subscriptionId: string): string {
   return `${sweepInstanceId}:${subscriptionId.toLowerCase()}`;
+}
+
+/** The apply of a saved plan from the admin API: the plan's digest (its first 12 hex digits) and a guid. */
+export function planApplyInstanceId(digest: string, guid: string): string {
+  return `plan-${digest.replace(/^sha256:/, '').slice(0, 12)}-${guid}`;
 }

@@ -67,6 +67,7 @@ describe('function registrations', () => {
     [FN.adminStartSweep, 'POST', 'sweeps'],
     [FN.adminGetRun, 'GET', 'runs/{instanceId}'],
     [FN.adminListRecords, 'GET', 'subscriptions/{subscriptionId}/records'],
+    [FN.adminApplyPlan, 'POST', 'plans'],
   ])('%s is %s /api/%s behind a function key', (name, method, route) => {
     const { kind, options } = registration(name);
     expect(kind).toBe('http');
@@ -79,6 +80,8 @@ describe('function registrations', () => {
   it.each([
     [FN.governSubscription, 'orchestrationTrigger'],
     [FN.sweepTenant, 'orchestrationTrigger'],
+    [FN.applySavedPlan, 'orchestrationTrigger'],
+    [FN.renewPlanLease, 'activityTrigger'],
     [FN.planGovern, 'activityTrigger'],
     [FN.applyPricing, 'activityTrigger'],
     [FN.writeRecord, 'activityTrigger'],

@@ -1,0 +1,194 @@
+import type { InvocationContext } from '@azure/functions';
+import * as df from 'durable-functions';
+import type { OrchestrationContext, Task } from 'durable-functions';
+import type { Decision } from '../shared/domain/decide';
+import type { SavedPlan } from '../shared/domain/saved-plan';
+import { contextOfPlan } from '../shared/engine/apply-saved';
+import { errorInfo } from '../shared/engine/errors';
+import type { PassProblem } from '../shared/engine/snapshot-pass';
+import { Tally, sweepSummary, type TallyCounts } from '../shared/engine/tally';
+import { takeTenantLease } from '../shared/engine/tenant-lease';
+import { LOG_MESSAGES } from '../shared/observability/log';
+import type { SweepSummaryRecord } from '../shared/records/record';
+import { activityError, failureFrom, retryOptions, type GovernInput, type GovernOutput } from './govern-run';
+import { FN, sweepChildInstanceId } from './names';
+import { functionsConfig, loggerFor, portsFor } from './runtime';
+import type { WriteRunSummaryInput } from './sweep.activities';
+
+/**
+ * applySavedPlan: a saved plan accepted by POST /api/plans (checked there: shape, digest, expiry,
+ * settings fingerprint, enforce mode, the tenant-pass lease taken for this instance id), applied
+ * exactly, entry by entry, through the same governSubscription children as a sweep's writes:
+ * each child takes the subscription's write lock and calls applyPricing with the reviewed plan,
+ * which writes the plan's body only where a fresh read still shows the plan's before-state and
+ * records `plan-stale` (nothing written) anywhere else. Nothing is decided again.
+ *
+ * D4AI_SWEEP_BATCH children run at a time; after PAGE_SIZE entries the orchestration continues as
+ * new with its cursor and counts, so the history stays flat however long the plan is. Each
+ * execution first renews the lease (a plan that lost it stops, naming the rest as not applied);
+ * the sweep-summary row at the end (trigger manual, sweepId = instance id) gives it back.
+ * Deterministic: time is context.df.currentUtcDateTime, ids derive from the instance id.
+ */
+
+/** Plan entries per execution (then continue-as-new). */
+export const PLAN_PAGE_SIZE = 100;
+/** Problems carried from execution to execution (the count is in the tally). */
+const MAX_PROBLEMS = 50;
+
+export interface ApplyPlanInput {
+  plan: SavedPlan;
+  /** Where a continued apply carries on; absent on the first execution. */
+  cursor?: ApplyPlanCursor;
+}
+
+export interface ApplyPlanCursor {
+  next: number;
+  counts: TallyCounts;
+  startedAt: string;
+  problems: PassProblem[];
+}
+
+export interface ApplyPlanOutput {
+  summary: SweepSummaryRecord;
+  planDigest: string;
+  unrecorded: PassProblem[];
+}
+
+export interface ApplyPlanStatus {
+  phase: 'writing' | 'summarising' | 'done';
+  planDigest: string;
+  done: number;
+  writes: number;
+}
+
+export interface RenewPlanLeaseInput {
+  holder: string;
+}
+
+type Step<T> = Generator<Task, T, unknown>;
+
+export function* applySavedPlanOrchestrator(context: OrchestrationContext): Step<ApplyPlanOutput> {
+  const { plan, cursor: carried } = context.df.getInput<ApplyPlanInput>();
+  const instanceId = context.df.instanceId;
+  const settings = functionsConfig();
+  const retry = retryOptions(settings.activityRetry);
+  const entries = plan.subscriptions;
+  const startedAt = carried?.startedAt ?? context.df.currentUtcDateTime.toISOString();
+  const problems: PassProblem[] = [...(carried?.problems ?? [])];
+  const tally = Tally.from(carried?.counts);
+  if (!carried) tally.subscriptions = entries.length;
+  const first = carried?.next ?? 0;
+  const end = Math.min(entries.length, first + PLAN_PAGE_SIZE);
+
+  if (first < entries.length) {
+    context.df.setCustomStatus(progress('writing', first));
+    try {
+      const renew: RenewPlanLeaseInput = { holder: instanceId };
+      yield context.df.callActivityWithRetry(FN.renewPlanLease, retry, renew);
+    } catch (error) {
+      // The lease is gone (another pass took it after it expired, or the store is down): stop
+      // rather than write alongside another pass; what is left is named as not applied.
+      problems.push({ subscriptionId: '*', ...failureFrom(error) });
+      tally.unrecorded += entries.length - first;
+      return yield* finish();
+    }
+    for (let next = first; next < end; next += settings.sweepBatch) {
+      const batch = entries.slice(next, Math.min(end, next + settings.sweepBatch));
+      const children = batch.map((entry, i) => context.df.callSubOrchestrator(FN.governSubscription, childInput(next + i), sweepChildInstanceId(instanceId, entry.subscriptionId)));
+      try {
+        const outputs = (yield context.df.Task.all(children)) as GovernOutput[];
+        for (const output of outputs) countChild(output);
+      } catch (error) {
+        // As in the sweep: wait for the rest of the batch one by one, count what they recorded,
+        // name the failed children as not recorded.
+        const problem = failureFrom(error);
+        for (const [i, child] of children.entries()) {
+          if (!child.isCompleted) {
+            try {
+              yield child;
+            } catch {
+              // Counted below.
+            }
+          }
+          if (!child.isFaulted) countChild(child.result as GovernOutput);
+          else {
+            tally.unrecorded++;
+            problems.push({ subscriptionId: batch[i]?.subscriptionId ?? '?', ...(child.result !== undefined ? failureFrom(child.result) : problem) });
+          }
+        }
+      }
+    }
+    if (end < entries.length) {
+      const cursor: ApplyPlanCursor = { next: end, counts: tally.counts(), startedAt, problems: problems.slice(0, MAX_PROBLEMS) };
+      context.df.continueAsNew({ plan, cursor } satisfies ApplyPlanInput);
+      return { summary: summaryOf(), planDigest: plan.digest, unrecorded: cursor.problems };
+    }
+  }
+  return yield* finish();
+
+  function countChild(output: GovernOutput): void {
+    for (const outcome of output.outcomes) {
+      tally.add(outcome);
+      if (outcome.unrecorded) {
+        tally.unrecorded++;
+        problems.push({ subscriptionId: outcome.subscriptionId, ...outcome.unrecorded });
+      }
+    }
+  }
+
+  function childInput(index: number): GovernInput {
+    const entry = entries[index];
+    if (!entry) throw new Error(`No plan entry ${index}.`);
+    const subscriptionId = entry.subscriptionId.toLowerCase();
+    return {
+      ask: {
+        requestId: sweepChildInstanceId(instanceId, subscriptionId),
+        request: { subscriptionId, trigger: 'manual', detail: { sweepId: instanceId, note: `apply of plan ${plan.digest}` } },
+        dryRun: false,
+      },
+      candidate: { context: contextOfPlan(entry), nomination: { decision: entry.decision as Decision, slot: index }, reviewed: { plan: entry, digest: plan.digest } },
+      coalesce: false,
+    };
+  }
+
+  function summaryOf(): SweepSummaryRecord {
+    const scope = { ...(plan.scope.managementGroup ? { managementGroup: plan.scope.managementGroup } : {}), ...(plan.scope.subscriptions ? { subscriptions: [...plan.scope.subscriptions] } : {}) };
+    return sweepSummary({ id: instanceId, trigger: 'manual', mode: settings.mode, scope, startedAt: new Date(startedAt), finishedAt: context.df.currentUtcDateTime }, tally);
+  }
+
+  function* finish(): Step<ApplyPlanOutput> {
+    context.df.setCustomStatus(progress('summarising', entries.length));
+    const summary = summaryOf();
+    try {
+      // Stores the row and gives the tenant-pass lease back (its holder is this instance id).
+      const write: WriteRunSummaryInput = { summary };
+      yield context.df.callActivityWithRetry(FN.writeRunSummary, retry, write);
+    } catch (error) {
+      if (!context.df.isReplaying) {
+        const problem = failureFrom(error);
+        loggerFor(context, { sweepId: instanceId }).error(LOG_MESSAGES.sweepSummary, { sweepId: instanceId, errorCode: `RecordWriteFailed:${problem.code}`, errorMessage: problem.message });
+      }
+    }
+    context.df.setCustomStatus(progress('done', entries.length));
+    return { summary, planDigest: plan.digest, unrecorded: problems };
+  }
+
+  function progress(phase: ApplyPlanStatus['phase'], done: number): ApplyPlanStatus {
+    return { phase, planDigest: plan.digest, done, writes: entries.length };
+  }
+}
+
+/** Renews the tenant-pass lease for the apply (its holder is the instance id); fails when another pass holds it. */
+export async function renewPlanLease(input: unknown, context: InvocationContext): Promise<{ renewed: true }> {
+  const { holder } = input as RenewPlanLeaseInput;
+  const ports = portsFor(functionsConfig(), loggerFor(context, { sweepId: holder }));
+  try {
+    await takeTenantLease(ports.records, holder, new Date());
+  } catch (error) {
+    throw activityError(errorInfo(error));
+  }
+  return { renewed: true };
+}
+
+df.app.orchestration(FN.applySavedPlan, applySavedPlanOrchestrator);
+df.app.activity(FN.renewPlanLease, { handler: renewPlanLease });
