@@ -49,7 +49,7 @@ async function serve(): Promise<void> {
   const lz = await startSimulatedLandingZone();
   process.stdout.write('Simulated landing zone is up. In another shell:\n\n');
   for (const [k, v] of Object.entries(lz.env)) process.stdout.write(`export ${k}='${v}'\n`);
-  process.stdout.write('\nnpx d4ai sweep --dry-run\n\nPress Ctrl-C to stop.\n');
+  process.stdout.write('\nnode bin/d4ai.js sweep --dry-run\n\nPress Ctrl-C to stop.\n');
   const stop = (): void => {
     void lz.close().then(() => process.exit(0));
   };

@@ -122,13 +122,21 @@ export function nominate(context: GovernContext, config: Config, budget: WriteBu
  * Done before the cap's slots are handed out, so a subscription that turns out to be a skip takes none.
  */
 export async function refineContext(ports: Ports, config: Config, context: GovernContext, options: { inspect: boolean }): Promise<GovernContext> {
-  let refined = isWrite(decide(context, config)) ? await refreshPricing(ports, context) : context;
+  let refined = wouldWrite(context, config) ? await refreshPricing(ports, context) : context;
   if (options.inspect) refined = await inspectAccounts(ports, refined);
-  if (!refined.extensionBackoff && isWrite(decide(refined, config))) {
+  if (!refined.extensionBackoff && wouldWrite(refined, config)) {
     const backoff = await readBackoff(ports, context.subscription.subscriptionId, ports.clock());
     if (backoff) refined = { ...refined, extensionBackoff: backoff };
   }
   return refined;
+}
+
+/**
+ * Whether the decision is a write but for the cap: a subscription over D4AI_MAX_ENABLEMENTS_PER_RUN
+ * is still a candidate, and its plan (cap-reached, or managed elsewhere after all) rests on ARM too.
+ */
+export function wouldWrite(context: GovernContext, config: Config): boolean {
+  return isWrite(decide(context, { ...config, maxEnablementsPerRun: Number.MAX_SAFE_INTEGER }));
 }
 
 /** The plan read afresh from ARM (the refresh step): one GET. */

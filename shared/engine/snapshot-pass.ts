@@ -10,7 +10,7 @@ import type { RemediationRecord, RunScope, SweepSummaryRecord, WatchSummaryRecor
 import { LOG_MESSAGES } from '../observability/log';
 import { logSweepSummary, logWatchSummary } from './decision-log';
 import { errorInfo } from './errors';
-import { carryOut, nominate, refineContext, storeWithRetry, withRunId, type Nomination, type WriteBudget } from './govern';
+import { carryOut, nominate, refineContext, storeWithRetry, withRunId, wouldWrite, type Nomination, type WriteBudget } from './govern';
 import { hasAccountsToRead } from './inspect-accounts';
 import type { Ports } from './ports';
 import { Tally, sweepSummary, watchSummary, type PassIdentity } from './tally';
@@ -239,7 +239,7 @@ export async function planPage(
 ): Promise<Nominated[]> {
   const now = ports.clock();
   const contexts = entries.map((entry) => contextFromSnapshot(entry, policy, config, now));
-  const toRefine = contexts.map((context, i) => ({ context, i })).filter(({ context }) => isWrite(decide(context, config)) || (options.inspectAll && hasAccountsToRead(context, config)));
+  const toRefine = contexts.map((context, i) => ({ context, i })).filter(({ context }) => wouldWrite(context, config) || (options.inspectAll && hasAccountsToRead(context, config)));
   await eachLimited(toRefine, options.concurrency, async ({ context, i }) => {
     contexts[i] = await refineContext(ports, config, context, { inspect: true });
   });

@@ -4,6 +4,7 @@
  * Resource Graph gives them: lower-case `type`, the resource's own `properties`, `subscriptionId`
  * ('' for management-group level policy), and for subscriptions the `managementGroupAncestorsChain`.
  */
+import { project2024 } from './routes-pricings';
 import type { ArmState } from './state';
 
 export type GraphRow = Record<string, unknown>;
@@ -68,7 +69,9 @@ function securityResources(state: ArmState): ScopedRow[] {
     for (const [plan, properties] of plans) {
       rows.push({
         subscriptionId: subKey,
-        row: { ...base(`${sub.id}/providers/Microsoft.Security/pricings/${plan}`, plan, 'Microsoft.Security/pricings', sub.tenantId, sub.subscriptionId), properties: structuredClone(properties) },
+        // The index carries the pricing without the 2026-07-01 fields (managedBy, originatedFrom):
+        // only an ARM read shows that another system manages a plan.
+        row: { ...base(`${sub.id}/providers/Microsoft.Security/pricings/${plan}`, plan, 'Microsoft.Security/pricings', sub.tenantId, sub.subscriptionId), properties: project2024(properties) },
       });
     }
   }

@@ -24,8 +24,8 @@ function resource(ctx: RouteContext, subscriptionId: string, planName: string, p
   };
 }
 
-/** 2024-01-01 has no managedBy, originatedFrom or securityOperatorResourceId. */
-function project2024(props: PricingProperties): PricingProperties {
+/** 2024-01-01 has no managedBy, originatedFrom or securityOperatorResourceId (nor does Resource Graph's securityresources row). */
+export function project2024(props: PricingProperties): PricingProperties {
   const { managedBy: _m, originatedFrom: _o, securityOperatorResourceId: _s, ...rest } = structuredClone(props);
   return rest;
 }

@@ -217,7 +217,7 @@ describe('governSubscription orchestration (real replay, real activities)', () =
     expect(pricingPuts()).toHaveLength(0);
     expect((instance.output as GovernOutput).outcomes[0]).toMatchObject({ action: 'none', outcome: 'no-op' });
     const [record] = await world.records(SUB);
-    expect(record?.reasons.some((r) => r.startsWith('The fresh ARM read shows the plan Standard'))).toBe(true);
+    expect(record?.reasons.some((r) => r.startsWith('The fresh ARM read under the lock differs from the plan') && r.includes('decides none'))).toBe(true);
   });
 
   it('never switches an extension off: Purview sharing already on stays on', async () => {

@@ -74,10 +74,12 @@ describe('sweepTenant orchestration', () => {
     const [line] = world.logLines('D4AI sweep summary');
     expect(line?.fields).toMatchObject({ sweepId: SWEEP, trigger: 'sweep', governed: 17, applied: 4, failed: 0, skipped: 10, capReached: 0 });
     expect(world.logLines('D4AI decision')).toHaveLength(17);
-    // Nothing listed or read per subscription through ARM: 3 requests per write, and 3 reads per
+    // Nothing listed or read per subscription through ARM: one refresh GET per write candidate of
+    // the snapshot (the writers; managed-elsewhere, whose refreshed plan says another system manages
+    // it, since the index carries no managedBy; all-opted-out, whose accounts make it a skip), 3 requests per write (fresh read under the lock, PUT, read-back), and 3 reads per
     // Azure OpenAI / AI Services account of the subscriptions looked into (11 in the landing zone).
     const arm = world.standIns.arm.requests.filter((r) => !r.path.includes('ResourceGraph'));
-    expect(arm.filter((r) => !isAccountRead(r))).toHaveLength(3 * WRITERS.length);
+    expect(arm.filter((r) => !isAccountRead(r))).toHaveLength(WRITERS.length + 2 + 3 * WRITERS.length);
     expect(arm.filter(isAccountRead)).toHaveLength(3 * 11);
     // The findings are in the records the page stored.
     const [shields] = await world.records(lz.zone.ids['prompt-shields-off']);

@@ -68,10 +68,12 @@ it('a pass with nothing to do sends only Resource Graph requests and writes only
   await pass();
   expect(starts()).toHaveLength(0);
   // 17 subscriptions, one page: the listing, their AI plans, their AI resources, the policy view;
-  // and the 3 reads of the one account whose snapshot decision is a write (all-opted-out's).
+  // and, for the two subscriptions whose snapshot decision is a write, their plans refreshed from
+  // ARM and the 3 reads of their accounts: all-opted-out's accounts make it a skip, and the index
+  // does not say that managed-elsewhere's plan is managed by another system (ARM does).
   const requests = world.standIns.arm.requests.map((r) => `${r.method} ${r.path}`);
   expect(requests.filter((r) => r.includes('ResourceGraph'))).toEqual(Array(4).fill('POST /providers/Microsoft.ResourceGraph/resources'));
-  expect(requests.filter((r) => !r.includes('ResourceGraph')).map((r) => r.split('/').slice(-2).join('/')).sort()).toEqual(['Default', 'oai-optout/deployments', 'oai-optout/raiPolicies'].map((t) => (t === 'Default' ? 'defenderForAISettings/Default' : t)).sort());
+  expect(requests.filter((r) => !r.includes('ResourceGraph')).map((r) => r.split('/').slice(-2).join('/')).sort()).toEqual(['defenderForAISettings/Default', 'defenderForAISettings/Default', 'oai-m365/deployments', 'oai-m365/raiPolicies', 'oai-optout/deployments', 'oai-optout/raiPolicies', 'pricings/AI', 'pricings/AI'].sort());
   const rows = await watchRows();
   expect(rows.map((r) => r.candidates).sort()).toEqual([0, 5]);
 });
