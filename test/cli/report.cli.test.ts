@@ -38,10 +38,13 @@ describe('d4ai report', () => {
     json = JSON.parse(run.stdout) as CoverageReport;
   });
 
-  it('is read-only: no write, no record, no pricing or policy read per subscription', () => {
+  it('is read-only: no write, no record, no policy read per subscription; a pricing GET only for each write candidate of the snapshot', () => {
     expect(lz.arm.requestsMatching('PUT')).toHaveLength(0);
     expect(lz.arm.requests.filter((r) => r.method !== 'GET' && !r.path.includes('ResourceGraph'))).toEqual([]);
-    expect(lz.arm.requestsMatching('GET', /pricings\/AI$|policyExemptions$|policyAssignments$/)).toHaveLength(0);
+    expect(lz.arm.requestsMatching('GET', /policyExemptions$|policyAssignments$/)).toHaveLength(0);
+    // The report says what the enforcing run will see: its candidates' plans are refreshed from ARM
+    // (the 5 writers, managed-elsewhere and all-opted-out), as a dry run's are.
+    expect(lz.arm.requestsMatching('GET', /pricings\/AI$/)).toHaveLength(7);
   });
 
   it('has one row per subscription, sorted by name, with its coverage and every finding of the landing zone', () => {

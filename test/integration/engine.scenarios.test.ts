@@ -109,9 +109,12 @@ describe('enforcing sweep over the simulated landing zone', () => {
     expect(lab.standIns.arm.requestsMatching('GET', /\/resources$|policyAssignments$|policyExemptions$/)).toHaveLength(0);
     // The accounts of every subscription looked into: 3 reads each (Defender-for-AI setting, deployments, content filters).
     expect(armRequests().filter(isAccountRead)).toHaveLength(3 * ACCOUNTS_LOOKED_INTO);
-    // Writes: 5 subscriptions (4 applied, 1 partial failure), 3 ARM requests each: fresh GET, PUT, verification GET.
+    // Plans: one refresh GET per write candidate of the snapshot (the 5 writers, managed-elsewhere,
+    // which the index cannot show as managed, and all-opted-out, whose accounts make it a skip).
+    // Writes: 5 subscriptions (4 applied, 1 partial failure), 3 ARM requests each: fresh GET under
+    // the lock, PUT, verification GET.
     expect(armRequests().filter((r) => !isAccountRead(r)).map((r) => `${r.method} ${r.path.replace(/\/subscriptions\/[^/]+/, '/subscriptions/*')}`).sort()).toEqual(
-      [...Array(5).fill('GET /subscriptions/*/providers/Microsoft.Security/pricings/AI'), ...Array(5).fill('GET /subscriptions/*/providers/Microsoft.Security/pricings/AI'), ...Array(5).fill('PUT /subscriptions/*/providers/Microsoft.Security/pricings/AI')].sort(),
+      [...Array(7 + 5 + 5).fill('GET /subscriptions/*/providers/Microsoft.Security/pricings/AI'), ...Array(5).fill('PUT /subscriptions/*/providers/Microsoft.Security/pricings/AI')].sort(),
     );
     // Resource Graph, 5 rows a page here: 17 subscriptions = 4 pages, each with its AI plans and
     // AI resources, plus the policy view.
@@ -219,8 +222,9 @@ describe('report mode (dry run)', () => {
   it('decides and records but never writes to ARM', async () => {
     const { zone, engine } = setUp({ D4AI_MODE: 'report' });
     const { summary } = await sweep(engine.ports, engine.config, { trigger: 'cli' });
-    // A dry run sends no ARM request but the per-account reads: the snapshot says what would change.
-    expect(armRequests().filter((r) => !isAccountRead(r))).toHaveLength(0);
+    // A dry run sends no ARM request but the per-account reads and one refresh GET per write
+    // candidate of the snapshot (7): the plan it shows rests on ARM, not on the lagging index.
+    expect(armRequests().filter((r) => !isAccountRead(r)).map((r) => `${r.method} ${r.path.replace(/\/subscriptions\/[^/]+/, '/subscriptions/*')}`)).toEqual(Array(7).fill('GET /subscriptions/*/providers/Microsoft.Security/pricings/AI'));
     expect(armRequests().filter(isAccountRead)).toHaveLength(3 * ACCOUNTS_LOOKED_INTO);
     expect(lab.standIns.arm.requestsMatching('PUT')).toHaveLength(0);
     expect(lab.standIns.arm.requestsMatching('DELETE')).toHaveLength(0);
@@ -318,7 +322,7 @@ describe('ARM faults', () => {
 });
 
 describe('a snapshot that lags ARM never causes a wrong write', () => {
-  it('a plan another writer enabled after the index was taken is found compliant by the fresh read: recorded none, no PUT', async () => {
+  it('a plan another writer enabled after the index was taken is found compliant by the refresh: planned and recorded none, no PUT', async () => {
     const { zone, engine } = setUp();
     lab.standIns.arm.graph.freeze(lab.standIns.arm.state);
     // After the snapshot's view was taken, someone else enables the plan with our components.
@@ -332,8 +336,8 @@ describe('a snapshot that lags ARM never causes a wrong write', () => {
     });
     const { records } = await sweepKeeping(engine);
     const prod = records.find((r) => r.subscriptionId === zone.ids['corp-ai-prod']);
-    expect(prod).toMatchObject({ action: 'none', outcome: 'no-op', pricingBefore: { tier: 'Standard' } });
-    expect(prod?.reasons.some((r) => r.startsWith('The fresh ARM read shows the plan Standard'))).toBe(true);
+    expect(prod).toMatchObject({ action: 'none', outcome: 'no-op', pricingBefore: { tier: 'Standard' }, planBasis: { source: 'arm' } });
+    expect(prod?.reasons.some((r) => r.startsWith('Plan is Standard with all of'))).toBe(true);
     expect(putsTo(zone.ids['corp-ai-prod'])).toHaveLength(0);
     // Purview, switched on by the other writer, is still on.
     expect(extensionsOf(zone, 'corp-ai-prod').AIPromptSharingWithPurview).toBe('True');
