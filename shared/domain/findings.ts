@@ -50,7 +50,8 @@ export function findingsOf(context: GovernContext, config: Pick<Config, 'compone
   const findings: Finding[] = [];
   const { pricing } = context;
   const aiCount = context.aiResourceTotal ?? context.aiResources.length;
-  if (aiCount > 0 && pricing?.tier === 'Free' && !pricing.notIndexed) {
+  // A plan another system manages is reported as managed-elsewhere (with its tier), not as a gap the governor would close.
+  if (aiCount > 0 && pricing?.tier === 'Free' && !pricing.notIndexed && !pricing.managedBy) {
     findings.push({ type: 'ai-without-plan', message: `${aiCount} AI resource(s) and the AI plan is Free.` });
   }
   if (pricing?.tier === 'Standard') {
