@@ -138,12 +138,12 @@ async function cliScenarios(standIns: StandIns, azurite: AzuriteTable, caPath: s
     rows.push([label, String(n), `${run.seconds.toFixed(1)} s`, String(counts.graph), String(counts.arm), counts.byRoute, `${run.rssMiB.toFixed(0)} MiB`, `${run.outcomes} (exit ${run.code})`]);
   };
   await scenario('sweep --dry-run', ['sweep', '--dry-run']);
-  await scenario('sweep', ['sweep']);
-  await scenario('watch --once, nothing to do', ['watch', '--once']);
+  await scenario('sweep', ['sweep', '--yes']);
+  await scenario('watch --once, nothing to do', ['watch', '--once', '--yes']);
   // A new Azure OpenAI account in a subscription that had none, with no event wiring anywhere.
   const quiet = seeded.ids.find((_, i) => i % 20 > 2) as string;
   arm.state.addResource(quiet, { name: 'oai-new', type: 'Microsoft.CognitiveServices/accounts', kind: 'OpenAI' });
-  await scenario('watch --once, one new AI account', ['watch', '--once']);
+  await scenario('watch --once, one new AI account', ['watch', '--once', '--yes']);
   process.stderr.write(`bench: N=${n}: ${seeded.free} on Free, ${seeded.partial} missing a component\n`);
   return rows;
 }
