@@ -10,7 +10,8 @@ import { Tally, sweepSummary, type TallyCounts } from '../shared/engine/tally';
 import { takeTenantLease } from '../shared/engine/tenant-lease';
 import { LOG_MESSAGES } from '../shared/observability/log';
 import type { SweepSummaryRecord } from '../shared/records/record';
-import { activityError, failureFrom, retryOptions, type GovernInput, type GovernOutput } from './govern-run';
+import { runChildBatches } from './child-batches';
+import { activityError, failureFrom, retryOptions, type GovernInput } from './govern-run';
 import { FN, sweepChildInstanceId } from './names';
 import { functionsConfig, loggerFor, portsFor } from './runtime';
 import type { WriteRunSummaryInput } from './sweep.activities';
@@ -92,32 +93,8 @@ export function* applySavedPlanOrchestrator(context: OrchestrationContext): Step
       tally.unrecorded += entries.length - first;
       return yield* finish();
     }
-    for (let next = first; next < end; next += settings.sweepBatch) {
-      const batch = entries.slice(next, Math.min(end, next + settings.sweepBatch));
-      const children = batch.map((entry, i) => context.df.callSubOrchestrator(FN.governSubscription, childInput(next + i), sweepChildInstanceId(instanceId, entry.subscriptionId)));
-      try {
-        const outputs = (yield context.df.Task.all(children)) as GovernOutput[];
-        for (const output of outputs) countChild(output);
-      } catch (error) {
-        // As in the sweep: wait for the rest of the batch one by one, count what they recorded,
-        // name the failed children as not recorded.
-        const problem = failureFrom(error);
-        for (const [i, child] of children.entries()) {
-          if (!child.isCompleted) {
-            try {
-              yield child;
-            } catch {
-              // Counted below.
-            }
-          }
-          if (!child.isFaulted) countChild(child.result as GovernOutput);
-          else {
-            tally.unrecorded++;
-            problems.push({ subscriptionId: batch[i]?.subscriptionId ?? '?', ...(child.result !== undefined ? failureFrom(child.result) : problem) });
-          }
-        }
-      }
-    }
+    const page = entries.slice(first, end).map((entry, i) => ({ subscriptionId: entry.subscriptionId.toLowerCase(), index: first + i }));
+    yield* runChildBatches(context, page, settings.sweepBatch, ({ subscriptionId, index }) => ({ input: childInput(index), instanceId: sweepChildInstanceId(instanceId, subscriptionId) }), tally, problems);
     if (end < entries.length) {
       const cursor: ApplyPlanCursor = { next: end, counts: tally.counts(), startedAt, problems: problems.slice(0, MAX_PROBLEMS) };
       context.df.continueAsNew({ plan, cursor } satisfies ApplyPlanInput);
@@ -125,16 +102,6 @@ export function* applySavedPlanOrchestrator(context: OrchestrationContext): Step
     }
   }
   return yield* finish();
-
-  function countChild(output: GovernOutput): void {
-    for (const outcome of output.outcomes) {
-      tally.add(outcome);
-      if (outcome.unrecorded) {
-        tally.unrecorded++;
-        problems.push({ subscriptionId: outcome.subscriptionId, ...outcome.unrecorded });
-      }
-    }
-  }
 
   function childInput(index: number): GovernInput {
     const entry = entries[index];

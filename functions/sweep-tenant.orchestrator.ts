@@ -6,7 +6,8 @@ import type { PassProblem } from '../shared/engine/snapshot-pass';
 import { Tally, sweepSummary, type TallyCounts } from '../shared/engine/tally';
 import { LOG_MESSAGES } from '../shared/observability/log';
 import type { RunScope, SweepSummaryRecord } from '../shared/records/record';
-import { failureFrom, retryOptions, type Candidate, type GovernInput, type GovernOutput } from './govern-run';
+import { runChildBatches } from './child-batches';
+import { failureFrom, retryOptions, type Candidate, type GovernInput } from './govern-run';
 import { FN, sweepChildInstanceId } from './names';
 import { functionsConfig, loggerFor } from './runtime';
 import type { ReadSweepPolicyInput, SweepPageInput, SweepPageResult, WriteRunSummaryInput } from './sweep.activities';
@@ -114,36 +115,8 @@ export function* sweepTenantOrchestrator(context: OrchestrationContext): Step<Sw
   problems.push(...(page.unrecorded ?? []));
 
   context.df.setCustomStatus(progress('writing', cursor.pages + 1, tally, page.writesSoFar));
-  for (let next = 0; next < page.candidates.length; next += page.batch) {
-    const batch = page.candidates.slice(next, next + page.batch);
-    const children = batch.map((candidate) =>
-      context.df.callSubOrchestrator(FN.governSubscription, childInput(candidate), sweepChildInstanceId(sweepId, candidate.context.subscription.subscriptionId)),
-    );
-    try {
-      const outputs = (yield context.df.Task.all(children)) as GovernOutput[];
-      for (const output of outputs) countChild(output);
-    } catch (error) {
-      // A child failed as an orchestration (children record their own failures, so this is the
-      // framework failing). Task.all fails at the first failure: wait for the others one by one
-      // (so no more than a batch runs at once, and what they record is counted), then name the
-      // failed ones as not recorded.
-      const problem = failureFrom(error);
-      for (const [i, child] of children.entries()) {
-        if (!child.isCompleted) {
-          try {
-            yield child;
-          } catch {
-            // Counted below.
-          }
-        }
-        if (!child.isFaulted) countChild(child.result as GovernOutput);
-        else {
-          tally.unrecorded++;
-          problems.push({ subscriptionId: batch[i]?.context.subscription.subscriptionId ?? '?', ...(child.result !== undefined ? failureFrom(child.result) : problem) });
-        }
-      }
-    }
-  }
+  const candidates = page.candidates.map((candidate) => ({ subscriptionId: candidate.context.subscription.subscriptionId, candidate }));
+  yield* runChildBatches(context, candidates, page.batch, ({ subscriptionId, candidate }) => ({ input: childInput(candidate), instanceId: sweepChildInstanceId(sweepId, subscriptionId) }), tally, problems);
 
   const carried: SweepCursor = {
     pages: cursor.pages + 1,
@@ -162,16 +135,6 @@ export function* sweepTenantOrchestrator(context: OrchestrationContext): Step<Sw
     return { summary: sweepSummary(identity(carried), tally), unrecorded: carried.problems };
   }
   return yield* finish(tally, carried);
-
-  function countChild(output: GovernOutput): void {
-    for (const outcome of output.outcomes) {
-      tally.add(outcome);
-      if (outcome.unrecorded) {
-        tally.unrecorded++;
-        problems.push({ subscriptionId: outcome.subscriptionId, ...outcome.unrecorded });
-      }
-    }
-  }
 
   function* finish(final: Tally, at: SweepCursor): Step<SweepOutput> {
     context.df.setCustomStatus(progress('summarising', at.pages, final, at.writes));
