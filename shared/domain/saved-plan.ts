@@ -128,7 +128,7 @@ function shapeOf(value: unknown, source: string): SavedPlan {
     if (!isBody(body)) return bad(`${where}.decision.desired is not a pricing body`);
     if (body.pricingTier !== 'Standard') bad(`${where} does not set the plan to Standard`);
     if (!isObject(entry.basis) || !isObject(entry.aiResources)) bad(`${where}.basis or aiResources is missing`);
-    if (entry.before !== undefined && !isObject(entry.before)) bad(`${where}.before is not a plan state`);
+    if (entry.before !== undefined && !isSummary(entry.before)) bad(`${where}.before is not a pricing state (tier Free or Standard, extensions name -> true/false)`);
     // The invariant that holds for every governing write, checked again on the file's own terms.
     const before = entry.before as Plan['before'];
     const change = planChange(before ? snapshotOfSummary(before) : undefined, body);
@@ -142,6 +142,10 @@ function isBody(value: unknown): value is PricingBody {
   if (!isObject(value) || (value.pricingTier !== 'Standard' && value.pricingTier !== 'Free') || !Array.isArray(value.extensions)) return false;
   const names = value.extensions.map((e: unknown) => (isObject(e) && typeof e.name === 'string' && (e.isEnabled === 'True' || e.isEnabled === 'False') ? e.name : undefined));
   return names.every((n): n is string => n !== undefined) && ExtensionSet.names(names).names().length === names.length;
+}
+
+function isSummary(value: unknown): boolean {
+  return isObject(value) && (value.tier === 'Free' || value.tier === 'Standard') && isObject(value.extensions) && Object.values(value.extensions).every((v) => typeof v === 'boolean');
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {
