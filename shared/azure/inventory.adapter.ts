@@ -51,7 +51,9 @@ export class InventoryAdapter implements InventoryPort {
     if (!type || !subscriptionId || !apiVersion) return undefined;
     const client = new ResourceManagementClient(this.connection.credential, subscriptionId, sdkClientOptions(this.connection));
     try {
-      const resource = await client.resources.getById(id, apiVersion);
+      // The SDK's path template is `/{+resourceId}`: an id with its leading slash would be sent as
+      // `//subscriptions/...`, which is not the resource's URL.
+      const resource = await client.resources.getById(id.replace(/^\/+/, ''), apiVersion);
       const got = canonicalAiResourceType(resource.type ?? '');
       if (!resource.id || !got) return undefined;
       return { id: resource.id, type: got, ...(resource.kind ? { kind: resource.kind } : {}), ...(resource.location ? { location: resource.location } : {}) };

@@ -21,8 +21,9 @@ import { RECORD_CSV_COLUMNS, byName, recordCsv, recordsTable, runSummaryText } f
  * Commands that decide first prove the records store accepts writes and that a credential gets a
  * token: a store that cannot keep records stops the run before any ARM call (exit 1, store and
  * setting named), a missing credential is a setup problem (exit 2, inner causes shown) and leaves
- * no record claiming a decision. An enforcing run on a terminal shows its plan and asks first
- * (--yes does not ask; scripts and CI, not on a terminal, proceed).
+ * no record claiming a decision. An enforcing run on a terminal shows its plan and asks first, and
+ * applies exactly the plan confirmed; --yes does not ask; off a terminal it needs --yes (or a saved
+ * plan, d4ai apply), or it is refused before anything is read.
  */
 
 async function preflight(ctx: CliContext): Promise<void> {

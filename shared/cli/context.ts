@@ -177,7 +177,7 @@ export function createCliContext(flags: GlobalFlags, env: NodeJS.ProcessEnv = pr
     ask: async (question) => {
       const answer = terminal.ask ? await terminal.ask(question) : '';
       // The prompt says "Type yes": a stray "y" (or a key held down) is not consent to a tenant-wide write.
-      return answer.trim().toLowerCase() === 'yes';
+      return answer.trim() === 'yes';
     },
     checkIdentity: async () => {
       try {

@@ -52,8 +52,9 @@ afterAll(async () => {
   await lz?.close();
 });
 
+// Off a terminal (as here: stdin is a pipe) an enforcing run writes only with --yes (or a saved plan).
 it('govern --json prints exactly one JSON record on stdout and logs JSON lines on stderr', async () => {
-  const run = await d4ai(['govern', '--subscription', lz.zone.ids['corp-ai-prod'], '--json']);
+  const run = await d4ai(['govern', '--subscription', lz.zone.ids['corp-ai-prod'], '--json', '--yes']);
   expect(run.code).toBe(0);
   const record = JSON.parse(run.stdout) as { action: string; outcome: string; trigger: string };
   expect(record).toMatchObject({ action: 'enable', outcome: 'applied', trigger: 'cli' });
@@ -73,7 +74,7 @@ it('--dry-run never writes, whatever D4AI_MODE says', async () => {
 it('exits 1 when a subscription fails, with the error in the record and no personal data', async () => {
   const sub = lz.zone.ids['corp-ai-dev'];
   lz.arm.faults.error(1, 403, 'AuthorizationFailed', `The client 'alice@contoso.com' with object id '0b3c1f6e-2a4d-4c6b-9e1f-2d3c4b5a6f70' does not have authorization to perform action 'Microsoft.Security/pricings/write' over scope '/subscriptions/${sub}' from 203.0.113.7.`, { method: 'PUT', subscriptionId: sub });
-  const run = await d4ai(['govern', '--subscription', sub, '--json'], { D4AI_RECORDS_CONNECTION: undefined });
+  const run = await d4ai(['govern', '--subscription', sub, '--json', '--yes'], { D4AI_RECORDS_CONNECTION: undefined });
   expect(run.code).toBe(1);
   expect(JSON.parse(run.stdout)).toMatchObject({ outcome: 'failed', error: { code: 'AuthorizationFailed' } });
   for (const text of [run.stdout, run.stderr, fs.readFileSync(path.join(run.cwd, '.d4ai', 'records.jsonl'), 'utf8')]) {
@@ -83,7 +84,7 @@ it('exits 1 when a subscription fails, with the error in the record and no perso
 });
 
 it('a region that cannot enable an extension is partial (exit 0), named, and backed off', async () => {
-  const run = await d4ai(['govern', '--subscription', lz.zone.ids['flaky-scanner'], '--json']);
+  const run = await d4ai(['govern', '--subscription', lz.zone.ids['flaky-scanner'], '--json', '--yes']);
   expect(run.code).toBe(0);
   expect(JSON.parse(run.stdout)).toMatchObject({ outcome: 'partial', failedExtensions: ['AIModelScanner'], error: { code: 'ExtensionFailed', message: expect.stringContaining('not available in this region') } });
 });
@@ -106,7 +107,7 @@ it('event - governs the subscription of an AI resource write read from stdin and
   const target = lz.zone.ids.identity;
   lz.arm.state.addResource(target, { name: 'oai-cli', type: 'Microsoft.CognitiveServices/accounts', kind: 'OpenAI', resourceGroup: 'rg-new-ai' });
   const other = { ...(aiWriteEvent(target, 'kv') as Record<string, unknown>), id: 'evt-kv', data: { subscriptionId: target, operationName: 'Microsoft.KeyVault/vaults/write' } };
-  const run = await d4ai(['event', '-', '--json'], {}, JSON.stringify([aiWriteEvent(target, 'oai-cli'), other]));
+  const run = await d4ai(['event', '-', '--json', '--yes'], {}, JSON.stringify([aiWriteEvent(target, 'oai-cli'), other]));
   expect(run.code).toBe(0);
   const out = JSON.parse(run.stdout) as { records: Array<{ triggerDetail: Record<string, string>; outcome: string }>; ignored: Array<{ eventId: string; reason: string }> };
   expect(out.records).toHaveLength(1);
@@ -131,7 +132,7 @@ it('without a records store, writes JSON lines to .d4ai/records.jsonl and says s
   const run = await new Promise<Run>((resolve) => {
     const env: Record<string, string> = { PATH: process.env.PATH ?? '', ...lz.env };
     delete env.D4AI_RECORDS_CONNECTION;
-    const child = spawn(process.execPath, [BIN, 'govern', '--subscription', lz.zone.ids['ai-compliant']], { cwd, env });
+    const child = spawn(process.execPath, [BIN, 'govern', '--subscription', lz.zone.ids['ai-compliant'], '--yes'], { cwd, env });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
@@ -150,19 +151,28 @@ describe('sweep and watch on the Resource Graph snapshot', () => {
     const before = lz.arm.requests.length;
     const run = await d4ai(['sweep', '--dry-run', '--json']);
     expect(run.code).toBe(0);
-    const doc = JSON.parse(run.stdout) as { records: Array<{ subscriptionId: string; mode: string }>; summary: { kind: string; subscriptions: number; scope: unknown }; unrecorded: unknown[] };
+    const doc = JSON.parse(run.stdout) as { records: Array<{ subscriptionId: string; mode: string; planBasis?: { source: string } }>; summary: { kind: string; subscriptions: number; scope: unknown }; unrecorded: unknown[] };
     expect(doc.records.map((r) => r.subscriptionId).sort()).toEqual(Object.values(lz.zone.ids).sort());
     expect(doc.summary).toMatchObject({ kind: 'sweep-summary', subscriptions: Object.keys(lz.zone.ids).length, scope: { managementGroup: 'contoso' } });
     expect(doc.unrecorded).toEqual([]);
     // One record per line: the records were written as they came, not built up and printed at the end.
     expect(run.stdout.split('\n').filter((l) => l.startsWith('{"subscriptionId"'))).toHaveLength(Object.keys(lz.zone.ids).length);
     const sent = lz.arm.requests.slice(before);
-    // The snapshot, and the per-account reads (opt-outs, content filters); no subscription listed or read through ARM.
-    expect(sent.every((r) => r.path === '/providers/Microsoft.ResourceGraph/resources' || isAccountRead(r))).toBe(true);
+    // The snapshot, the per-account reads (opt-outs, content filters), and (issue 15) one refresh GET of the
+    // AI pricing per write candidate of the snapshot, so the plan shown is the one an enforcing run would
+    // make; no subscription listed, and no other subscription read through ARM.
+    const refresh = /^\/subscriptions\/([0-9a-f-]{36})\/providers\/Microsoft\.Security\/pricings\/AI$/i;
+    expect(sent.filter((r) => !(r.path === '/providers/Microsoft.ResourceGraph/resources' || isAccountRead(r) || (r.method === 'GET' && refresh.test(r.path))))).toEqual([]);
+    // Exactly one refresh per candidate, and the candidates are the records planned on an ARM read.
+    // (Earlier tests in this file changed the estate, so the set is read from the records, not listed.)
+    const refreshed = sent.filter((r) => r.method === 'GET' && refresh.test(r.path)).map((r) => refresh.exec(r.path)?.[1]?.toLowerCase());
+    expect(new Set(refreshed).size).toBe(refreshed.length);
+    expect(refreshed.sort()).toEqual(doc.records.filter((r) => r.planBasis?.source === 'arm').map((r) => r.subscriptionId.toLowerCase()).sort());
+    expect(refreshed.length).toBeGreaterThan(0);
   });
 
   it('--management-group narrows the scope and overrides D4AI_MANAGEMENT_GROUP; a bad id is a usage error before any call', async () => {
-    const run = await d4ai(['watch', '--once', '--json', '--management-group', 'contoso-platform']);
+    const run = await d4ai(['watch', '--once', '--json', '--yes', '--management-group', 'contoso-platform']);
     expect(run.code).toBe(0);
     const doc = JSON.parse(run.stdout) as { summary: { kind: string; subscriptions: number; scope: unknown } };
     expect(doc.summary).toMatchObject({ kind: 'watch-summary', subscriptions: 2, scope: { managementGroup: 'contoso-platform' } });
@@ -183,7 +193,8 @@ describe('sweep and watch on the Resource Graph snapshot', () => {
   });
 
   it('watch --interval runs passes until interrupted', async () => {
-    const child = spawn(process.execPath, [BIN, 'watch', '--interval', '30s'], {
+    // A loop runs unattended: it is started with --yes (without it, refused with exit 2).
+    const child = spawn(process.execPath, [BIN, 'watch', '--interval', '30s', '--yes'], {
       cwd: fs.mkdtempSync(path.join(os.tmpdir(), 'd4ai-cli-')),
       env: { PATH: process.env.PATH ?? '', ...lz.env },
     });
@@ -211,7 +222,7 @@ describe('safety through the real CLI (docs/safety.md)', () => {
 
   it('a records store that does not accept writes: exit 1 naming the store and the setting, no ARM call at all', async () => {
     const before = lz.arm.requests.length;
-    for (const args of [['govern', '--subscription', lz.zone.ids['corp-ai-prod']], ['sweep'], ['watch', '--once']]) {
+    for (const args of [['govern', '--subscription', lz.zone.ids['corp-ai-prod'], '--yes'], ['sweep', '--yes'], ['watch', '--once', '--yes']]) {
       const run = await d4ai(args, { D4AI_RECORDS_CONNECTION: deadStore });
       expect({ args, code: run.code }).toEqual({ args, code: 1 });
       expect(run.stderr).toMatch(/records store \(Azure Table Storage table .* from D4AI_RECORDS_CONNECTION\) does not accept writes/);
@@ -223,7 +234,7 @@ describe('safety through the real CLI (docs/safety.md)', () => {
   it('a table endpoint over http:// (not loopback) or a connection string without an endpoint: exit 2 naming the setting', async () => {
     const before = lz.arm.requests.length;
     for (const connection of ['http://records.example.net/', 'DefaultEndpointsProtocol=https;AccountName=st;SharedAccessSignature=sv=2022&sig=c2VjcmV0']) {
-      const run = await d4ai(['govern', '--subscription', lz.zone.ids['corp-ai-prod']], { D4AI_RECORDS_CONNECTION: connection });
+      const run = await d4ai(['govern', '--subscription', lz.zone.ids['corp-ai-prod'], '--yes'], { D4AI_RECORDS_CONNECTION: connection });
       expect({ connection, code: run.code }).toEqual({ connection, code: 2 });
       expect(run.stderr).toContain('D4AI_RECORDS_CONNECTION');
       expect(run.stderr).not.toContain('c2VjcmV0');
@@ -234,7 +245,7 @@ describe('safety through the real CLI (docs/safety.md)', () => {
   it('no credential: exit 2 with the inner causes (run az login), no record, no ARM call', async () => {
     const cwd = fs.mkdtempSync(path.join(os.tmpdir(), 'd4ai-nocred-'));
     const before = lz.arm.requests.length;
-    const run = await d4ai(['govern', '--subscription', lz.zone.ids['corp-ai-prod']], { D4AI_RECORDS_CONNECTION: undefined, IDENTITY_ENDPOINT: undefined, IDENTITY_HEADER: undefined }, '', cwd);
+    const run = await d4ai(['govern', '--subscription', lz.zone.ids['corp-ai-prod'], '--yes'], { D4AI_RECORDS_CONNECTION: undefined, IDENTITY_ENDPOINT: undefined, IDENTITY_HEADER: undefined }, '', cwd);
     expect(run.code).toBe(2);
     expect(run.stderr).toMatch(/No credential could get a token\..*ManagedIdentityCredential.*az login/s);
     expect(run.stderr).not.toMatch(/^d4ai: ChainedTokenCredential authentication failed\.$/m);
@@ -244,7 +255,7 @@ describe('safety through the real CLI (docs/safety.md)', () => {
   });
 
   it('a failing managed identity endpoint: exit 2 naming its answer', async () => {
-    const run = await d4ai(['govern', '--subscription', lz.zone.ids['corp-ai-prod']], { IDENTITY_HEADER: 'wrong-secret' });
+    const run = await d4ai(['govern', '--subscription', lz.zone.ids['corp-ai-prod'], '--yes'], { IDENTITY_HEADER: 'wrong-secret' });
     expect(run.code).toBe(2);
     expect(run.stderr).toMatch(/ManagedIdentityCredential.*(401|X-IDENTITY-HEADER is invalid)/s);
   });
@@ -254,7 +265,7 @@ describe('safety through the real CLI (docs/safety.md)', () => {
     lz.identity.hang = true;
     try {
       const started = Date.now();
-      const run = await d4ai(['govern', '--subscription', lz.zone.ids['corp-ai-prod']], { D4AI_HTTP_TIMEOUT_SECONDS: '1' });
+      const run = await d4ai(['govern', '--subscription', lz.zone.ids['corp-ai-prod'], '--yes'], { D4AI_HTTP_TIMEOUT_SECONDS: '1' });
       expect(run.code).toBe(2);
       // One attempt budget: 4 × D4AI_HTTP_TIMEOUT_SECONDS, plus process start.
       expect(Date.now() - started).toBeLessThan(10_000);
@@ -280,14 +291,14 @@ describe('safety through the real CLI (docs/safety.md)', () => {
 
   it('event - stops reading stdin at 1 MB (exit 2)', async () => {
     const big = Buffer.alloc(3 * 1024 * 1024, 0x20);
-    const run = await d4ai(['event', '-'], {}, big);
+    const run = await d4ai(['event', '-', '--yes'], {}, big);
     expect(run.code).toBe(2);
     expect(run.stderr).toContain('over 1048576 bytes');
   });
 
   it('deeply nested event JSON is refused without a stack overflow (exit 2)', async () => {
     const deep = `${'['.repeat(200_000)}${']'.repeat(200_000)}`;
-    const run = await d4ai(['event', '-'], {}, deep);
+    const run = await d4ai(['event', '-', '--yes'], {}, deep);
     expect(run.code).toBe(2);
     expect(run.stderr).toContain('nests deeper than 64 levels');
     expect(run.stderr).not.toMatch(/RangeError|Maximum call stack/);
@@ -295,13 +306,13 @@ describe('safety through the real CLI (docs/safety.md)', () => {
 
   it('malformed events exit 2, events that are not for us exit 0, and control characters never reach the terminal', async () => {
     const notForUs = { ...(aiWriteEvent(lz.zone.ids.identity, 'kv') as Record<string, unknown>), id: 'evt-kv\u001b[2J\u001b]0;pwned\u0007', data: { operationName: 'Microsoft.KeyVault/vaults/write' } };
-    const fine = await d4ai(['event', '-'], {}, JSON.stringify(notForUs));
+    const fine = await d4ai(['event', '-', '--yes'], {}, JSON.stringify(notForUs));
     expect(fine.code).toBe(0);
     expect(fine.stdout).toContain('ignored');
     expect(fine.stdout).toContain('\\u001b[2J');
     expect(hasUnsafeCharacters(fine.stdout, true)).toBe(false);
     const broken = { ...(aiWriteEvent(lz.zone.ids.identity, 'oai') as Record<string, unknown>), data: { operationName: 'Microsoft.CognitiveServices/accounts/write', subscriptionId: 'not-a-guid' } };
-    const bad = await d4ai(['event', '-'], {}, JSON.stringify(broken));
+    const bad = await d4ai(['event', '-', '--yes'], {}, JSON.stringify(broken));
     expect(bad.code).toBe(2);
     expect(bad.stdout).toContain('malformed');
   });
@@ -317,7 +328,7 @@ describe('safety through the real CLI (docs/safety.md)', () => {
   it('a torn line in records.jsonl is skipped and named, not fatal', async () => {
     const cwd = fs.mkdtempSync(path.join(os.tmpdir(), 'd4ai-torn-'));
     const sub = lz.zone.ids['ai-compliant'];
-    const first = await d4ai(['govern', '--subscription', sub], { D4AI_RECORDS_CONNECTION: undefined }, '', cwd);
+    const first = await d4ai(['govern', '--subscription', sub, '--yes'], { D4AI_RECORDS_CONNECTION: undefined }, '', cwd);
     expect(first.code).toBe(0);
     fs.appendFileSync(path.join(cwd, '.d4ai', 'records.jsonl'), '{"subscriptionId":"' + sub + '","runId":"cut-sh');
     const listed = await d4ai(['records', '--subscription', sub, '--json'], { D4AI_RECORDS_CONNECTION: undefined }, '', cwd);
@@ -325,7 +336,7 @@ describe('safety through the real CLI (docs/safety.md)', () => {
     expect(JSON.parse(listed.stdout)).toHaveLength(1);
     expect(listed.stderr).toMatch(/warning: Skipped line \d+ of .*records\.jsonl: it is not a complete JSON record/);
     // The next run starts on a fresh line: its record is readable.
-    await d4ai(['govern', '--subscription', sub], { D4AI_RECORDS_CONNECTION: undefined }, '', cwd);
+    await d4ai(['govern', '--subscription', sub, '--yes'], { D4AI_RECORDS_CONNECTION: undefined }, '', cwd);
     const again = await d4ai(['records', '--subscription', sub, '--json'], { D4AI_RECORDS_CONNECTION: undefined }, '', cwd);
     expect(JSON.parse(again.stdout)).toHaveLength(2);
   });
@@ -342,13 +353,13 @@ describe('safety through the real CLI (docs/safety.md)', () => {
     const expiresAt = new Date(Date.now() + 3_600_000).toISOString();
     fs.writeFileSync(path.join(cwd, '.d4ai', 'records.jsonl.tenant-pass.lease'), JSON.stringify({ holder: 'nightly sweep sweep-2025-06-01', expiresAt }));
     const before = lz.arm.requests.length;
-    const run = await d4ai(['sweep'], { D4AI_RECORDS_CONNECTION: undefined }, '', cwd);
+    const run = await d4ai(['sweep', '--yes'], { D4AI_RECORDS_CONNECTION: undefined }, '', cwd);
     expect(run.code).toBe(1);
     expect(run.stderr).toContain(`nightly sweep sweep-2025-06-01, until ${expiresAt}`);
     expect(lz.arm.requests.length).toBe(before);
 
     // With --json, stdout is still exactly one JSON document: the error, no half-open record list.
-    const json = await d4ai(['--json', 'sweep'], { D4AI_RECORDS_CONNECTION: undefined }, '', cwd);
+    const json = await d4ai(['--json', 'sweep', '--yes'], { D4AI_RECORDS_CONNECTION: undefined }, '', cwd);
     expect(json.code).toBe(1);
     expect(JSON.parse(json.stdout)).toEqual({ error: { code: 'PassInProgress', message: expect.stringContaining('sweep-2025-06-01'), exitCode: 1 } });
   });

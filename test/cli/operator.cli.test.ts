@@ -4,12 +4,12 @@ import * as path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import type { GlobalFlags, SettingFlags } from '../../shared/cli/context';
 import { inProcess, useLandingZoneProcess, type Command, type Run } from './in-process';
-import { governCommand, sweepCommand, watchOnceCommand } from '../../shared/cli/commands';
+import { eventCommand, governCommand, sweepCommand, watchOnceCommand } from '../../shared/cli/commands';
 import { recordsCommand, runsCommand, type RecordsOptions } from '../../shared/cli/history.commands';
 import { revertCommand } from '../../shared/cli/revert.command';
 import { configCommand } from '../../shared/cli/config.command';
 import type { RemediationRecord, SweepSummaryRecord } from '../../shared/records/record';
-import { buildLandingZone, type LandingZone, type LandingZoneName } from '../../sim/landing-zone';
+import { aiWriteEvent, buildLandingZone, type LandingZone, type LandingZoneName } from '../../sim/landing-zone';
 import type { SimulatedLandingZone } from '../../sim/simulated-landing-zone';
 
 /**
@@ -37,6 +37,7 @@ const d4ai = (flags: GlobalFlags, command: Command, terminal: { tty?: boolean; s
 
 const sweep = (subscriptions?: string): Command => (ctx) => sweepCommand(ctx, subscriptions);
 const govern = (id: string): Command => (ctx) => governCommand(ctx, id);
+const event = (file: string): Command => (ctx) => eventCommand(ctx, file);
 const records = (options: Partial<RecordsOptions>): Command => (ctx) => recordsCommand(ctx, { limit: '20', ...options });
 const revert = (run: string): Command => (ctx) => revertCommand(ctx, { run });
 const runs: Command = (ctx) => runsCommand(ctx, { limit: '20' });
@@ -52,6 +53,11 @@ describe('plan', () => {
     const run = await d4ai({ dryRun: true, changesOnly: true }, sweep());
     expect(run.code).toBe(0);
     expect(puts()).toHaveLength(0);
+    // The plan is refreshed from ARM before it is shown (issue 15): one GET of the AI pricing per write
+    // candidate of the Resource Graph snapshot, which carries no managedBy: the 5 writers, plus
+    // managed-elsewhere and all-opted-out, which the refresh (and the account reads) turn into skips.
+    const refreshed = lz.arm.requestsMatching('GET', /pricings\/AI$/i).map((r) => r.path.split('/')[2]?.toLowerCase());
+    expect(refreshed.sort()).toEqual(([...WRITERS, 'managed-elsewhere', 'all-opted-out'] as LandingZoneName[]).map((n) => zone.ids[n].toLowerCase()).sort());
     const rows = run.stdout.split('\n\n')[0]?.split('\n') ?? [];
     // Header + one row per subscription that would change (some rows wrap), sorted by display name.
     expect(rows[0]).toMatch(/^SUBSCRIPTION\s+ACTION\s+OUTCOME\s+CHANGE$/);
@@ -85,9 +91,42 @@ describe('confirm before an enforcing run on a terminal', () => {
     expect(no.stdout).toBe('');
     expect(puts()).toHaveLength(0);
 
+    // The prompt says "Type yes": a "y" is not consent to a tenant-wide write.
+    const y = await d4ai({}, sweep(), { tty: true, answers: ['y'] });
+    expect(y.code).toBe(1);
+    expect(y.asked).toHaveLength(1);
+    expect(y.stderr).toContain('Nothing was changed.');
+    expect(puts()).toHaveLength(0);
+
     const yes = await d4ai({}, sweep(), { tty: true, answers: ['yes'] });
     expect(yes.code).toBe(0);
     expect(tierOf('corp-ai-prod')).toBe('Standard');
+  });
+
+  it('applies the plan it showed: one that goes stale before its write is recorded plan-stale and not written', async () => {
+    // While the person reads the plan, someone switches Purview sharing on in corp-ai-dev themselves.
+    const onAsk = (): void =>
+      void lz.arm.state.setPricing(zone.ids['corp-ai-dev'], 'AI', {
+        pricingTier: 'Standard',
+        extensions: [
+          { name: 'AIPromptEvidence', isEnabled: 'True' },
+          { name: 'AIPromptSharingWithPurview', isEnabled: 'True' },
+          { name: 'AIModelScanner', isEnabled: 'False' },
+        ],
+      });
+    const run = await d4ai({ json: true }, sweep(), { tty: true, answers: ['yes'], onAsk });
+    expect(run.asked).toHaveLength(1);
+    const document = JSON.parse(run.stdout) as { records: RemediationRecord[] };
+    const byId = new Map(document.records.map((r) => [r.subscriptionId, r]));
+    const stale = byId.get(zone.ids['corp-ai-dev']);
+    expect(stale).toMatchObject({ outcome: 'plan-stale', mode: 'enforce', planDigest: expect.stringMatching(/^sha256:/) });
+    // The record names what changed since the plan was shown.
+    expect(stale?.reasons.join(' ')).toContain('AIPromptSharingWithPurview is on, was off');
+    expect(puts().filter((r) => r.path.includes(zone.ids['corp-ai-dev']))).toEqual([]);
+    // What the person set is left as they set it; the other confirmed plans are written.
+    expect(extensionsOf('corp-ai-dev')).toEqual({ AIPromptEvidence: 'True', AIPromptSharingWithPurview: 'True', AIModelScanner: 'False' });
+    expect(tierOf('corp-ai-prod')).toBe('Standard');
+    expect(puts()).toHaveLength(WRITERS.length - 1);
   });
 
   it('writes only what was confirmed: a write that appears while the question is open is recorded as a dry run', async () => {
@@ -134,20 +173,62 @@ describe('confirm before an enforcing run on a terminal', () => {
     expect(run.stderr).toMatch(/Plan: 5 subscription\(s\) would change/);
   });
 
-  it('--yes does not ask; off a terminal (scripts, CI) it proceeds as before', async () => {
+  it('--yes does not ask; off a terminal (scripts, CI) an enforcing run without --yes is refused (exit 2) and writes nothing', async () => {
     const withYes = await d4ai({ yes: true }, govern(zone.ids['corp-ai-prod']), { tty: true });
     expect(withYes.asked).toEqual([]);
     expect(tierOf('corp-ai-prod')).toBe('Standard');
-    const script = await d4ai({}, govern(zone.ids['ml-platform']));
-    expect(script.asked).toEqual([]);
+
+    const putsBefore = puts().length;
+    for (const command of [govern(zone.ids['ml-platform']), sweep(), (ctx: Parameters<Command>[0]) => watchOnceCommand(ctx)]) {
+      const script = await d4ai({}, command);
+      expect(script.code).toBe(2);
+      expect(script.asked).toEqual([]);
+      expect(script.stderr).toContain('An enforcing run off a terminal writes only when approved: add --yes');
+    }
+    expect(puts()).toHaveLength(putsBefore);
+    expect(tierOf('ml-platform')).toBe('Free');
+
+    const scripted = await d4ai({ yes: true }, govern(zone.ids['ml-platform']));
+    expect(scripted.code).toBe(0);
+    expect(scripted.asked).toEqual([]);
     expect(tierOf('ml-platform')).toBe('Standard');
+  });
+
+  it('event off a terminal follows the same rule: refused without --yes (exit 2) before anything is read, written with it', async () => {
+    // A new Azure OpenAI account in "identity", the subscription's first AI resource.
+    lz.arm.state.addResource(zone.ids.identity, { name: 'oai-new', type: 'Microsoft.CognitiveServices/accounts', kind: 'OpenAI', resourceGroup: 'rg-new-ai' });
+    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'd4ai-event-')), 'event.json');
+    fs.writeFileSync(file, JSON.stringify(aiWriteEvent(zone.ids.identity, 'oai-new')));
+    const refused = await d4ai({}, event(file));
+    expect(refused.code).toBe(2);
+    expect(refused.asked).toEqual([]);
+    expect(refused.stderr).toContain('An enforcing run off a terminal writes only when approved: add --yes');
+    expect(lz.arm.requests).toEqual([]);
+    expect(tierOf('identity')).toBe('Free');
+
+    const approved = await d4ai({ yes: true }, event(file));
+    expect(approved.code).toBe(0);
+    expect(puts()).toHaveLength(1);
+    expect(tierOf('identity')).toBe('Standard');
+  });
+
+  it("an event's resource id that ARM's list does not show yet counts once a GET of that exact id answers", async () => {
+    // List lag: the account exists (a GET by id finds it) but the list API does not show it yet.
+    lz.arm.state.addResource(zone.ids.identity, { name: 'oai-lagging', type: 'Microsoft.CognitiveServices/accounts', kind: 'OpenAI', resourceGroup: 'rg-new-ai', listed: false });
+    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'd4ai-event-')), 'event.json');
+    fs.writeFileSync(file, JSON.stringify(aiWriteEvent(zone.ids.identity, 'oai-lagging')));
+    const run = await d4ai({ yes: true }, event(file));
+    expect(run.code).toBe(0);
+    expect(run.stdout).not.toContain('found no such resource');
+    expect(puts()).toHaveLength(1);
+    expect(tierOf('identity')).toBe('Standard');
   });
 });
 
 describe('scope', () => {
   it('--subscription limits a sweep to those subscriptions; the scope is in the first line and the summary', async () => {
     const ids = [zone.ids['corp-ai-prod'], zone.ids.identity];
-    const run = await d4ai({ json: true }, sweep(ids.join(',')));
+    const run = await d4ai({ json: true, yes: true }, sweep(ids.join(',')));
     expect(run.code).toBe(0);
     const doc = JSON.parse(run.stdout) as { records: RemediationRecord[]; summary: SweepSummaryRecord };
     expect(doc.records.map((r) => r.subscriptionId).sort()).toEqual([...ids].sort());
@@ -166,7 +247,7 @@ describe('scope', () => {
 
 describe('revert', () => {
   it('puts back what a sweep changed where nothing changed since, says what changed elsewhere, and records it all', async () => {
-    const swept = JSON.parse((await d4ai({ json: true }, sweep())).stdout) as { summary: SweepSummaryRecord };
+    const swept = JSON.parse((await d4ai({ json: true, yes: true }, sweep())).stdout) as { summary: SweepSummaryRecord };
     const sweepId = swept.summary.sweepId;
     expect(tierOf('corp-ai-prod')).toBe('Standard');
     // Someone switched Purview on in ml-platform after the sweep: that one must be left alone.
@@ -276,7 +357,7 @@ describe("the deployed app's settings on a laptop", () => {
 describe('progress that tells the truth', () => {
   it('says how far a sweep is and when it waits for a back-off, on stderr only', async () => {
     lz.arm.faults.conflict(1, { method: 'PUT', subscriptionId: zone.ids['corp-ai-prod'] });
-    const run = await d4ai({}, sweep());
+    const run = await d4ai({ yes: true }, sweep());
     expect(run.code).toBe(0);
     expect(run.stderr).toMatch(/\[17\/17\] subscriptions decided, \d+ s elapsed/);
     expect(run.stderr).toMatch(/waiting 2 s before trying again/);
