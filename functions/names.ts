@@ -20,6 +20,11 @@ export const FN = {
   adminStartSweep: 'adminStartSweep',
   adminGetRun: 'adminGetRun',
   adminListRecords: 'adminListRecords',
+  // The /api/automation twins (function keys, only with D4AI_ADMIN_ALLOW_FUNCTION_KEYS=true).
+  adminGovernKey: 'adminGovernSubscriptionKey',
+  adminStartSweepKey: 'adminStartSweepKey',
+  adminGetRunKey: 'adminGetRunKey',
+  adminListRecordsKey: 'adminListRecordsKey',
 } as const;
 
 /** Raised on a running governSubscription instance to make it check once more before finishing. */

@@ -221,7 +221,7 @@ describe('runs and records', () => {
     await d4ai({ dryRun: true }, (ctx) => watchOnceCommand(ctx));
     const listedRuns = await d4ai({}, runs);
     const lines = listedRuns.stdout.trim().split('\n');
-    expect(lines[0]).toMatch(/^STARTED \(UTC\)\s+KIND\s+ID\s+TRIGGER\s+MODE\s+SCOPE\s+SUBSCRIPTIONS\s+OUTCOMES\s+FAILED$/);
+    expect(lines[0]).toMatch(/^STARTED \(UTC\)\s+KIND\s+ID\s+TRIGGER\s+ACTOR\s+MODE\s+SCOPE\s+SUBSCRIPTIONS\s+OUTCOMES\s+FAILED$/);
     expect(lines.slice(1).map((l) => l.split(/\s{2,}/)[1])).toEqual(['watch', 'sweep']);
     const summaries = JSON.parse((await d4ai({ json: true }, runs)).stdout) as Array<{ kind: string; sweepId?: string }>;
     const sweepId = summaries.find((s) => s.kind === 'sweep-summary')?.sweepId ?? '';
@@ -232,7 +232,7 @@ describe('runs and records', () => {
     expect(csv).toHaveLength(1 + Object.keys(zone.ids).length);
 
     const table = await d4ai({}, records({ subscription: zone.ids['corp-ai-prod'] }));
-    expect(table.stdout.split('\n')[0]).toMatch(/^TIME \(UTC\)\s+SUBSCRIPTION\s+TRIGGER\s+MODE\s+ACTION\s+OUTCOME\s+CHANGE$/);
+    expect(table.stdout.split('\n')[0]).toMatch(/^TIME \(UTC\)\s+SUBSCRIPTION\s+TRIGGER\s+ACTOR\s+MODE\s+ACTION\s+OUTCOME\s+CHANGE$/);
     const none = await d4ai({ json: true }, records({ subscription: zone.ids['corp-ai-prod'], since: '2999-01-01' }));
     expect(JSON.parse(none.stdout)).toEqual([]);
     const bad = await d4ai({}, records({ subscription: zone.ids['corp-ai-prod'], since: 'yesterday' }));

@@ -33,7 +33,14 @@ describe('loadConfig: defaults', () => {
       activityRetry: { maxAttempts: 4, firstRetryIntervalMs: 5000, backoffCoefficient: 2 },
       httpTimeoutMs: 60000,
       pricingsApiVersion: '2026-07-01',
+      adminAllowFunctionKeys: false,
     });
+  });
+
+  it('serves the admin API to function keys only when D4AI_ADMIN_ALLOW_FUNCTION_KEYS is exactly true or false', () => {
+    expect(loadConfig({ ...RECORDS, D4AI_ADMIN_ALLOW_FUNCTION_KEYS: 'true' }).adminAllowFunctionKeys).toBe(true);
+    expect(loadConfig({ ...RECORDS, D4AI_ADMIN_ALLOW_FUNCTION_KEYS: 'false' }).adminAllowFunctionKeys).toBe(false);
+    expect(problemsFor({ D4AI_ADMIN_ALLOW_FUNCTION_KEYS: 'yes' })).toEqual(['D4AI_ADMIN_ALLOW_FUNCTION_KEYS="yes" must be one of: true, false.']);
   });
 
   it('reads pricings at 2024-01-01 where a cloud lacks 2026-07-01, and takes the operator\'s token price', () => {
