@@ -52,12 +52,12 @@ export function recordsTable(records: readonly RemediationRecord[], width = DEFA
 }
 
 /**
- * Who started a manual run, as ids (an auditor resolves them in Entra ID): the object id, and the
- * app id of an application. '-' for runs nobody started by hand (events, timers).
+ * Who started a manual run, as an id an auditor resolves in Entra ID: the object id (a person's or
+ * an application's service principal). '-' for runs nobody started by hand (events, timers). The
+ * app id of an application is in --json and --csv; a table cell keeps to one id so rows stay one line.
  */
 export function actorText(actor: Actor | undefined): string {
-  if (!actor) return '-';
-  return actor.appId ? `${actor.objectId} (app ${actor.appId})` : actor.objectId;
+  return actor ? actor.objectId : '-';
 }
 
 /** The audit trail: when, what triggered it and who, in which mode, then the decision; details below. */

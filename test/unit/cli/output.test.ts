@@ -1,4 +1,4 @@
-import { changeCell, csvLine, historyTable, recordsTable, runSummaryText, runsTable, table, wrap } from '../../../shared/cli/output';
+import { RECORD_CSV_COLUMNS, changeCell, csvLine, historyTable, recordCsv, recordsTable, runSummaryText, runsTable, table, wrap } from '../../../shared/cli/output';
 import { planChange } from '../../../shared/domain/plan';
 import type { SweepSummaryRecord, WatchSummaryRecord } from '../../../shared/records/record';
 import { SUB, freePlan } from '../../builders/context.builder';
@@ -95,12 +95,14 @@ describe('historyTable', () => {
     expect(row).toMatch(/^2025-03-14 09:26:53\s+corp \(.+\)\s+event\s+-\s+enforce\s+enable\s+applied/);
   });
 
-  it('names who started a manual run by object id, and an application by its app id too', () => {
+  it('names who started a manual run by object id (an application\'s app id is in the CSV)', () => {
     const person = remediationRecord({ trigger: 'cli', actor: { objectId: '11111111-1111-4111-8111-111111111111' } });
     const app = remediationRecord({ trigger: 'manual', actor: { objectId: '33333333-3333-4333-8333-333333333333', appId: '44444444-4444-4444-8444-444444444444' } });
     const [, first, second] = historyTable([person, app], 400).split('\n');
     expect(first).toMatch(/\scli\s+11111111-1111-4111-8111-111111111111\s+enforce\s/);
-    expect(second).toMatch(/\smanual\s+33333333-3333-4333-8333-333333333333 \(app 44444444-4444-4444-8444-444444444444\)\s+enforce\s/);
+    expect(second).toMatch(/\smanual\s+33333333-3333-4333-8333-333333333333\s+enforce\s/);
+    expect(recordCsv(app).endsWith(',33333333-3333-4333-8333-333333333333,44444444-4444-4444-8444-444444444444')).toBe(true);
+    expect(RECORD_CSV_COLUMNS.slice(-2)).toEqual(['actorObjectId', 'actorAppId']);
   });
 });
 
