@@ -38,6 +38,15 @@ if (-not $env:D4AI_ADMIN_CLIENT_ID) {
   if ($LASTEXITCODE -ne 0 -or -not $clientId) { Write-Error "Could not create the app registration $name (needs Application Developer in Entra ID, see docs/permissions.md)." }
   az ad app update --id $clientId --identifier-uris "api://$clientId" --output none
   if ($LASTEXITCODE -ne 0) { Write-Error "Could not set api://$clientId on $name." }
+  # A delegated scope pre-authorized for the Azure CLI, as admin-app.sh does (the app role decides, not the scope).
+  $scope = @{ id = [guid]::NewGuid().ToString(); value = 'user_impersonation'; type = 'User'; isEnabled = $true
+    adminConsentDisplayName = 'Call the Defender for AI governor admin API'; adminConsentDescription = "Call the admin API as the signed-in user, with that user's app role."
+    userConsentDisplayName = 'Call the Defender for AI governor admin API'; userConsentDescription = 'Call the admin API as you, with your app role.' }
+  $api = @{ oauth2PermissionScopes = @($scope) }
+  az ad app update --id $clientId --set "api=$(($api | ConvertTo-Json -Compress -Depth 5).Replace('"', '\"'))" --output none
+  $api.preAuthorizedApplications = @(@{ appId = '04b07795-8ddb-461a-bbee-02f9e1bf7b46'; delegatedPermissionIds = @($scope.id) })
+  az ad app update --id $clientId --set "api=$(($api | ConvertTo-Json -Compress -Depth 5).Replace('"', '\"'))" --output none
+  if ($LASTEXITCODE -ne 0) { Write-Error "Could not expose the user_impersonation scope on $name." }
   az ad sp create --id $clientId --output none 2>$null
   az ad sp update --id $clientId --set appRoleAssignmentRequired=true --output none
   if ($LASTEXITCODE -ne 0) { Write-Error "Could not require role assignment on the service principal of $name." }
