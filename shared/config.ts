@@ -119,6 +119,9 @@ export const DEPLOYMENT_ONLY_SETTINGS: readonly string[] = [
   'D4AI_ALERT_ACTION_GROUP_ID',
   'D4AI_ADMIN_CLIENT_ID',
   'D4AI_OPERATORS_GROUP_ID',
+  // Build tooling (.ci/bicep.sh, test/infra): CI's shell exports them while the tests and the demo run.
+  'D4AI_BICEP',
+  'D4AI_REQUIRE_BICEP',
 ];
 
 export const KNOWN_SETTINGS: readonly string[] = [...Object.keys(DEFAULTS), ...OPTIONAL_SETTINGS, ...CLI_ONLY_SETTINGS];
