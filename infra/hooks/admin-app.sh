@@ -23,8 +23,9 @@ az ad app update --id "$client_id" --identifier-uris "api://$client_id" --output
 # consent prompt. The scope grants nothing by itself: the app role decides (functions/admin-auth.ts).
 scope_id=$(cat /proc/sys/kernel/random/uuid 2>/dev/null || uuidgen | tr '[:upper:]' '[:lower:]')
 scope="{\"id\":\"$scope_id\",\"value\":\"user_impersonation\",\"type\":\"User\",\"isEnabled\":true,\"adminConsentDisplayName\":\"Call the Defender for AI governor admin API\",\"adminConsentDescription\":\"Call the admin API as the signed-in user, with that user's app role.\",\"userConsentDisplayName\":\"Call the Defender for AI governor admin API\",\"userConsentDescription\":\"Call the admin API as you, with your app role.\"}"
-az ad app update --id "$client_id" --set "api={\"oauth2PermissionScopes\":[$scope]}" --output none
-az ad app update --id "$client_id" --set "api={\"oauth2PermissionScopes\":[$scope],\"preAuthorizedApplications\":[{\"appId\":\"04b07795-8ddb-461a-bbee-02f9e1bf7b46\",\"delegatedPermissionIds\":[\"$scope_id\"]}]}" --output none
+# requestedAccessTokenVersion 2: tokens carry the v2.0 issuer authsettingsV2 is configured with.
+az ad app update --id "$client_id" --set "api={\"requestedAccessTokenVersion\":2,\"oauth2PermissionScopes\":[$scope]}" --output none
+az ad app update --id "$client_id" --set "api={\"requestedAccessTokenVersion\":2,\"oauth2PermissionScopes\":[$scope],\"preAuthorizedApplications\":[{\"appId\":\"04b07795-8ddb-461a-bbee-02f9e1bf7b46\",\"delegatedPermissionIds\":[\"$scope_id\"]}]}" --output none
 az ad sp create --id "$client_id" --output none 2>/dev/null || true
 az ad sp update --id "$client_id" --set appRoleAssignmentRequired=true --output none
 azd env set D4AI_ADMIN_CLIENT_ID "$client_id"

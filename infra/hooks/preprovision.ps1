@@ -42,7 +42,8 @@ if (-not $env:D4AI_ADMIN_CLIENT_ID) {
   $scope = @{ id = [guid]::NewGuid().ToString(); value = 'user_impersonation'; type = 'User'; isEnabled = $true
     adminConsentDisplayName = 'Call the Defender for AI governor admin API'; adminConsentDescription = "Call the admin API as the signed-in user, with that user's app role."
     userConsentDisplayName = 'Call the Defender for AI governor admin API'; userConsentDescription = 'Call the admin API as you, with your app role.' }
-  $api = @{ oauth2PermissionScopes = @($scope) }
+  # requestedAccessTokenVersion 2: tokens carry the v2.0 issuer authsettingsV2 is configured with.
+  $api = @{ requestedAccessTokenVersion = 2; oauth2PermissionScopes = @($scope) }
   az ad app update --id $clientId --set "api=$(($api | ConvertTo-Json -Compress -Depth 5).Replace('"', '\"'))" --output none
   $api.preAuthorizedApplications = @(@{ appId = '04b07795-8ddb-461a-bbee-02f9e1bf7b46'; delegatedPermissionIds = @($scope.id) })
   az ad app update --id $clientId --set "api=$(($api | ConvertTo-Json -Compress -Depth 5).Replace('"', '\"'))" --output none
