@@ -183,6 +183,8 @@ describeCompiled('bicep build, build-params and lint', () => {
       const paths = String(auth?.template.variables?.unauthenticatedPaths);
       expect(paths).toBe("[concat(createArray('/runtime/webhooks/eventgrid'), if(parameters('adminAllowFunctionKeys'), createArray('/api/automation'), createArray()))]");
       expect(entry('main.bicep').parameters?.adminAllowFunctionKeys?.defaultValue).toBe('false');
+      expect(moduleParams(entry('main.bicep'), 'd4ai-function-app').adminClientId).toBe("[parameters('adminClientId')]");
+      expect(JSON.stringify(aad?.validation)).toContain("format('api://{0}', parameters('adminClientId'))");
       expect(moduleParams(entry('main.bicep'), 'd4ai-function-app').adminAllowFunctionKeys).toBe("[equals(parameters('adminAllowFunctionKeys'), 'true')]");
     });
 
