@@ -94,8 +94,15 @@ export function actorFromPrincipal(principal: ClientPrincipal): Actor | undefine
   return actorFromClaims((name) => principal.claims.find((c) => CLAIM_TYPES[name].includes(c.typ))?.val);
 }
 
+/**
+ * App roles in the principal. The platform names the role claim type in `role_typ` (for Entra ID
+ * the long WS-Fed URI) but lists the roles of an Entra token under their JWT name `roles`; both are
+ * read, and nothing else.
+ */
+const ROLE_CLAIMS = ['roles', 'http://schemas.microsoft.com/ws/2008/06/identity/claims/role'];
+
 export function rolesOf(principal: ClientPrincipal): string[] {
-  return principal.claims.filter((c) => c.typ === principal.roleType).map((c) => c.val);
+  return principal.claims.filter((c) => c.typ === principal.roleType || ROLE_CLAIMS.includes(c.typ)).map((c) => c.val);
 }
 
 function hasRole(roles: readonly string[], role: AdminRole): boolean {

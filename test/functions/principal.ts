@@ -30,7 +30,8 @@ export function principalHeader(shape: PrincipalShape = {}): string {
         ]),
     ...(shape.roles ?? []).map((role) => ({ typ: 'roles', val: role })),
   ];
-  const body = { auth_typ: shape.authType ?? 'aad', name_typ: 'http://schemas.xmlsoap.org/ws/2005/05/identity/claims/name', role_typ: 'roles', claims };
+  // As App Service Authentication writes it for Entra ID: role_typ is the long role URI, the roles themselves come as `roles` claims.
+  const body = { auth_typ: shape.authType ?? 'aad', name_typ: 'http://schemas.xmlsoap.org/ws/2005/05/identity/claims/name', role_typ: 'http://schemas.microsoft.com/ws/2008/06/identity/claims/role', claims };
   return Buffer.from(JSON.stringify(body)).toString('base64');
 }
 
