@@ -120,7 +120,9 @@ function badRequest(problem: Extract<Checked<unknown>, { ok: false }>): HttpResp
 
 /** 202 with our own run URL only (it needs the caller's own credential, never the system key). */
 function accepted(request: HttpRequest, instanceId: string, extra: Record<string, unknown>): HttpResponseInit {
-  const runUri = new URL(`/api/runs/${encodeURIComponent(instanceId)}`, request.url).href;
+  // A function-key caller follows up on its own (automation) route; everyone else on the Entra one.
+  const base = new URL(request.url).pathname.startsWith('/api/automation/') ? '/api/automation' : '/api';
+  const runUri = new URL(`${base}/runs/${encodeURIComponent(instanceId)}`, request.url).href;
   return {
     status: 202,
     jsonBody: { id: instanceId, runUri, ...extra },

@@ -256,6 +256,8 @@ describe('who may call: App Service Authentication in front, the app role checke
       world.setEnv({ D4AI_ADMIN_ALLOW_FUNCTION_KEYS: 'true' });
       const res = await callTwin(operator());
       expect(res.status).toBe(202);
+      // It follows up where its key works.
+      expect(res.body.runUri).toBe(`${ORIGIN}/api/automation/runs/${governInstanceId(SUB)}`);
       await world.host.waitFor(governInstanceId(SUB));
       await world.host.idle();
       const [record] = await world.records(SUB);
