@@ -4,6 +4,7 @@ import * as df from 'durable-functions';
 import { checkSavedPlan, PlanFileInvalid, PlanRefused, type SavedPlan } from '../shared/domain/saved-plan';
 import { PassInProgress, TENANT_PASS_LEASE, takeTenantLease } from '../shared/engine/tenant-lease';
 import { RecordStoreUnavailable } from '../shared/records/record-store';
+import { withFunctionKey, withRole, type AdminRole, type Caller, type GuardedHandler } from './admin-auth';
 import { checkInstanceId, checkLimit, checkRunOptions, checkSubscriptionId, type Checked } from './admin-api.validation';
 import type { ApplyPlanInput } from './apply-plan.orchestrator';
 import { FN, manualSweepInstanceId, planApplyInstanceId } from './names';
@@ -12,9 +13,12 @@ import { startOrCoalesce, statusOf } from './start-govern';
 import type { SweepInput } from './sweep-tenant.orchestrator';
 
 /**
- * The admin API. authLevel 'function': callers need a function key (`?code=` or `x-functions-key`).
- * For people, put Entra ID in front (App Service Authentication / "Easy Auth", see docs/functions.md)
- * and keep the keys for automation. Starts answer 202 with this API's own run URL
+ * The admin API. Callers sign in with Entra ID: App Service Authentication refuses a request
+ * without a token for the app registration, and functions/admin-auth.ts checks the app role
+ * (operator starts runs, reader reads them; see registerAdminRoute below). The caller's object id
+ * (and app id, for an application) travels with the run and is recorded as its actor. With
+ * D4AI_ADMIN_ALLOW_FUNCTION_KEYS=true each route also has an /api/automation/... twin guarded by a
+ * function key instead (see docs/functions.md). Starts answer 202 with this API's own run URL
  * (`GET /api/runs/{id}`), never the Durable Functions management URLs: those carry the
  * durabletask system key, which would let any caller raise events into or terminate any run.
  * Invalid input answers 400 naming the field, and then nothing is started. A sweep while another
@@ -32,7 +36,7 @@ import type { SweepInput } from './sweep-tenant.orchestrator';
 
 export const adminClientInput = df.input.durableClient();
 
-export async function governSubscriptionHttp(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
+async function governSubscription(request: HttpRequest, context: InvocationContext, caller: Caller): Promise<HttpResponseInit> {
   const subscription = checkSubscriptionId(request.params.subscriptionId);
   if (!subscription.ok) return badRequest(subscription);
   const options = checkRunOptions(await request.text());
@@ -43,7 +47,7 @@ export async function governSubscriptionHttp(request: HttpRequest, context: Invo
   const { dryRun, note } = options.value;
   const started = await startOrCoalesce(df.getClient(context), {
     requestId: randomUUID(),
-    request: { subscriptionId: subscription.value, trigger: 'manual', ...(note ? { detail: { note } } : {}) },
+    request: { subscriptionId: subscription.value, trigger: 'manual', actor: caller.actor, ...(note ? { detail: { note } } : {}) },
     dryRun,
   });
   loggerFor(context, { trigger: 'manual' }).info('D4AI admin govern accepted', {
@@ -54,18 +58,16 @@ export async function governSubscriptionHttp(request: HttpRequest, context: Invo
   return accepted(request, started.instanceId, { outcome: started.outcome, requestId: started.requestId, dryRun });
 }
 
-export async function startSweepHttp(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
-  const options = checkRunOptions(await request.text());
-  if (!options.ok) return badRequest(options);
-  const config = functionsConfig();
-  const client = df.getClient(context);
-  const instanceId = manualSweepInstanceId(randomUUID());
-  const { dryRun, note } = options.value;
-  const logger = loggerFor(context, { trigger: 'manual', sweepId: instanceId, instanceId });
-  // One pass over the tenant at a time (one cap): the lease is taken here, for this instance id,
-  // and the orchestration renews it per page and gives it back at the end.
+/**
+ * Starts a pass over the tenant (a sweep, a saved plan's apply) holding the tenant-pass lease: one
+ * such pass at a time, so one cap. The lease is taken here for the new instance id (409 naming the
+ * holder when another pass has it, 503 when the store is unreachable: nothing is started); the
+ * orchestration renews it and its summary gives it back; a start that fails gives it back at once.
+ */
+async function startLeasedPass(context: InvocationContext, config: ReturnType<typeof functionsConfig>, logger: ReturnType<typeof loggerFor>, instanceId: string, orchestration: string, input: unknown): Promise<HttpResponseInit | undefined> {
+  const records = portsFor(config, logger).records;
   try {
-    await takeTenantLease(portsFor(config, logger).records, instanceId, new Date());
+    await takeTenantLease(records, instanceId, new Date());
   } catch (error) {
     if (error instanceof PassInProgress) {
       return { status: 409, jsonBody: { error: { code: 'SweepInProgress', message: error.message, holder: error.held.holder, expiresAt: error.held.expiresAt } } };
@@ -73,13 +75,25 @@ export async function startSweepHttp(request: HttpRequest, context: InvocationCo
     if (error instanceof RecordStoreUnavailable) return { status: 503, jsonBody: { error: { code: error.code, message: error.message } } };
     throw error;
   }
-  const input: SweepInput = { trigger: 'manual', dryRun, ...(note ? { note } : {}) };
   try {
-    await client.startNew(FN.sweepTenant, { instanceId, input });
+    await df.getClient(context).startNew(orchestration, { instanceId, input });
   } catch (error) {
-    await portsFor(config, logger).records.releaseLease(TENANT_PASS_LEASE, instanceId).catch(() => undefined);
+    await records.releaseLease(TENANT_PASS_LEASE, instanceId).catch(() => undefined);
     throw error;
   }
+  return undefined;
+}
+
+async function startSweep(request: HttpRequest, context: InvocationContext, caller: Caller): Promise<HttpResponseInit> {
+  const options = checkRunOptions(await request.text());
+  if (!options.ok) return badRequest(options);
+  const config = functionsConfig();
+  const instanceId = manualSweepInstanceId(randomUUID());
+  const { dryRun, note } = options.value;
+  const logger = loggerFor(context, { trigger: 'manual', sweepId: instanceId, instanceId });
+  const input: SweepInput = { trigger: 'manual', dryRun, actor: caller.actor, ...(note ? { note } : {}) };
+  const refused = await startLeasedPass(context, config, logger, instanceId, FN.sweepTenant, input);
+  if (refused) return refused;
   logger.info('D4AI admin sweep started', { mode: dryRun ? 'report' : config.mode });
   return accepted(request, instanceId, { outcome: 'started', dryRun });
 }
@@ -95,7 +109,7 @@ export const MAX_PLAN_BYTES = 64 * 1024 * 1024;
  * nothing is started then. Otherwise the lease is taken for the new instance and applySavedPlan
  * (functions/apply-plan.orchestrator.ts) starts: 202 with the run URL, the digest and the writes.
  */
-export async function applyPlanHttp(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
+async function applyPlan(request: HttpRequest, context: InvocationContext, caller: Caller): Promise<HttpResponseInit> {
   const declared = Number(request.headers.get('content-length') ?? 0);
   if (declared > MAX_PLAN_BYTES) return planTooLarge();
   const text = await request.text();
@@ -114,24 +128,9 @@ export async function applyPlanHttp(request: HttpRequest, context: InvocationCon
   }
   const instanceId = planApplyInstanceId(plan.digest, randomUUID());
   const logger = loggerFor(context, { trigger: 'manual', sweepId: instanceId, instanceId });
-  // One pass over the tenant at a time, as for POST /api/sweeps: the lease is taken here for this
-  // instance id; the orchestration renews it and its summary gives it back.
-  try {
-    await takeTenantLease(portsFor(config, logger).records, instanceId, new Date());
-  } catch (error) {
-    if (error instanceof PassInProgress) {
-      return { status: 409, jsonBody: { error: { code: 'SweepInProgress', message: error.message, holder: error.held.holder, expiresAt: error.held.expiresAt } } };
-    }
-    if (error instanceof RecordStoreUnavailable) return { status: 503, jsonBody: { error: { code: error.code, message: error.message } } };
-    throw error;
-  }
-  const input: ApplyPlanInput = { plan };
-  try {
-    await df.getClient(context).startNew(FN.applySavedPlan, { instanceId, input });
-  } catch (error) {
-    await portsFor(config, logger).records.releaseLease(TENANT_PASS_LEASE, instanceId).catch(() => undefined);
-    throw error;
-  }
+  const input: ApplyPlanInput = { plan, actor: caller.actor };
+  const refused = await startLeasedPass(context, config, logger, instanceId, FN.applySavedPlan, input);
+  if (refused) return refused;
   logger.info('D4AI admin plan apply started', { reason: `plan ${plan.digest}, ${plan.subscriptions.length} write(s)` });
   return accepted(request, instanceId, { outcome: 'started', dryRun: false, planDigest: plan.digest, writes: plan.subscriptions.length });
 }
@@ -140,7 +139,7 @@ function planTooLarge(): HttpResponseInit {
   return { status: 413, jsonBody: { error: { code: 'PlanTooLarge', message: `A saved plan is read up to ${MAX_PLAN_BYTES / 1024 / 1024} MB; split the scope and plan again.` } } };
 }
 
-export async function getRunHttp(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
+async function getRun(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
   const instanceId = checkInstanceId(request.params.instanceId);
   if (!instanceId.ok) return badRequest(instanceId);
   const status = await statusOf(df.getClient(context), instanceId.value);
@@ -159,7 +158,7 @@ export async function getRunHttp(request: HttpRequest, context: InvocationContex
   };
 }
 
-export async function listRecordsHttp(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
+async function listRecords(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
   const subscription = checkSubscriptionId(request.params.subscriptionId);
   if (!subscription.ok) return badRequest(subscription);
   const limit = checkLimit(request.query.get('limit'));
@@ -173,9 +172,11 @@ function badRequest(problem: Extract<Checked<unknown>, { ok: false }>): HttpResp
   return { status: 400, jsonBody: { error: { code: 'InvalidRequest', field: problem.field, message: `${problem.field} ${problem.message}` } } };
 }
 
-/** 202 with our own run URL only (it needs the caller's function key, not the system key). */
+/** 202 with our own run URL only (it needs the caller's own credential, never the system key). */
 function accepted(request: HttpRequest, instanceId: string, extra: Record<string, unknown>): HttpResponseInit {
-  const runUri = new URL(`/api/runs/${encodeURIComponent(instanceId)}`, request.url).href;
+  // A function-key caller follows up on its own (automation) route; everyone else on the Entra one.
+  const base = new URL(request.url).pathname.startsWith('/api/automation/') ? '/api/automation' : '/api';
+  const runUri = new URL(`${base}/runs/${encodeURIComponent(instanceId)}`, request.url).href;
   return {
     status: 202,
     jsonBody: { id: instanceId, runUri, ...extra },
@@ -183,9 +184,46 @@ function accepted(request: HttpRequest, instanceId: string, extra: Record<string
   };
 }
 
-const common = (): { authLevel: 'function'; extraInputs: FunctionInput[] } => ({ authLevel: 'function', extraInputs: [adminClientInput] });
-app.http(FN.adminGovern, { ...common(), methods: ['POST'], route: 'subscriptions/{subscriptionId}/govern', handler: governSubscriptionHttp });
-app.http(FN.adminStartSweep, { ...common(), methods: ['POST'], route: 'sweeps', handler: startSweepHttp });
-app.http(FN.adminGetRun, { ...common(), methods: ['GET'], route: 'runs/{instanceId}', handler: getRunHttp });
-app.http(FN.adminApplyPlan, { ...common(), methods: ['POST'], route: 'plans', handler: applyPlanHttp });
-app.http(FN.adminListRecords, { ...common(), methods: ['GET'], route: 'subscriptions/{subscriptionId}/records', handler: listRecordsHttp });
+/** The handlers as registered, each behind its role: what the tests drive. */
+export const governSubscriptionHttp = withRole('operator', governSubscription);
+export const startSweepHttp = withRole('operator', startSweep);
+export const getRunHttp = withRole('reader', getRun);
+export const listRecordsHttp = withRole('reader', listRecords);
+export const applyPlanHttp = withRole('operator', applyPlan);
+
+export interface AdminRoute {
+  /** Function name of the Entra route; its automation twin is `<name>Key`. */
+  name: string;
+  methods: Array<'GET' | 'POST'>;
+  /** Route below /api, e.g. `plans`; the twin is `automation/<route>`. */
+  route: string;
+  role: AdminRole;
+  handler: GuardedHandler;
+}
+
+/** The automation twin's function name (functions/names.ts lists both). */
+export const keyRouteName = (name: string): string => `${name}Key`;
+
+/**
+ * Registers an admin route twice: at /api/<route> for Entra callers with `role` (authLevel
+ * 'anonymous' at the host: the platform authenticates, the guard authorises, and no person needs
+ * a key), and at /api/automation/<route> for function-key callers, answered only while
+ * D4AI_ADMIN_ALLOW_FUNCTION_KEYS is true. A new route (e.g. POST /api/plans, operator) is one call.
+ */
+export function registerAdminRoute(spec: AdminRoute): void {
+  const extraInputs: FunctionInput[] = [adminClientInput];
+  app.http(spec.name, { authLevel: 'anonymous', extraInputs, methods: spec.methods, route: spec.route, handler: withRole(spec.role, spec.handler) });
+  app.http(keyRouteName(spec.name), {
+    authLevel: 'function',
+    extraInputs,
+    methods: spec.methods,
+    route: `automation/${spec.route}`,
+    handler: withFunctionKey(spec.handler, () => functionsConfig().adminAllowFunctionKeys),
+  });
+}
+
+registerAdminRoute({ name: FN.adminGovern, methods: ['POST'], route: 'subscriptions/{subscriptionId}/govern', role: 'operator', handler: governSubscription });
+registerAdminRoute({ name: FN.adminStartSweep, methods: ['POST'], route: 'sweeps', role: 'operator', handler: startSweep });
+registerAdminRoute({ name: FN.adminGetRun, methods: ['GET'], route: 'runs/{instanceId}', role: 'reader', handler: getRun });
+registerAdminRoute({ name: FN.adminListRecords, methods: ['GET'], route: 'subscriptions/{subscriptionId}/records', role: 'reader', handler: listRecords });
+registerAdminRoute({ name: FN.adminApplyPlan, methods: ['POST'], route: 'plans', role: 'operator', handler: applyPlan });

@@ -2,6 +2,7 @@ import type { InvocationContext } from '@azure/functions';
 import * as df from 'durable-functions';
 import type { OrchestrationContext, Task } from 'durable-functions';
 import type { Decision } from '../shared/domain/decide';
+import type { Actor } from '../shared/domain/model';
 import type { SavedPlan } from '../shared/domain/saved-plan';
 import { contextOfPlan } from '../shared/engine/apply-saved';
 import { errorInfo } from '../shared/engine/errors';
@@ -38,6 +39,8 @@ const MAX_PROBLEMS = 50;
 
 export interface ApplyPlanInput {
   plan: SavedPlan;
+  /** Who asked the admin API to apply it (the validated principal's ids): every record names them. */
+  actor?: Actor;
   /** Where a continued apply carries on; absent on the first execution. */
   cursor?: ApplyPlanCursor;
 }
@@ -69,7 +72,7 @@ export interface RenewPlanLeaseInput {
 type Step<T> = Generator<Task, T, unknown>;
 
 export function* applySavedPlanOrchestrator(context: OrchestrationContext): Step<ApplyPlanOutput> {
-  const { plan, cursor: carried } = context.df.getInput<ApplyPlanInput>();
+  const { plan, cursor: carried, actor } = context.df.getInput<ApplyPlanInput>();
   const instanceId = context.df.instanceId;
   const settings = functionsConfig();
   const retry = retryOptions(settings.activityRetry);
@@ -97,7 +100,7 @@ export function* applySavedPlanOrchestrator(context: OrchestrationContext): Step
     yield* runChildBatches(context, page, settings.sweepBatch, ({ subscriptionId, index }) => ({ input: childInput(index), instanceId: sweepChildInstanceId(instanceId, subscriptionId) }), tally, problems);
     if (end < entries.length) {
       const cursor: ApplyPlanCursor = { next: end, counts: tally.counts(), startedAt, problems: problems.slice(0, MAX_PROBLEMS) };
-      context.df.continueAsNew({ plan, cursor } satisfies ApplyPlanInput);
+      context.df.continueAsNew({ plan, cursor, ...(actor ? { actor } : {}) } satisfies ApplyPlanInput);
       return { summary: summaryOf(), planDigest: plan.digest, unrecorded: cursor.problems };
     }
   }
@@ -110,7 +113,7 @@ export function* applySavedPlanOrchestrator(context: OrchestrationContext): Step
     return {
       ask: {
         requestId: sweepChildInstanceId(instanceId, subscriptionId),
-        request: { subscriptionId, trigger: 'manual', detail: { sweepId: instanceId, note: `apply of plan ${plan.digest}` } },
+        request: { subscriptionId, trigger: 'manual', ...(actor ? { actor } : {}), detail: { sweepId: instanceId, note: `apply of plan ${plan.digest}` } },
         dryRun: false,
       },
       candidate: { context: contextOfPlan(entry), nomination: { decision: entry.decision as Decision, slot: index }, reviewed: { plan: entry, digest: plan.digest } },
@@ -120,7 +123,7 @@ export function* applySavedPlanOrchestrator(context: OrchestrationContext): Step
 
   function summaryOf(): SweepSummaryRecord {
     const scope = { ...(plan.scope.managementGroup ? { managementGroup: plan.scope.managementGroup } : {}), ...(plan.scope.subscriptions ? { subscriptions: [...plan.scope.subscriptions] } : {}) };
-    return sweepSummary({ id: instanceId, trigger: 'manual', mode: settings.mode, scope, startedAt: new Date(startedAt), finishedAt: context.df.currentUtcDateTime }, tally);
+    return { ...sweepSummary({ id: instanceId, trigger: 'manual', mode: settings.mode, scope, startedAt: new Date(startedAt), finishedAt: context.df.currentUtcDateTime }, tally), ...(actor ? { actor } : {}) };
   }
 
   function* finish(): Step<ApplyPlanOutput> {

@@ -5,6 +5,7 @@ import { isWrite } from '../shared/domain/decide';
 import { logDecision } from '../shared/engine/decision-log';
 import { writtenFields } from '../shared/engine/govern';
 import { recordOfPass } from '../shared/engine/pass-record';
+import { parseActor } from '../shared/records/record';
 import type { RemediationRecord } from '../shared/records/record';
 import type { ApplyPricingInput, ApplyPricingResult, PlanGovernInput, PlanGovernResult, WriteRecordInput } from './govern.activities';
 import {
@@ -245,7 +246,8 @@ function askFrom(payload: unknown, subscriptionId: string): GovernAsk | undefine
   if (typeof request.subscriptionId !== 'string' || request.subscriptionId.toLowerCase() !== subscriptionId) return undefined;
   if (!isTriggerKind(request.trigger)) return undefined;
   const detail = triggerDetailFrom(request.detail);
-  return { requestId: ask.requestId.slice(0, 200), request: { subscriptionId, trigger: request.trigger, ...(detail ? { detail } : {}) }, dryRun: ask.dryRun === true };
+  const actor = parseActor(request.actor);
+  return { requestId: ask.requestId.slice(0, 200), request: { subscriptionId, trigger: request.trigger, ...(actor ? { actor } : {}), ...(detail ? { detail } : {}) }, dryRun: ask.dryRun === true };
 }
 
 function* acquireWriteLock(context: OrchestrationContext, subscriptionId: string, owner: string, retry: RetrySettings): Step<boolean> {

@@ -23,6 +23,12 @@ export const FN = {
   adminGetRun: 'adminGetRun',
   adminListRecords: 'adminListRecords',
   adminApplyPlan: 'adminApplyPlan',
+  // The /api/automation twins (function keys, only with D4AI_ADMIN_ALLOW_FUNCTION_KEYS=true).
+  adminGovernKey: 'adminGovernSubscriptionKey',
+  adminStartSweepKey: 'adminStartSweepKey',
+  adminGetRunKey: 'adminGetRunKey',
+  adminListRecordsKey: 'adminListRecordsKey',
+  adminApplyPlanKey: 'adminApplyPlanKey',
 } as const;
 
 /** Raised on a running governSubscription instance to make it check once more before finishing. */

@@ -1,7 +1,7 @@
 import * as df from 'durable-functions';
 import type { OrchestrationContext, Task } from 'durable-functions';
 import type { Mode } from '../shared/config';
-import type { PolicyView } from '../shared/domain/model';
+import type { Actor, PolicyView } from '../shared/domain/model';
 import type { PassProblem } from '../shared/engine/snapshot-pass';
 import { Tally, sweepSummary, type TallyCounts } from '../shared/engine/tally';
 import { LOG_MESSAGES } from '../shared/observability/log';
@@ -33,6 +33,8 @@ export interface SweepInput {
   trigger: 'sweep' | 'manual';
   dryRun: boolean;
   note?: string;
+  /** Who started a manual sweep (admin API): recorded on every record of the sweep and its summary. */
+  actor?: Actor;
   /** Where a continued sweep carries on; absent on the first execution. */
   cursor?: SweepCursor;
 }
@@ -98,6 +100,7 @@ export function* sweepTenantOrchestrator(context: OrchestrationContext): Step<Sw
       trigger: input.trigger,
       dryRun: input.dryRun,
       ...(input.note ? { note: input.note } : {}),
+      ...(input.actor ? { actor: input.actor } : {}),
       ...(cursor.skipToken ? { skipToken: cursor.skipToken } : {}),
       policy: cursor.policy,
       writesSoFar: cursor.writes,
@@ -138,7 +141,7 @@ export function* sweepTenantOrchestrator(context: OrchestrationContext): Step<Sw
 
   function* finish(final: Tally, at: SweepCursor): Step<SweepOutput> {
     context.df.setCustomStatus(progress('summarising', at.pages, final, at.writes));
-    const summary = sweepSummary(identity(at), final);
+    const summary = { ...sweepSummary(identity(at), final), ...(input.actor ? { actor: input.actor } : {}) };
     try {
       const write: WriteRunSummaryInput = { summary };
       yield context.df.callActivityWithRetry(FN.writeRunSummary, retry, write);
@@ -168,7 +171,7 @@ export function* sweepTenantOrchestrator(context: OrchestrationContext): Step<Sw
     return {
       ask: {
         requestId: sweepChildInstanceId(sweepId, subscriptionId),
-        request: { subscriptionId, trigger: input.trigger, detail: { sweepId, ...(input.note ? { note: input.note } : {}) } },
+        request: { subscriptionId, trigger: input.trigger, ...(input.actor ? { actor: input.actor } : {}), detail: { sweepId, ...(input.note ? { note: input.note } : {}) } },
         dryRun: input.dryRun,
       },
       candidate,

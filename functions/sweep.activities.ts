@@ -3,7 +3,7 @@ import type { InvocationContext } from '@azure/functions';
 import * as df from 'durable-functions';
 import type { Mode } from '../shared/config';
 import { isWrite } from '../shared/domain/decide';
-import type { GovernContext, PolicyView } from '../shared/domain/model';
+import type { Actor, GovernContext, PolicyView } from '../shared/domain/model';
 import { logDecision, logSweepSummary, logWatchSummary } from '../shared/engine/decision-log';
 import { errorInfo } from '../shared/engine/errors';
 import { recordOfPass } from '../shared/engine/pass-record';
@@ -38,6 +38,7 @@ export interface SweepPageInput {
   trigger: 'sweep' | 'manual';
   dryRun: boolean;
   note?: string;
+  actor?: Actor;
   skipToken?: string;
   policy: PolicyView;
   /** Writes the sweep nominated on earlier pages (D4AI_MAX_ENABLEMENTS_PER_RUN holds across pages). */
@@ -110,6 +111,7 @@ export async function sweepPage(input: unknown, context: InvocationContext): Pro
         request: {
           subscriptionId,
           trigger: args.trigger,
+          ...(args.actor ? { actor: args.actor } : {}),
           runId: stableRunId(args.sweepId, subscriptionId),
           detail: { sweepId: args.sweepId, ...(args.note ? { note: args.note } : {}) },
         },

@@ -46,12 +46,15 @@ param components string = 'AIPromptEvidence,AIModelScanner'
 ])
 param enableWhen string = 'ai-resources'
 
-@description('D4AI_MODE: enforce writes the plan; report only records what it would do.')
+// Report mode first: a new deployment records what it would do and writes nothing until someone
+// has read the first report and switched deliberately (`azd env set D4AI_MODE enforce`, docs/deploy.md).
+// The one default that differs from shared/config.ts DEFAULTS (the CLI's), on purpose.
+@description('D4AI_MODE: report (the default here) only records what the governor would do; enforce writes the plan. Switch deliberately, after reading the first report (docs/deploy.md).')
 @allowed([
   'enforce'
   'report'
 ])
-param mode string = 'enforce'
+param mode string = 'report'
 
 @description('D4AI_OPT_OUT_TAG: subscription tag that opts a subscription out.')
 param optOutTag string = 'd4ai-opt-out'
@@ -60,6 +63,8 @@ param optOutTag string = 'd4ai-opt-out'
 param maxEnablementsPerRun string = '500'
 
 @description('D4AI_ARM_ENDPOINT: Resource Manager origin (sovereign clouds differ).')
+// The default must equal shared/config.ts DEFAULTS (test/infra compares them); sovereign clouds pass theirs.
+#disable-next-line no-hardcoded-env-urls
 param armEndpoint string = 'https://management.azure.com'
 
 @description('D4AI_RECORDS_TABLE: table of remediation records; also the table this template creates.')
@@ -107,6 +112,23 @@ param recordsConnection string = ''
 param policyAssignmentName string = 'd4ai-audit-ai'
 
 // ---------------------------------------------------------------------------------------------
+// Who may call the admin API and read the records (docs/permissions.md)
+// ---------------------------------------------------------------------------------------------
+
+@description('Application (client) id of the Entra app registration that fronts the admin API (App Service Authentication). The preprovision hook creates one with the Operator and Reader app roles when this is empty; an empty value at deploy time leaves no identity provider, so every admin request is refused (fail closed).')
+param adminClientId string = ''
+
+@description('D4AI_ADMIN_ALLOW_FUNCTION_KEYS: \'true\' also serves the admin API under /api/automation/... to callers holding a function key and no Entra principal. Off unless an automation needs it; such calls are recorded with actor objectId "function-key".')
+@allowed([
+  'false'
+  'true'
+])
+param adminAllowFunctionKeys string = 'false'
+
+@description('Optional object id of the operators\' Entra group: gets Storage Table Data Contributor on the records table only, so `d4ai records|runs|revert --settings` work against this deployment\'s store.')
+param operatorsGroupObjectId string = ''
+
+// ---------------------------------------------------------------------------------------------
 // Hosting and operations
 // ---------------------------------------------------------------------------------------------
 
@@ -141,8 +163,10 @@ resource rg 'Microsoft.Resources/resourceGroups@2024-03-01' = {
   tags: tags
 }
 
-// AVM fits identities as-is: name, location, tags; nothing to assert beyond that.
-module governorIdentity 'br/public:avm/res/managed-identity/user-assigned-identity:0.4.1' = {
+// Both identities live in a small local module rather than the Azure Verified Module they used to
+// come from: `bicep build` must succeed on a machine that reaches no container registry (CI's), and
+// an identity is three properties, nothing a module registry needs to supply.
+module governorIdentity 'modules/identity.bicep' = {
   name: 'd4ai-governor-identity'
   scope: rg
   params: {
@@ -154,7 +178,7 @@ module governorIdentity 'br/public:avm/res/managed-identity/user-assigned-identi
 
 // Separate from the app's identity: Event Grid only needs to write dead letters, and this identity
 // gets attached to topics in other subscriptions, where the app's rights must not travel.
-module eventGridIdentity 'br/public:avm/res/managed-identity/user-assigned-identity:0.4.1' = {
+module eventGridIdentity 'modules/identity.bicep' = {
   name: 'd4ai-eventgrid-identity'
   scope: rg
   params: {
@@ -192,6 +216,7 @@ var d4aiSettings = {
   D4AI_COMPONENTS: components
   D4AI_ENABLE_WHEN: enableWhen
   D4AI_MODE: mode
+  D4AI_ADMIN_ALLOW_FUNCTION_KEYS: adminAllowFunctionKeys
   D4AI_OPT_OUT_TAG: optOutTag
   D4AI_MAX_ENABLEMENTS_PER_RUN: maxEnablementsPerRun
   D4AI_ARM_ENDPOINT: armEndpoint
@@ -227,6 +252,8 @@ module functionApp 'modules/function-app.bicep' = {
     appInsightsConnectionString: monitoring.outputs.connectionString
     d4aiSettings: d4aiSettings
     nodeVersion: nodeVersion
+    adminClientId: adminClientId
+    adminAllowFunctionKeys: adminAllowFunctionKeys == 'true'
   }
 }
 
@@ -241,6 +268,8 @@ module rbac 'modules/rbac.bicep' = {
     deadLetterContainerName: storage.outputs.deadLetterContainerName
     appInsightsName: monitoring.outputs.appInsightsName
     vendingPipelinePrincipalId: vendingPipelinePrincipalId
+    recordsTableName: storage.outputs.recordsTableName
+    operatorsGroupObjectId: operatorsGroupObjectId
   }
 }
 
@@ -274,6 +303,9 @@ output AZURE_RESOURCE_GROUP string = rg.name
 output AZURE_MANAGEMENT_GROUP_ID string = managementGroupId
 output GOVERNOR_FUNCTION_APP_NAME string = functionApp.outputs.name
 output GOVERNOR_FUNCTION_APP_ID string = functionApp.outputs.id
+output GOVERNOR_FUNCTION_APP_URL string = 'https://${functionApp.outputs.defaultHostName}'
+// Not D4AI_RECORDS_CONNECTION: azd would feed an output of that name back in as the parameter.
+output GOVERNOR_RECORDS_ENDPOINT string = d4aiSettings.D4AI_RECORDS_CONNECTION
 output GOVERNOR_PRINCIPAL_ID string = governorIdentity.outputs.principalId
 output GOVERNOR_CLIENT_ID string = governorIdentity.outputs.clientId
 output EVENTGRID_IDENTITY_ID string = eventGridIdentity.outputs.resourceId

@@ -40,4 +40,4 @@ module policy 'modules/mg-policy.bicep' = if (!empty(policyAssignmentName)) {
 
 // The hook compares this with the app setting main.bicep wrote. camelCase, not azd's UPPER_CASE:
 // azd never reads this deployment, and az CLI rewrites the case of upper-case output names.
-output policyAssignmentId string = !empty(policyAssignmentName) ? policy.outputs.assignmentId : ''
+output policyAssignmentId string = !empty(policyAssignmentName) ? policy!.outputs.assignmentId : ''

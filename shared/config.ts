@@ -63,6 +63,11 @@ export interface Config {
   pricingsApiVersion: '2026-07-01' | '2024-01-01';
   /** D4AI_PRICE_PER_MILLION_TOKENS: the operator's price, for `d4ai report --tokens` estimates (never a built-in price). */
   pricePerMillionTokens?: number;
+  /**
+   * D4AI_ADMIN_ALLOW_FUNCTION_KEYS: the admin API's /api/automation routes accept a function key
+   * without an Entra principal. False unless a deployment turns it on (functions/admin-auth.ts).
+   */
+  adminAllowFunctionKeys: boolean;
 }
 
 export const DEFAULTS = {
@@ -82,6 +87,7 @@ export const DEFAULTS = {
   D4AI_RETRY_BACKOFF: '2',
   D4AI_HTTP_TIMEOUT_SECONDS: '60',
   D4AI_PRICINGS_API_VERSION: '2026-07-01',
+  D4AI_ADMIN_ALLOW_FUNCTION_KEYS: 'false',
 } as const;
 
 export type SettingName =
@@ -111,6 +117,11 @@ export const DEPLOYMENT_ONLY_SETTINGS: readonly string[] = [
   'D4AI_WATCHED_SUBSCRIPTION_IDS',
   'D4AI_ALERT_EMAIL',
   'D4AI_ALERT_ACTION_GROUP_ID',
+  'D4AI_ADMIN_CLIENT_ID',
+  'D4AI_OPERATORS_GROUP_ID',
+  // Build tooling (.ci/bicep.sh, test/infra): CI's shell exports them while the tests and the demo run.
+  'D4AI_BICEP',
+  'D4AI_REQUIRE_BICEP',
 ];
 
 export const KNOWN_SETTINGS: readonly string[] = [...Object.keys(DEFAULTS), ...OPTIONAL_SETTINGS, ...CLI_ONLY_SETTINGS];
@@ -212,6 +223,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: LoadCo
   const httpTimeoutMs = integer('D4AI_HTTP_TIMEOUT_SECONDS', 1, 600) * 1000;
   const pricingsApiVersion = oneOf<'2026-07-01' | '2024-01-01'>('D4AI_PRICINGS_API_VERSION', ['2026-07-01', '2024-01-01']);
   const pricePerMillionTokens = priceFrom(env.D4AI_PRICE_PER_MILLION_TOKENS, problems);
+  const adminAllowFunctionKeys = oneOf<'true' | 'false'>('D4AI_ADMIN_ALLOW_FUNCTION_KEYS', ['true', 'false']) === 'true';
 
   if (problems.length > 0) throw new ConfigError(problems);
   return {
@@ -234,6 +246,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: LoadCo
     httpTimeoutMs,
     pricingsApiVersion,
     ...(pricePerMillionTokens !== undefined ? { pricePerMillionTokens } : {}),
+    adminAllowFunctionKeys,
   };
 }
 

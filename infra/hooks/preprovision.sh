@@ -21,6 +21,27 @@ if ! az account management-group show --name "$AZURE_MANAGEMENT_GROUP_ID" --outp
   exit 1
 fi
 
-# The watched subscriptions' Event Grid system topics need the provider; registering it at the
-# management group covers every subscription below it (registration is idempotent).
-az provider register --namespace Microsoft.EventGrid --management-group-id "$AZURE_MANAGEMENT_GROUP_ID" --output none
+# Event Grid's system topics (infra/events.bicep) live in the governor's subscription and in every
+# subscription of D4AI_WATCHED_SUBSCRIPTION_IDS, and each of those subscriptions needs the
+# Microsoft.EventGrid provider registered. Registering a provider at a management group does NOT
+# register the subscriptions below it (Microsoft's REST reference for Providers - Register At
+# Management Group Scope says so: "It does not recursively register subscriptions within the
+# management group"), and Event Grid has no management-group source for resource write events: one
+# system topic per subscription is the only way in. So: one registration per subscription.
+subscriptions="${AZURE_SUBSCRIPTION_ID:-$(az account show --query id --output tsv)}"
+if [ -n "${D4AI_WATCHED_SUBSCRIPTION_IDS:-}" ]; then
+  subscriptions="$subscriptions $(printf '%s' "$D4AI_WATCHED_SUBSCRIPTION_IDS" | tr ',' ' ')"
+fi
+for subscription in $subscriptions; do
+  if ! az provider register --namespace Microsoft.EventGrid --subscription "$subscription" --output none; then
+    echo "Could not register Microsoft.EventGrid in subscription $subscription (needs Microsoft.EventGrid/register/action there, see docs/permissions.md)." >&2
+    exit 1
+  fi
+done
+
+# The admin API's app registration (App Service Authentication in front of it, app roles
+# D4AI.Operator and D4AI.Reader). Created once, when D4AI_ADMIN_CLIENT_ID is not set; pass an
+# existing one with `azd env set D4AI_ADMIN_CLIENT_ID <client id>` to skip this.
+if [ -z "${D4AI_ADMIN_CLIENT_ID:-}" ]; then
+  ./infra/hooks/admin-app.sh
+fi

@@ -46,6 +46,12 @@ param d4aiSettings object
 ])
 param nodeVersion string = '22'
 
+@description('Application (client) id of the admin API\'s Entra app registration; empty means no identity provider, so every request that needs a principal is refused.')
+param adminClientId string = ''
+
+@description('Let callers with a function key and no Entra principal reach /api/automation/... (the platform then lets unauthenticated requests through to the host, which checks the key).')
+param adminAllowFunctionKeys bool = false
+
 @description('Upper bound on instances; keeps a burst of ARM write events from fanning out without limit.')
 @minValue(40)
 @maxValue(1000)
@@ -157,6 +163,59 @@ resource appSettings 'Microsoft.Web/sites/config@2024-04-01' = {
   parent: site
   name: 'appsettings'
   properties: union(hostSettings, d4aiSettings)
+}
+
+// App Service Authentication in front of the admin API. The platform validates the Entra token
+// (issuer = this tenant, audience = the app registration) before the Functions host runs, strips
+// any x-ms-client-principal header a client sent, and injects its own; functions/admin-auth.ts
+// then checks the app role in it (Operator or Reader), so a misconfiguration here fails closed.
+// Excluded: the Event Grid extension's webhook (Event Grid authenticates with the system key, it
+// carries no Entra token) and, only when keys are allowed, the /api/automation routes that the
+// host guards with function keys.
+var unauthenticatedPaths = concat([
+  '/runtime/webhooks/eventgrid'
+], adminAllowFunctionKeys ? [
+  '/api/automation'
+] : [])
+
+resource authSettings 'Microsoft.Web/sites/config@2024-04-01' = {
+  parent: site
+  name: 'authsettingsV2'
+  properties: {
+    platform: {
+      enabled: true
+      runtimeVersion: '~1'
+    }
+    globalValidation: {
+      requireAuthentication: true
+      unauthenticatedClientAction: 'Return401'
+      excludedPaths: unauthenticatedPaths
+    }
+    identityProviders: {
+      azureActiveDirectory: {
+        enabled: !empty(adminClientId)
+        registration: {
+          clientId: adminClientId
+          openIdIssuer: '${environment().authentication.loginEndpoint}${tenant().tenantId}/v2.0'
+        }
+        validation: {
+          allowedAudiences: [
+            'api://${adminClientId}'
+            adminClientId
+          ]
+        }
+      }
+    }
+    login: {
+      // The API is called with bearer tokens; nothing to keep server-side.
+      tokenStore: {
+        enabled: false
+      }
+    }
+    httpSettings: {
+      requireHttps: true
+    }
+  }
 }
 
 output id string = site.id

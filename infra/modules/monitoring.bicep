@@ -1,7 +1,7 @@
 // Log Analytics + workspace-based Application Insights for the governor's structured logs.
 //
-// The workspace uses the Azure Verified Module: nothing security-relevant is set on it.
-// Application Insights is a plain resource on purpose: local (instrumentation-key) ingestion must
+// Both are plain resources: `bicep build` must work on a machine without access to a module
+// registry (CI's), and test/infra reads their compiled form. Application Insights is a plain resource on purpose: local (instrumentation-key) ingestion must
 // be off so only the app's managed identity (Monitoring Metrics Publisher) can write telemetry, and
 // test/infra asserts `DisableLocalAuth: true` here, where it is visible without the registry.
 
@@ -22,14 +22,15 @@ param appInsightsName string
 @maxValue(730)
 param retentionInDays int = 90
 
-module workspace 'br/public:avm/res/operational-insights/workspace:0.12.0' = {
-  name: 'd4ai-log-analytics'
-  params: {
-    name: logAnalyticsName
-    location: location
-    tags: tags
-    skuName: 'PerGB2018'
-    dataRetention: retentionInDays
+resource workspace 'Microsoft.OperationalInsights/workspaces@2023-09-01' = {
+  name: logAnalyticsName
+  location: location
+  tags: tags
+  properties: {
+    sku: {
+      name: 'PerGB2018'
+    }
+    retentionInDays: retentionInDays
   }
 }
 
@@ -40,7 +41,7 @@ resource appInsights 'Microsoft.Insights/components@2020-02-02' = {
   kind: 'web'
   properties: {
     Application_Type: 'web'
-    WorkspaceResourceId: workspace.outputs.resourceId
+    WorkspaceResourceId: workspace.id
     IngestionMode: 'LogAnalytics'
     // Entra-only ingestion: the connection string alone can no longer be used to write (or forge)
     // decision logs, which the workbook and the failure alert trust.
@@ -51,4 +52,4 @@ resource appInsights 'Microsoft.Insights/components@2020-02-02' = {
 output appInsightsId string = appInsights.id
 output appInsightsName string = appInsights.name
 output connectionString string = appInsights.properties.ConnectionString
-output workspaceId string = workspace.outputs.resourceId
+output workspaceId string = workspace.id

@@ -33,6 +33,12 @@ param vendingPipelinePrincipalId string = ''
 ])
 param vendingPipelinePrincipalType string = 'ServicePrincipal'
 
+@description('Records table (D4AI_RECORDS_TABLE) the operators\' group may read and write.')
+param recordsTableName string
+
+@description('Optional: object id of the operators\' Entra group; gets Storage Table Data Contributor on the records table only.')
+param operatorsGroupObjectId string = ''
+
 // Built-in role definition ids (same in every tenant).
 var storageBlobDataOwner = 'b7e6dc6d-f1e8-4753-8033-0f276bb0955b'
 var storageQueueDataContributor = '974c5e8b-45b9-4653-ba55-5f855dd0fb88'
@@ -53,6 +59,16 @@ resource blobService 'Microsoft.Storage/storageAccounts/blobServices@2023-05-01'
 resource deadLetterContainer 'Microsoft.Storage/storageAccounts/blobServices/containers@2023-05-01' existing = {
   parent: blobService
   name: deadLetterContainerName
+}
+
+resource tableService 'Microsoft.Storage/storageAccounts/tableServices@2023-05-01' existing = {
+  parent: storage
+  name: 'default'
+}
+
+resource recordsTable 'Microsoft.Storage/storageAccounts/tableServices/tables@2023-05-01' existing = {
+  parent: tableService
+  name: recordsTableName
 }
 
 resource appInsights 'Microsoft.Insights/components@2020-02-02' existing = {
@@ -133,5 +149,20 @@ resource vendingIdentityOperator 'Microsoft.Authorization/roleAssignments@2022-0
     principalId: vendingPipelinePrincipalId
     principalType: vendingPipelinePrincipalType
     description: 'd4ai: vending pipeline attaches the Event Grid identity to new subscriptions\' system topics'
+  }
+}
+
+// Operators run `d4ai records|runs|revert|sweep --settings <the app's settings>` against the
+// records table. Contributor, not Reader: the store creates its table on first use (tables/write)
+// and revert and sweeps write records and the tenant lease. Scoped to this one table: the durable
+// task hub's history tables in the same account stay out of reach.
+resource operatorsRecordsContributor 'Microsoft.Authorization/roleAssignments@2022-04-01' = if (!empty(operatorsGroupObjectId)) {
+  name: guid(recordsTable.id, operatorsGroupObjectId, storageTableDataContributor)
+  scope: recordsTable
+  properties: {
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', storageTableDataContributor)
+    principalId: operatorsGroupObjectId
+    principalType: 'Group'
+    description: 'd4ai: operators read and write remediation records with the CLI'
   }
 }

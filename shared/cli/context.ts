@@ -1,6 +1,8 @@
 import * as readline from 'node:readline/promises';
 import { ConfigError, DEFAULTS, KNOWN_SETTINGS, loadConfig, type Config } from '../config';
 import { createPorts } from '../composition';
+import { actorFromAccessToken } from '../domain/actor';
+import { stampActor } from '../records/actor-stamp';
 import { createCredential } from '../azure/credential';
 import type { WaitListener } from '../azure/pipeline-policies';
 import { errorInfo } from '../engine/errors';
@@ -153,6 +155,9 @@ export function createCliContext(flags: GlobalFlags, env: NodeJS.ProcessEnv = pr
   });
   const ports: Ports = {
     ...base,
+    // Who did it: the CLI's records of its own runs (cli, revert) carry the object id (and, for an
+    // application, the app id) of the identity its token was issued to; see docs/safety.md.
+    records: stampActor(base.records, async () => actorFromAccessToken((await credential.getToken(config.armScope))?.token ?? '')),
     // Back-off after a 409, 429 or 5xx: say so rather than going silent.
     sleep: async (ms) => {
       if (ms >= 1000) progress(`waiting ${Math.ceil(ms / 1000)} s before trying again (the service answered 409, 429 or 5xx, or timed out)`, { waitMs: ms, waitingFor: 'backoff' });

@@ -1,5 +1,6 @@
 import type { PassProblem } from '../engine/snapshot-pass';
 import { changeText } from '../domain/plan';
+import type { Actor } from '../domain/model';
 import { scopeText } from '../domain/scope-text';
 import { escapeControl } from '../observability/redact';
 import type { PricingSummary, RemediationRecord, RunSummaryRecord } from '../records/record';
@@ -50,10 +51,19 @@ export function recordsTable(records: readonly RemediationRecord[], width = DEFA
   return [table(['SUBSCRIPTION', 'ACTION', 'OUTCOME', 'CHANGE'], rows, width), ...details(records)].join('\n');
 }
 
-/** The audit trail: when, who asked, in which mode, then the decision; details below. */
+/**
+ * Who started a manual run, as an id an auditor resolves in Entra ID: the object id (a person's or
+ * an application's service principal). '-' for runs nobody started by hand (events, timers). The
+ * app id of an application is in --json and --csv; a table cell keeps to one id so rows stay one line.
+ */
+export function actorText(actor: Actor | undefined): string {
+  return actor ? actor.objectId : '-';
+}
+
+/** The audit trail: when, what triggered it and who, in which mode, then the decision; details below. */
 export function historyTable(records: readonly RemediationRecord[], width = DEFAULT_WIDTH): string {
-  const rows = records.map((r) => [r.recordedAt.slice(0, 19).replace('T', ' '), subscriptionText(r), r.trigger, r.mode, actionCell(r), r.outcome, changeCell(r)]);
-  return [table(['TIME (UTC)', 'SUBSCRIPTION', 'TRIGGER', 'MODE', 'ACTION', 'OUTCOME', 'CHANGE'], rows, width), ...details(records)].join('\n');
+  const rows = records.map((r) => [r.recordedAt.slice(0, 19).replace('T', ' '), subscriptionText(r), r.trigger, actorText(r.actor), r.mode, actionCell(r), r.outcome, changeCell(r)]);
+  return [table(['TIME (UTC)', 'SUBSCRIPTION', 'TRIGGER', 'ACTOR', 'MODE', 'ACTION', 'OUTCOME', 'CHANGE'], rows, width), ...details(records)].join('\n');
 }
 
 /** Under the table: every record's reasons, warnings (DINE conflicts, advisory reads) and error, uncut. */
@@ -97,6 +107,7 @@ export function runsTable(summaries: readonly RunSummaryRecord[], width = DEFAUL
     s.kind === 'sweep-summary' ? 'sweep' : 'watch',
     s.kind === 'sweep-summary' ? s.sweepId : s.watchId,
     s.trigger,
+    actorText(s.actor),
     s.mode,
     scopeText(s.scope),
     String(s.subscriptions),
@@ -105,7 +116,7 @@ export function runsTable(summaries: readonly RunSummaryRecord[], width = DEFAUL
       .join(' ') || '-',
     String(s.failed),
   ]);
-  return table(['STARTED (UTC)', 'KIND', 'ID', 'TRIGGER', 'MODE', 'SCOPE', 'SUBSCRIPTIONS', 'OUTCOMES', 'FAILED'], rows, width);
+  return table(['STARTED (UTC)', 'KIND', 'ID', 'TRIGGER', 'ACTOR', 'MODE', 'SCOPE', 'SUBSCRIPTIONS', 'OUTCOMES', 'FAILED'], rows, width);
 }
 
 export const RECORD_CSV_COLUMNS = [
@@ -126,6 +137,8 @@ export const RECORD_CSV_COLUMNS = [
   'errorMessage',
   'reasons',
   'warnings',
+  'actorObjectId',
+  'actorAppId',
 ] as const;
 
 export function recordCsv(r: RemediationRecord): string {
@@ -147,10 +160,12 @@ export function recordCsv(r: RemediationRecord): string {
     r.error?.message ?? '',
     r.reasons.join(' '),
     r.warnings.join(' '),
+    r.actor?.objectId ?? '',
+    r.actor?.appId ?? '',
   ]);
 }
 
-export const RUN_CSV_COLUMNS = ['kind', 'id', 'trigger', 'mode', 'scope', 'startedAt', 'finishedAt', 'subscriptions', 'byOutcome', 'failed', 'capReached'] as const;
+export const RUN_CSV_COLUMNS = ['kind', 'id', 'trigger', 'mode', 'scope', 'startedAt', 'finishedAt', 'subscriptions', 'byOutcome', 'failed', 'capReached', 'actorObjectId', 'actorAppId'] as const;
 
 export function runCsv(s: RunSummaryRecord): string {
   return csvLine([
@@ -165,6 +180,8 @@ export function runCsv(s: RunSummaryRecord): string {
     JSON.stringify(s.byOutcome),
     String(s.failed),
     String(s.capReached),
+    s.actor?.objectId ?? '',
+    s.actor?.appId ?? '',
   ]);
 }
 

@@ -25,10 +25,23 @@ export interface TriggerDetail {
   note?: string;
 }
 
+/**
+ * Who started a manual run (admin API, CLI, revert): the Entra object id of the user or service
+ * principal and, for an application, its app (client) id. Ids only, never a name, UPN or e-mail:
+ * the one personal identifier a record keeps, so an auditor can ask Entra who it was (docs/safety.md).
+ * `function-key` stands for a caller that held a function key and no Entra principal.
+ */
+export interface Actor {
+  objectId: string;
+  appId?: string;
+}
+
 export interface GovernRequest {
   subscriptionId: string;
   trigger: TriggerKind;
   detail?: TriggerDetail;
+  /** Manual runs only (manual, cli, revert): the caller, copied into every record of the run. */
+  actor?: Actor;
   /** Correlates this run's record and logs; generated when absent. */
   runId?: string;
 }

@@ -4,6 +4,8 @@
  * with object id '…'"), connection strings carry account keys and SAS signatures, URLs can carry
  * passwords, and event input can carry terminal escape sequences. Every stored or logged error
  * message, every echoed setting and every line printed from input passes through here.
+ * The one personal identifier a record keeps, the `actor` of a manual run, is an id in a field of
+ * its own, taken from a validated principal or token (shared/domain/actor.ts), never from a message.
  */
 
 const EMAIL = /[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}/g;

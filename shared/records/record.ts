@@ -1,5 +1,5 @@
 import { isWrite, type Action, type SkipReason } from '../domain/decide';
-import type { GovernContext, GovernRequest, PricingBody, PricingSnapshot, TriggerDetail, TriggerKind } from '../domain/model';
+import type { Actor, GovernContext, GovernRequest, PricingBody, PricingSnapshot, TriggerDetail, TriggerKind } from '../domain/model';
 import type { PlanBasis, PlanDecision, PlannedChange } from '../domain/plan';
 import { optedOutAccounts } from '../domain/accounts';
 import type { Finding } from '../domain/findings';
@@ -13,7 +13,8 @@ import { VERSION } from '../version';
 /**
  * The audit artefact: exactly one per decision, failures included. It holds what was seen, what
  * was decided and why, what was written and what came back; never claims, e-mails, IPs or tokens
- * (TriggerDetail has no field that could carry them).
+ * (TriggerDetail has no field that could carry them). The one personal identifier is `actor` on
+ * manual runs: object and app ids of the caller, never a name (docs/safety.md, "Who did it").
  */
 
 /**
@@ -40,6 +41,8 @@ export interface RemediationRecord {
   recordedAt: string;
   trigger: TriggerKind;
   triggerDetail?: TriggerDetail;
+  /** Who started a manual run (admin API, CLI, revert); absent on event, sweep and watch runs. */
+  actor?: Actor;
   mode: Mode;
   action: RecordAction;
   skipReason?: SkipReason;
@@ -119,6 +122,7 @@ export function buildRecord(input: RecordInput): RemediationRecord {
     recordedAt: input.finishedAt.toISOString(),
     trigger: request.trigger,
     ...(request.detail ? { triggerDetail: request.detail } : {}),
+    ...(request.actor ? { actor: actorOf(request.actor) } : {}),
     mode: input.mode,
     action: decision?.action ?? 'undecided',
     ...(decision?.skipReason ? { skipReason: decision.skipReason } : {}),
@@ -165,6 +169,8 @@ export interface RunScope {
 /** What every pass summary holds, sweep or watch. */
 interface PassSummaryFields {
   trigger: TriggerKind;
+  /** Who started a manual pass (an admin API or CLI sweep, a CLI watch pass). */
+  actor?: Actor;
   mode: Mode;
   scope: RunScope;
   startedAt: string;
@@ -198,3 +204,18 @@ export interface WatchSummaryRecord extends PassSummaryFields {
 }
 
 export type RunSummaryRecord = SweepSummaryRecord | WatchSummaryRecord;
+
+/** Only the two ids, whatever else the object carried: a record never gains a name by accident. */
+export function actorOf(actor: Actor): Actor {
+  return { objectId: actor.objectId, ...(actor.appId ? { appId: actor.appId } : {}) };
+}
+
+const ACTOR_ID = /^(?:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|function-key)$/i;
+
+/** An actor from outside input (a recheck event's payload): its two ids if they are ids, else nothing. */
+export function parseActor(value: unknown): Actor | undefined {
+  if (!value || typeof value !== 'object') return undefined;
+  const { objectId, appId } = value as Record<string, unknown>;
+  if (typeof objectId !== 'string' || !ACTOR_ID.test(objectId)) return undefined;
+  return { objectId, ...(typeof appId === 'string' && ACTOR_ID.test(appId) && appId !== 'function-key' ? { appId } : {}) };
+}

@@ -1,4 +1,5 @@
 import { findingTypes } from '../domain/findings';
+import type { Actor } from '../domain/model';
 import type { RemediationRecord, RunSummaryRecord } from './record';
 
 /**
@@ -47,6 +48,7 @@ export function toEntity(record: RemediationRecord): RecordEntity {
     version: record.version,
   };
   if (record.subscriptionName) entity.subscriptionName = record.subscriptionName;
+  Object.assign(entity, actorColumns(record.actor));
   // Flat, so the portal and a table query can filter on it: the finding types, comma-separated.
   if (record.findings?.length) entity.findingTypes = findingTypes(record.findings).join(',');
   const passId = passIdOf(record);
@@ -111,6 +113,7 @@ export function fromEntity(entity: Record<string, unknown>): RemediationRecord {
     recordedAt,
     trigger: text('trigger'),
     triggerDetail: json('triggerDetail'),
+    actor: actorFrom(entity),
     mode: text('mode'),
     action: text('action'),
     skipReason: text('skipReason'),
@@ -145,6 +148,19 @@ function omittedWarnings(entity: Record<string, unknown>): string[] {
   });
 }
 
+/** Flat columns, so the portal and a table query can filter a person's or an app's runs. */
+function actorColumns(actor: Actor | undefined): Record<string, string> {
+  if (!actor) return {};
+  return { actorObjectId: actor.objectId, ...(actor.appId ? { actorAppId: actor.appId } : {}) };
+}
+
+function actorFrom(entity: Record<string, unknown>): Actor | undefined {
+  const objectId = entity.actorObjectId;
+  if (typeof objectId !== 'string' || !objectId) return undefined;
+  const appId = entity.actorAppId;
+  return { objectId, ...(typeof appId === 'string' && appId ? { appId } : {}) };
+}
+
 /** Run summaries share the records table, one partition per kind, newest first. */
 export const SWEEP_PARTITION = 'sweeps';
 export const WATCH_PARTITION = 'watches';
@@ -156,6 +172,7 @@ export function summaryEntity(summary: RunSummaryRecord): RecordEntity {
     rowKey: rowKeyFor({ startedAt: summary.finishedAt, runId: id }),
     kind: summary.kind,
     trigger: summary.trigger,
+    ...actorColumns(summary.actor),
     mode: summary.mode,
     scope: JSON.stringify(summary.scope),
     startedAt: summary.startedAt,
@@ -178,6 +195,7 @@ export function summaryFromEntity(entity: Record<string, unknown>): RunSummaryRe
   const count = (name: string): number => Number(entity[name] ?? 0);
   const common = {
     trigger: text('trigger') as RunSummaryRecord['trigger'],
+    ...(actorFrom(entity) ? { actor: actorFrom(entity) } : {}),
     mode: text('mode') as RunSummaryRecord['mode'],
     scope: json('scope', {}),
     startedAt: text('startedAt'),

@@ -283,6 +283,8 @@ describe('revert', () => {
 
     const latest = JSON.parse((await d4ai({ json: true }, records({ subscription: zone.ids['corp-ai-prod'], limit: '1' }))).stdout) as RemediationRecord[];
     expect(latest[0]).toMatchObject({ trigger: 'revert', action: 'revert', outcome: 'applied', triggerDetail: { revertOf: sweepId }, pricingAfter: { tier: 'Free' } });
+    // Who reverted: the ids in the CLI's token (the identity stand-in issues an application's token: oid, appid, idtyp app).
+    expect(latest[0]?.actor).toEqual({ objectId: expect.stringMatching(/^[0-9a-f-]{36}$/), appId: expect.stringMatching(/^[0-9a-f-]{36}$/) });
     // The revert's records are one run of their own.
     const revertId = latest[0]?.triggerDetail?.revertId ?? '';
     const ofRevert = JSON.parse((await d4ai({ json: true }, records({ run: revertId }))).stdout) as RemediationRecord[];
@@ -302,18 +304,22 @@ describe('runs and records', () => {
     await d4ai({ dryRun: true }, (ctx) => watchOnceCommand(ctx));
     const listedRuns = await d4ai({}, runs);
     const lines = listedRuns.stdout.trim().split('\n');
-    expect(lines[0]).toMatch(/^STARTED \(UTC\)\s+KIND\s+ID\s+TRIGGER\s+MODE\s+SCOPE\s+SUBSCRIPTIONS\s+OUTCOMES\s+FAILED$/);
-    expect(lines.slice(1).map((l) => l.split(/\s{2,}/)[1])).toEqual(['watch', 'sweep']);
+    expect(lines[0]).toMatch(/^STARTED \(UTC\)\s+KIND\s+ID\s+TRIGGER\s+ACTOR\s+MODE\s+SCOPE\s+SUBSCRIPTIONS\s+OUTCOMES\s+FAILED$/);
+    // A row starts with its time; a long cell (the scope) may wrap onto a line of its own below.
+    const rows = lines.slice(1).filter((l) => /^\d{4}-\d{2}-\d{2} /.test(l));
+    expect(rows.map((l) => l.split(/\s{2,}/)[1])).toEqual(['watch', 'sweep']);
+    // Who ran them: the object id in the CLI's own token (the identity stand-in's), never a name.
+    expect(rows.map((l) => l.split(/\s{2,}/)[4])).toEqual([expect.stringMatching(/^[0-9a-f-]{36}$/), expect.stringMatching(/^[0-9a-f-]{36}$/)]);
     const summaries = JSON.parse((await d4ai({ json: true }, runs)).stdout) as Array<{ kind: string; sweepId?: string }>;
     const sweepId = summaries.find((s) => s.kind === 'sweep-summary')?.sweepId ?? '';
 
     const ofRun = await d4ai({ output: 'csv' }, records({ run: sweepId, limit: '100' }));
     const csv = ofRun.stdout.trim().split('\n');
-    expect(csv[0]).toBe('recordedAt,subscriptionName,subscriptionId,runId,trigger,mode,action,skipReason,outcome,change,before,after,aiResourceCount,errorCode,errorMessage,reasons,warnings');
+    expect(csv[0]).toBe('recordedAt,subscriptionName,subscriptionId,runId,trigger,mode,action,skipReason,outcome,change,before,after,aiResourceCount,errorCode,errorMessage,reasons,warnings,actorObjectId,actorAppId');
     expect(csv).toHaveLength(1 + Object.keys(zone.ids).length);
 
     const table = await d4ai({}, records({ subscription: zone.ids['corp-ai-prod'] }));
-    expect(table.stdout.split('\n')[0]).toMatch(/^TIME \(UTC\)\s+SUBSCRIPTION\s+TRIGGER\s+MODE\s+ACTION\s+OUTCOME\s+CHANGE$/);
+    expect(table.stdout.split('\n')[0]).toMatch(/^TIME \(UTC\)\s+SUBSCRIPTION\s+TRIGGER\s+ACTOR\s+MODE\s+ACTION\s+OUTCOME\s+CHANGE$/);
     const none = await d4ai({ json: true }, records({ subscription: zone.ids['corp-ai-prod'], since: '2999-01-01' }));
     expect(JSON.parse(none.stdout)).toEqual([]);
     const bad = await d4ai({}, records({ subscription: zone.ids['corp-ai-prod'], since: 'yesterday' }));

@@ -8,6 +8,7 @@ import '../../functions';
 import { randomUUID } from 'node:crypto';
 import { HttpRequest, type HttpResponseInit } from '@azure/functions';
 import { applyPlanHttp, MAX_PLAN_BYTES } from '../../functions/admin-api';
+import { OPERATOR_OID, operator, reader } from './principal';
 import { PLAN_PAGE_SIZE, type ApplyPlanInput, type ApplyPlanOutput } from '../../functions/apply-plan.orchestrator';
 import { FN, sweepChildInstanceId } from '../../functions/names';
 import { functionsConfig, portsFor } from '../../functions/runtime';
@@ -28,6 +29,8 @@ useWorld((started) => {
   world = started;
 });
 beforeEach(() => {
+  // App Service Authentication is on, as deployed (the guard refuses everyone without it).
+  world.setEnv({ WEBSITE_AUTH_ENABLED: 'True' });
   // The tenant-pass lease lives in the records table: a table per test keeps tests apart.
   world.useNewTable();
   subs = [randomUUID(), randomUUID(), randomUUID()].sort();
@@ -49,7 +52,8 @@ async function savedPlan(options: { config?: Config; now?: Date; ttlMs?: number 
 }
 
 async function post(body: string, headers: Record<string, string> = {}): Promise<{ status: number; body: Record<string, unknown>; location?: string }> {
-  const request = new HttpRequest({ method: 'POST', url: `${ORIGIN}/api/plans`, body: { string: body }, headers });
+  // An operator, as App Service Authentication passes the validated principal (functions/admin-auth.ts).
+  const request = new HttpRequest({ method: 'POST', url: `${ORIGIN}/api/plans`, body: { string: body }, headers: { 'x-ms-client-principal': operator(), ...headers } });
   const response: HttpResponseInit = await applyPlanHttp(request, world.invocation(FN.adminApplyPlan));
   const h = (response.headers ?? {}) as Record<string, string>;
   return { status: response.status ?? 200, body: response.jsonBody as Record<string, unknown>, ...(h.Location ? { location: h.Location } : {}) };
@@ -78,6 +82,14 @@ describe('POST /api/plans', () => {
     expect((instance.input as ApplyPlanInput).plan).toEqual(plan);
     expect(instance.status).toBe('Completed');
     expect(puts()).toHaveLength(3);
+  });
+
+  it('answers 403 to a reader (applying a plan is an operator\'s), and starts nothing', async () => {
+    const plan = await savedPlan();
+    const res = await post(JSON.stringify(plan), { 'x-ms-client-principal': reader() });
+    expect(res.status).toBe(403);
+    expect(JSON.stringify(res.body)).toContain('D4AI.Operator');
+    expect(starts()).toHaveLength(0);
   });
 
   it('answers 400 PlanFileInvalid for an edited plan or one that is not a plan, and starts nothing', async () => {
@@ -148,7 +160,7 @@ describe('applySavedPlan orchestration', () => {
       expect(puts().filter((r) => r.path.includes(changed))).toEqual([]);
       for (const sub of [fresh1, fresh2]) {
         const [record] = await world.records(sub);
-        expect(record).toMatchObject({ trigger: 'manual', mode: 'enforce', action: 'enable', outcome: 'applied', planDigest: plan.digest, triggerDetail: { sweepId: id, note: `apply of plan ${plan.digest}` } });
+        expect(record).toMatchObject({ trigger: 'manual', mode: 'enforce', action: 'enable', outcome: 'applied', planDigest: plan.digest, actor: { objectId: OPERATOR_OID }, triggerDetail: { sweepId: id, note: `apply of plan ${plan.digest}` } });
       }
       const [stale] = await world.records(changed);
       expect(stale).toMatchObject({ outcome: 'plan-stale', planDigest: plan.digest, triggerDetail: { sweepId: id } });

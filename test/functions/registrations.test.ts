@@ -68,13 +68,19 @@ describe('function registrations', () => {
     [FN.adminGetRun, 'GET', 'runs/{instanceId}'],
     [FN.adminListRecords, 'GET', 'subscriptions/{subscriptionId}/records'],
     [FN.adminApplyPlan, 'POST', 'plans'],
-  ])('%s is %s /api/%s behind a function key', (name, method, route) => {
+  ])('%s is %s /api/%s for Entra callers, with a function-key twin under /api/automation', (name, method, route) => {
     const { kind, options } = registration(name);
     expect(kind).toBe('http');
     expect(options.methods).toEqual([method]);
     expect(options.route).toBe(route);
-    expect(options.authLevel).toBe('function');
+    // The platform authenticates (App Service Authentication) and functions/admin-auth.ts checks the role: no key for people.
+    expect(options.authLevel).toBe('anonymous');
     expect(hasClient(name)).toBe(true);
+    const twin = registration(`${name}Key`);
+    expect(twin.options.methods).toEqual([method]);
+    expect(twin.options.route).toBe(`automation/${route}`);
+    expect(twin.options.authLevel).toBe('function');
+    expect(hasClient(`${name}Key`)).toBe(true);
   });
 
   it.each([

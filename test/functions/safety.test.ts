@@ -13,6 +13,7 @@ import type { GovernInput } from '../../functions/govern-run';
 import { FN, RECHECK_EVENT, governInstanceId } from '../../functions/names';
 import { TableRecordStore } from '../../shared/azure/records.table';
 import { TENANT_PASS_LEASE, TENANT_PASS_TTL_MS } from '../../shared/engine/tenant-lease';
+import { operator } from './principal';
 import { useWorld, type World } from './world';
 
 let world: World;
@@ -27,7 +28,7 @@ beforeEach(() => {
   state.addSubscription({ subscriptionId: SUB, displayName: 'corp-ai' });
   state.addResource(SUB, { name: 'oai-chat', type: 'Microsoft.CognitiveServices/accounts', kind: 'OpenAI', resourceGroup: 'rg-chat' });
 });
-afterEach(() => world.setEnv({ D4AI_MODE: undefined, D4AI_EXCLUDED_SUBSCRIPTIONS: undefined, D4AI_RECORDS_CONNECTION: world.azurite.connectionString, D4AI_RETRY_MAX_ATTEMPTS: undefined }));
+afterEach(() => world.setEnv({ WEBSITE_AUTH_ENABLED: undefined, D4AI_MODE: undefined, D4AI_EXCLUDED_SUBSCRIPTIONS: undefined, D4AI_RECORDS_CONNECTION: world.azurite.connectionString, D4AI_RETRY_MAX_ATTEMPTS: undefined }));
 
 const pricingPuts = () => world.standIns.arm.requestsMatching('PUT', /\/providers\/Microsoft\.Security\/pricings\/AI$/i);
 
@@ -66,7 +67,9 @@ describe('4. one sweep at a time', () => {
     const store = new TableRecordStore(world.azurite.connectionString, process.env.D4AI_RECORDS_TABLE ?? '', world.standIns.credential, 'D4AI_RECORDS_CONNECTION');
     const held = await store.acquireLease(TENANT_PASS_LEASE, 'sweep-2025-06-01', TENANT_PASS_TTL_MS, new Date());
     expect(held.acquired).toBe(true);
-    const request = new HttpRequest({ method: 'POST', url: 'https://func-d4ai.azurewebsites.net/api/sweeps', body: { string: '{}' } });
+    // An operator, through App Service Authentication (which the guard insists is on).
+    world.setEnv({ WEBSITE_AUTH_ENABLED: 'True' });
+    const request = new HttpRequest({ method: 'POST', url: 'https://func-d4ai.azurewebsites.net/api/sweeps', body: { string: '{}' }, headers: { 'x-ms-client-principal': operator() } });
     const res = (await startSweepHttp(request, world.invocation(FN.adminStartSweep))) as HttpResponseInit;
     expect(res.status).toBe(409);
     expect(res.jsonBody).toEqual({ error: { code: 'SweepInProgress', message: expect.stringContaining('sweep-2025-06-01'), holder: 'sweep-2025-06-01', expiresAt: expect.stringMatching(/^\d{4}-\d{2}-\d{2}T/) } });

@@ -1,6 +1,6 @@
 /**
  * The app settings the deployment writes are the settings the code reads: every D4AI_* setting of
- * shared/config.ts is provisioned, with the same default as DEFAULTS, overridable through the azd
+ * shared/config.ts is provisioned, with the same default as DEFAULTS (except D4AI_MODE: report first), overridable through the azd
  * environment variable of the same name, and the provisioned defaults load without a ConfigError.
  */
 import * as fs from 'node:fs';
@@ -12,6 +12,11 @@ type DefaultedSetting = keyof typeof DEFAULTS;
 /** Settings without a default in DEFAULTS; typed so a setting removed from config.ts fails to compile here. */
 const OPTIONAL_SETTINGS: Exclude<SettingName, DefaultedSetting>[] = ['D4AI_EXCLUDED_SUBSCRIPTIONS', 'D4AI_POLICY_ASSIGNMENT_ID', 'D4AI_RECORDS_CONNECTION', 'D4AI_MANAGEMENT_GROUP'];
 const ALL_SETTINGS: SettingName[] = [...(Object.keys(DEFAULTS) as DefaultedSetting[]), ...OPTIONAL_SETTINGS];
+/**
+ * What a deployment starts with: the app's defaults, except the mode. A new deployment reports
+ * before it enforces (issue 18); the CLI and a hand-made local.settings.json keep D4AI_MODE's own default.
+ */
+const DEPLOYED_DEFAULTS: Record<DefaultedSetting, string> = { ...DEFAULTS, D4AI_MODE: 'report' };
 
 /** Settings Flex Consumption sets itself (from functionAppConfig) or that would bring back storage keys. */
 const MUST_NOT_BE_SET = [
@@ -53,7 +58,7 @@ describe('D4AI settings', () => {
     expect([...settings.keys()].sort()).toEqual([...ALL_SETTINGS].sort());
   });
 
-  test.each(Object.entries(DEFAULTS))('%s defaults to %p, as in shared/config.ts DEFAULTS', (setting, expected) => {
+  test.each(Object.entries(DEPLOYED_DEFAULTS))('%s defaults to %p (shared/config.ts DEFAULTS, but report mode first)', (setting, expected) => {
     const parameter = settings.get(setting) ?? '';
     const declared = main.params().get(parameter);
     expect(declared).toBeDefined();
@@ -61,7 +66,7 @@ describe('D4AI settings', () => {
     expect(literal(declared?.defaultValue)).toBe(expected);
   });
 
-  test.each(Object.entries(DEFAULTS))('%s can be overridden with the azd environment variable of the same name, falling back to %p', (setting, expected) => {
+  test.each(Object.entries(DEPLOYED_DEFAULTS))('%s can be overridden with the azd environment variable of the same name, falling back to %p', (setting, expected) => {
     const parameter = settings.get(setting) ?? '';
     const reference = azdReference(azdParameters()[parameter]?.value ?? '');
     expect(reference).toEqual({ env: setting, fallback: expected });
@@ -147,5 +152,8 @@ describe('D4AI settings', () => {
     const config = loadConfig(env);
     expect(config.policyAssignmentId).toBe(env.D4AI_POLICY_ASSIGNMENT_ID);
     expect(config.records).toMatchObject({ kind: 'table', connection: env.D4AI_RECORDS_CONNECTION, table: DEFAULTS.D4AI_RECORDS_TABLE });
+    // Report mode first, and the admin API for Entra callers only.
+    expect(config.mode).toBe('report');
+    expect(config.adminAllowFunctionKeys).toBe(false);
   });
 });

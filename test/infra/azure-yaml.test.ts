@@ -55,8 +55,20 @@ describe('azure.yaml', () => {
   });
 
   test('deploys the repository as the `governor` Functions service', () => {
-    expect(at(azureYaml, 'services', 'governor')).toEqual({ project: '.', language: 'ts', host: 'function' });
+    expect(at(azureYaml, 'services', 'governor', 'project')).toBe('.');
+    expect(at(azureYaml, 'services', 'governor', 'language')).toBe('ts');
+    expect(at(azureYaml, 'services', 'governor', 'host')).toBe('function');
     expect(fs.existsSync(path.join(REPO_ROOT, 'package.json'))).toBe(true);
+  });
+
+  test('deploys the production-only package scripts/package-app.sh builds, without a remote build', () => {
+    expect(at(azureYaml, 'services', 'governor', 'dist')).toBe('.deploy/governor');
+    expect(at(azureYaml, 'services', 'governor', 'remoteBuild')).toBe('false');
+    expect(at(azureYaml, 'services', 'governor', 'hooks', 'prepackage', 'posix', 'run')).toBe('./scripts/package-app.sh');
+    const script = fs.readFileSync(path.join(REPO_ROOT, 'scripts', 'package-app.sh'), 'utf8');
+    expect(script).toMatch(/out=\.deploy\/governor/);
+    expect(script).toContain('npm ci --omit=dev');
+    expect(script).not.toMatch(/cp -R[^\n]*dist\/(test|scripts|sim)/);
   });
 
   test.each(['preprovision', 'postprovision', 'postdeploy'])('runs the %s hook on POSIX (sh) and Windows (pwsh) from scripts that exist', (hook) => {

@@ -71,6 +71,12 @@ const EXPECTED_GRANTS: Grant[] = [
     scope: 'Microsoft.ManagedIdentity/userAssignedIdentities',
     principal: 'vendingPipelinePrincipalId',
   },
+  {
+    file: 'infra/modules/rbac.bicep',
+    role: ROLE.storageTableDataContributor,
+    scope: 'Microsoft.Storage/storageAccounts/tableServices/tables',
+    principal: 'operatorsGroupObjectId',
+  },
   { file: 'infra/modules/vending-topic.bicep', role: ROLE.eventGridDataSender, scope: 'Microsoft.EventGrid/topics', principal: 'publisherPrincipalId' },
 ];
 

@@ -33,7 +33,18 @@ describe('loadConfig: defaults', () => {
       activityRetry: { maxAttempts: 4, firstRetryIntervalMs: 5000, backoffCoefficient: 2 },
       httpTimeoutMs: 60000,
       pricingsApiVersion: '2026-07-01',
+      adminAllowFunctionKeys: false,
     });
+  });
+
+  it('accepts the deployment\'s and the build tooling\'s D4AI_* names in the environment (CI exports D4AI_BICEP)', () => {
+    expect(problemsFor({ D4AI_BICEP: '/opt/bicep', D4AI_REQUIRE_BICEP: '1', D4AI_ADMIN_CLIENT_ID: '00000000-0000-0000-0000-000000000001', D4AI_OPERATORS_GROUP_ID: 'x' })).toEqual([]);
+  });
+
+  it('serves the admin API to function keys only when D4AI_ADMIN_ALLOW_FUNCTION_KEYS is exactly true or false', () => {
+    expect(loadConfig({ ...RECORDS, D4AI_ADMIN_ALLOW_FUNCTION_KEYS: 'true' }).adminAllowFunctionKeys).toBe(true);
+    expect(loadConfig({ ...RECORDS, D4AI_ADMIN_ALLOW_FUNCTION_KEYS: 'false' }).adminAllowFunctionKeys).toBe(false);
+    expect(problemsFor({ D4AI_ADMIN_ALLOW_FUNCTION_KEYS: 'yes' })).toEqual(['D4AI_ADMIN_ALLOW_FUNCTION_KEYS="yes" must be one of: true, false.']);
   });
 
   it('reads pricings at 2024-01-01 where a cloud lacks 2026-07-01, and takes the operator\'s token price', () => {

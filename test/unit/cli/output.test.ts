@@ -1,4 +1,4 @@
-import { changeCell, csvLine, historyTable, recordsTable, runSummaryText, runsTable, table, wrap } from '../../../shared/cli/output';
+import { RECORD_CSV_COLUMNS, changeCell, csvLine, historyTable, recordCsv, recordsTable, runSummaryText, runsTable, table, wrap } from '../../../shared/cli/output';
 import { planChange } from '../../../shared/domain/plan';
 import type { SweepSummaryRecord, WatchSummaryRecord } from '../../../shared/records/record';
 import { SUB, freePlan } from '../../builders/context.builder';
@@ -90,8 +90,18 @@ describe('historyTable', () => {
   it('has TIME, TRIGGER and MODE columns', () => {
     const text = historyTable([remediationRecord({ subscriptionName: 'corp' })]);
     const [header, row] = text.split('\n');
-    expect(header).toMatch(/^TIME \(UTC\)\s+SUBSCRIPTION\s+TRIGGER\s+MODE\s+ACTION\s+OUTCOME\s+CHANGE$/);
-    expect(row).toMatch(/^2025-03-14 09:26:53\s+corp \(.+\)\s+event\s+enforce\s+enable\s+applied/);
+    expect(header).toMatch(/^TIME \(UTC\)\s+SUBSCRIPTION\s+TRIGGER\s+ACTOR\s+MODE\s+ACTION\s+OUTCOME\s+CHANGE$/);
+    expect(row).toMatch(/^2025-03-14 09:26:53\s+corp \(.+\)\s+event\s+-\s+enforce\s+enable\s+applied/);
+  });
+
+  it('names who started a manual run by object id (an application\'s app id is in the CSV)', () => {
+    const person = remediationRecord({ trigger: 'cli', actor: { objectId: '11111111-1111-4111-8111-111111111111' } });
+    const app = remediationRecord({ trigger: 'manual', actor: { objectId: '33333333-3333-4333-8333-333333333333', appId: '44444444-4444-4444-8444-444444444444' } });
+    const [, first, second] = historyTable([person, app], 400).split('\n');
+    expect(first).toMatch(/\scli\s+11111111-1111-4111-8111-111111111111\s+enforce\s/);
+    expect(second).toMatch(/\smanual\s+33333333-3333-4333-8333-333333333333\s+enforce\s/);
+    expect(recordCsv(app).endsWith(',33333333-3333-4333-8333-333333333333,44444444-4444-4444-8444-444444444444')).toBe(true);
+    expect(RECORD_CSV_COLUMNS.slice(-2)).toEqual(['actorObjectId', 'actorAppId']);
   });
 });
 
@@ -131,8 +141,10 @@ describe('runSummaryText', () => {
 describe('runsTable and CSV', () => {
   it('lists runs with when, kind, id, trigger, mode, scope, counts and failures', () => {
     const [header, row] = runsTable([sweepSummaryRecord()]).split('\n');
-    expect(header).toMatch(/^STARTED \(UTC\)\s+KIND\s+ID\s+TRIGGER\s+MODE\s+SCOPE\s+SUBSCRIPTIONS\s+OUTCOMES\s+FAILED$/);
-    expect(row).toMatch(/^2025-03-14 02:00:00\s+sweep\s+b8e2f0c4-\S+\s+sweep\s+enforce\s+management group contoso\s+13\s+applied=3 no-op=10\s+1$/);
+    expect(header).toMatch(/^STARTED \(UTC\)\s+KIND\s+ID\s+TRIGGER\s+ACTOR\s+MODE\s+SCOPE\s+SUBSCRIPTIONS\s+OUTCOMES\s+FAILED$/);
+    expect(row).toMatch(/^2025-03-14 02:00:00\s+sweep\s+b8e2f0c4-\S+\s+sweep\s+-\s+enforce\s+management group contoso\s+13\s+applied=3 no-op=10\s+1$/);
+    const manual = runsTable([{ ...sweepSummaryRecord(), trigger: 'manual', actor: { objectId: '11111111-1111-4111-8111-111111111111' } }], 400).split('\n')[1];
+    expect(manual).toMatch(/\smanual\s+11111111-1111-4111-8111-111111111111\s+enforce\s/);
   });
 
   it('quotes CSV cells with commas or quotes, doubles quotes, and never breaks a line', () => {
