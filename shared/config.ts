@@ -14,7 +14,7 @@ export type Mode = 'enforce' | 'report';
 
 export type RecordsTarget =
   | { kind: 'table'; connection: string; table: string; source: RecordsSource }
-  | { kind: 'file'; path: string };
+  | { kind: 'sqlite'; path: string };
 
 /** Which setting supplied the records store; identity-based `AzureWebJobsStorage__*` forms included. */
 export type RecordsSource =
@@ -63,6 +63,8 @@ export interface Config {
   pricingsApiVersion: '2026-07-01' | '2024-01-01';
   /** D4AI_PRICE_PER_MILLION_TOKENS: the operator's price, for `d4ai report --tokens` estimates (never a built-in price). */
   pricePerMillionTokens?: number;
+  /** D4AI_RECORDS_RETENTION_DAYS: records and run summaries older than this are pruned by the CLI; unset keeps everything. */
+  recordsRetentionDays?: number;
 }
 
 export const DEFAULTS = {
@@ -99,7 +101,7 @@ export const OPTIONAL_SETTINGS: readonly Exclude<SettingName, keyof typeof DEFAU
 ];
 
 /** Settings only the CLI reads (`d4ai report --tokens`): known, so not refused, but not app settings. */
-export const CLI_ONLY_SETTINGS: readonly string[] = ['D4AI_PRICE_PER_MILLION_TOKENS'];
+export const CLI_ONLY_SETTINGS: readonly string[] = ['D4AI_PRICE_PER_MILLION_TOKENS', 'D4AI_RECORDS_RETENTION_DAYS'];
 
 /**
  * D4AI_* names the deployment uses (azd environment values read by infra/ and its hooks) but the
@@ -141,7 +143,7 @@ export function isGuid(value: string): boolean {
 }
 
 export interface LoadConfigOptions {
-  /** Where the CLI writes records when no table is configured; omitted in Functions (table required). */
+  /** The CLI's embedded SQLite store when no table is configured; omitted in Functions (table required). */
   fileFallback?: string;
 }
 
@@ -212,6 +214,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: LoadCo
   const httpTimeoutMs = integer('D4AI_HTTP_TIMEOUT_SECONDS', 1, 600) * 1000;
   const pricingsApiVersion = oneOf<'2026-07-01' | '2024-01-01'>('D4AI_PRICINGS_API_VERSION', ['2026-07-01', '2024-01-01']);
   const pricePerMillionTokens = priceFrom(env.D4AI_PRICE_PER_MILLION_TOKENS, problems);
+  const recordsRetentionDays = retentionFrom(env.D4AI_RECORDS_RETENTION_DAYS, problems);
 
   if (problems.length > 0) throw new ConfigError(problems);
   return {
@@ -234,7 +237,20 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: LoadCo
     httpTimeoutMs,
     pricingsApiVersion,
     ...(pricePerMillionTokens !== undefined ? { pricePerMillionTokens } : {}),
+    ...(recordsRetentionDays !== undefined ? { recordsRetentionDays } : {}),
   };
+}
+
+/** Unset (or empty): keep every record. Otherwise whole days, 1 to 36500 (an audit trail is not pruned by accident: 0 is refused). */
+function retentionFrom(raw: string | undefined, problems: string[]): number | undefined {
+  const value = raw?.trim();
+  if (!value) return undefined;
+  const days = Number(value);
+  if (!/^\d+$/.test(value) || days < 1 || days > 36500) {
+    problems.push(`D4AI_RECORDS_RETENTION_DAYS="${maskSecrets(value)}" must be a whole number of days from 1 to 36500 (unset keeps every record).`);
+    return undefined;
+  }
+  return days;
 }
 
 /** Every D4AI_* variable the app does not know, with the setting it most likely meant. */
@@ -342,11 +358,11 @@ function parseRecords(env: NodeJS.ProcessEnv, table: string, options: LoadConfig
   }
   const found = recordsConnectionFrom(env);
   if (!found) {
-    if (options.fileFallback !== undefined) return { kind: 'file', path: path.resolve(options.fileFallback) };
+    if (options.fileFallback !== undefined) return { kind: 'sqlite', path: path.resolve(options.fileFallback) };
     problems.push(
       'D4AI_RECORDS_CONNECTION (or AzureWebJobsStorage / AzureWebJobsStorage__accountName) must be set: remediation records need a Table Storage account.',
     );
-    return { kind: 'file', path: '' };
+    return { kind: 'sqlite', path: '' };
   }
   const { connection, source } = found;
   const problem = tableConnectionProblem(connection);

@@ -74,7 +74,8 @@ export interface Terminal {
   ask?: (question: string) => Promise<string>;
 }
 
-const DEFAULT_RECORDS_FILE = '.d4ai/records.jsonl';
+/** The CLI's embedded store when D4AI_RECORDS_CONNECTION is unset (records.sqlite.ts); an earlier .d4ai/records.jsonl is imported into it once. */
+export const DEFAULT_RECORDS_FILE = '.d4ai/d4ai.db';
 
 /** Exit codes: 0 all fine, 1 a subscription failed (or the run could not start safely), 2 bad usage, configuration or input. */
 export const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
@@ -143,6 +144,7 @@ export function createCliContext(flags: GlobalFlags, env: NodeJS.ProcessEnv = pr
     onWait: waitLine('quota'),
     // Only waits a person would notice: a retry after a sub-second Retry-After is not worth a line.
     onRetryWait: waitLine('retry', 1000),
+    onStoreNotice: (message) => progress(message),
   });
   const ports: Ports = {
     ...base,

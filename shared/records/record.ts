@@ -18,8 +18,11 @@ import { VERSION } from '../version';
  * so an intent that stays means the outcome of that PUT was never recorded.
  * `partial`: the plan is Standard but an extension the service could not enable (e.g. not
  * offered in the region) is off; retried later with back-off, not on every pass.
+ * `not-applied`: an intent whose process died before its outcome was stored, reconciled later
+ * (engine/reconcile.ts): the pricing read then does not show the intent's body. Where it does, the
+ * intent becomes `applied` with `recovered: true`.
  */
-export type Outcome = 'applied' | 'partial' | 'dry-run' | 'failed' | 'no-op' | 'intent';
+export type Outcome = 'applied' | 'partial' | 'dry-run' | 'failed' | 'no-op' | 'intent' | 'not-applied';
 
 /** `undecided`: the run failed before a decision could be made (e.g. ARM unreachable); `revert`: `d4ai revert` restored an earlier state. */
 export type RecordAction = Action | 'undecided' | 'revert';
@@ -73,6 +76,8 @@ export interface RemediationRecord {
   error?: { code: string; message: string };
   durationMs: number;
   version: string;
+  /** The outcome was not seen by the run that wrote the intent (it died): it was read afterwards (engine/reconcile.ts). */
+  recovered?: true;
 }
 
 export const MAX_RESOURCE_IDS = 10;
@@ -157,6 +162,26 @@ export interface LeaseState {
   name: string;
   holder: string;
   expiresAt: string;
+  /** A CLI holder's machine and process: a dead holder on the same machine is taken over at once. */
+  owner?: LeaseOwner;
+}
+
+export interface LeaseOwner {
+  host: string;
+  pid: number;
+}
+
+/** `d4ai lease --break`: who freed which lease held by whom, kept beside the records. */
+export interface LeaseBreakRecord {
+  kind: 'lease-break';
+  name: string;
+  /** The holder the lease was taken from, and its expiry then. */
+  holder: string;
+  expiresAt: string;
+  brokenAt: string;
+  /** The breaker's machine and process (never a user name). */
+  brokenBy: string;
+  version: string;
 }
 
 export type LeaseResult = { acquired: true; lease: LeaseState } | { acquired: false; held: LeaseState };
@@ -187,6 +212,12 @@ interface PassSummaryFields {
   capReached: number;
   failed: number;
   version: string;
+  /**
+   * The pass was stopped before it reached every subscription: SIGINT, SIGTERM, SIGHUP or a closed
+   * stdout (the CLI stored this summary on its way out), or its process died (the summary was
+   * written by the run that reconciled its intents, engine/reconcile.ts).
+   */
+  interrupted?: true;
 }
 
 /** The stored summary of one sweep (its per-subscription records are stored on their own). */

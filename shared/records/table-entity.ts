@@ -1,5 +1,6 @@
 import { findingTypes } from '../domain/findings';
 import type { RemediationRecord, RunSummaryRecord } from './record';
+import { passIdOf } from './record-store';
 
 /**
  * RemediationRecord <-> Table Storage entity. Partition = subscription, so one subscription's
@@ -24,12 +25,6 @@ export interface RecordEntity {
 
 const JSON_COLUMNS = ['triggerDetail', 'pricingBefore', 'pricingAfter', 'desired', 'change', 'findings', 'optedOutAccounts', 'failedExtensions', 'aiResourceIds', 'reasons', 'warnings'] as const;
 
-/** The pass a record belongs to (sweep, watch or revert id): a flat column, so one run's records are one query. */
-function passIdOf(record: Pick<RemediationRecord, 'triggerDetail'>): string | undefined {
-  const d = record.triggerDetail;
-  return d?.sweepId ?? d?.watchId ?? d?.revertId;
-}
-
 export function toEntity(record: RemediationRecord): RecordEntity {
   const entity: RecordEntity = {
     partitionKey: record.subscriptionId,
@@ -49,8 +44,10 @@ export function toEntity(record: RemediationRecord): RecordEntity {
   if (record.subscriptionName) entity.subscriptionName = record.subscriptionName;
   // Flat, so the portal and a table query can filter on it: the finding types, comma-separated.
   if (record.findings?.length) entity.findingTypes = findingTypes(record.findings).join(',');
+  // The pass a record belongs to (sweep, watch or revert id): a flat column, so one run's records are one query.
   const passId = passIdOf(record);
   if (passId) entity.passId = passId;
+  if (record.recovered) entity.recovered = true;
   if (record.skipReason) entity.skipReason = record.skipReason;
   if (record.pricingBefore) entity.tierBefore = record.pricingBefore.tier;
   if (record.pricingAfter) entity.tierAfter = record.pricingAfter.tier;
@@ -129,6 +126,7 @@ export function fromEntity(entity: Record<string, unknown>): RemediationRecord {
     error: errorCode ? { code: errorCode, message: text('errorMessage') ?? '' } : undefined,
     durationMs,
     version: text('version') ?? '',
+    recovered: entity.recovered === true ? (true as const) : undefined,
   };
   // Drop absent optionals so a round trip equals the original record.
   return Object.fromEntries(Object.entries(record).filter(([, v]) => v !== undefined)) as unknown as RemediationRecord;
@@ -162,6 +160,7 @@ export function summaryEntity(summary: RunSummaryRecord): RecordEntity {
     capReached: summary.capReached,
     failed: summary.failed,
     version: summary.version,
+    ...(summary.interrupted ? { interrupted: true } : {}),
   };
   return summary.kind === 'sweep-summary'
     ? { ...common, sweepId: summary.sweepId, byAction: JSON.stringify(summary.byAction) }
@@ -184,6 +183,7 @@ export function summaryFromEntity(entity: Record<string, unknown>): RunSummaryRe
     capReached: count('capReached'),
     failed: count('failed'),
     version: text('version'),
+    ...(entity.interrupted === true ? { interrupted: true as const } : {}),
   };
   return text('kind') === 'watch-summary'
     ? { kind: 'watch-summary', watchId: text('watchId'), candidates: count('candidates'), ...common }
@@ -192,3 +192,6 @@ export function summaryFromEntity(entity: Record<string, unknown>): RunSummaryRe
 
 /** Leases (one sweep or watch pass at a time) share the records table under their own partition. */
 export const LEASE_PARTITION = 'leases';
+
+/** `d4ai lease --break` records, newest first. */
+export const LEASE_BREAK_PARTITION = 'lease-breaks';
