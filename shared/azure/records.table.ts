@@ -50,6 +50,21 @@ export class TableRecordStore implements RecordStore {
     await this.client.upsertEntity(toEntity(record), 'Replace');
   }
 
+  async replaceIntent(record: RemediationRecord): Promise<boolean> {
+    await this.ensureTable();
+    const entity = toEntity(record);
+    try {
+      const current = await this.client.getEntity<{ outcome?: string }>(entity.partitionKey, entity.rowKey);
+      if (current.outcome !== 'intent') return false;
+      // The ETag makes it conditional: an outcome stored since the read wins (412), this one is dropped.
+      await this.client.updateEntity(entity, 'Replace', { etag: current.etag });
+      return true;
+    } catch (error) {
+      if (isRestError(error) && (error.statusCode === 404 || error.statusCode === 412)) return false;
+      throw error;
+    }
+  }
+
   async writeRunSummary(summary: RunSummaryRecord): Promise<void> {
     await this.ensureTable();
     await this.client.upsertEntity(summaryEntity(summary), 'Replace');
@@ -164,7 +179,7 @@ export class TableRecordStore implements RecordStore {
   async acquireLease(name: string, holder: string, ttlMs: number, now: Date, owner?: LeaseOwner): Promise<LeaseResult> {
     await this.ensureTable();
     const wanted: LeaseState = { name, holder, expiresAt: new Date(now.getTime() + ttlMs).toISOString(), ...(owner ? { owner } : {}) };
-    const entity = { partitionKey: LEASE_PARTITION, rowKey: name, holder, expiresAt: wanted.expiresAt, ...(owner ? { host: owner.host, pid: owner.pid } : {}) };
+    const entity = { partitionKey: LEASE_PARTITION, rowKey: name, holder, expiresAt: wanted.expiresAt, ...(owner ? { host: owner.host, pid: owner.pid, since: owner.since } : {}) };
     for (let attempt = 0; attempt < 3; attempt++) {
       const current = await this.readLease(name);
       try {
@@ -202,8 +217,8 @@ export class TableRecordStore implements RecordStore {
 
   private async readLease(name: string): Promise<{ lease: LeaseState; etag: string } | undefined> {
     try {
-      const entity = await this.client.getEntity<{ holder?: string; expiresAt?: string; host?: string; pid?: number }>(LEASE_PARTITION, name);
-      const owner = typeof entity.host === 'string' && typeof entity.pid === 'number' ? { owner: { host: entity.host, pid: entity.pid } } : {};
+      const entity = await this.client.getEntity<{ holder?: string; expiresAt?: string; host?: string; pid?: number; since?: string }>(LEASE_PARTITION, name);
+      const owner = typeof entity.host === 'string' && typeof entity.pid === 'number' && typeof entity.since === 'string' ? { owner: { host: entity.host, pid: entity.pid, since: entity.since } } : {};
       return { lease: { name, holder: String(entity.holder ?? ''), expiresAt: String(entity.expiresAt ?? ''), ...owner }, etag: entity.etag };
     } catch (error) {
       if (isRestError(error) && error.statusCode === 404) return undefined;

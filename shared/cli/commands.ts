@@ -12,6 +12,8 @@ import { EXIT, UsageError, type CliContext } from './context';
 import { confirmPlan } from './confirm';
 import { ErrorInDocument, errorDocument } from './run';
 import { scopeText } from '../domain/scope-text';
+import { reconcileOrphans } from '../engine/reconcile';
+import { applyRetention } from './records.command';
 import { RECORD_CSV_COLUMNS, byName, recordCsv, recordsTable, runSummaryText } from './output';
 
 /**
@@ -31,6 +33,8 @@ async function preflight(ctx: CliContext): Promise<void> {
 export async function governCommand(ctx: CliContext, subscriptionId: string): Promise<number> {
   const id = requireGuid(subscriptionId, '--subscription');
   await preflight(ctx);
+  // An intent a dead run left on this subscription is settled first, so this decision reads a settled history.
+  await reconcileOrphans(ctx.ports, { subscriptionId: id });
   if (needsConfirmation(ctx)) {
     const planned = await previewSubscription(ctx.ports, ctx.config, id);
     if (!planned) {
@@ -70,8 +74,12 @@ export async function sweepCommand(ctx: CliContext, subscriptions?: string): Pro
   const confirmed = needsConfirmation(ctx) ? await confirmSnapshotPlan(ctx, scope) : undefined;
   if (confirmed === false) return EXIT.failed;
   const printer = recordPrinter(ctx);
-  const { summary, unrecorded, summaryStored } = await printer.during(sweep(ctx.ports, ctx.config, { trigger: 'cli', scope, onRecord: printer.record, onProgress: pageProgress(ctx), ...(confirmed ? { confirmedWrites: confirmed } : {}) }));
-  return printer.end(summary, unrecorded, summaryStored);
+  const { summary, unrecorded, summaryStored } = await printer.during(
+    sweep(ctx.ports, ctx.config, { trigger: 'cli', scope, onRecord: printer.record, onProgress: pageProgress(ctx), signal: ctx.signal, ...(confirmed ? { confirmedWrites: confirmed } : {}) }),
+  );
+  const code = printer.end(summary, unrecorded, summaryStored);
+  if (!ctx.signal.aborted) await applyRetention(ctx);
+  return code;
 }
 
 /** One tenant watch pass: records only for the subscriptions it acted on; the same output and exit codes as sweep. */
@@ -83,7 +91,7 @@ export async function watchOnceCommand(ctx: CliContext, subscriptions?: string, 
   if (confirmed === false) return EXIT.failed;
   const printer = recordPrinter(ctx);
   const { summary, unrecorded, summaryStored } = await printer.during(
-    watchPass(ctx.ports, ctx.config, { trigger: 'cli', scope, onRecord: printer.record, onProgress: pageProgress(ctx, 'looked at'), ...(confirmed ? { confirmedWrites: confirmed } : {}) }),
+    watchPass(ctx.ports, ctx.config, { trigger: 'cli', scope, onRecord: printer.record, onProgress: pageProgress(ctx, 'looked at'), signal: ctx.signal, ...(confirmed ? { confirmedWrites: confirmed } : {}) }),
   );
   return printer.end(summary, unrecorded, summaryStored);
 }

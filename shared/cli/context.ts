@@ -41,6 +41,8 @@ export interface CliContext {
   checkIdentity: () => Promise<void>;
   /** Every known setting: its effective value (secrets masked) and where it came from. */
   settings: SettingSource[];
+  /** Aborted on SIGINT, SIGTERM, SIGHUP or a closed stdout (interruption.ts): passes start no new write. */
+  signal: AbortSignal;
 }
 
 export interface SettingSource {
@@ -77,8 +79,8 @@ export interface Terminal {
 /** The CLI's embedded store when D4AI_RECORDS_CONNECTION is unset (records.sqlite.ts); an earlier .d4ai/records.jsonl is imported into it once. */
 export const DEFAULT_RECORDS_FILE = '.d4ai/d4ai.db';
 
-/** Exit codes: 0 all fine, 1 a subscription failed (or the run could not start safely), 2 bad usage, configuration or input. */
-export const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
+/** Exit codes: 0 all fine, 1 a subscription failed (or the run could not start safely), 2 bad usage, configuration or input, 130 interrupted. */
+export const EXIT = { ok: 0, failed: 1, usage: 2, interrupted: 130 } as const;
 
 export { UsageError };
 
@@ -124,7 +126,13 @@ function effectiveSettings(flags: GlobalFlags, env: NodeJS.ProcessEnv, settings:
   return { env: merged, sources };
 }
 
-export function createCliContext(flags: GlobalFlags, env: NodeJS.ProcessEnv = process.env, settings: SettingFlags = {}, terminal: Terminal = processTerminal()): CliContext {
+export function createCliContext(
+  flags: GlobalFlags,
+  env: NodeJS.ProcessEnv = process.env,
+  settings: SettingFlags = {},
+  terminal: Terminal = processTerminal(),
+  signal: AbortSignal = new AbortController().signal,
+): CliContext {
   const format = outputFormat(flags);
   const effective = effectiveSettings(flags, env, settings);
   const config = loadConfig(effective.env, { fileFallback: DEFAULT_RECORDS_FILE });
@@ -182,6 +190,7 @@ export function createCliContext(flags: GlobalFlags, env: NodeJS.ProcessEnv = pr
       }
     },
     settings: settingSources(effective.env, effective.sources),
+    signal,
   };
 }
 

@@ -13,6 +13,7 @@ import { hasAccountsToRead } from './inspect-accounts';
 import type { Ports } from './ports';
 import { Tally, sweepSummary, watchSummary, type PassIdentity } from './tally';
 import { leasedPass } from './tenant-lease';
+import { PassReconciler } from './reconcile';
 
 /**
  * Sweep and tenant watch on a Resource Graph snapshot, as the CLI schedules them. One snapshot
@@ -45,6 +46,12 @@ export interface PassOptions {
    * it is recorded as a dry run, for the next run to pick up.
    */
   confirmedWrites?: ReadonlySet<string>;
+  /**
+   * Interruption (issue 16): once aborted (Ctrl-C, SIGTERM, a closed stdout) the pass starts no
+   * new subscription and reads no new page; what is in flight finishes and is recorded, and the
+   * summary is marked `interrupted`. The CLI bounds the wait (cli/interruption.ts).
+   */
+  signal?: AbortSignal;
 }
 
 export interface PassProblem {
@@ -80,16 +87,21 @@ export function runScope(scope: GraphScope): RunScope {
 
 export async function sweep(ports: Ports, config: Config, options: PassOptions): Promise<SweepResult> {
   const pass = await leasedPass(ports, `${options.holder ?? 'd4ai CLI'} sweep`, (renew) => runPass(ports, config, options, 'sweep', renew));
-  const summary = sweepSummary(pass.identity, pass.tally);
+  const summary = interrupted(sweepSummary(pass.identity, pass.tally), options);
   logSweepSummary(ports.logger, summary);
   return { summary, summaryStored: await storeSummary(ports, summary), unrecorded: pass.unrecorded };
 }
 
 export async function watchPass(ports: Ports, config: Config, options: PassOptions): Promise<WatchResult> {
   const pass = await leasedPass(ports, `${options.holder ?? 'd4ai CLI'} watch`, (renew) => runPass(ports, config, options, 'watch', renew));
-  const summary = watchSummary(pass.identity, pass.tally, pass.candidates);
+  const summary = interrupted(watchSummary(pass.identity, pass.tally, pass.candidates), options);
   logWatchSummary(ports.logger, summary);
   return { summary, summaryStored: await storeSummary(ports, summary), unrecorded: pass.unrecorded };
+}
+
+/** Marks the summary of a pass whose signal was aborted (issue 16: interruption is an outcome). */
+function interrupted<S extends SweepSummaryRecord | WatchSummaryRecord>(summary: S, options: PassOptions): S {
+  return options.signal?.aborted ? { ...summary, interrupted: true } : summary;
 }
 
 async function storeSummary(ports: Ports, summary: SweepSummaryRecord | WatchSummaryRecord): Promise<boolean> {
@@ -120,10 +132,14 @@ async function runPass(ports: Ports, config: Config, options: PassOptions, kind:
   let candidates = 0;
   const detail: TriggerDetail = kind === 'sweep' ? { sweepId: id } : { watchId: id };
 
+  // Intents left by a pass that died are settled as this pass reaches their subscriptions (reconcile.ts).
+  const reconciler = await PassReconciler.start(ports);
   try {
     const policy = await ports.snapshot.policy(scope, config.policyAssignmentId);
     for await (const page of ports.snapshot.pages(scope)) {
+      if (options.signal?.aborted) break; // interrupted: no new page
       await renewLease();
+      await reconciler.settle(page.entries.map((e) => e.subscription.subscriptionId));
       // A sweep reads the accounts of every subscription it looks into; a watch only its writes'.
       const work = await decidePage(ports, config, page.entries, policy, budget, {
         inspectAll: kind === 'sweep',
@@ -136,6 +152,7 @@ async function runPass(ports: Ports, config: Config, options: PassOptions, kind:
       candidates += kind === 'watch' ? recorded.length : 0;
       if (kind === 'watch') tally.capReached += work.filter((w) => w.nomination.decision.skipReason === 'cap-reached').length;
       await eachLimited(recorded, config.sweepConcurrency, async ({ entry, context, nomination, unconfirmed }) => {
+        if (options.signal?.aborted) return; // interrupted: no new write (and no new record) starts
         const subscriptionId = entry.subscription.subscriptionId;
         const request = withRunId({ subscriptionId, trigger: options.trigger, detail: { ...detail, ...evidenceOf(entry, kind) } });
         try {
@@ -160,6 +177,8 @@ async function runPass(ports: Ports, config: Config, options: PassOptions, kind:
     tally.unrecorded++;
     unrecorded.push({ subscriptionId: '*', ...errorInfo(error) });
   }
+  await reconciler.finish().catch(() => undefined); // a dead pass's summary is best effort; its records are settled
+  unrecorded.push(...reconciler.settled.problems.map((p) => ({ ...p, code: `ReconcileFailed:${p.code}` })));
   return { identity: { id, trigger: options.trigger, mode: config.mode, scope: runScope(scope), startedAt, finishedAt: ports.clock() }, tally, candidates, unrecorded };
 }
 

@@ -26,6 +26,12 @@ export interface RecordStore {
   listSummaries(limit: number, filter?: Pick<RecordFilter, 'since'>): Promise<RunSummaryRecord[]>;
   /** One summary by its sweep or watch id. */
   summary(id: string): Promise<RunSummaryRecord | undefined>;
+  /**
+   * Stores `record` over its intent (same subscription, start and run id) only while that row is
+   * still an intent: a reconciliation never overwrites the outcome its live writer stored meanwhile.
+   * False when the row is no longer an intent (or is gone).
+   */
+  replaceIntent(record: RemediationRecord): Promise<boolean>;
   /** Records still `intent` (their outcome never stored), oldest first: what engine/reconcile.ts settles. */
   listIntents(limit: number, filter?: { subscriptionId?: string; run?: string }): Promise<RecordList>;
   /** Every record and summary, for `d4ai records --export jsonl`; streamed, never held at once. */

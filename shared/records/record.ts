@@ -169,6 +169,8 @@ export interface LeaseState {
 export interface LeaseOwner {
   host: string;
   pid: number;
+  /** When this holder first took the lease (renewals keep it): how long it has kept others out. */
+  since: string;
 }
 
 /** `d4ai lease --break`: who freed which lease held by whom, kept beside the records. */

@@ -58,6 +58,14 @@ export class SqliteRecordStore implements RecordStore {
     upsertRecord(await this.ready(), record);
   }
 
+  async replaceIntent(record: RemediationRecord): Promise<boolean> {
+    const result = prepared(
+      await this.ready(),
+      `UPDATE records SET pass_id = ?, recorded_at = ?, outcome = ?, body = ? WHERE subscription_id = ? AND started_at = ? AND run_id = ? AND outcome = 'intent'`,
+    ).run(passIdOf(record) ?? null, record.recordedAt, record.outcome, JSON.stringify(record), record.subscriptionId.toLowerCase(), record.startedAt, record.runId);
+    return Number(result.changes) === 1;
+  }
+
   async writeRunSummary(summary: RunSummaryRecord): Promise<void> {
     const db = await this.ready();
     prepared(db, 
@@ -69,8 +77,14 @@ export class SqliteRecordStore implements RecordStore {
   async list(subscriptionId: string, limit: number, filter: RecordFilter = {}): Promise<RecordList> {
     const where = ['subscription_id = ?'];
     const args: SQLInputValue[] = [subscriptionId.toLowerCase()];
-    if (filter.since) (where.push('recorded_at >= ?'), args.push(filter.since.toISOString()));
-    if (filter.run !== undefined) (where.push('(run_id = ? OR pass_id = ?)'), args.push(filter.run, filter.run));
+    if (filter.since) {
+      where.push('recorded_at >= ?');
+      args.push(filter.since.toISOString());
+    }
+    if (filter.run !== undefined) {
+      where.push('(run_id = ? OR pass_id = ?)');
+      args.push(filter.run, filter.run);
+    }
     return this.select(`SELECT body FROM records WHERE ${where.join(' AND ')} ORDER BY recorded_at DESC LIMIT ?`, [...args, limit]);
   }
 
@@ -83,8 +97,14 @@ export class SqliteRecordStore implements RecordStore {
   async listIntents(limit: number, filter: { subscriptionId?: string; run?: string } = {}): Promise<RecordList> {
     const where = ["outcome = 'intent'"];
     const args: SQLInputValue[] = [];
-    if (filter.subscriptionId) (where.push('subscription_id = ?'), args.push(filter.subscriptionId.toLowerCase()));
-    if (filter.run !== undefined) (where.push('(run_id = ? OR pass_id = ?)'), args.push(filter.run, filter.run));
+    if (filter.subscriptionId) {
+      where.push('subscription_id = ?');
+      args.push(filter.subscriptionId.toLowerCase());
+    }
+    if (filter.run !== undefined) {
+      where.push('(run_id = ? OR pass_id = ?)');
+      args.push(filter.run, filter.run);
+    }
     return this.select(`SELECT body FROM records WHERE ${where.join(' AND ')} ORDER BY recorded_at LIMIT ?`, [...args, limit]);
   }
 
@@ -124,9 +144,9 @@ export class SqliteRecordStore implements RecordStore {
       const held = readLease(db, name);
       if (held && held.holder !== holder && Date.parse(held.expiresAt) > now.getTime()) return { acquired: false, held };
       prepared(db, 
-        `INSERT INTO leases (name, holder, expires_at, host, pid) VALUES (?, ?, ?, ?, ?)
-         ON CONFLICT(name) DO UPDATE SET holder = excluded.holder, expires_at = excluded.expires_at, host = excluded.host, pid = excluded.pid`,
-      ).run(name, holder, wanted.expiresAt, owner?.host ?? null, owner?.pid ?? null);
+        `INSERT INTO leases (name, holder, expires_at, host, pid, since) VALUES (?, ?, ?, ?, ?, ?)
+         ON CONFLICT(name) DO UPDATE SET holder = excluded.holder, expires_at = excluded.expires_at, host = excluded.host, pid = excluded.pid, since = excluded.since`,
+      ).run(name, holder, wanted.expiresAt, owner?.host ?? null, owner?.pid ?? null, owner?.since ?? null);
       return { acquired: true, lease: wanted };
     });
   }
@@ -260,7 +280,7 @@ CREATE INDEX IF NOT EXISTS records_by_time ON records (recorded_at);
 CREATE INDEX IF NOT EXISTS records_intents ON records (recorded_at) WHERE outcome = 'intent';
 CREATE TABLE IF NOT EXISTS summaries (id TEXT PRIMARY KEY, kind TEXT NOT NULL, finished_at TEXT NOT NULL, body TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS summaries_by_time ON summaries (finished_at);
-CREATE TABLE IF NOT EXISTS leases (name TEXT PRIMARY KEY, holder TEXT NOT NULL, expires_at TEXT NOT NULL, host TEXT, pid INTEGER);
+CREATE TABLE IF NOT EXISTS leases (name TEXT PRIMARY KEY, holder TEXT NOT NULL, expires_at TEXT NOT NULL, host TEXT, pid INTEGER, since TEXT);
 CREATE TABLE IF NOT EXISTS lease_breaks (id INTEGER PRIMARY KEY AUTOINCREMENT, broken_at TEXT NOT NULL, body TEXT NOT NULL);
 `;
 
@@ -276,9 +296,9 @@ function summaryId(summary: RunSummaryRecord): string {
 }
 
 function readLease(db: DatabaseSync, name: string): LeaseState | undefined {
-  const row = prepared(db, 'SELECT holder, expires_at, host, pid FROM leases WHERE name = ?').get(name);
+  const row = prepared(db, 'SELECT holder, expires_at, host, pid, since FROM leases WHERE name = ?').get(name);
   if (!row) return undefined;
-  const owner = typeof row.host === 'string' && typeof row.pid === 'number' ? { owner: { host: row.host, pid: row.pid } } : {};
+  const owner = typeof row.host === 'string' && typeof row.pid === 'number' && typeof row.since === 'string' ? { owner: { host: row.host, pid: row.pid, since: row.since } } : {};
   return { name, holder: String(row.holder), expiresAt: String(row.expires_at), ...owner };
 }
 

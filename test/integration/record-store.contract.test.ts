@@ -41,6 +41,8 @@ describe.each(stores)('RecordStore contract: %s', (_name, makeStore) => {
     await store.write(intent);
     expect((await store.listIntents(10)).records.map((r) => r.runId)).toEqual(['r1']);
     await store.write({ ...intent, outcome: 'applied', recordedAt: '2026-01-01T00:00:02.000Z' });
+    // A reconciliation that comes after the live outcome does not overwrite it.
+    expect(await store.replaceIntent({ ...intent, outcome: 'not-applied', recordedAt: '2026-01-01T00:00:03.000Z' })).toBe(false);
     await store.write(remediationRecord({ subscriptionId: SUB_A, runId: 'r2', startedAt: '2026-01-02T00:00:00.000Z', recordedAt: '2026-01-02T00:00:01.000Z', outcome: 'no-op' }));
     await store.write(remediationRecord({ subscriptionId: SUB_B, runId: 'r3', startedAt: '2026-01-03T00:00:00.000Z', recordedAt: '2026-01-03T00:00:01.000Z' }));
     const listed = await store.list(SUB_A.toUpperCase(), 10);
@@ -61,6 +63,10 @@ describe.each(stores)('RecordStore contract: %s', (_name, makeStore) => {
     expect((await store.listRun('a1', 10)).records).toHaveLength(1);
     expect((await store.listIntents(10, { run: 'sweep-x' })).records.map((r) => r.subscriptionId)).toEqual([SUB_B]);
     expect((await store.listIntents(10, { subscriptionId: SUB_A })).records).toEqual([]);
+    const intent = (await store.listIntents(1)).records[0];
+    expect(intent && (await store.replaceIntent({ ...intent, outcome: 'not-applied', recordedAt: '2026-02-01T00:00:04.000Z' }))).toBe(true);
+    expect((await store.listIntents(10)).records).toEqual([]);
+    expect((await store.list(SUB_B, 5)).records.map((r) => r.outcome)).toEqual(['not-applied', 'applied']);
   });
 
   it('summaries: newest first, found by id, interrupted kept', async () => {
@@ -73,7 +79,7 @@ describe.each(stores)('RecordStore contract: %s', (_name, makeStore) => {
 
   it('leases: one holder at a time, owner kept, expired taken over, released only by its holder', async () => {
     const t0 = new Date('2026-04-01T00:00:00Z');
-    const owner = { host: 'build-01', pid: 4242 };
+    const owner = { host: 'build-01', pid: 4242, since: t0.toISOString() };
     expect(await store.acquireLease('tenant-pass', 'a', 1000, t0, owner)).toMatchObject({ acquired: true });
     expect(await store.acquireLease('tenant-pass', 'b', 1000, new Date(t0.getTime() + 500))).toEqual({ acquired: false, held: { name: 'tenant-pass', holder: 'a', expiresAt: '2026-04-01T00:00:01.000Z', owner } });
     await store.releaseLease('tenant-pass', 'b');

@@ -1,6 +1,6 @@
 import * as path from 'node:path';
 import { TENANT_PASS_LEASE } from '../../shared/engine/tenant-lease';
-import type { LeaseOwner, RemediationRecord, RunSummaryRecord } from '../../shared/records/record';
+import type { LeaseOwner, LeaseState, RemediationRecord, RunSummaryRecord } from '../../shared/records/record';
 import { SqliteRecordStore } from '../../shared/records/records.sqlite';
 
 /** The CLI's default store in a working directory (`.d4ai/d4ai.db`), read and arranged by tests as the CLI would. */
@@ -36,7 +36,7 @@ export async function holdTenantLease(cwd: string, holder: string, ttlMs: number
 }
 
 /** The tenant-pass lease as stored in `cwd`'s database. */
-export async function tenantLeaseIn(cwd: string): Promise<ReturnType<SqliteRecordStore['currentLease']> extends Promise<infer T> ? T : never> {
+export async function tenantLeaseIn(cwd: string): Promise<LeaseState | undefined> {
   const store = localStore(cwd);
   try {
     return await store.currentLease(TENANT_PASS_LEASE);
