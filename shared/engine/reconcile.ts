@@ -6,7 +6,7 @@ import { errorInfo } from './errors';
 import type { Ports } from './ports';
 import type { PassProblem } from './snapshot-pass';
 import { Tally } from './tally';
-import { isDeadLocalHolder, sweepInProgress } from './tenant-lease';
+import { isDeadLocalHolder, sweepInProgress, TENANT_PASS_LEASE } from './tenant-lease';
 import { VERSION } from '../version';
 
 /**
@@ -143,6 +143,9 @@ export async function reconcileOrphans(ports: Ports, filter: { run?: string; sub
   const now = ports.clock();
   const lease = await sweepInProgress(ports.records, now);
   const livePass = lease !== undefined && !isDeadLocalHolder(lease.owner);
+  // A pass that died on this machine still holds the lease: it is freed now (only while that dead
+  // holder has it), not left for two minutes, since nothing of it is running any more.
+  if (lease && !livePass) await ports.records.releaseLease(TENANT_PASS_LEASE, lease.holder);
   const { records: intents } = await ports.records.listIntents(MAX_INTENTS, filter);
   const settled: Settled = { records: [], problems: [] };
   const passes = new Set<string>();
