@@ -58,6 +58,24 @@ export class SqliteRecordStore implements RecordStore {
     upsertRecord(await this.ready(), record);
   }
 
+  /** Many records in transactions of IMPORT_BATCH (an import, a seeded bench store): one commit per batch, not per record. */
+  async writeMany(records: Iterable<RemediationRecord>): Promise<number> {
+    const db = await this.ready();
+    let n = 0;
+    let batch: RemediationRecord[] = [];
+    const flush = (): void => {
+      transaction(db, () => batch.forEach((r) => upsertRecord(db, r)));
+      n += batch.length;
+      batch = [];
+    };
+    for (const record of records) {
+      batch.push(record);
+      if (batch.length >= IMPORT_BATCH) flush();
+    }
+    flush();
+    return n;
+  }
+
   async replaceIntent(record: RemediationRecord): Promise<boolean> {
     const result = prepared(
       await this.ready(),
