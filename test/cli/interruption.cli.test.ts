@@ -1,9 +1,9 @@
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { startStandIns, type StandIns } from '../../sim/stand-ins';
-import { localStore, storedInDirectory, tenantLeaseIn } from '../support/local-store';
+import { holdTenantLease, localStore, storedInDirectory, tenantLeaseIn } from '../support/local-store';
 
 /**
  * Faults through the built `d4ai` binary on its default store (.d4ai/d4ai.db), against the ARM
@@ -184,3 +184,36 @@ it('`d4ai sweep | head -1` frees the lease: `d4ai sweep --dry-run` right after w
   expect({ code: dry.code, stderr: dry.code === 0 ? '' : dry.stderr }).toEqual({ code: 0, stderr: '' });
   expect(await tenantLeaseIn(cwd)).toBeUndefined();
 }, 60_000);
+
+describe('d4ai lease', () => {
+  it('a live holder is named and refuses the pass; `lease` shows it; `lease --break --yes` frees it and records the break', async () => {
+    seed();
+    const cwd = fs.mkdtempSync(path.join(os.tmpdir(), 'd4ai-lease-'));
+    // This test process is alive, on this host: the lease is its.
+    await holdTenantLease(cwd, 'someone else sweep', 120_000, { host: os.hostname(), pid: process.pid, since: new Date().toISOString() });
+    const refused = await d4ai(['sweep', '--dry-run'], cwd);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain(`someone else sweep (process ${process.pid} on ${os.hostname()}, running since`);
+    const shown = await d4ai(['lease', '--json'], cwd);
+    expect(JSON.parse(shown.stdout)).toMatchObject({ name: 'tenant-pass', status: 'held', lease: { holder: 'someone else sweep', owner: { pid: process.pid } } });
+    const unconfirmed = await d4ai(['lease', '--break'], cwd);
+    expect(unconfirmed.code).toBe(2);
+    expect((await tenantLeaseIn(cwd))?.holder).toBe('someone else sweep');
+    const broken = await d4ai(['lease', '--break', '--yes'], cwd);
+    expect(broken.code).toBe(0);
+    expect(await tenantLeaseIn(cwd)).toBeUndefined();
+    const after = JSON.parse((await d4ai(['lease', '--json'], cwd)).stdout) as { status: string; breaks: Array<{ holder: string; brokenBy: string }> };
+    expect(after).toMatchObject({ status: 'free', breaks: [{ holder: 'someone else sweep', brokenBy: expect.stringContaining('d4ai lease --break') }] });
+  }, 60_000);
+
+  it('a holder that died on this host is taken over at once, not waited out', async () => {
+    seed();
+    const cwd = fs.mkdtempSync(path.join(os.tmpdir(), 'd4ai-dead-'));
+    const dead = spawnSync(process.execPath, ['-e', '0']).pid ?? 0;
+    await holdTenantLease(cwd, 'd4ai CLI sweep (killed)', 120_000, { host: os.hostname(), pid: dead, since: new Date().toISOString() });
+    expect(JSON.parse((await d4ai(['lease', '--json'], cwd)).stdout)).toMatchObject({ status: 'held by a dead process' });
+    const run = await d4ai(['sweep', '--dry-run', '-o', 'csv'], cwd);
+    expect({ code: run.code, stderr: run.code === 0 ? '' : run.stderr }).toEqual({ code: 0, stderr: '' });
+    expect(await tenantLeaseIn(cwd)).toBeUndefined();
+  }, 60_000);
+});
