@@ -114,6 +114,19 @@ export class TableRecordStore implements RecordStore {
     return { records: found.records.reverse(), problems: found.problems };
   }
 
+  async recentPassIds(since: Date, limit: number): Promise<string[]> {
+    await this.ensureTable();
+    // Rows without passId do not match a comparison on it: only pass records come back.
+    const filter = odata`recordedAt ge ${since.toISOString()} and passId ne ${''}`;
+    const last = new Map<string, string>();
+    for await (const e of this.client.listEntities<{ passId?: string; recordedAt?: string }>({ queryOptions: { filter, select: ['passId', 'recordedAt'] } })) {
+      const id = String(e.passId ?? '');
+      const at = String(e.recordedAt ?? '');
+      if (id && (last.get(id) ?? '') < at) last.set(id, at);
+    }
+    return [...last].sort((a, b) => b[1].localeCompare(a[1])).slice(0, limit).map(([id]) => id);
+  }
+
   async *exportAll(): AsyncIterable<RemediationRecord | RunSummaryRecord> {
     await this.ensureTable();
     for await (const entity of this.client.listEntities<Record<string, unknown>>()) {

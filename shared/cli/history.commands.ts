@@ -2,7 +2,8 @@ import { escapeControl } from '../observability/redact';
 import type { RemediationRecord } from '../records/record';
 import { EXIT, UsageError, type CliContext } from './context';
 import { requireGuid } from './commands';
-import { reconcileOrphans } from '../engine/reconcile';
+import { reconcileOrphans, summariseDeadPasses } from '../engine/reconcile';
+import { releaseDeadLocalLease } from '../engine/tenant-lease';
 import { RECORD_CSV_COLUMNS, RUN_CSV_COLUMNS, historyTable, recordCsv, runCsv, runsTable } from './output';
 
 /**
@@ -50,10 +51,16 @@ export async function runsCommand(ctx: CliContext, options: { since?: string; li
  */
 async function settleOrphans(ctx: CliContext): Promise<void> {
   try {
+    // A pass that died on this machine may have left the lease without leaving an intent.
+    await releaseDeadLocalLease(ctx.ports.records, new Date());
     const { records: intents } = await ctx.ports.records.listIntents(1);
-    if (intents.length === 0) return;
+    if (intents.length === 0) {
+      await summariseDeadPasses(ctx.ports);
+      return;
+    }
     await ctx.checkIdentity();
     const settled = await reconcileOrphans(ctx.ports);
+    await summariseDeadPasses(ctx.ports);
     if (settled.records.length) ctx.progress(`Settled ${settled.records.length} intent(s) left by runs that ended without recording their outcome (read the pricing: ${settled.records.map((r) => `${r.subscriptionId} ${r.outcome}`).join(', ')}).`);
     for (const p of settled.problems) ctx.progress(`warning: the intent on ${p.subscriptionId} could not be settled: ${p.code}: ${escapeControl(p.message)}`);
   } catch (error) {

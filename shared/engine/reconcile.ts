@@ -6,7 +6,7 @@ import { errorInfo } from './errors';
 import type { Ports } from './ports';
 import type { PassProblem } from './snapshot-pass';
 import { Tally } from './tally';
-import { isDeadLocalHolder, sweepInProgress, TENANT_PASS_LEASE } from './tenant-lease';
+import { releaseDeadLocalLease, sweepInProgress } from './tenant-lease';
 import { VERSION } from '../version';
 
 /**
@@ -112,7 +112,9 @@ export async function summariseInterrupted(ports: Pick<Ports, 'records'>, passId
     if (await ports.records.summary(id)) continue;
     const { records } = await ports.records.listRun(id, 10_000);
     const first = records[records.length - 1];
-    if (!first) continue;
+    // Only sweeps and watches have summaries (a revert's records are its account).
+    const kind = first?.triggerDetail?.sweepId === id ? 'sweep' : first?.triggerDetail?.watchId === id ? 'watch' : undefined;
+    if (!first || !kind) continue;
     const tally = new Tally();
     for (const r of records) tally.add(r);
     tally.subscriptions = records.length;
@@ -130,9 +132,24 @@ export async function summariseInterrupted(ports: Pick<Ports, 'records'>, passId
       version: VERSION,
       interrupted: true as const,
     };
-    const summary: RunSummaryRecord = first.triggerDetail?.watchId === id ? { kind: 'watch-summary', watchId: id, candidates: records.length, ...common } : { kind: 'sweep-summary', sweepId: id, byAction: { ...tally.byAction }, ...common };
+    const summary: RunSummaryRecord = kind === 'watch' ? { kind: 'watch-summary', watchId: id, candidates: records.length, ...common } : { kind: 'sweep-summary', sweepId: id, byAction: { ...tally.byAction }, ...common };
     await ports.records.writeRunSummary(summary);
   }
+}
+
+/** How far back `d4ai runs` looks for passes that died before their summary. */
+export const DEAD_PASS_LOOKBACK_MS = 7 * 86_400_000;
+
+/**
+ * Passes with records of the last DEAD_PASS_LOOKBACK_MS but no summary, while no live pass holds
+ * the tenant lease (a running pass has no summary yet either): they died (SIGKILL, a lost machine),
+ * possibly with no intent left to settle. Each gets a summary marked `interrupted` from its records.
+ */
+export async function summariseDeadPasses(ports: Pick<Ports, 'records' | 'clock'>): Promise<void> {
+  const now = ports.clock();
+  await releaseDeadLocalLease(ports.records, now);
+  if (await sweepInProgress(ports.records, now)) return;
+  await summariseInterrupted(ports, await ports.records.recentPassIds(new Date(now.getTime() - DEAD_PASS_LOOKBACK_MS), 100));
 }
 
 /**
@@ -141,11 +158,9 @@ export async function summariseInterrupted(ports: Pick<Ports, 'records'>, passId
  */
 export async function reconcileOrphans(ports: Ports, filter: { run?: string; subscriptionId?: string } = {}): Promise<Settled> {
   const now = ports.clock();
-  const lease = await sweepInProgress(ports.records, now);
-  const livePass = lease !== undefined && !isDeadLocalHolder(lease.owner);
-  // A pass that died on this machine still holds the lease: it is freed now (only while that dead
-  // holder has it), not left for two minutes, since nothing of it is running any more.
-  if (lease && !livePass) await ports.records.releaseLease(TENANT_PASS_LEASE, lease.holder);
+  // A pass that died on this machine still holding the lease: freed now, not left for two minutes.
+  await releaseDeadLocalLease(ports.records, now);
+  const livePass = (await sweepInProgress(ports.records, now)) !== undefined;
   const { records: intents } = await ports.records.listIntents(MAX_INTENTS, filter);
   const settled: Settled = { records: [], problems: [] };
   const passes = new Set<string>();

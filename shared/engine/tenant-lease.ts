@@ -79,6 +79,18 @@ export async function takeTenantLease(records: RecordStore, holder: string, now:
   return result.lease;
 }
 
+/**
+ * Frees the tenant-pass lease when its holder is a process on this machine that no longer runs
+ * (only while that dead holder still has it): nothing of that pass is running any more, so the
+ * lease is not left to expire. True when it was freed.
+ */
+export async function releaseDeadLocalLease(records: RecordStore, now: Date): Promise<boolean> {
+  const lease = await sweepInProgress(records, now);
+  if (!lease || !isDeadLocalHolder(lease.owner)) return false;
+  await records.releaseLease(TENANT_PASS_LEASE, lease.holder);
+  return true;
+}
+
 /** A store that can give a lease back synchronously (SQLite): used by a process that must exit at once. */
 interface ReleasesNow {
   releaseLeaseNow(name: string, holder: string): void;

@@ -34,6 +34,8 @@ export interface RecordStore {
   replaceIntent(record: RemediationRecord): Promise<boolean>;
   /** Records still `intent` (their outcome never stored), oldest first: what engine/reconcile.ts settles. */
   listIntents(limit: number, filter?: { subscriptionId?: string; run?: string }): Promise<RecordList>;
+  /** Pass ids (sweep, watch or revert) of records made since `since`, newest first: finds a pass that died before its summary. */
+  recentPassIds(since: Date, limit: number): Promise<string[]>;
   /** Every record and summary, for `d4ai records --export jsonl`; streamed, never held at once. */
   exportAll(): AsyncIterable<RemediationRecord | RunSummaryRecord>;
   /** Deletes records and summaries made before `before` (D4AI_RECORDS_RETENTION_DAYS, `d4ai records prune`). */

@@ -126,6 +126,11 @@ export class SqliteRecordStore implements RecordStore {
     return this.select(`SELECT body FROM records WHERE ${where.join(' AND ')} ORDER BY recorded_at LIMIT ?`, [...args, limit]);
   }
 
+  async recentPassIds(since: Date, limit: number): Promise<string[]> {
+    const rows = prepared(await this.ready(), 'SELECT pass_id, MAX(recorded_at) AS last FROM records WHERE recorded_at >= ? AND pass_id IS NOT NULL GROUP BY pass_id ORDER BY last DESC LIMIT ?').all(since.toISOString(), limit);
+    return rows.map((row) => String(row.pass_id));
+  }
+
   async listSummaries(limit: number, filter: Pick<RecordFilter, 'since'> = {}): Promise<RunSummaryRecord[]> {
     const db = await this.ready();
     const since = filter.since ? 'WHERE finished_at >= ?' : '';

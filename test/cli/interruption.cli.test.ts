@@ -28,27 +28,28 @@ interface Run {
   stderr: string;
 }
 
-function env(): Record<string, string> {
+function env(extra: Record<string, string> = {}): Record<string, string> {
   return {
     PATH: process.env.PATH ?? '',
     ...standIns.identity.env(),
     NODE_EXTRA_CA_CERTS: process.env.NODE_EXTRA_CA_CERTS ?? '',
     D4AI_ARM_ENDPOINT: standIns.arm.endpoint,
     D4AI_MANAGEMENT_GROUP: MG,
+    ...extra,
   };
 }
 
-function start(args: string[], cwd: string): { child: ChildProcess; done: Promise<Run> } {
-  const child = spawn(process.execPath, [BIN, ...args], { cwd, env: env(), stdio: ['ignore', 'pipe', 'pipe'] });
+function start(args: string[], cwd: string, extra: Record<string, string> = {}): { child: ChildProcess; done: Promise<Run>; stderr: () => string } {
+  const child = spawn(process.execPath, [BIN, ...args], { cwd, env: env(extra), stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   child.stdout?.on('data', (c: Buffer) => (stdout += c.toString()));
   child.stderr?.on('data', (c: Buffer) => (stderr += c.toString()));
   const done = new Promise<Run>((resolve) => child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr })));
-  return { child, done };
+  return { child, done, stderr: () => stderr };
 }
 
-const d4ai = (args: string[], cwd: string): Promise<Run> => start(args, cwd).done;
+const d4ai = (args: string[], cwd: string, extra: Record<string, string> = {}): Promise<Run> => start(args, cwd, extra).done;
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 /** SUBSCRIPTIONS subscriptions, each with an Azure OpenAI account on a Free plan: every one is a write. */
@@ -89,6 +90,8 @@ async function trial(signal: 'SIGINT' | 'SIGKILL', afterPuts: number, jitterMs: 
   const cwd = fs.mkdtempSync(path.join(os.tmpdir(), 'd4ai-fault-'));
   const sweep = start(['sweep', '--yes', '-o', 'csv'], cwd);
   const deadline = Date.now() + 20_000;
+  // The CLI has started its sweep (its handlers are in place: a signal before that is Node's own default).
+  while (!sweep.stderr().includes('Sweeping') && Date.now() < deadline && sweep.child.exitCode === null) await sleep(5);
   while (putsApplied().size < afterPuts && Date.now() < deadline && sweep.child.exitCode === null) await sleep(5);
   await sleep(jitterMs);
   sweep.child.kill(signal);
@@ -225,3 +228,40 @@ describe('d4ai lease', () => {
     expect(await tenantLeaseIn(cwd)).toBeUndefined();
   }, 60_000);
 });
+
+it.each(['SIGTERM', 'SIGHUP'] as const)('%s stops a sweep like Ctrl-C: exit 130, summary interrupted, lease released', async (signal) => {
+  seed();
+  const cwd = fs.mkdtempSync(path.join(os.tmpdir(), 'd4ai-term-'));
+  const sweep = start(['sweep', '--yes', '-o', 'csv'], cwd);
+  const deadline = Date.now() + 20_000;
+  while (putsApplied().size < 2 && Date.now() < deadline) await sleep(5);
+  sweep.child.kill(signal);
+  const ended = await sweep.done;
+  expect(ended.code).toBe(130);
+  expect(ended.stderr).toContain(`${signal}: stopping. No new write starts`);
+  expect(await tenantLeaseIn(cwd)).toBeUndefined();
+  const { records, summaries } = await storedInDirectory(cwd);
+  expect(summaries).toMatchObject([{ kind: 'sweep-summary', interrupted: true }]);
+  expect(records.filter((r) => r.outcome === 'intent')).toEqual([]);
+  expect(records.length).toBeLessThan(SUBSCRIPTIONS);
+}, 60_000);
+
+it('retention: records prune needs a setting or --older-than; D4AI_RECORDS_RETENTION_DAYS prunes old records, never an intent', async () => {
+  const cwd = fs.mkdtempSync(path.join(os.tmpdir(), 'd4ai-prune-'));
+  const store = localStore(cwd);
+  const base = { subscriptionId: '00000000-0000-4000-8000-000000000001', trigger: 'cli' as const, mode: 'enforce' as const, action: 'none' as const, aiResourceCount: 0, aiResourceIds: [], reasons: [], warnings: [], durationMs: 1, version: '0.1.0' };
+  const old = new Date(Date.now() - 40 * 86_400_000).toISOString();
+  await store.write({ ...base, runId: 'old', startedAt: old, recordedAt: old, outcome: 'no-op' });
+  await store.write({ ...base, runId: 'old-intent', startedAt: old, recordedAt: old, outcome: 'intent' });
+  await store.write({ ...base, runId: 'new', startedAt: new Date().toISOString(), recordedAt: new Date().toISOString(), outcome: 'no-op' });
+  store.close();
+  const unset = await d4ai(['records', 'prune'], cwd);
+  expect(unset.code).toBe(2);
+  expect(unset.stderr).toContain('records prune needs --older-than <days>, or D4AI_RECORDS_RETENTION_DAYS set');
+  const bad = await d4ai(['records', 'prune'], cwd, { D4AI_RECORDS_RETENTION_DAYS: '0' });
+  expect(bad.code).toBe(2);
+  const pruned = await d4ai(['records', 'prune'], cwd, { D4AI_RECORDS_RETENTION_DAYS: '30' });
+  expect(pruned.code).toBe(0);
+  expect(pruned.stdout).toContain('Pruned 1 record(s) and 0 run summary(ies) older than 30 day(s)');
+  expect((await storedInDirectory(cwd)).records.map((r) => r.runId).sort()).toEqual(['new', 'old-intent']);
+}, 60_000);

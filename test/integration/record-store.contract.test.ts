@@ -61,6 +61,8 @@ describe.each(stores)('RecordStore contract: %s', (_name, makeStore) => {
     expect(run.records.map((r) => r.runId)).toEqual(['b1', 'a1']);
     expect(run.records[1]?.recovered).toBe(true);
     expect((await store.listRun('a1', 10)).records).toHaveLength(1);
+    expect(await store.recentPassIds(new Date('2026-01-01T00:00:00Z'), 10)).toEqual(['sweep-x']);
+    expect(await store.recentPassIds(new Date('2026-03-01T00:00:00Z'), 10)).toEqual([]);
     expect((await store.listIntents(10, { run: 'sweep-x' })).records.map((r) => r.subscriptionId)).toEqual([SUB_B]);
     expect((await store.listIntents(10, { subscriptionId: SUB_A })).records).toEqual([]);
     const intent = (await store.listIntents(1)).records[0];
