@@ -35,8 +35,8 @@ export interface CliContext {
   yes: boolean;
   /** --changes-only: print only the decisions that change (or would change) a plan. */
   changesOnly: boolean;
-  /** Asks a yes/no question on the terminal; false unless the answer is y or yes. */
-  ask: (question: string) => Promise<boolean>;
+  /** Asks a yes/no question on the terminal; false unless the answer is y or yes (only `yes` with `typedYes`). */
+  ask: (question: string, options?: { typedYes?: boolean }) => Promise<boolean>;
   /** Gets an ARM token once; throws CredentialError with the inner causes when no credential works. */
   checkIdentity: () => Promise<void>;
   /** Every known setting: its effective value (secrets masked) and where it came from. */
@@ -176,9 +176,9 @@ export function createCliContext(
     attended: terminal.stdinIsTTY,
     yes: flags.yes === true,
     changesOnly: flags.changesOnly === true,
-    ask: async (question) => {
+    ask: async (question, options = {}) => {
       const answer = terminal.ask ? await terminal.ask(question) : '';
-      return /^(y|yes)$/i.test(answer.trim());
+      return (options.typedYes ? /^yes$/i : /^(y|yes)$/i).test(answer.trim());
     },
     checkIdentity: async () => {
       try {

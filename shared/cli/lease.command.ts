@@ -39,7 +39,8 @@ export async function leaseCommand(ctx: CliContext, options: { break?: boolean }
     if (!ctx.interactive) throw new UsageError('lease --break frees a lease another pass may still hold: confirm on a terminal, or add --yes.');
     ctx.err(leaseText(lease, status, [], ctx.width));
     if (status === 'held') ctx.err('Its holder may still be running: freed, it takes the lease again at its next renewal unless another pass has taken it first.');
-    if (!(await ctx.ask(`Free the ${TENANT_PASS_LEASE} lease held by ${lease.holder}? Type yes to go on: `))) {
+    // The word, not a stray "y": freeing another pass's lease is the one way to run two passes at once.
+    if (!(await ctx.ask(`Free the ${TENANT_PASS_LEASE} lease held by ${lease.holder}? Type yes to go on: `, { typedYes: true }))) {
       ctx.err('The lease was left as it was.');
       return EXIT.failed;
     }
