@@ -1,6 +1,7 @@
 import { app, type InvocationContext, type Timer } from '@azure/functions';
 import * as df from 'durable-functions';
 import { PassInProgress, TENANT_PASS_LEASE, takeTenantLease } from '../shared/engine/tenant-lease';
+import { logKeptOut } from '../shared/engine/kept-out';
 import { FN, nightlySweepInstanceId } from './names';
 import { functionsConfig, loggerFor, portsFor } from './runtime';
 import { isLive, statusOf } from './start-govern';
@@ -40,7 +41,8 @@ export async function nightlySweep(_timer: Timer, context: InvocationContext): P
       if (!(error instanceof PassInProgress)) throw error;
       // A CLI watch pass holds the lease for seconds: wait it out. Another sweep: not today.
       if (!/\bwatch\b/.test(error.held.holder) || waited >= WATCH_WAIT_MAX_MS) {
-        logger.warn('D4AI nightly sweep not started', { reason: error.message });
+        // Not today: kept out by a CLI run (a holder from outside the app) is an alert, by the app's own sweep a warning.
+        logKeptOut(logger, error.held, new Date(), 'sweep', { message: 'D4AI nightly sweep not started', level: 'warn', reason: error.message }, true);
         return;
       }
       await new Promise((resolve) => setTimeout(resolve, WATCH_WAIT_STEP_MS));

@@ -9,6 +9,7 @@ import { PassInProgress, sweepInProgress } from '../shared/engine/tenant-lease';
 import { evidenceOf, planPass, runScope, scopeFromConfig } from '../shared/engine/snapshot-pass';
 import { Tally, watchSummary } from '../shared/engine/tally';
 import { LOG_MESSAGES } from '../shared/observability/log';
+import { logKeptOut } from '../shared/engine/kept-out';
 import { functionsConfig, loggerFor, portsFor } from './runtime';
 import { startOrCoalesce } from './start-govern';
 import { FN } from './names';
@@ -43,7 +44,8 @@ export async function tenantWatch(_timer: Timer, context: InvocationContext): Pr
   try {
     const sweeping = await sweepInProgress(ports.records, startedAt);
     if (sweeping) {
-      logger.info('D4AI watch skipped', { reason: new PassInProgress(sweeping).message });
+      // A sweep of the app's own is the normal case (info); a CLI run keeping the watch out for long is an alert.
+      logKeptOut(logger, sweeping, startedAt, 'watch', { message: 'D4AI watch skipped', level: 'info', reason: new PassInProgress(sweeping).message });
       return;
     }
   } catch (error) {

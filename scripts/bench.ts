@@ -1,9 +1,11 @@
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { table } from '../shared/cli/output';
+import type { RemediationRecord } from '../shared/records/record';
+import { SqliteRecordStore } from '../shared/records/records.sqlite';
 import type { ArmStandIn } from '../sim/arm-stand-in';
 import { startAzuriteTable, type AzuriteTable } from '../sim/azurite';
 import { startStandIns, type StandIns } from '../sim/stand-ins';
@@ -21,16 +23,25 @@ import { ensureTestTls } from '../sim/tls';
  *    with the real orchestrations, activities and entity: history events, replayed events,
  *    activities and entity operations, in total and per subscription.
  *
+ * The same enforcing sweep is also run on the CLI's default store (SQLite, `.d4ai/d4ai.db`) right
+ * after its run on Azurite, and the ratio printed (budget: 1.2x). Then the default store with
+ * BENCH_RECORDS records (default 1,000,000): `d4ai records --subscription <id> --limit 20` as its
+ * own process (budget: 200 ms), and its peak RSS against the same query on a tenth of the records
+ * (flat in the record count).
+ *
  * Numbers, not assertions (the tests assert the request counts): compare runs on the same machine.
- * Settings: BENCH_SIZES (default 1000,10000), BENCH_LATENCY_MS (default 50), BENCH_DURABLE (0 skips it).
+ * Settings: BENCH_SIZES (default 1000,10000), BENCH_LATENCY_MS (default 50), BENCH_DURABLE (0 skips it),
+ * BENCH_RECORDS (default 1000000; 0 skips the records scenario).
  * NODE_EXTRA_CA_CERTS is set by re-executing this script once, because Node reads it only at start-up.
  */
 const SIZES = (process.env.BENCH_SIZES ?? '1000,10000').split(',').map(Number);
 const LATENCY_MS = Number(process.env.BENCH_LATENCY_MS ?? 50);
 const DURABLE = process.env.BENCH_DURABLE !== '0';
+const RECORDS = Number(process.env.BENCH_RECORDS ?? 1_000_000);
 const ROOT = path.join(__dirname, '..', '..');
 const CLI = path.join(ROOT, 'bin', 'd4ai.js');
 const RSS_PRELOAD = path.join(__dirname, 'bench-rss-preload.js');
+const QUERY = path.join(__dirname, 'bench-records-query.js');
 const MG = 'bench-landing-zones';
 
 interface Seeded {
@@ -89,7 +100,10 @@ interface CliRun {
   outcomes: string;
 }
 
-function runCli(standIns: StandIns, azurite: AzuriteTable, tableName: string, caPath: string, args: string[]): Promise<CliRun> {
+/** Where a CLI run keeps its records: an Azurite table, or the default store (SQLite in `cwd`/.d4ai/d4ai.db). */
+type BenchStore = { kind: 'table'; azurite: AzuriteTable; table: string } | { kind: 'sqlite'; cwd: string };
+
+function runCli(standIns: StandIns, store: BenchStore, caPath: string, args: string[]): Promise<CliRun> {
   const rssFile = path.join(os.tmpdir(), `d4ai-bench-rss-${process.pid}-${Date.now()}`);
   const env = {
     PATH: process.env.PATH ?? '',
@@ -98,15 +112,14 @@ function runCli(standIns: StandIns, azurite: AzuriteTable, tableName: string, ca
     NODE_EXTRA_CA_CERTS: caPath,
     BENCH_RSS_FILE: rssFile,
     D4AI_ARM_ENDPOINT: standIns.arm.endpoint,
-    D4AI_RECORDS_CONNECTION: azurite.connectionString,
-    D4AI_RECORDS_TABLE: tableName,
+    ...(store.kind === 'table' ? { D4AI_RECORDS_CONNECTION: store.azurite.connectionString, D4AI_RECORDS_TABLE: store.table } : {}),
     D4AI_MANAGEMENT_GROUP: MG,
     // The bench measures every write a tenant needs; the default cap (500) would stop most of them.
     D4AI_MAX_ENABLEMENTS_PER_RUN: '100000',
   };
   const started = performance.now();
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--require', RSS_PRELOAD, CLI, ...args, '--json'], { env, stdio: ['ignore', 'pipe', 'ignore'] });
+    const child = spawn(process.execPath, ['--require', RSS_PRELOAD, CLI, ...args, '--json'], { env, stdio: ['ignore', 'pipe', 'ignore'], ...(store.kind === 'sqlite' ? { cwd: store.cwd } : {}) });
     const chunks: Buffer[] = [];
     child.stdout.on('data', (c: Buffer) => chunks.push(c));
     child.on('error', reject);
@@ -126,25 +139,104 @@ function runCli(standIns: StandIns, azurite: AzuriteTable, tableName: string, ca
   });
 }
 
-async function cliScenarios(standIns: StandIns, azurite: AzuriteTable, caPath: string, n: number): Promise<string[][]> {
+async function cliScenarios(standIns: StandIns, azurite: AzuriteTable, caPath: string, n: number): Promise<{ rows: string[][]; ratio: string }> {
   const { arm } = standIns;
-  const seeded = seed(arm, n);
-  const tableName = `Bench${n}x${Date.now()}`;
   const rows: string[][] = [];
-  const scenario = async (label: string, args: string[]): Promise<void> => {
+  const scenario = async (label: string, args: string[], store: BenchStore): Promise<CliRun> => {
     const from = arm.requests.length;
-    const run = await runCli(standIns, azurite, tableName, caPath, args);
+    const run = await runCli(standIns, store, caPath, args);
     const counts = requestCounts(arm, from);
     rows.push([label, String(n), `${run.seconds.toFixed(1)} s`, String(counts.graph), String(counts.arm), counts.byRoute, `${run.rssMiB.toFixed(0)} MiB`, `${run.outcomes} (exit ${run.code})`]);
+    return run;
   };
-  await scenario('sweep --dry-run', ['sweep', '--dry-run']);
-  await scenario('sweep', ['sweep', '--yes']);
-  await scenario('watch --once, nothing to do', ['watch', '--once', '--yes']);
+  // The default store first, then Azurite, each on a freshly seeded tenant after its own dry run
+  // (so each sweep reads a store holding one record per subscription, as a second day would).
+  seed(arm, n);
+  const local: BenchStore = { kind: 'sqlite', cwd: fs.mkdtempSync(path.join(os.tmpdir(), 'd4ai-bench-')) };
+  await scenario('sweep --dry-run, default store (SQLite)', ['sweep', '--dry-run'], local);
+  const onSqlite = await scenario('sweep, default store (SQLite)', ['sweep', '--yes'], local);
+  fs.rmSync(local.cwd, { recursive: true, force: true });
+  const seeded = seed(arm, n);
+  const tableStore: BenchStore = { kind: 'table', azurite, table: `Bench${n}x${Date.now()}` };
+  await scenario('sweep --dry-run', ['sweep', '--dry-run'], tableStore);
+  const onTable = await scenario('sweep', ['sweep', '--yes'], tableStore);
+  const ratio = `N=${n}: enforcing sweep on the default store (SQLite) ${onSqlite.seconds.toFixed(1)} s, on Azurite Table Storage ${onTable.seconds.toFixed(1)} s: ${(onSqlite.seconds / onTable.seconds).toFixed(2)}x (budget 1.20x)`;
+  await scenario('watch --once, nothing to do', ['watch', '--once', '--yes'], tableStore);
   // A new Azure OpenAI account in a subscription that had none, with no event wiring anywhere.
   const quiet = seeded.ids.find((_, i) => i % 20 > 2) as string;
   arm.state.addResource(quiet, { name: 'oai-new', type: 'Microsoft.CognitiveServices/accounts', kind: 'OpenAI' });
-  await scenario('watch --once, one new AI account', ['watch', '--once', '--yes']);
+  await scenario('watch --once, one new AI account', ['watch', '--once', '--yes'], tableStore);
   process.stderr.write(`bench: N=${n}: ${seeded.free} on Free, ${seeded.partial} missing a component\n`);
+  return { rows, ratio };
+}
+
+/** A no-op sweep record, as the default store holds them by the million after a year of nightly sweeps. */
+function benchRecord(i: number, subscriptions: number): RemediationRecord {
+  const sub = `00000000-0000-4000-8000-${String(i % subscriptions).padStart(12, '0')}`;
+  const at = new Date(Date.UTC(2025, 0, 1) + i * 1000).toISOString();
+  return {
+    subscriptionId: sub,
+    subscriptionName: `bench-${i % subscriptions}`,
+    runId: `run-${i}`,
+    startedAt: at,
+    recordedAt: at,
+    trigger: 'cli',
+    triggerDetail: { sweepId: `sweep-${Math.floor(i / subscriptions)}` },
+    mode: 'enforce',
+    action: 'none',
+    outcome: 'no-op',
+    pricingBefore: { tier: 'Free', extensions: {} },
+    pricingAfter: { tier: 'Free', extensions: {} },
+    aiResourceCount: 0,
+    aiResourceIds: [],
+    reasons: ['No AI resources found; D4AI_ENABLE_WHEN=ai-resources: nothing to do.'],
+    warnings: [],
+    durationMs: 3,
+    version: '0.1.0',
+  };
+}
+
+function* benchRecords(from: number, to: number, subscriptions: number): Generator<RemediationRecord> {
+  for (let i = from; i < to; i++) yield benchRecord(i, subscriptions);
+}
+
+/**
+ * The default store with `total` records (100 per subscription): `d4ai records --subscription
+ * <id> --limit 20` as its own process, its wall time and peak RSS, at a tenth of the records and
+ * at all of them. The first query after the store grew is not counted (the page cache warms up).
+ */
+async function recordsScenario(standIns: StandIns, caPath: string, total: number): Promise<string[][]> {
+  const cwd = fs.mkdtempSync(path.join(os.tmpdir(), 'd4ai-bench-records-'));
+  const subscriptions = Math.max(1, Math.floor(total / 100));
+  const store = new SqliteRecordStore(path.join(cwd, '.d4ai', 'd4ai.db'));
+  const rows: string[][] = [];
+  const sub = `00000000-0000-4000-8000-${String(Math.floor(subscriptions / 2)).padStart(12, '0')}`;
+  let stored = 0;
+  for (const size of [Math.floor(total / 10), total]) {
+    const started = performance.now();
+    stored += await store.writeMany(benchRecords(stored, size, subscriptions));
+    const filled = (performance.now() - started) / 1000;
+    const local: BenchStore = { kind: 'sqlite', cwd };
+    await runCli(standIns, local, caPath, ['records', '--subscription', sub, '--limit', '20']);
+    const runs: CliRun[] = [];
+    for (let i = 0; i < 5; i++) runs.push(await runCli(standIns, local, caPath, ['records', '--subscription', sub, '--limit', '20']));
+    const walls = runs.map((r) => r.seconds * 1000).sort((a, b) => a - b);
+    const cold = [0, 1, 2].map(() => JSON.parse(execFileSync(process.execPath, [QUERY, path.join(cwd, '.d4ai', 'd4ai.db'), sub], { encoding: 'utf8' })) as { ms: number; records: number });
+    const queryMs = Math.min(...cold.map((c) => c.ms));
+    const baseline = await runCli(standIns, local, caPath, ['--version']);
+    const bytes = fs.statSync(path.join(cwd, '.d4ai', 'd4ai.db')).size;
+    rows.push([
+      String(stored),
+      `${filled.toFixed(1)} s`,
+      `${(bytes / 2 ** 20).toFixed(0)} MiB`,
+      `${walls[2]?.toFixed(0)} ms (min ${walls[0]?.toFixed(0)}, max ${walls[4]?.toFixed(0)})`,
+      `${(baseline.seconds * 1000).toFixed(0)} ms`,
+      `${queryMs.toFixed(1)} ms, ${cold[0]?.records ?? 0} records`,
+      `${Math.max(...runs.map((r) => r.rssMiB)).toFixed(0)} MiB`,
+    ]);
+  }
+  store.close();
+  fs.rmSync(cwd, { recursive: true, force: true });
   return rows;
 }
 
@@ -204,16 +296,26 @@ async function run(): Promise<void> {
   const tls = await ensureTestTls();
   const [standIns, azurite] = await Promise.all([startStandIns(), startAzuriteTable()]);
   const cliRows: string[][] = [];
+  const ratios: string[] = [];
   const durableRows: string[][] = [];
+  let recordRows: string[][] = [];
   try {
-    for (const n of SIZES) cliRows.push(...(await cliScenarios(standIns, azurite, tls.caCertPath, n)));
+    for (const n of SIZES) {
+      const { rows, ratio } = await cliScenarios(standIns, azurite, tls.caCertPath, n);
+      cliRows.push(...rows);
+      ratios.push(ratio);
+    }
+    if (RECORDS > 0) recordRows = await recordsScenario(standIns, tls.caCertPath, RECORDS);
     if (DURABLE) for (const n of SIZES) durableRows.push(await durableScenario(standIns, azurite, n));
   } finally {
     await Promise.all([standIns.close(), azurite.close()]);
   }
   process.stdout.write(
     `Benchmark: ${LATENCY_MS} ms on every ARM and Resource Graph request, Resource Graph quota 15 requests / 5 s, Azurite records, ${process.version}, ${os.cpus().length} cores\n\n` +
-      `d4ai CLI (its own process)\n${table(['SCENARIO', 'N', 'WALL', 'RG REQUESTS', 'ARM REQUESTS', 'ARM BY ROUTE', 'PEAK RSS', 'OUTCOMES'], cliRows)}\n\n` +
+      `d4ai CLI (its own process)\n${table(['SCENARIO', 'N', 'WALL', 'RG REQUESTS', 'ARM REQUESTS', 'ARM BY ROUTE', 'PEAK RSS', 'OUTCOMES'], cliRows)}\n${ratios.join('\n')}\n\n` +
+      (recordRows.length
+        ? `d4ai records --subscription <id> --limit 20 on the default store (SQLite), its own process, median of 5 (budget 200 ms; peak RSS flat in the record count)\n${table(['RECORDS', 'FILLED IN', 'FILE', 'd4ai records WALL', 'd4ai --version WALL', 'STORE OPEN + QUERY (COLD PROCESS)', 'PEAK RSS'], recordRows)}\n\n`
+        : '') +
       (DURABLE
         ? `Functions nightly sweep (sweepTenant) through the durable replay host; numbers in brackets are per subscription\n${table(
             ['N', 'WALL', 'SWEEP', 'SWEEP HISTORY', 'LARGEST EXECUTION', 'ALL HISTORY EVENTS', 'REPLAYED EVENTS', 'ACTIVITIES', 'ENTITY OPS', 'CHILDREN', 'RG / ARM REQUESTS'],

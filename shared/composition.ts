@@ -14,7 +14,7 @@ import { SubscriptionsAdapter } from './azure/subscriptions.adapter';
 import { TenantSnapshotAdapter } from './azure/tenant-snapshot.adapter';
 import { realSleep, type Ports } from './engine/ports';
 import type { Logger } from './observability/log';
-import { FileRecordStore } from './records/records.file';
+import { SqliteRecordStore } from './records/records.sqlite';
 import type { RecordStore } from './records/record-store';
 
 export interface PortOptions {
@@ -22,6 +22,8 @@ export interface PortOptions {
   onWait?: WaitListener;
   /** Told before an SDK client retries a throttled, failed or unanswered request. */
   onRetryWait?: WaitListener;
+  /** Told what the store did on its own (the one-time import of an earlier records.jsonl). */
+  onStoreNotice?: (message: string) => void;
 }
 
 /** The composition root: real adapters over one credential, for the CLI and the Functions app. */
@@ -36,15 +38,16 @@ export function createPorts(config: Config, logger: Logger, credential?: TokenCr
     policyAssignments: new PolicyAssignmentsAdapter(connection),
     accounts: new CognitiveAccountsAdapter(connection),
     metrics: new MetricsAdapter(connection),
-    records: createRecordStore(config, connection.credential),
+    records: createRecordStore(config, connection.credential, options.onStoreNotice),
     logger,
     clock: () => new Date(),
     sleep: realSleep,
   };
 }
 
-export function createRecordStore(config: Config, credential: TokenCredential): RecordStore {
+/** Table Storage when a connection is configured (always in Functions); otherwise the CLI's embedded SQLite file. */
+export function createRecordStore(config: Config, credential: TokenCredential, notice?: (message: string) => void): RecordStore {
   return config.records.kind === 'table'
     ? new TableRecordStore(config.records.connection, config.records.table, credential, config.records.source, config.httpTimeoutMs)
-    : new FileRecordStore(config.records.path);
+    : new SqliteRecordStore(config.records.path, notice);
 }

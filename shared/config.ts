@@ -14,7 +14,7 @@ export type Mode = 'enforce' | 'report';
 
 export type RecordsTarget =
   | { kind: 'table'; connection: string; table: string; source: RecordsSource }
-  | { kind: 'file'; path: string };
+  | { kind: 'sqlite'; path: string };
 
 /** Which setting supplied the records store; identity-based `AzureWebJobsStorage__*` forms included. */
 export type RecordsSource =
@@ -68,6 +68,8 @@ export interface Config {
    * without an Entra principal. False unless a deployment turns it on (functions/admin-auth.ts).
    */
   adminAllowFunctionKeys: boolean;
+  /** D4AI_RECORDS_RETENTION_DAYS: records and run summaries older than this are pruned by the CLI; unset keeps everything. */
+  recordsRetentionDays?: number;
 }
 
 export const DEFAULTS = {
@@ -105,7 +107,7 @@ export const OPTIONAL_SETTINGS: readonly Exclude<SettingName, keyof typeof DEFAU
 ];
 
 /** Settings only the CLI reads (`d4ai report --tokens`): known, so not refused, but not app settings. */
-export const CLI_ONLY_SETTINGS: readonly string[] = ['D4AI_PRICE_PER_MILLION_TOKENS'];
+export const CLI_ONLY_SETTINGS: readonly string[] = ['D4AI_PRICE_PER_MILLION_TOKENS', 'D4AI_RECORDS_RETENTION_DAYS'];
 
 /**
  * D4AI_* names the deployment uses (azd environment values read by infra/ and its hooks) but the
@@ -152,7 +154,7 @@ export function isGuid(value: string): boolean {
 }
 
 export interface LoadConfigOptions {
-  /** Where the CLI writes records when no table is configured; omitted in Functions (table required). */
+  /** The CLI's embedded SQLite store when no table is configured; omitted in Functions (table required). */
   fileFallback?: string;
 }
 
@@ -224,6 +226,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: LoadCo
   const pricingsApiVersion = oneOf<'2026-07-01' | '2024-01-01'>('D4AI_PRICINGS_API_VERSION', ['2026-07-01', '2024-01-01']);
   const pricePerMillionTokens = priceFrom(env.D4AI_PRICE_PER_MILLION_TOKENS, problems);
   const adminAllowFunctionKeys = oneOf<'true' | 'false'>('D4AI_ADMIN_ALLOW_FUNCTION_KEYS', ['true', 'false']) === 'true';
+  const recordsRetentionDays = retentionFrom(env.D4AI_RECORDS_RETENTION_DAYS, problems);
 
   if (problems.length > 0) throw new ConfigError(problems);
   return {
@@ -247,7 +250,20 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: LoadCo
     pricingsApiVersion,
     ...(pricePerMillionTokens !== undefined ? { pricePerMillionTokens } : {}),
     adminAllowFunctionKeys,
+    ...(recordsRetentionDays !== undefined ? { recordsRetentionDays } : {}),
   };
+}
+
+/** Unset (or empty): keep every record. Otherwise whole days, 1 to 36500 (an audit trail is not pruned by accident: 0 is refused). */
+function retentionFrom(raw: string | undefined, problems: string[]): number | undefined {
+  const value = raw?.trim();
+  if (!value) return undefined;
+  const days = Number(value);
+  if (!/^\d+$/.test(value) || days < 1 || days > 36500) {
+    problems.push(`D4AI_RECORDS_RETENTION_DAYS="${maskSecrets(value)}" must be a whole number of days from 1 to 36500 (unset keeps every record).`);
+    return undefined;
+  }
+  return days;
 }
 
 /** Every D4AI_* variable the app does not know, with the setting it most likely meant. */
@@ -355,11 +371,11 @@ function parseRecords(env: NodeJS.ProcessEnv, table: string, options: LoadConfig
   }
   const found = recordsConnectionFrom(env);
   if (!found) {
-    if (options.fileFallback !== undefined) return { kind: 'file', path: path.resolve(options.fileFallback) };
+    if (options.fileFallback !== undefined) return { kind: 'sqlite', path: path.resolve(options.fileFallback) };
     problems.push(
       'D4AI_RECORDS_CONNECTION (or AzureWebJobsStorage / AzureWebJobsStorage__accountName) must be set: remediation records need a Table Storage account.',
     );
-    return { kind: 'file', path: '' };
+    return { kind: 'sqlite', path: '' };
   }
   const { connection, source } = found;
   const problem = tableConnectionProblem(connection);

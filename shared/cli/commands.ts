@@ -14,6 +14,8 @@ import { EXIT, UsageError, type CliContext } from './context';
 import { confirmPlan } from './confirm';
 import { ErrorInDocument, errorDocument } from './run';
 import { scopeText } from '../domain/scope-text';
+import { reconcileOrphans } from '../engine/reconcile';
+import { applyRetention } from './records.command';
 import { RECORD_CSV_COLUMNS, byName, recordCsv, recordsTable, runSummaryText } from './output';
 
 /**
@@ -35,6 +37,8 @@ export async function governCommand(ctx: CliContext, subscriptionId: string, pla
   const id = requireGuid(subscriptionId, '--subscription');
   const out = planOutput(ctx, plan);
   await preflight(ctx);
+  // An intent a dead run left on this subscription is settled first, so this decision reads a settled history.
+  await reconcileOrphans(ctx.ports, { subscriptionId: id });
   const collected: Plan[] = [];
   const review = needsConfirmation(ctx) ? reviewOne(ctx, { subscriptions: [id] }) : undefined;
   const result = await governSubscription(ctx.ports, ctx.config, { subscriptionId: id, trigger: 'cli' }, { onPlan: (p) => collected.push(p), ...(review ? { review } : {}) });
@@ -101,10 +105,12 @@ export async function sweepCommand(ctx: CliContext, subscriptions?: string, plan
   const printer = recordPrinter(ctx);
   const plans: Plan[] = [];
   const { summary, unrecorded, summaryStored } = await printer.during(
-    sweep(ctx.ports, ctx.config, { trigger: 'cli', scope, onRecord: printer.record, onProgress: pageProgress(ctx), ...(out ? { onPlan: (p: Plan) => void plans.push(p) } : {}), ...(confirmed ? { confirmed } : {}) }),
+    sweep(ctx.ports, ctx.config, { trigger: 'cli', scope, onRecord: printer.record, onProgress: pageProgress(ctx), signal: ctx.signal, ...(out ? { onPlan: (p: Plan) => void plans.push(p) } : {}), ...(confirmed ? { confirmed } : {}) }),
   );
-  if (out) await writePlanFile(ctx, out, 'sweep', runScope(scope), summary.subscriptions, plans);
-  return printer.end(summary, unrecorded, summaryStored);
+  if (out && !ctx.signal.aborted) await writePlanFile(ctx, out, 'sweep', runScope(scope), summary.subscriptions, plans);
+  const code = printer.end(summary, unrecorded, summaryStored);
+  if (!ctx.signal.aborted) await applyRetention(ctx);
+  return code;
 }
 
 /** One tenant watch pass: records only for the subscriptions it acted on; the same output and exit codes as sweep. */
@@ -118,7 +124,7 @@ export async function watchOnceCommand(ctx: CliContext, subscriptions?: string, 
   const printer = recordPrinter(ctx);
   const plans: Plan[] = [];
   const { summary, unrecorded, summaryStored } = await printer.during(
-    watchPass(ctx.ports, ctx.config, { trigger: 'cli', scope, onRecord: printer.record, onProgress: pageProgress(ctx, 'looked at'), ...(out ? { onPlan: (p: Plan) => void plans.push(p) } : {}), ...(confirmed ? { confirmed } : {}) }),
+    watchPass(ctx.ports, ctx.config, { trigger: 'cli', scope, onRecord: printer.record, onProgress: pageProgress(ctx, 'looked at'), signal: ctx.signal, ...(out ? { onPlan: (p: Plan) => void plans.push(p) } : {}), ...(confirmed ? { confirmed } : {}) }),
   );
   if (out) await writePlanFile(ctx, out, 'watch', runScope(scope), summary.subscriptions, plans);
   return printer.end(summary, unrecorded, summaryStored);

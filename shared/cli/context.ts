@@ -45,6 +45,8 @@ export interface CliContext {
   checkIdentity: () => Promise<void>;
   /** Every known setting: its effective value (secrets masked) and where it came from. */
   settings: SettingSource[];
+  /** Aborted on SIGINT, SIGTERM, SIGHUP or a closed stdout (interruption.ts): passes start no new write. */
+  signal: AbortSignal;
 }
 
 export interface SettingSource {
@@ -79,14 +81,15 @@ export interface Terminal {
   ask?: (question: string) => Promise<string>;
 }
 
-const DEFAULT_RECORDS_FILE = '.d4ai/records.jsonl';
+/** The CLI's embedded store when D4AI_RECORDS_CONNECTION is unset (records.sqlite.ts); an earlier .d4ai/records.jsonl is imported into it once. */
+export const DEFAULT_RECORDS_FILE = '.d4ai/d4ai.db';
 
 /**
  * Exit codes: 0 all fine, 1 a subscription failed (or the run could not start safely), 2 bad usage,
- * configuration or input. With --detailed-exitcode (dry runs, apply, report) 3 says changes are
- * pending (Terraform says 2; ours is taken by bad usage), so CI can tell drift from none.
+ * configuration or input, 130 interrupted. With --detailed-exitcode (dry runs, apply, report) 3 says
+ * changes are pending (Terraform says 2; ours is taken by bad usage), so CI can tell drift from none.
  */
-export const EXIT = { ok: 0, failed: 1, usage: 2, changes: 3 } as const;
+export const EXIT = { ok: 0, failed: 1, usage: 2, changes: 3, interrupted: 130 } as const;
 
 export { UsageError };
 
@@ -132,7 +135,13 @@ function effectiveSettings(flags: GlobalFlags, env: NodeJS.ProcessEnv, settings:
   return { env: merged, sources };
 }
 
-export function createCliContext(flags: GlobalFlags, env: NodeJS.ProcessEnv = process.env, settings: SettingFlags = {}, terminal: Terminal = processTerminal()): CliContext {
+export function createCliContext(
+  flags: GlobalFlags,
+  env: NodeJS.ProcessEnv = process.env,
+  settings: SettingFlags = {},
+  terminal: Terminal = processTerminal(),
+  signal: AbortSignal = new AbortController().signal,
+): CliContext {
   const format = outputFormat(flags);
   const effective = effectiveSettings(flags, env, settings);
   const config = loadConfig(effective.env, { fileFallback: DEFAULT_RECORDS_FILE });
@@ -152,6 +161,7 @@ export function createCliContext(flags: GlobalFlags, env: NodeJS.ProcessEnv = pr
     onWait: waitLine('quota'),
     // Only waits a person would notice: a retry after a sub-second Retry-After is not worth a line.
     onRetryWait: waitLine('retry', 1000),
+    onStoreNotice: (message) => progress(message),
   });
   const ports: Ports = {
     ...base,
@@ -194,6 +204,7 @@ export function createCliContext(flags: GlobalFlags, env: NodeJS.ProcessEnv = pr
       }
     },
     settings: settingSources(effective.env, effective.sources),
+    signal,
   };
 }
 

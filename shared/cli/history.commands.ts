@@ -2,6 +2,8 @@ import { escapeControl } from '../observability/redact';
 import type { RemediationRecord } from '../records/record';
 import { EXIT, UsageError, type CliContext } from './context';
 import { requireGuid } from './commands';
+import { reconcileOrphans, summariseDeadPasses } from '../engine/reconcile';
+import { releaseDeadLocalLease } from '../engine/tenant-lease';
 import { RECORD_CSV_COLUMNS, RUN_CSV_COLUMNS, historyTable, recordCsv, runCsv, runsTable } from './output';
 
 /**
@@ -34,11 +36,36 @@ export async function recordsCommand(ctx: CliContext, options: RecordsOptions): 
 export async function runsCommand(ctx: CliContext, options: { since?: string; limit: string }): Promise<number> {
   const n = parseLimit(options.limit);
   const since = options.since !== undefined ? parseSince(options.since) : undefined;
+  await settleOrphans(ctx);
   const summaries = await ctx.ports.records.listSummaries(n, since ? { since } : {});
   if (ctx.format === 'json') ctx.out(JSON.stringify(summaries, null, 2));
   else if (ctx.format === 'csv') ctx.out([RUN_CSV_COLUMNS.join(','), ...summaries.map(runCsv)].join('\n'));
   else ctx.out(summaries.length ? runsTable(summaries, ctx.width) : `No sweeps or watch passes in ${ctx.ports.records.description}.`);
   return EXIT.ok;
+}
+
+/**
+ * Intents whose run died are settled before the runs are listed (reconcile.ts: a pricing read
+ * each), so a run that died shows as interrupted with its real outcomes. Without a credential the
+ * list is still shown, with a line saying what could not be settled.
+ */
+async function settleOrphans(ctx: CliContext): Promise<void> {
+  try {
+    // A pass that died on this machine may have left the lease without leaving an intent.
+    await releaseDeadLocalLease(ctx.ports.records, new Date());
+    const { records: intents } = await ctx.ports.records.listIntents(1);
+    if (intents.length === 0) {
+      await summariseDeadPasses(ctx.ports);
+      return;
+    }
+    await ctx.checkIdentity();
+    const settled = await reconcileOrphans(ctx.ports);
+    await summariseDeadPasses(ctx.ports);
+    if (settled.records.length) ctx.progress(`Settled ${settled.records.length} intent(s) left by runs that ended without recording their outcome (read the pricing: ${settled.records.map((r) => `${r.subscriptionId} ${r.outcome}`).join(', ')}).`);
+    for (const p of settled.problems) ctx.progress(`warning: the intent on ${p.subscriptionId} could not be settled: ${p.code}: ${escapeControl(p.message)}`);
+  } catch (error) {
+    ctx.progress(`warning: intents left by interrupted runs could not be settled now: ${escapeControl(error instanceof Error ? error.message : String(error))}`);
+  }
 }
 
 function printRecords(ctx: CliContext, records: readonly RemediationRecord[], none: string): void {

@@ -8,6 +8,8 @@ import { EXIT, UsageError, type CliContext, type GlobalFlags, type SettingFlags,
 import { recordsCommand, runsCommand } from './history.commands';
 import { reportCommand } from './report.command';
 import { revertCommand } from './revert.command';
+import { exportCommand, pruneCommand } from './records.command';
+import { leaseCommand } from './lease.command';
 import { runCommand } from './run';
 
 /**
@@ -75,11 +77,8 @@ export function buildProgram(run: (code: number) => void, terminal?: Terminal): 
         }, settings);
       }
       if (!interval) return runWith((ctx) => watchOnceCommand(ctx, subscription, true, planFlags({ out: file, expiresIn: ttl })), settings);
-      const stop = new AbortController();
-      const interrupt = (): void => stop.abort();
-      process.once('SIGINT', interrupt);
-      process.once('SIGTERM', interrupt);
-      return runWith((ctx) => watchLoopCommand(ctx, interval, stop.signal, subscription), settings);
+      // Until interrupted: the context's signal (cli/interruption.ts) ends the loop and a pass in progress.
+      return runWith((ctx) => watchLoopCommand(ctx, interval, ctx.signal, subscription), settings);
     });
   program
     .command('event')
@@ -108,14 +107,28 @@ export function buildProgram(run: (code: number) => void, terminal?: Terminal): 
     .requiredOption('--run <id>', "the run: a record's run id, or a sweep, watch or revert id")
     .option('-s, --subscription <id>', 'only this subscription of the run')
     .action((opts: { run: string; subscription?: string }) => runWith((ctx) => revertCommand(ctx, opts)));
-  program
+  const records = program
     .command('records')
     .description("the audit trail: a subscription's records, or one run's across subscriptions, newest first")
     .option('-s, --subscription <id>', 'subscription id (GUID)')
     .option('--run <id>', "only this run (a record's run id, or a sweep, watch or revert id)")
     .option('--since <when>', 'only since an ISO date or time, or a duration back from now (24h, 7d)')
     .option('-n, --limit <n>', 'how many', '20')
-    .action((opts: { subscription?: string; run?: string; since?: string; limit: string }) => runWith((ctx) => recordsCommand(ctx, opts)));
+    .option('--export <format>', 'every record and run summary in the store, as jsonl (one JSON object per line) on stdout')
+    .action((opts: { subscription?: string; run?: string; since?: string; limit: string; export?: string }) => {
+      const { export: format, ...query } = opts;
+      return runWith((ctx) => (format !== undefined ? exportCommand(ctx, format) : recordsCommand(ctx, query)));
+    });
+  records
+    .command('prune')
+    .description('delete records and run summaries older than D4AI_RECORDS_RETENTION_DAYS (or --older-than); intents are kept')
+    .option('--older-than <days>', 'whole days (overrides D4AI_RECORDS_RETENTION_DAYS)')
+    .action((opts: { olderThan?: string }) => runWith((ctx) => pruneCommand(ctx, opts.olderThan)));
+  program
+    .command('lease')
+    .description('who holds the tenant-pass lease (one sweep, watch pass or revert at a time) and until when')
+    .option('--break', 'free it (after confirmation, or with --yes), and record that it was broken')
+    .action((opts: { break?: boolean }) => runWith((ctx) => leaseCommand(ctx, opts)));
   program
     .command('runs')
     .description('recent sweeps and watch passes: when, trigger, mode, scope, counts, failures')

@@ -91,6 +91,7 @@ export function runSummaryText(summary: RunSummaryRecord, unrecorded: readonly P
     summary.kind === 'sweep-summary'
       ? [`Sweep ${summary.sweepId} (${summary.mode}, ${scope}): ${summary.subscriptions} subscription(s)`, `  actions:  ${counts(summary.byAction)}`]
       : [`Watch pass ${summary.watchId} (${summary.mode}, ${scope}): ${summary.subscriptions} subscription(s), ${summary.candidates} needing a write`];
+  if (summary.interrupted) head.push('  INTERRUPTED: stopped before every subscription was reached; the writes in flight were waited for and recorded.');
   return [
     ...head,
     `  outcomes: ${counts(summary.byOutcome)}`,
@@ -104,7 +105,7 @@ export function runSummaryText(summary: RunSummaryRecord, unrecorded: readonly P
 export function runsTable(summaries: readonly RunSummaryRecord[], width = DEFAULT_WIDTH): string {
   const rows = summaries.map((s) => [
     s.startedAt.slice(0, 19).replace('T', ' '),
-    s.kind === 'sweep-summary' ? 'sweep' : 'watch',
+    `${s.kind === 'sweep-summary' ? 'sweep' : 'watch'}${s.interrupted ? ' (interrupted)' : ''}`,
     s.kind === 'sweep-summary' ? s.sweepId : s.watchId,
     s.trigger,
     actorText(s.actor),
@@ -165,7 +166,7 @@ export function recordCsv(r: RemediationRecord): string {
   ]);
 }
 
-export const RUN_CSV_COLUMNS = ['kind', 'id', 'trigger', 'mode', 'scope', 'startedAt', 'finishedAt', 'subscriptions', 'byOutcome', 'failed', 'capReached', 'actorObjectId', 'actorAppId'] as const;
+export const RUN_CSV_COLUMNS = ['kind', 'id', 'trigger', 'mode', 'scope', 'startedAt', 'finishedAt', 'subscriptions', 'byOutcome', 'failed', 'capReached', 'interrupted', 'actorObjectId', 'actorAppId'] as const;
 
 export function runCsv(s: RunSummaryRecord): string {
   return csvLine([
@@ -180,6 +181,7 @@ export function runCsv(s: RunSummaryRecord): string {
     JSON.stringify(s.byOutcome),
     String(s.failed),
     String(s.capReached),
+    s.interrupted ? 'true' : 'false',
     s.actor?.objectId ?? '',
     s.actor?.appId ?? '',
   ]);

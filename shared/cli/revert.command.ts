@@ -1,3 +1,4 @@
+import { reconcileOrphans } from '../engine/reconcile';
 import { revertRun } from '../engine/revert';
 import type { PassProblem } from '../engine/snapshot-pass';
 import { escapeControl } from '../observability/redact';
@@ -19,7 +20,10 @@ export async function revertCommand(ctx: CliContext, options: { run: string; sub
   const subscriptionId = options.subscription !== undefined ? requireGuid(options.subscription, '--subscription') : undefined;
   await ctx.ports.records.ensureWritable();
   await ctx.checkIdentity();
-  const scope = { run, ...(subscriptionId ? { subscriptionId } : {}) };
+  // The run's intents whose outcome its process never stored are settled first (reconcile.ts):
+  // a PUT that went through is then a recovered `applied` record, and so revertible.
+  await reconcileOrphans(ctx.ports, { run, ...(subscriptionId ? { subscriptionId } : {}) });
+  const scope = { run, ...(subscriptionId ? { subscriptionId } : {}), signal: ctx.signal };
   if (ctx.config.mode === 'enforce') {
     if (!ctx.yes && !ctx.interactive) throw new UsageError('revert switches plans and extensions back, possibly off: run it with --yes (or on a terminal, to confirm), or with --dry-run to see the plan.');
     if (!ctx.yes) {

@@ -3,6 +3,7 @@ import { errorInfo } from '../engine/errors';
 import { PassInProgress } from '../engine/tenant-lease';
 import { escapeControl } from '../observability/redact';
 import { RecordStoreUnavailable } from '../records/record-store';
+import { EXIT_INTERRUPTED, watchForInterruption } from './interruption';
 import { createCliContext, CredentialError, EXIT, UsageError, outputFormat, type CliContext, type GlobalFlags, type SettingFlags, type Terminal } from './context';
 
 /**
@@ -18,10 +19,17 @@ export async function runCommand(
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<number> {
   let json = flags.json === true;
+  // Ctrl-C, SIGTERM, SIGHUP and a closed stdout stop the command cleanly (interruption.ts): exit 130.
+  const interruption = watchForInterruption({ say: (message) => void process.stderr.write(`d4ai: ${message}\n`) });
   try {
     json = outputFormat(flags) === 'json';
-    return await command(createCliContext(flags, env, settings, terminal));
+    const code = await command(createCliContext(flags, env, settings, terminal, interruption.signal));
+    return interruption.signal.aborted ? EXIT_INTERRUPTED : code;
   } catch (thrown) {
+    if (interruption.signal.aborted) {
+      process.stderr.write(`d4ai: interrupted: ${escapeControl(thrown instanceof Error ? thrown.message : String(thrown))}\n`);
+      return EXIT_INTERRUPTED;
+    }
     // A command that had already opened its JSON document closed it with the error inside.
     const reported = thrown instanceof ErrorInDocument;
     const error = reported ? thrown.error : thrown;
@@ -29,6 +37,8 @@ export async function runCommand(
     if (json && !reported) process.stdout.write(`${JSON.stringify({ error: document })}\n`);
     process.stderr.write(`d4ai: ${escapeControl(document.message)}\n`);
     return document.exitCode;
+  } finally {
+    interruption.dispose();
   }
 }
 

@@ -34,6 +34,8 @@ export interface RevertOptions {
   onRecord?: (record: RemediationRecord) => void;
   /** The plan only: decided as a dry run, nothing stored, no lease (what the CLI shows before it asks). */
   preview?: boolean;
+  /** Interruption (issue 16): once aborted, no further subscription is reverted; the one in flight finishes. */
+  signal?: AbortSignal;
 }
 
 export interface RevertResult {
@@ -68,6 +70,7 @@ export async function revertRun(ports: Ports, config: Config, options: RevertOpt
     const unrecorded: PassProblem[] = [];
     // Oldest first, one at a time: at most one write in flight per subscription (and per run).
     for (const target of ordered) {
+      if (options.signal?.aborted) break; // interrupted: no new write
       await renew();
       const record = await revertOne(ports, config, target, requestFor(target));
       try {

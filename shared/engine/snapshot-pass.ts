@@ -15,6 +15,7 @@ import { hasAccountsToRead } from './inspect-accounts';
 import type { Ports } from './ports';
 import { Tally, sweepSummary, watchSummary, type PassIdentity } from './tally';
 import { leasedPass } from './tenant-lease';
+import { PassReconciler } from './reconcile';
 
 /**
  * Sweep and tenant watch on a Resource Graph snapshot, as the CLI schedules them. One snapshot
@@ -50,6 +51,12 @@ export interface PassOptions {
   confirmed?: { plans: ReadonlyMap<string, Plan>; digest: string };
   /** Each write's plan as it is made (a dry run's `--out` collects them). */
   onPlan?: (plan: Plan) => void;
+  /**
+   * Interruption (issue 16): once aborted (Ctrl-C, SIGTERM, a closed stdout) the pass starts no
+   * new subscription and reads no new page; what is in flight finishes and is recorded, and the
+   * summary is marked `interrupted`. The CLI bounds the wait (cli/interruption.ts).
+   */
+  signal?: AbortSignal;
 }
 
 export interface PassProblem {
@@ -85,16 +92,21 @@ export function runScope(scope: GraphScope): RunScope {
 
 export async function sweep(ports: Ports, config: Config, options: PassOptions): Promise<SweepResult> {
   const pass = await leasedPass(ports, `${options.holder ?? 'd4ai CLI'} sweep`, (renew) => runPass(ports, config, options, 'sweep', renew));
-  const summary = sweepSummary(pass.identity, pass.tally);
+  const summary = interrupted(sweepSummary(pass.identity, pass.tally), options);
   logSweepSummary(ports.logger, summary);
   return { summary, summaryStored: await storeSummary(ports, summary), unrecorded: pass.unrecorded };
 }
 
 export async function watchPass(ports: Ports, config: Config, options: PassOptions): Promise<WatchResult> {
   const pass = await leasedPass(ports, `${options.holder ?? 'd4ai CLI'} watch`, (renew) => runPass(ports, config, options, 'watch', renew));
-  const summary = watchSummary(pass.identity, pass.tally, pass.candidates);
+  const summary = interrupted(watchSummary(pass.identity, pass.tally, pass.candidates), options);
   logWatchSummary(ports.logger, summary);
   return { summary, summaryStored: await storeSummary(ports, summary), unrecorded: pass.unrecorded };
+}
+
+/** Marks the summary of a pass whose signal was aborted (issue 16: interruption is an outcome). */
+function interrupted<S extends SweepSummaryRecord | WatchSummaryRecord>(summary: S, options: PassOptions): S {
+  return options.signal?.aborted ? { ...summary, interrupted: true } : summary;
 }
 
 async function storeSummary(ports: Ports, summary: SweepSummaryRecord | WatchSummaryRecord): Promise<boolean> {
@@ -124,10 +136,21 @@ async function runPass(ports: Ports, config: Config, options: PassOptions, kind:
   let candidates = 0;
   const detail: TriggerDetail = kind === 'sweep' ? { sweepId: id } : { watchId: id };
 
+  // Intents left by a pass that died are settled as this pass reaches their subscriptions (reconcile.ts).
+  const reconciler = await PassReconciler.start(ports);
   try {
     // A sweep reads the accounts of every subscription it looks into; a watch only its writes'.
-    for await (const page of planPass(ports, config, scope, { inspectAll: kind === 'sweep', ...(options.confirmed ? { confirmed: options.confirmed.plans } : {}) })) {
-      await renewLease();
+    const passOptions = {
+      inspectAll: kind === 'sweep',
+      ...(options.confirmed ? { confirmed: options.confirmed.plans } : {}),
+      ...(options.signal ? { signal: options.signal } : {}),
+      // Before a page is planned: the lease renewed, and intents a dead pass left on its subscriptions settled.
+      beforePage: async (entries: readonly SnapshotEntry[]): Promise<void> => {
+        await renewLease();
+        await reconciler.settle(entries.map((e) => e.subscription.subscriptionId));
+      },
+    };
+    for await (const page of planPass(ports, config, scope, passOptions)) {
       tally.subscriptions += page.planned.length;
       // A watch records only what it acts on: a subscription waiting out its back-off is not a candidate.
       const recorded = kind === 'sweep' ? page.planned : page.planned.filter((w) => isWrite(w.nomination.decision));
@@ -137,6 +160,7 @@ async function runPass(ports: Ports, config: Config, options: PassOptions, kind:
       // tenant watch does the same; the nightly sweep records them once a day).
       const store = !(kind === 'watch' && config.mode !== 'enforce');
       await eachLimited(recorded, config.sweepConcurrency, async ({ entry, context, nomination, unconfirmed }) => {
+        if (options.signal?.aborted) return; // interrupted: no new write (and no new record) starts
         const subscriptionId = entry.subscription.subscriptionId;
         const request = withRunId({ subscriptionId, trigger: options.trigger, detail: { ...detail, ...evidenceOf(entry, kind) } });
         const reviewed = options.confirmed?.plans.get(subscriptionId.toLowerCase());
@@ -164,6 +188,8 @@ async function runPass(ports: Ports, config: Config, options: PassOptions, kind:
     tally.unrecorded++;
     unrecorded.push({ subscriptionId: '*', ...errorInfo(error) });
   }
+  await reconciler.finish().catch(() => undefined); // a dead pass's summary is best effort; its records are settled
+  unrecorded.push(...reconciler.settled.problems.map((p) => ({ ...p, code: `ReconcileFailed:${p.code}` })));
   return { identity: { id, trigger: options.trigger, mode: config.mode, scope: runScope(scope), startedAt, finishedAt: ports.clock() }, tally, candidates, unrecorded };
 }
 
@@ -201,11 +227,13 @@ export async function* planPass(
   ports: Ports,
   config: Config,
   scope: GraphScope,
-  options: { inspectAll: boolean; confirmed?: ReadonlyMap<string, Plan> },
+  options: { inspectAll: boolean; confirmed?: ReadonlyMap<string, Plan>; signal?: AbortSignal; beforePage?: (entries: readonly SnapshotEntry[]) => Promise<void> },
 ): AsyncIterable<{ planned: Nominated[]; total?: number }> {
   const budget: WriteBudget = { used: 0 };
   const policy = await ports.snapshot.policy(scope, config.policyAssignmentId);
   for await (const page of ports.snapshot.pages(scope)) {
+    if (options.signal?.aborted) return; // interrupted: no new page
+    await options.beforePage?.(page.entries);
     const planned = await planPage(ports, config, page.entries, policy, budget, { inspectAll: options.inspectAll, concurrency: config.sweepConcurrency, ...(options.confirmed ? { confirmed: options.confirmed } : {}) });
     yield { planned, ...(page.total !== undefined ? { total: page.total } : {}) };
   }

@@ -52,6 +52,8 @@ export const LOG_MESSAGES = {
   eventIgnored: 'D4AI event ignored',
   eventAccepted: 'D4AI event accepted',
   armError: 'D4AI ARM error',
+  /** The tenant watch or nightly sweep kept out by a lease held from outside the app (engine/kept-out.ts). */
+  keptOut: 'D4AI kept out by a lease',
 } as const;
 
 export interface Logger {

@@ -1,7 +1,7 @@
-import type { LeaseResult, LeaseState, RemediationRecord, RunSummaryRecord } from './record';
+import type { LeaseBreakRecord, LeaseOwner, LeaseResult, LeaseState, RemediationRecord, RunSummaryRecord } from './record';
 
 /**
- * Where records go: Table Storage in Azure, a JSON-lines file for a CLI without one. A record is
+ * Where records go: Table Storage in Azure, an embedded SQLite file for a CLI without one. A record is
  * identified by its subscription, start time and run id: writing it again (the outcome after the
  * intent, a retried activity) replaces it.
  */
@@ -24,12 +24,41 @@ export interface RecordStore {
   listRun(id: string, limit: number, filter?: Pick<RecordFilter, 'since'>): Promise<RecordList>;
   /** Sweep and watch summaries, newest first. */
   listSummaries(limit: number, filter?: Pick<RecordFilter, 'since'>): Promise<RunSummaryRecord[]>;
-  /** Takes the named lease for `holder` until now + ttlMs, unless someone else holds it unexpired (optimistic concurrency). */
-  acquireLease(name: string, holder: string, ttlMs: number, now: Date): Promise<LeaseResult>;
+  /** One summary by its sweep or watch id. */
+  summary(id: string): Promise<RunSummaryRecord | undefined>;
+  /**
+   * Stores `record` over its intent (same subscription, start and run id) only while that row is
+   * still an intent: a reconciliation never overwrites the outcome its live writer stored meanwhile.
+   * False when the row is no longer an intent (or is gone).
+   */
+  replaceIntent(record: RemediationRecord): Promise<boolean>;
+  /** Records still `intent` (their outcome never stored), oldest first: what engine/reconcile.ts settles. */
+  listIntents(limit: number, filter?: { subscriptionId?: string; run?: string }): Promise<RecordList>;
+  /** Pass ids (sweep, watch or revert) of records made since `since`, newest first: finds a pass that died before its summary. */
+  recentPassIds(since: Date, limit: number): Promise<string[]>;
+  /** Every record and summary, for `d4ai records --export jsonl`; streamed, never held at once. */
+  exportAll(): AsyncIterable<RemediationRecord | RunSummaryRecord>;
+  /** Deletes records and summaries made before `before` (D4AI_RECORDS_RETENTION_DAYS, `d4ai records prune`). */
+  prune(before: Date): Promise<{ records: number; summaries: number }>;
+  /**
+   * Takes the named lease for `holder` until now + ttlMs, unless someone else holds it unexpired
+   * (a transaction or optimistic concurrency: two takers never both get it). `owner`: the CLI's
+   * machine and process, stored with it.
+   */
+  acquireLease(name: string, holder: string, ttlMs: number, now: Date, owner?: LeaseOwner): Promise<LeaseResult>;
   /** Gives the lease up, if `holder` still holds it. */
   releaseLease(name: string, holder: string): Promise<void>;
   /** The lease as stored (expired or not), or undefined when nobody took it. */
   currentLease(name: string): Promise<LeaseState | undefined>;
+  /** `d4ai lease --break`: kept so a broken lease is never a silent one. */
+  writeLeaseBreak(record: LeaseBreakRecord): Promise<void>;
+  listLeaseBreaks(limit: number): Promise<LeaseBreakRecord[]>;
+}
+
+/** The sweep, watch or revert a record was part of (its pass id), if any. */
+export function passIdOf(record: Pick<RemediationRecord, 'triggerDetail'>): string | undefined {
+  const d = record.triggerDetail;
+  return d?.sweepId ?? d?.watchId ?? d?.revertId;
 }
 
 export interface RecordFilter {

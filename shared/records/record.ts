@@ -25,8 +25,11 @@ import { VERSION } from '../version';
  * `plan-stale`: a reviewed plan (a saved plan, or one confirmed on a terminal) was not written
  * because the fresh read under the lock differs from the state the plan was made from; the
  * record's reasons name what changed. The next plan starts from the new state.
+ * `not-applied`: an intent whose process died before its outcome was stored, reconciled later
+ * (engine/reconcile.ts): the pricing read then does not show the intent's body. Where it does, the
+ * intent becomes `applied` with `recovered: true`.
  */
-export type Outcome = 'applied' | 'partial' | 'dry-run' | 'failed' | 'no-op' | 'intent' | 'plan-stale';
+export type Outcome = 'applied' | 'partial' | 'dry-run' | 'failed' | 'no-op' | 'intent' | 'plan-stale' | 'not-applied';
 
 /** `undecided`: the run failed before a decision could be made (e.g. ARM unreachable); `revert`: `d4ai revert` restored an earlier state. */
 export type RecordAction = Action | 'undecided' | 'revert';
@@ -75,6 +78,8 @@ export interface RemediationRecord {
   error?: { code: string; message: string };
   durationMs: number;
   version: string;
+  /** The outcome was not seen by the run that wrote the intent (it died): it was read afterwards (engine/reconcile.ts). */
+  recovered?: true;
 }
 
 export const MAX_RESOURCE_IDS = 10;
@@ -151,6 +156,28 @@ export interface LeaseState {
   name: string;
   holder: string;
   expiresAt: string;
+  /** A CLI holder's machine and process: a dead holder on the same machine is taken over at once. */
+  owner?: LeaseOwner;
+}
+
+export interface LeaseOwner {
+  host: string;
+  pid: number;
+  /** When this holder first took the lease (renewals keep it): how long it has kept others out. */
+  since: string;
+}
+
+/** `d4ai lease --break`: who freed which lease held by whom, kept beside the records. */
+export interface LeaseBreakRecord {
+  kind: 'lease-break';
+  name: string;
+  /** The holder the lease was taken from, and its expiry then. */
+  holder: string;
+  expiresAt: string;
+  brokenAt: string;
+  /** The breaker's machine and process (never a user name). */
+  brokenBy: string;
+  version: string;
 }
 
 export type LeaseResult = { acquired: true; lease: LeaseState } | { acquired: false; held: LeaseState };
@@ -183,6 +210,12 @@ interface PassSummaryFields {
   capReached: number;
   failed: number;
   version: string;
+  /**
+   * The pass was stopped before it reached every subscription: SIGINT, SIGTERM, SIGHUP or a closed
+   * stdout (the CLI stored this summary on its way out), or its process died (the summary was
+   * written by the run that reconciled its intents, engine/reconcile.ts).
+   */
+  interrupted?: true;
 }
 
 /** The stored summary of one sweep (its per-subscription records are stored on their own). */

@@ -1,6 +1,7 @@
 import { findingTypes } from '../domain/findings';
 import type { Actor } from '../domain/model';
 import type { RemediationRecord, RunSummaryRecord } from './record';
+import { passIdOf } from './record-store';
 
 /**
  * RemediationRecord <-> Table Storage entity. Partition = subscription, so one subscription's
@@ -25,12 +26,6 @@ export interface RecordEntity {
 
 const JSON_COLUMNS = ['triggerDetail', 'pricingBefore', 'pricingAfter', 'desired', 'change', 'planBasis', 'findings', 'optedOutAccounts', 'failedExtensions', 'aiResourceIds', 'reasons', 'warnings'] as const;
 
-/** The pass a record belongs to (sweep, watch or revert id): a flat column, so one run's records are one query. */
-function passIdOf(record: Pick<RemediationRecord, 'triggerDetail'>): string | undefined {
-  const d = record.triggerDetail;
-  return d?.sweepId ?? d?.watchId ?? d?.revertId;
-}
-
 export function toEntity(record: RemediationRecord): RecordEntity {
   const entity: RecordEntity = {
     partitionKey: record.subscriptionId,
@@ -51,8 +46,10 @@ export function toEntity(record: RemediationRecord): RecordEntity {
   Object.assign(entity, actorColumns(record.actor));
   // Flat, so the portal and a table query can filter on it: the finding types, comma-separated.
   if (record.findings?.length) entity.findingTypes = findingTypes(record.findings).join(',');
+  // The pass a record belongs to (sweep, watch or revert id): a flat column, so one run's records are one query.
   const passId = passIdOf(record);
   if (passId) entity.passId = passId;
+  if (record.recovered) entity.recovered = true;
   if (record.skipReason) entity.skipReason = record.skipReason;
   // Flat, so one query finds every record a saved plan applied.
   if (record.planDigest) entity.planDigest = record.planDigest;
@@ -136,6 +133,7 @@ export function fromEntity(entity: Record<string, unknown>): RemediationRecord {
     error: errorCode ? { code: errorCode, message: text('errorMessage') ?? '' } : undefined,
     durationMs,
     version: text('version') ?? '',
+    recovered: entity.recovered === true ? (true as const) : undefined,
   };
   // Drop absent optionals so a round trip equals the original record.
   return Object.fromEntries(Object.entries(record).filter(([, v]) => v !== undefined)) as unknown as RemediationRecord;
@@ -183,6 +181,7 @@ export function summaryEntity(summary: RunSummaryRecord): RecordEntity {
     capReached: summary.capReached,
     failed: summary.failed,
     version: summary.version,
+    ...(summary.interrupted ? { interrupted: true } : {}),
   };
   return summary.kind === 'sweep-summary'
     ? { ...common, sweepId: summary.sweepId, byAction: JSON.stringify(summary.byAction) }
@@ -206,6 +205,7 @@ export function summaryFromEntity(entity: Record<string, unknown>): RunSummaryRe
     capReached: count('capReached'),
     failed: count('failed'),
     version: text('version'),
+    ...(entity.interrupted === true ? { interrupted: true as const } : {}),
   };
   return text('kind') === 'watch-summary'
     ? { kind: 'watch-summary', watchId: text('watchId'), candidates: count('candidates'), ...common }
@@ -214,3 +214,6 @@ export function summaryFromEntity(entity: Record<string, unknown>): RunSummaryRe
 
 /** Leases (one sweep or watch pass at a time) share the records table under their own partition. */
 export const LEASE_PARTITION = 'leases';
+
+/** `d4ai lease --break` records, newest first. */
+export const LEASE_BREAK_PARTITION = 'lease-breaks';

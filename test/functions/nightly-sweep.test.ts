@@ -14,6 +14,7 @@ import { FN, nightlySweepInstanceId } from '../../functions/names';
 import type { SweepInput } from '../../functions/sweep-tenant.orchestrator';
 import { TableRecordStore } from '../../shared/azure/records.table';
 import { TENANT_PASS_LEASE, TENANT_PASS_TTL_MS } from '../../shared/engine/tenant-lease';
+import { LOG_MESSAGES } from '../../shared/observability/log';
 import { startAzuriteTable, type AzuriteTable } from '../../sim/azurite';
 import { DurableTestHost } from '../../sim/durable-host';
 import { startDurableWebhookStandIn, type DurableWebhookStandIn } from './durable-webhook-stand-in';
@@ -113,4 +114,25 @@ it('does not start while a manual sweep holds the tenant-pass lease, and says wh
   await nightlySweep(timer, logged);
   await host.idle();
   expect(starts()).toHaveLength(1);
+});
+
+it('kept out by a CLI holder (a lease held from outside the app): gives up for the day with an error-level line the alert counts', async () => {
+  outcome = 'complete';
+  const store = new TableRecordStore(azurite.connectionString, process.env.D4AI_RECORDS_TABLE ?? '', { getToken: async () => null }, 'D4AI_RECORDS_CONNECTION');
+  const holder = 'd4ai CLI sweep (pid 4242, started earlier)';
+  const owner = { host: 'laptop-7', pid: 4242, since: new Date(Date.now() - 60_000).toISOString() };
+  expect((await store.acquireLease(TENANT_PASS_LEASE, holder, 120_000, new Date(), owner)).acquired).toBe(true);
+  const logs: Array<{ level: string; text: string }> = [];
+  const ctx = context();
+  const input = clientInputOf(FN.nightlySweep);
+  const logged = new InvocationContext({ functionName: FN.nightlySweep, invocationId: randomUUID(), options: { extraInputs: [input] }, logHandler: (level, ...args) => logs.push({ level, text: args.map(String).join(' ') }) });
+  logged.extraInputs.set(input, ctx.extraInputs.get(input));
+
+  await nightlySweep(timer, logged);
+  await host.idle();
+  expect(starts()).toHaveLength(0);
+  const errors = logs.filter((l) => l.level === 'error');
+  expect(errors).toHaveLength(1);
+  expect(errors[0]?.text).toMatch(new RegExp(`${LOG_MESSAGES.keptOut}.*KeptOutByLease.*process 4242 on laptop-7`));
+  await store.releaseLease(TENANT_PASS_LEASE, holder);
 });

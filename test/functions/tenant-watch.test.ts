@@ -13,6 +13,8 @@ import { FN, governInstanceId } from '../../functions/names';
 import { useLandingZone, useWorld, type World } from './world';
 import { TableRecordStore } from '../../shared/azure/records.table';
 import { TENANT_PASS_LEASE, TENANT_PASS_TTL_MS } from '../../shared/engine/tenant-lease';
+import { KEPT_OUT_ALERT_MS } from '../../shared/engine/kept-out';
+import { LOG_MESSAGES } from '../../shared/observability/log';
 
 let world: World;
 useWorld((started) => {
@@ -114,6 +116,24 @@ it('skips its pass while a sweep holds the tenant-pass lease, and never takes th
   expect(world.standIns.arm.requests).toHaveLength(0);
   expect(world.triggerLogs.map((l) => l.message).join('\n')).toMatch(/D4AI watch skipped.*sweep-2025-06-01, until/);
   await store.releaseLease(TENANT_PASS_LEASE, 'sweep-2025-06-01');
+});
+
+it('kept out by a lease held from outside the app (a d4ai run with its settings): info at first, an error the alert counts after KEPT_OUT_ALERT_MS', async () => {
+  const store = new TableRecordStore(world.azurite.connectionString, process.env.D4AI_RECORDS_TABLE ?? '', world.standIns.credential, 'D4AI_RECORDS_CONNECTION');
+  const holder = 'd4ai CLI sweep (pid 4242, started earlier)';
+  const recent = { host: 'laptop-7', pid: 4242, since: new Date(Date.now() - 60_000).toISOString() };
+  expect((await store.acquireLease(TENANT_PASS_LEASE, holder, 120_000, new Date(), recent)).acquired).toBe(true);
+  world.triggerLogs.length = 0;
+  await pass();
+  expect(world.triggerLogs.filter((l) => l.level === 'error')).toEqual([]);
+  const long = { ...recent, since: new Date(Date.now() - KEPT_OUT_ALERT_MS - 60_000).toISOString() };
+  expect((await store.acquireLease(TENANT_PASS_LEASE, holder, 120_000, new Date(), long)).acquired).toBe(true);
+  await pass();
+  const errors = world.triggerLogs.filter((l) => l.level === 'error');
+  expect(errors).toHaveLength(1);
+  expect(errors[0]?.message).toMatch(new RegExp(`^${LOG_MESSAGES.keptOut} .*"errorCode":"KeptOutByLease".*process 4242 on laptop-7`));
+  expect(starts()).toHaveLength(0);
+  await store.releaseLease(TENANT_PASS_LEASE, holder);
 });
 
 it('in report mode counts what it would start but starts no run (the nightly sweep records those once a day)', async () => {

@@ -1,5 +1,5 @@
-import { RecordStoreUnavailable, matchesFilter, type RecordFilter, type RecordList, type RecordStore } from '../../shared/records/record-store';
-import type { LeaseResult, LeaseState, RemediationRecord, RunSummaryRecord } from '../../shared/records/record';
+import { RecordStoreUnavailable, inRun, matchesFilter, passIdOf, type RecordFilter, type RecordList, type RecordStore } from '../../shared/records/record-store';
+import type { LeaseBreakRecord, LeaseResult, LeaseState, RemediationRecord, RunSummaryRecord } from '../../shared/records/record';
 
 /**
  * The RecordStore interface in memory, with the semantics of the file and table stores: a record
@@ -39,6 +39,7 @@ export class FakeRecordStore implements RecordStore {
   private rows: Array<{ key: string; seq: number; record: RemediationRecord }> = [];
   private summaryRows: Array<{ seq: number; summary: RunSummaryRecord }> = [];
   private leases = new Map<string, LeaseState>();
+  private leaseBreaks: LeaseBreakRecord[] = [];
   private seq = 0;
   private writeFailures: WriteFailure[] = [];
   private summaryFailures = 0;
@@ -159,6 +160,60 @@ export class FakeRecordStore implements RecordStore {
     this.calls.currentLease++;
     const lease = this.leases.get(name);
     return lease ? { ...lease } : undefined;
+  }
+
+  async summary(id: string): Promise<RunSummaryRecord | undefined> {
+    const found = this.summaryRows.find((s) => (s.summary.kind === 'sweep-summary' ? s.summary.sweepId : s.summary.watchId) === id);
+    return found ? structuredClone(found.summary) : undefined;
+  }
+
+  async replaceIntent(record: RemediationRecord): Promise<boolean> {
+    const key = `${record.subscriptionId.toLowerCase()}|${record.startedAt}|${record.runId}`;
+    if (this.rows.find((r) => r.key === key)?.record.outcome !== 'intent') return false;
+    this.store(record);
+    return true;
+  }
+
+  async listIntents(limit: number, filter: { subscriptionId?: string; run?: string } = {}): Promise<RecordList> {
+    this.read();
+    const records = this.rows
+      .filter((r) => r.record.outcome === 'intent' && (!filter.subscriptionId || r.record.subscriptionId === filter.subscriptionId.toLowerCase()) && (filter.run === undefined || inRun(r.record, filter.run)))
+      .sort((a, b) => a.record.recordedAt.localeCompare(b.record.recordedAt) || a.seq - b.seq)
+      .slice(0, limit)
+      .map((r) => structuredClone(r.record));
+    return { records, problems: [] };
+  }
+
+  async recentPassIds(since: Date, limit: number): Promise<string[]> {
+    const ids = this.rows
+      .filter((r) => Date.parse(r.record.recordedAt) >= since.getTime())
+      .sort((a, b) => b.record.recordedAt.localeCompare(a.record.recordedAt) || b.seq - a.seq)
+      .map((r) => passIdOf(r.record))
+      .filter((id): id is string => id !== undefined);
+    return [...new Set(ids)].slice(0, limit);
+  }
+
+  async *exportAll(): AsyncIterable<RemediationRecord | RunSummaryRecord> {
+    for (const r of this.rows) yield structuredClone(r.record);
+    for (const s of this.summaryRows) yield structuredClone(s.summary);
+  }
+
+  async prune(before: Date): Promise<{ records: number; summaries: number }> {
+    const keep = (at: string): boolean => Date.parse(at) >= before.getTime();
+    const records = this.rows.length;
+    const summaries = this.summaryRows.length;
+    // Intents are kept whatever their age: their outcome is still to be settled.
+    this.rows = this.rows.filter((r) => r.record.outcome === 'intent' || keep(r.record.recordedAt));
+    this.summaryRows = this.summaryRows.filter((s) => keep(s.summary.finishedAt));
+    return { records: records - this.rows.length, summaries: summaries - this.summaryRows.length };
+  }
+
+  async writeLeaseBreak(record: LeaseBreakRecord): Promise<void> {
+    this.leaseBreaks.unshift(structuredClone(record));
+  }
+
+  async listLeaseBreaks(limit: number): Promise<LeaseBreakRecord[]> {
+    return this.leaseBreaks.slice(0, limit).map((r) => structuredClone(r));
   }
 
   private store(record: RemediationRecord): void {

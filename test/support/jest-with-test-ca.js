@@ -11,7 +11,8 @@ const path = require('node:path');
 const { runNodeTrustingTestCa } = require('../../sim/test-ca.js');
 
 const jestBin = require.resolve('jest/bin/jest', { paths: [path.resolve(__dirname, '..', '..')] });
-runNodeTrustingTestCa([jestBin, ...process.argv.slice(2)]).catch((err) => {
+// node:sqlite's ExperimentalWarning (the only experimental module the tests load) stays out of the test output.
+runNodeTrustingTestCa(['--disable-warning=ExperimentalWarning', jestBin, ...process.argv.slice(2)]).catch((err) => {
   console.error('jest-with-test-ca: could not prepare the test CA:', err);
   process.exit(1);
 });

@@ -373,12 +373,20 @@ describe('loadConfig: records store', () => {
     expect(loadConfig({ ...RECORDS, D4AI_RECORDS_TABLE: 'GovernorRecords' }).records).toMatchObject({ table: 'GovernorRecords' });
   });
 
-  it('falls back to the file only when the caller offers one and nothing else is set', () => {
-    expect(loadConfig({}, { fileFallback: '/var/d4ai/records.jsonl' }).records).toEqual({ kind: 'file', path: '/var/d4ai/records.jsonl' });
-    expect(loadConfig({}, { fileFallback: 'relative/records.jsonl' }).records).toEqual({
-      kind: 'file',
-      path: path.resolve('relative/records.jsonl'),
+  it('falls back to the SQLite file only when the caller offers one and nothing else is set', () => {
+    expect(loadConfig({}, { fileFallback: '/var/d4ai/d4ai.db' }).records).toEqual({ kind: 'sqlite', path: '/var/d4ai/d4ai.db' });
+    expect(loadConfig({}, { fileFallback: 'relative/d4ai.db' }).records).toEqual({
+      kind: 'sqlite',
+      path: path.resolve('relative/d4ai.db'),
     });
+  });
+
+  it('D4AI_RECORDS_RETENTION_DAYS: unset keeps everything; whole days from 1 to 36500, otherwise named', () => {
+    expect(loadConfig({}, { fileFallback: 'd4ai.db' }).recordsRetentionDays).toBeUndefined();
+    expect(loadConfig({ D4AI_RECORDS_RETENTION_DAYS: ' 90 ' }, { fileFallback: 'd4ai.db' }).recordsRetentionDays).toBe(90);
+    for (const bad of ['0', '-1', '7.5', '1e3', '36501', 'forever']) {
+      expect(() => loadConfig({ D4AI_RECORDS_RETENTION_DAYS: bad }, { fileFallback: 'd4ai.db' })).toThrow(`D4AI_RECORDS_RETENTION_DAYS="${bad}" must be a whole number of days from 1 to 36500`);
+    }
   });
 
   it('requires a table store when there is no file fallback (Functions)', () => {
