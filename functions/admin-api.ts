@@ -4,6 +4,7 @@ import * as df from 'durable-functions';
 import { checkSavedPlan, PlanFileInvalid, PlanRefused, type SavedPlan } from '../shared/domain/saved-plan';
 import { PassInProgress, TENANT_PASS_LEASE, takeTenantLease } from '../shared/engine/tenant-lease';
 import { RecordStoreUnavailable } from '../shared/records/record-store';
+import { errorInfo } from '../shared/engine/errors';
 import { checkInstanceId, checkLimit, checkRunOptions, checkSubscriptionId, type Checked } from './admin-api.validation';
 import type { ApplyPlanInput } from './apply-plan.orchestrator';
 import { FN, manualSweepInstanceId, planApplyInstanceId } from './names';
@@ -64,14 +65,16 @@ export async function startSweepHttp(request: HttpRequest, context: InvocationCo
   const logger = loggerFor(context, { trigger: 'manual', sweepId: instanceId, instanceId });
   // One pass over the tenant at a time (one cap): the lease is taken here, for this instance id,
   // and the orchestration renews it per page and gives it back at the end.
+  const records = portsFor(config, logger).records;
   try {
-    await takeTenantLease(portsFor(config, logger).records, instanceId, new Date());
+    await takeTenantLease(records, instanceId, new Date());
   } catch (error) {
     if (error instanceof PassInProgress) {
       return { status: 409, jsonBody: { error: { code: 'SweepInProgress', message: error.message, holder: error.held.holder, expiresAt: error.held.expiresAt } } };
     }
-    if (error instanceof RecordStoreUnavailable) return { status: 503, jsonBody: { error: { code: error.code, message: error.message } } };
-    throw error;
+    // The store did not answer (a raw storage error): the same outage as any other, 503 naming the store and its setting.
+    const unavailable = error instanceof RecordStoreUnavailable ? error : new RecordStoreUnavailable(records.description, records.setting, errorInfo(error).message);
+    return { status: 503, jsonBody: { error: { code: unavailable.code, message: unavailable.message } } };
   }
   const input: SweepInput = { trigger: 'manual', dryRun, ...(note ? { note } : {}) };
   try {

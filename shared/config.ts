@@ -375,7 +375,7 @@ function tableConnectionProblem(value: string): string | undefined {
   const forms =
     'must be a table endpoint URL like https://<account>.table.core.windows.net (used with the managed identity), ' +
     'a connection string with AccountName and AccountKey (or SharedAccessSignature and TableEndpoint), or UseDevelopmentStorage=true';
-  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(value)) return endpointProblem(value) ?? undefined;
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(value)) return endpointProblem(value) ?? bearerOverHttp(value);
   const fields = new Map<string, string>();
   for (const part of value.split(';').filter((p) => p.trim())) {
     const at = part.indexOf('=');
@@ -394,7 +394,20 @@ function tableConnectionProblem(value: string): string | undefined {
   const keyed = fields.has('accountname') && fields.has('accountkey');
   const signed = fields.has('sharedaccesssignature') && endpoint !== undefined;
   if (!keyed && !signed) return `is incomplete: it ${forms}.`;
+  if (keyed && endpoint === undefined && !fields.has('defaultendpointsprotocol')) {
+    // The Tables SDK builds the endpoint from the protocol and suffix; without either it refuses the string ("Invalid TableEndpoint").
+    return 'has AccountName and AccountKey but no endpoint: add DefaultEndpointsProtocol=https (the account\'s table endpoint is then https://<account>.table.core.windows.net), or TableEndpoint=<the table endpoint URL>.';
+  }
   return undefined;
+}
+
+/**
+ * The URL form signs in with a bearer token (the managed identity, or az login), which the Tables
+ * SDK sends over https only: http, even to a local emulator, fails at the first request.
+ */
+function bearerOverHttp(value: string): string | undefined {
+  if (new URL(value).protocol !== 'http:') return undefined;
+  return 'is a table endpoint URL over http: the URL form signs in with a bearer token, which is sent over https only. Use https, or for a local emulator a connection string with AccountName, AccountKey and TableEndpoint=http://127.0.0.1:<port>/<account> (or UseDevelopmentStorage=true).';
 }
 
 /** An endpoint URL must be https; http is accepted for a loopback host only (Azurite on this machine). */
