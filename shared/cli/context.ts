@@ -10,6 +10,7 @@ import { escapeControl, maskSecrets } from '../observability/redact';
 import { DEFAULT_WIDTH, type OutputFormat } from './output';
 import { readSettingsFile } from './settings-file';
 import { UsageError } from './usage-error';
+import { colourWanted, painter, type Paint } from './colour';
 
 /** What every command gets: validated config, real ports, the output format, and where to write. */
 export interface CliContext {
@@ -43,6 +44,10 @@ export interface CliContext {
   checkIdentity: () => Promise<void>;
   /** Every known setting: its effective value (secrets masked) and where it came from. */
   settings: SettingSource[];
+  /** Colour for the table output: on a terminal that supports it, never for pipes or with NO_COLOR. */
+  paint: Paint;
+  /** sweep/watch --all: every row in the table, not only the changes, failures and warnings. */
+  all?: boolean;
 }
 
 export interface SettingSource {
@@ -189,6 +194,7 @@ export function createCliContext(flags: GlobalFlags, env: NodeJS.ProcessEnv = pr
       }
     },
     settings: settingSources(effective.env, effective.sources),
+    paint: painter(format === 'table' && colourWanted(terminal.stdoutIsTTY, env)),
   };
 }
 

@@ -39,6 +39,7 @@ export function buildProgram(run: (code: number) => void, terminal?: Terminal): 
   const subscriptions = (): Option => new Option('-s, --subscription <ids>', 'only these subscriptions (GUIDs, comma-separated)').conflicts('managementGroup');
 
   const out = (): Option => new Option('--out <file>', 'with --dry-run: save the plan (the writes, their exact bodies and the state they were planned on) for d4ai apply');
+  const all = (): Option => new Option('--all', 'the table shows every subscription (by default: the changes, failures and warnings, and a count of the rest)');
   const expiresIn = (): Option => new Option('--expires-in <duration>', 'with --out: how long the saved plan may be applied (default 24h, at most 7d)');
   program
     .command('govern')
@@ -54,9 +55,10 @@ export function buildProgram(run: (code: number) => void, terminal?: Terminal): 
     .addOption(subscriptions())
     .addOption(out())
     .addOption(expiresIn())
-    .action((opts: SettingFlags & PlanOutput & { subscription?: string }) => {
-      const { subscription, out: file, expiresIn: ttl, ...settings } = opts;
-      return runWith((ctx) => sweepCommand(ctx, subscription, planFlags({ out: file, expiresIn: ttl })), settings);
+    .addOption(all())
+    .action((opts: SettingFlags & PlanOutput & { subscription?: string; all?: boolean }) => {
+      const { subscription, out: file, expiresIn: ttl, all: every, ...settings } = opts;
+      return runWith((ctx) => sweepCommand(every ? { ...ctx, all: true } : ctx, subscription, planFlags({ out: file, expiresIn: ttl })), settings);
     });
   program
     .command('watch')
@@ -67,14 +69,15 @@ export function buildProgram(run: (code: number) => void, terminal?: Terminal): 
     .addOption(new Option('--interval <duration>', 'a pass every <duration> (e.g. 5m) until interrupted').conflicts(['once', 'out']))
     .addOption(out())
     .addOption(expiresIn())
-    .action((opts: SettingFlags & PlanOutput & { once?: boolean; interval?: string; subscription?: string }) => {
-      const { once, interval, subscription, out: file, expiresIn: ttl, ...settings } = opts;
+    .addOption(all())
+    .action((opts: SettingFlags & PlanOutput & { once?: boolean; interval?: string; subscription?: string; all?: boolean }) => {
+      const { once, interval, subscription, out: file, expiresIn: ttl, all: every, ...settings } = opts;
       if (!once && !interval) {
         return runWith(() => {
           throw new UsageError('watch needs --once or --interval <duration> (e.g. --interval 5m).');
         }, settings);
       }
-      if (!interval) return runWith((ctx) => watchOnceCommand(ctx, subscription, true, planFlags({ out: file, expiresIn: ttl })), settings);
+      if (!interval) return runWith((ctx) => watchOnceCommand(every ? { ...ctx, all: true } : ctx, subscription, true, planFlags({ out: file, expiresIn: ttl })), settings);
       const stop = new AbortController();
       const interrupt = (): void => stop.abort();
       process.once('SIGINT', interrupt);

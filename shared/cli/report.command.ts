@@ -3,7 +3,7 @@ import { coverageReport, type CoverageReport, type CoverageRow } from '../engine
 import { escapeControl } from '../observability/redact';
 import { coverageHtml } from '../report/coverage-html';
 import { EXIT, UsageError, type CliContext } from './context';
-import { pageProgress, parseScope } from './commands';
+import { pageProgress, parseScope, warnUnmatched } from './commands';
 import { findingTypes } from '../domain/findings';
 import { scopeText } from '../domain/scope-text';
 import { csvLine, subscriptionText, table } from './output';
@@ -28,6 +28,7 @@ export async function reportCommand(ctx: CliContext, options: { tokens?: boolean
     await fs.writeFile(options.html, coverageHtml(report), 'utf8');
     ctx.progress(`Wrote ${options.html}: open it in a browser (it loads nothing from anywhere).`);
   }
+  warnUnmatched(ctx, scope, new Set(report.rows.map((r) => r.subscriptionId.toLowerCase())));
   if (ctx.format === 'json') ctx.out(JSON.stringify(report, null, 2));
   else if (ctx.format === 'csv') ctx.out(reportCsv(report));
   else ctx.out(reportTable(report, ctx.width));
