@@ -9,6 +9,7 @@ import { recordsCommand, runsCommand } from './history.commands';
 import { reportCommand } from './report.command';
 import { revertCommand } from './revert.command';
 import { runCommand } from './run';
+import { AFTER_ERROR, addHelp } from './help';
 
 /**
  * d4ai: the governance engine from a terminal. Same engine, adapters and records as the
@@ -28,14 +29,14 @@ export function buildProgram(run: (code: number) => void, terminal?: Terminal): 
     .addOption(new Option('--detailed-exitcode', 'dry runs, apply and report: exit 0 no changes, 1 error, 2 bad usage, 3 changes pending'))
     .addOption(new Option('--verbose', 'structured logs on stderr'))
     .exitOverride()
-    .showHelpAfterError()
+    .showHelpAfterError(AFTER_ERROR)
     .configureOutput({ writeErr: (s) => process.stderr.write(s) });
 
   // Each command builds the context only when it runs, so --help never needs valid settings.
   const runWith = async (fn: (ctx: CliContext) => Promise<number> | number, settings: SettingFlags = {}): Promise<void> => {
     run(await runCommand(program.opts<GlobalFlags>(), settings, fn, terminal));
   };
-  const managementGroup = (): Option => new Option('--management-group <id>', 'govern the subscriptions below this management group (overrides D4AI_MANAGEMENT_GROUP)');
+  const managementGroup = (verb = 'govern'): Option => new Option('--management-group <id>', `${verb} the subscriptions below this management group (overrides D4AI_MANAGEMENT_GROUP)`);
   const subscriptions = (): Option => new Option('-s, --subscription <ids>', 'only these subscriptions (GUIDs, comma-separated)').conflicts('managementGroup');
 
   const out = (): Option => new Option('--out <file>', 'with --dry-run: save the plan (the writes, their exact bodies and the state they were planned on) for d4ai apply');
@@ -97,7 +98,7 @@ export function buildProgram(run: (code: number) => void, terminal?: Terminal): 
   program
     .command('report')
     .description('coverage across the estate: AI resources, plan, components and findings per subscription (read-only)')
-    .addOption(managementGroup())
+    .addOption(managementGroup('report on'))
     .addOption(subscriptions())
     .addOption(new Option('--tokens', 'add 30 days of token volume per subscription from Azure Monitor (and a cost estimate with D4AI_PRICE_PER_MILLION_TOKENS)'))
     .addOption(new Option('--html <file>', 'also write a self-contained HTML page with charts and a sortable table'))
@@ -129,6 +130,7 @@ export function buildProgram(run: (code: number) => void, terminal?: Terminal): 
     .command('config')
     .description('the effective settings and where each came from (environment, --settings file, flag, default); secrets masked')
     .action(() => runWith((ctx) => configCommand(ctx)));
+  addHelp(program);
   return program;
 }
 
