@@ -63,6 +63,8 @@ export interface Config {
   pricingsApiVersion: '2026-07-01' | '2024-01-01';
   /** D4AI_PRICE_PER_MILLION_TOKENS: the operator's price, for `d4ai report --tokens` estimates (never a built-in price). */
   pricePerMillionTokens?: number;
+  /** D4AI_PRICE_CURRENCY: the ISO 4217 code of that price (EUR, USD, ...), for the report's cost; no default currency. */
+  priceCurrency?: string;
 }
 
 export const DEFAULTS = {
@@ -99,7 +101,7 @@ export const OPTIONAL_SETTINGS: readonly Exclude<SettingName, keyof typeof DEFAU
 ];
 
 /** Settings only the CLI reads (`d4ai report --tokens`): known, so not refused, but not app settings. */
-export const CLI_ONLY_SETTINGS: readonly string[] = ['D4AI_PRICE_PER_MILLION_TOKENS'];
+export const CLI_ONLY_SETTINGS: readonly string[] = ['D4AI_PRICE_PER_MILLION_TOKENS', 'D4AI_PRICE_CURRENCY'];
 
 /**
  * D4AI_* names the deployment uses (azd environment values read by infra/ and its hooks) but the
@@ -212,6 +214,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: LoadCo
   const httpTimeoutMs = integer('D4AI_HTTP_TIMEOUT_SECONDS', 1, 600) * 1000;
   const pricingsApiVersion = oneOf<'2026-07-01' | '2024-01-01'>('D4AI_PRICINGS_API_VERSION', ['2026-07-01', '2024-01-01']);
   const pricePerMillionTokens = priceFrom(env.D4AI_PRICE_PER_MILLION_TOKENS, problems);
+  const priceCurrency = currencyFrom(env.D4AI_PRICE_CURRENCY, problems);
 
   if (problems.length > 0) throw new ConfigError(problems);
   return {
@@ -234,6 +237,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: LoadCo
     httpTimeoutMs,
     pricingsApiVersion,
     ...(pricePerMillionTokens !== undefined ? { pricePerMillionTokens } : {}),
+    ...(priceCurrency !== undefined ? { priceCurrency } : {}),
   };
 }
 
@@ -473,4 +477,16 @@ function priceFrom(raw: string | undefined, problems: string[]): number | undefi
     return undefined;
   }
   return Number(value);
+}
+
+/** The currency of D4AI_PRICE_PER_MILLION_TOKENS: an ISO 4217 code (EUR, USD, GBP), or unset (no default: a cost is never shown in a currency nobody chose). */
+function currencyFrom(raw: string | undefined, problems: string[]): string | undefined {
+  const value = raw?.trim();
+  if (!value) return undefined;
+  const code = value.toUpperCase();
+  if (!/^[A-Z]{3}$/.test(code) || !Intl.supportedValuesOf('currency').includes(code)) {
+    problems.push(`D4AI_PRICE_CURRENCY="${value.slice(0, 40)}" must be an ISO 4217 currency code such as EUR, USD or GBP (the currency of D4AI_PRICE_PER_MILLION_TOKENS).`);
+    return undefined;
+  }
+  return code;
 }

@@ -131,7 +131,7 @@ withBrowser('d4ai report --html, rendered in headless Chromium', () => {
     expect(dom).toContain('data-ready="true"');
     for (const id of ['chart-coverage', 'chart-resources', 'chart-findings']) expect(dom).toContain(`id="${id}"`);
     const bar = (label: string) => new RegExp(`class="bar" data-label="${label}" data-value="(\\d+)"`).exec(dom)?.[1];
-    expect(bar('unprotected')).toBe(String(Object.values(zone.ids).length > 0 ? (dom.match(/<span class="state unprotected">/g) ?? []).length : 0));
+    expect(bar('unprotected')).toBe(String(Object.values(zone.ids).length > 0 ? (dom.match(/<span class="state unprotected"/g) ?? []).length : 0));
     expect(Number(bar('prompt-shields-off'))).toBe(1);
     expect(Number(bar('protected resources'))).toBeGreaterThan(0);
     expect(dom.match(/<tr data-subscription="/g)).toHaveLength(Object.keys(zone.ids).length);
