@@ -1,7 +1,7 @@
 import * as fs from 'node:fs/promises';
 import { coverageReport, type CoverageReport, type CoverageRow } from '../engine/coverage';
 import { escapeControl } from '../observability/redact';
-import { coverageHtml } from '../report/coverage-html';
+import { coverageHtml, headline } from '../report/coverage-html';
 import { EXIT, UsageError, type CliContext } from './context';
 import { pageProgress, parseScope, warnUnmatched } from './commands';
 import { findingTypes } from '../domain/findings';
@@ -87,7 +87,7 @@ export function reportTable(report: CoverageReport, width: number, currency?: st
       .join(' ') || 'none';
   const summary = [
     '',
-    `Coverage of ${scopeText(report.scope)}: ${t.subscriptions} subscription(s), ${t.aiResources} AI resource(s), ${t.protectedAiResources} protected`,
+    `Coverage of ${scopeText(report.scope)}: ${headline(report)}`,
     `  subscriptions: ${counts(t.byCoverage)}`,
     `  findings:      ${counts(t.findings)}`,
     ...(t.tokens30d !== undefined ? [`  tokens (30 days): ${t.tokens30d.toLocaleString('en-US')}${t.estimatedMonthlyCost !== undefined ? `; estimated plan cost ${t.estimatedMonthlyCost.toFixed(2)}${currency ? ` ${currency}` : ''} a month at ${t.pricePerMillionTokens}${currency ? ` ${currency}` : ''} per million tokens` : ' (set D4AI_PRICE_PER_MILLION_TOKENS for a cost estimate)'}`] : []),

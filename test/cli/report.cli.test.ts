@@ -82,7 +82,7 @@ describe('d4ai report', () => {
     expect(table.code).toBe(0);
     expect(table.stdout.split('\n')[0]).toMatch(/^SUBSCRIPTION\s+COVERAGE\s+AI\s+PLAN\s+FINDINGS$/);
     expect(table.stdout).toContain('prompt-shields-off: Deployment gpt-4o-support of ais-support: content filter relaxed-filter has Jailbreak (Prompt) off.');
-    expect(table.stdout).toMatch(/Coverage of management group contoso: 17 subscription\(s\)/);
+    expect(table.stdout).toMatch(/Coverage of management group contoso: \d+ of \d+ AI resources protected \(\d+%\) in \d+ of 17 subscriptions/);
     const csv = await report({ output: 'csv' });
     const lines = csv.stdout.trim().split('\n');
     expect(lines[0]).toBe('subscriptionName,subscriptionId,coverage,decision,aiResources,aiResourcesByType,protectedAiResources,tier,components,findingTypes,findings,tokens30d,estimatedMonthlyCost');
