@@ -78,7 +78,7 @@ async function parseOne(item: unknown, options: EventParseOptions): Promise<Even
   const raw = item as Record<string, unknown>;
   // Checked before deserializing: the Event Grid deserializer turns a string `data` into an object of its characters.
   const rawType = raw.eventType ?? raw.type;
-  if (rawType === 'Microsoft.Resources.ResourceWriteSuccess' && !isDataObject(raw.data)) {
+  if (rawType === 'Microsoft.Resources.ResourceWriteSuccess' && 'data' in raw && raw.data !== undefined && !isDataObject(raw.data)) {
     return { kind: 'ignored', reason: `ResourceWriteSuccess event whose data is ${dataKind(raw.data)}, not an object.`, eventType: rawType, malformed: true, ...(typeof raw.id === 'string' ? { eventId: shortText(raw.id) } : {}) };
   }
   const deserializer = new EventGridDeserializer();

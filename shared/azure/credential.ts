@@ -48,6 +48,8 @@ export function explainedCredential(inner: TokenCredential, timeoutMs: number, e
       try {
         return await inner.getToken(scopes, options);
       } catch (error) {
+        // A timeout keeps its own code (it is retried as one); only an answer that refused a token is explained.
+        if (error instanceof GovernError) throw error;
         const answer = await identityEndpointAnswer(env, Array.isArray(scopes) ? (scopes[0] ?? '') : scopes, timeoutMs);
         if (!answer) throw error;
         const cause = errorInfo(error);
