@@ -5,6 +5,7 @@ import { checkSavedPlan, PlanFileInvalid, PlanRefused, type SavedPlan } from '..
 import { PassInProgress, TENANT_PASS_LEASE, takeTenantLease } from '../shared/engine/tenant-lease';
 import { RecordStoreUnavailable } from '../shared/records/record-store';
 import { withFunctionKey, withRole, type AdminRole, type Caller, type GuardedHandler } from './admin-auth';
+import { errorInfo } from '../shared/engine/errors';
 import { checkInstanceId, checkLimit, checkRunOptions, checkSubscriptionId, type Checked } from './admin-api.validation';
 import type { ApplyPlanInput } from './apply-plan.orchestrator';
 import { FN, manualSweepInstanceId, planApplyInstanceId } from './names';
@@ -72,8 +73,9 @@ async function startLeasedPass(context: InvocationContext, config: ReturnType<ty
     if (error instanceof PassInProgress) {
       return { status: 409, jsonBody: { error: { code: 'SweepInProgress', message: error.message, holder: error.held.holder, expiresAt: error.held.expiresAt } } };
     }
-    if (error instanceof RecordStoreUnavailable) return { status: 503, jsonBody: { error: { code: error.code, message: error.message } } };
-    throw error;
+    // The store did not answer (a raw storage error): the same outage as any other, 503 naming the store and its setting.
+    const unavailable = error instanceof RecordStoreUnavailable ? error : new RecordStoreUnavailable(records.description, records.setting, errorInfo(error).message);
+    return { status: 503, jsonBody: { error: { code: unavailable.code, message: unavailable.message } } };
   }
   try {
     await df.getClient(context).startNew(orchestration, { instanceId, input });

@@ -84,7 +84,8 @@ export function decisionStatus(record: RemediationRecord): DecisionStatus {
     outcome: record.outcome,
     ...(record.skipReason ? { skipReason: record.skipReason } : {}),
     ...(record.error ? { errorCode: record.error.code } : {}),
-    ...(record.change ? { changeKinds: changeKinds(record.change) } : {}),
+    // A partial write's failed extensions were not switched on: not counted as added.
+    ...(record.change ? { changeKinds: changeKinds(record.change).filter((k) => !(record.failedExtensions ?? []).some((name) => k === `+${name}`)) } : {}),
   };
 }
 

@@ -125,7 +125,7 @@ async function main(): Promise<number> {
 
     banner('6. Coverage report: beyond the plan switch (read-only), with 30 days of token volume');
     const html = path.join(os.tmpdir(), `d4ai-coverage-${process.pid}.html`);
-    const report = await d4ai(lz, ['report', '--tokens', '--html', html], undefined, { D4AI_PRICE_PER_MILLION_TOKENS: '0.50' });
+    const report = await d4ai(lz, ['report', '--tokens', '--html', html], undefined, { D4AI_PRICE_PER_MILLION_TOKENS: '0.50', D4AI_PRICE_CURRENCY: 'EUR' });
     process.stdout.write(report.stdout);
     process.stdout.write(`(the same as a page with charts: ${html})\n`);
     if (report.code !== 0) problems.push(`report exited ${report.code}: ${report.stderr}`);

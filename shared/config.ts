@@ -70,6 +70,8 @@ export interface Config {
   adminAllowFunctionKeys: boolean;
   /** D4AI_RECORDS_RETENTION_DAYS: records and run summaries older than this are pruned by the CLI; unset keeps everything. */
   recordsRetentionDays?: number;
+  /** D4AI_PRICE_CURRENCY: the ISO 4217 code of that price (EUR, USD, ...), for the report's cost; no default currency. */
+  priceCurrency?: string;
 }
 
 export const DEFAULTS = {
@@ -107,7 +109,7 @@ export const OPTIONAL_SETTINGS: readonly Exclude<SettingName, keyof typeof DEFAU
 ];
 
 /** Settings only the CLI reads (`d4ai report --tokens`): known, so not refused, but not app settings. */
-export const CLI_ONLY_SETTINGS: readonly string[] = ['D4AI_PRICE_PER_MILLION_TOKENS', 'D4AI_RECORDS_RETENTION_DAYS'];
+export const CLI_ONLY_SETTINGS: readonly string[] = ['D4AI_PRICE_PER_MILLION_TOKENS', 'D4AI_RECORDS_RETENTION_DAYS', 'D4AI_PRICE_CURRENCY'];
 
 /**
  * D4AI_* names the deployment uses (azd environment values read by infra/ and its hooks) but the
@@ -227,6 +229,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: LoadCo
   const pricePerMillionTokens = priceFrom(env.D4AI_PRICE_PER_MILLION_TOKENS, problems);
   const adminAllowFunctionKeys = oneOf<'true' | 'false'>('D4AI_ADMIN_ALLOW_FUNCTION_KEYS', ['true', 'false']) === 'true';
   const recordsRetentionDays = retentionFrom(env.D4AI_RECORDS_RETENTION_DAYS, problems);
+  const priceCurrency = currencyFrom(env.D4AI_PRICE_CURRENCY, problems);
 
   if (problems.length > 0) throw new ConfigError(problems);
   return {
@@ -251,6 +254,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: LoadCo
     ...(pricePerMillionTokens !== undefined ? { pricePerMillionTokens } : {}),
     adminAllowFunctionKeys,
     ...(recordsRetentionDays !== undefined ? { recordsRetentionDays } : {}),
+    ...(priceCurrency !== undefined ? { priceCurrency } : {}),
   };
 }
 
@@ -404,7 +408,7 @@ function tableConnectionProblem(value: string): string | undefined {
   const forms =
     'must be a table endpoint URL like https://<account>.table.core.windows.net (used with the managed identity), ' +
     'a connection string with AccountName and AccountKey (or SharedAccessSignature and TableEndpoint), or UseDevelopmentStorage=true';
-  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(value)) return endpointProblem(value) ?? undefined;
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(value)) return endpointProblem(value) ?? bearerOverHttp(value);
   const fields = new Map<string, string>();
   for (const part of value.split(';').filter((p) => p.trim())) {
     const at = part.indexOf('=');
@@ -423,7 +427,20 @@ function tableConnectionProblem(value: string): string | undefined {
   const keyed = fields.has('accountname') && fields.has('accountkey');
   const signed = fields.has('sharedaccesssignature') && endpoint !== undefined;
   if (!keyed && !signed) return `is incomplete: it ${forms}.`;
+  if (keyed && endpoint === undefined && !fields.has('defaultendpointsprotocol')) {
+    // The Tables SDK builds the endpoint from the protocol and suffix; without either it refuses the string ("Invalid TableEndpoint").
+    return 'has AccountName and AccountKey but no endpoint: add DefaultEndpointsProtocol=https (the account\'s table endpoint is then https://<account>.table.core.windows.net), or TableEndpoint=<the table endpoint URL>.';
+  }
   return undefined;
+}
+
+/**
+ * The URL form signs in with a bearer token (the managed identity, or az login), which the Tables
+ * SDK sends over https only: http, even to a local emulator, fails at the first request.
+ */
+function bearerOverHttp(value: string): string | undefined {
+  if (new URL(value).protocol !== 'http:') return undefined;
+  return 'is a table endpoint URL over http: the URL form signs in with a bearer token, which is sent over https only. Use https, or for a local emulator a connection string with AccountName, AccountKey and TableEndpoint=http://127.0.0.1:<port>/<account> (or UseDevelopmentStorage=true).';
 }
 
 /** An endpoint URL must be https; http is accepted for a loopback host only (Azurite on this machine). */
@@ -489,4 +506,16 @@ function priceFrom(raw: string | undefined, problems: string[]): number | undefi
     return undefined;
   }
   return Number(value);
+}
+
+/** The currency of D4AI_PRICE_PER_MILLION_TOKENS: an ISO 4217 code (EUR, USD, GBP), or unset (no default: a cost is never shown in a currency nobody chose). */
+function currencyFrom(raw: string | undefined, problems: string[]): string | undefined {
+  const value = raw?.trim();
+  if (!value) return undefined;
+  const code = value.toUpperCase();
+  if (!/^[A-Z]{3}$/.test(code) || !Intl.supportedValuesOf('currency').includes(code)) {
+    problems.push(`D4AI_PRICE_CURRENCY="${value.slice(0, 40)}" must be an ISO 4217 currency code such as EUR, USD or GBP (the currency of D4AI_PRICE_PER_MILLION_TOKENS).`);
+    return undefined;
+  }
+  return code;
 }

@@ -76,6 +76,11 @@ async function parseOne(item: unknown, options: EventParseOptions): Promise<Even
     return { kind: 'ignored', reason: 'Not an event object.', malformed: true };
   }
   const raw = item as Record<string, unknown>;
+  // Checked before deserializing: the Event Grid deserializer turns a string `data` into an object of its characters.
+  const rawType = raw.eventType ?? raw.type;
+  if (rawType === 'Microsoft.Resources.ResourceWriteSuccess' && 'data' in raw && raw.data !== undefined && !isDataObject(raw.data)) {
+    return { kind: 'ignored', reason: `ResourceWriteSuccess event whose data is ${dataKind(raw.data)}, not an object.`, eventType: rawType, malformed: true, ...(typeof raw.id === 'string' ? { eventId: shortText(raw.id) } : {}) };
+  }
   const deserializer = new EventGridDeserializer();
   let event: AnyEvent;
   try {
@@ -98,8 +103,10 @@ export function classify(event: AnyEvent, options: EventParseOptions = {}): Even
   const time = 'eventTime' in event ? event.eventTime : event.time;
   const eventTime = time instanceof Date && !Number.isNaN(time.getTime()) ? time.toISOString() : undefined;
   const base: TriggerDetail = { eventId: event.id, eventType, ...(eventTime ? { eventTime } : {}) };
-  const ignore = (reason: string): EventOutcome => ({ kind: 'ignored', reason, eventId: event.id, eventType });
-  const malformed = (reason: string): EventOutcome => ({ kind: 'ignored', reason, eventId: event.id, eventType, malformed: true });
+  // What is not for us is echoed back: cut, so a huge field is never printed whole.
+  const named = { eventId: shortText(event.id), eventType: shortText(eventType) };
+  const ignore = (reason: string): EventOutcome => ({ kind: 'ignored', reason, ...named });
+  const malformed = (reason: string): EventOutcome => ({ kind: 'ignored', reason, ...named, malformed: true });
 
   if (isSystemEvent('Microsoft.EventGrid.SubscriptionValidationEvent', event as EventGridEvent<unknown>)) {
     const code = (event.data as { validationCode?: unknown } | undefined)?.validationCode;
@@ -109,12 +116,14 @@ export function classify(event: AnyEvent, options: EventParseOptions = {}): Even
   }
 
   if (eventType === 'Microsoft.Resources.ResourceWriteSuccess') {
+    // Event Grid always sends this event's data as an object: anything else is broken input, not an event for someone else.
+    if (!isDataObject(event.data)) return malformed(`ResourceWriteSuccess event whose data is ${dataKind(event.data)}, not an object.`);
     const data = dataRecord(event);
     const operationName = text(data.operationName);
     const resourceId = text(data.resourceUri);
     const type = resourceId ? resourceTypeOf(resourceId) : undefined;
     const aiWrite = (operationName && isAiWriteOperation(operationName)) || (type !== undefined && isAiResourceType(type) && !operationName);
-    if (!aiWrite) return ignore(`Resource write ${operationName ?? type ?? '(no operation)'} is not an AI resource type.`);
+    if (!aiWrite) return ignore(`Resource write ${operationName || type ? cut(operationName ?? type ?? '') : '(no operation)'} is not an AI resource type.`);
     return govern(text(data.subscriptionId) ?? subscriptionFromId(resourceId), {
       ...base,
       ...(operationName ? { operationName } : {}),
@@ -134,18 +143,43 @@ export function classify(event: AnyEvent, options: EventParseOptions = {}): Even
     const ours =
       (options.policyAssignmentId !== undefined && assignment?.toLowerCase() === options.policyAssignmentId.toLowerCase()) ||
       (definition !== undefined && findDefenderForAiPolicy(definition) !== undefined);
-    if (!ours) return ignore(`Policy state of ${assignment ?? 'an unknown assignment'} is not about Defender for AI.`);
+    if (!ours) return ignore(`Policy state of ${assignment ? cut(assignment) : 'an unknown assignment'} is not about Defender for AI.`);
     return govern(text(data.subscriptionId), { ...base, note: 'policy reported the subscription non-compliant' }, malformed);
   }
 
-  return ignore(`Event type ${eventType} is not handled.`);
+  return ignore(`Event type ${cut(eventType)} is not handled.`);
 }
 
 function govern(subscriptionId: string | undefined, detail: TriggerDetail, malformed: (reason: string) => EventOutcome): EventOutcome {
   if (!subscriptionId || !isGuid(subscriptionId)) {
-    return malformed(`Event has no valid data.subscriptionId (got ${JSON.stringify(subscriptionId ?? null)}).`);
+    return malformed(`Event has no valid data.subscriptionId (got ${subscriptionId === undefined ? 'null' : quote(subscriptionId)}).`);
   }
   return { kind: 'govern', request: { subscriptionId: subscriptionId.toLowerCase(), trigger: 'event', detail } };
+}
+
+/** Input quoted back to its sender: JSON-quoted, cut to QUOTE_CHARS characters with the full length named. */
+export const QUOTE_CHARS = 60;
+export function quote(value: string): string {
+  return value.length <= QUOTE_CHARS ? JSON.stringify(value) : `${JSON.stringify(value.slice(0, QUOTE_CHARS))}… (${value.length} characters)`;
+}
+
+/** A name (an operation, a resource or assignment id) echoed back as it is, cut to 300 characters with the full length named. */
+function cut(value: string): string {
+  return value.length <= 300 ? value : `${value.slice(0, 300)}… (${value.length} characters)`;
+}
+
+function shortText(value: string): string;
+function shortText(value: string | undefined): string | undefined;
+function shortText(value: string | undefined): string | undefined {
+  return value === undefined || value.length <= 200 ? value : `${value.slice(0, 200)}… (${value.length} characters)`;
+}
+
+function isDataObject(data: unknown): boolean {
+  return data !== null && typeof data === 'object' && !Array.isArray(data);
+}
+
+function dataKind(data: unknown): string {
+  return data === null ? 'null' : data === undefined ? 'missing' : Array.isArray(data) ? 'an array' : `a ${typeof data}`;
 }
 
 function dataRecord(event: AnyEvent): Record<string, unknown> {

@@ -613,8 +613,13 @@ function roundTrip<T>(value: T): T {
   return value === undefined ? value : (JSON.parse(JSON.stringify(value)) as T);
 }
 
+/**
+ * The host's own pacing (episodes, durable timers). Unref'd: a test that awaits the host keeps its
+ * process alive anyway, and an orchestration still waiting on a timer when the tests end must not
+ * keep a jest worker from exiting ("A worker process has failed to exit gracefully").
+ */
 function delay(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
+  return new Promise((resolve) => setTimeout(resolve, ms).unref());
 }
 
 async function withTimeout(promise: Promise<void>, ms: number, message: () => string): Promise<void> {

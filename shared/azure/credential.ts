@@ -1,6 +1,6 @@
 import type { PipelinePolicy } from '@azure/core-rest-pipeline';
 import { DefaultAzureCredential, type AccessToken, type GetTokenOptions, type TokenCredential } from '@azure/identity';
-import { GovernError } from '../engine/errors';
+import { GovernError, errorInfo } from '../engine/errors';
 import type { Config } from '../config';
 import { RETRY_BUDGET_TIMEOUTS, retryBudgetPolicy, retryNoticePolicy, sameOriginPolicy, timeoutPolicy, type WaitListener } from './pipeline-policies';
 
@@ -32,7 +32,67 @@ export function armConnection(config: Config, credential: TokenCredential = crea
  */
 export function createCredential(config: Pick<Config, 'httpTimeoutMs'>, onWait?: WaitListener): TokenCredential {
   const inner = new DefaultAzureCredential({ ...boundedRetries(config.httpTimeoutMs), additionalPolicies: boundsPolicies(config.httpTimeoutMs) });
-  return boundedCredential(inner, config.httpTimeoutMs * RETRY_BUDGET_TIMEOUTS, onWait);
+  return explainedCredential(boundedCredential(inner, config.httpTimeoutMs * RETRY_BUDGET_TIMEOUTS, onWait), config.httpTimeoutMs);
+}
+
+/**
+ * The identity library reports a managed identity endpoint's error answer as "endpoint failure" or
+ * "temporarily unavailable", without the endpoint or its status. When getToken fails with a managed
+ * identity endpoint configured (IDENTITY_ENDPOINT, or MSI_ENDPOINT), the endpoint is asked once
+ * more (bounded by D4AI_HTTP_TIMEOUT_SECONDS) and the failure names it and the HTTP status it
+ * answered. Its secret header is sent, never shown.
+ */
+export function explainedCredential(inner: TokenCredential, timeoutMs: number, env: NodeJS.ProcessEnv = process.env): TokenCredential {
+  return {
+    async getToken(scopes: string | string[], options: GetTokenOptions = {}): Promise<AccessToken | null> {
+      try {
+        return await inner.getToken(scopes, options);
+      } catch (error) {
+        // A timeout keeps its own code (it is retried as one); only an answer that refused a token is explained.
+        if (error instanceof GovernError) throw error;
+        const answer = await identityEndpointAnswer(env, Array.isArray(scopes) ? (scopes[0] ?? '') : scopes, timeoutMs);
+        if (!answer) throw error;
+        const cause = errorInfo(error);
+        throw new GovernError('CredentialUnavailable', `The managed identity endpoint ${answer.endpoint} (${answer.setting}) answered HTTP ${answer.status}${answer.message ? `: ${answer.message}` : ''}. ${cause.message}`);
+      }
+    },
+  };
+}
+
+async function identityEndpointAnswer(env: NodeJS.ProcessEnv, scope: string, timeoutMs: number): Promise<{ endpoint: string; setting: string; status: number; message?: string } | undefined> {
+  const setting = env.IDENTITY_ENDPOINT ? 'IDENTITY_ENDPOINT' : env.MSI_ENDPOINT ? 'MSI_ENDPOINT' : undefined;
+  const endpoint = setting ? env[setting] : undefined;
+  if (!setting || !endpoint) return undefined;
+  let url: URL;
+  try {
+    url = new URL(endpoint);
+  } catch {
+    return undefined;
+  }
+  const shown = `${url.origin}${url.pathname}`;
+  url.searchParams.set('api-version', setting === 'IDENTITY_ENDPOINT' ? '2019-08-01' : '2017-09-01');
+  url.searchParams.set('resource', scope.replace(/\/\.default$/, ''));
+  const headers: Record<string, string> = setting === 'IDENTITY_ENDPOINT' ? { 'X-IDENTITY-HEADER': env.IDENTITY_HEADER ?? '' } : { secret: env.MSI_SECRET ?? '' };
+  try {
+    const response = await fetch(url, { headers, signal: AbortSignal.timeout(timeoutMs) });
+    if (response.ok) {
+      await response.body?.cancel();
+      return undefined;
+    }
+    const text = (await response.text()).slice(0, 2000);
+    let message: string | undefined;
+    try {
+      const body = JSON.parse(text) as { message?: unknown; error?: { message?: unknown }; error_description?: unknown };
+      const m = body.message ?? body.error_description ?? body.error?.message;
+      message = typeof m === 'string' ? m.slice(0, 200) : undefined;
+    } catch {
+      message = text.trim().split('\n')[0]?.slice(0, 200) || undefined;
+    }
+    return { endpoint: shown, setting, status: response.status, ...(message ? { message } : {}) };
+  } catch {
+    // No answer at all (refused, timed out): the inner error already says so.
+    return undefined;
+  }
 }
 
 /** A token still missing after this long is reported, and again every TOKEN_WAIT_REPEAT_MS. */

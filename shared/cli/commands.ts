@@ -16,7 +16,7 @@ import { ErrorInDocument, errorDocument } from './run';
 import { scopeText } from '../domain/scope-text';
 import { reconcileOrphans } from '../engine/reconcile';
 import { applyRetention } from './records.command';
-import { RECORD_CSV_COLUMNS, byName, recordCsv, recordsTable, runSummaryText } from './output';
+import { RECORD_CSV_COLUMNS, byName, notable, recordCsv, recordsTable, restLine, runSummaryText } from './output';
 
 /**
  * The d4ai commands that decide: govern, sweep, watch, event. Each returns its exit code.
@@ -109,8 +109,16 @@ export async function sweepCommand(ctx: CliContext, subscriptions?: string, plan
   );
   if (out && !ctx.signal.aborted) await writePlanFile(ctx, out, 'sweep', runScope(scope), summary.subscriptions, plans);
   const code = printer.end(summary, unrecorded, summaryStored);
+  warnUnmatched(ctx, scope, printer.seen);
   if (!ctx.signal.aborted) await applyRetention(ctx);
   return code;
+}
+
+/** `--subscription` ids the snapshot did not have: said, rather than a silent run over nothing. */
+export function warnUnmatched(ctx: CliContext, scope: GraphScope, seen: ReadonlySet<string>): void {
+  for (const id of scope.subscriptions ?? []) {
+    if (!seen.has(id.toLowerCase())) ctx.progress(`warning: --subscription ${id} matched nothing in scope: the Resource Graph snapshot has no such subscription visible to this identity (check the id, and that the identity has Reader on it).`, { unmatched: id });
+  }
 }
 
 /** One tenant watch pass: records only for the subscriptions it acted on; the same output and exit codes as sweep. */
@@ -222,6 +230,8 @@ interface RecordPrinter {
   during: <T>(pass: Promise<T>) => Promise<T>;
   /** Prints the end (table, summary) and returns the exit code. */
   end: (summary: RunSummaryRecord, unrecorded: PassProblem[], summaryStored: boolean) => number;
+  /** The subscriptions the pass decided on (lower case). */
+  seen: Set<string>;
 }
 
 /**
@@ -240,8 +250,11 @@ function recordPrinter(ctx: CliContext): RecordPrinter {
     if (ctx.format === 'csv') ctx.out(RECORD_CSV_COLUMNS.join(','));
   };
   let first = true;
+  const seen = new Set<string>();
   return {
+    seen,
     record: (record) => {
+      seen.add(record.subscriptionId.toLowerCase());
       if (ctx.changesOnly && !changes(record)) return;
       open();
       if (ctx.format === 'json') {
@@ -270,7 +283,10 @@ function recordPrinter(ctx: CliContext): RecordPrinter {
         ctx.progress(runSummaryText(summary, unrecorded));
         if (!summaryStored) ctx.progress(`NOT RECORDED: this summary could not be stored in ${ctx.ports.records.description}.`);
       } else {
-        if (rows.length) ctx.out(recordsTable(rows.sort(byName), ctx.width));
+        // By default the rows that need a look (changes, failures, warnings), and one line for the rest; --all shows every row.
+        const shown = ctx.all ? rows : rows.filter(notable);
+        if (shown.length) ctx.out(recordsTable(shown.sort(byName), ctx.width, ctx.paint));
+        if (shown.length < rows.length) ctx.out(`${shown.length ? '\n' : ''}${restLine(rows.filter((r) => !notable(r)))}`);
         ctx.out('');
         ctx.out(runSummaryText(summary, unrecorded));
         if (!summaryStored) ctx.out(`  NOT RECORDED: this summary could not be stored in ${ctx.ports.records.description}.`);
@@ -349,7 +365,7 @@ function emitResults(ctx: CliContext, results: readonly GovernResult[]): void {
   if (ctx.format === 'csv') {
     ctx.out([RECORD_CSV_COLUMNS.join(','), ...records.map(recordCsv)].join('\n'));
   } else {
-    ctx.out(recordsTable([...records].sort(byName), ctx.width));
+    ctx.out(recordsTable([...records].sort(byName), ctx.width, ctx.paint));
   }
   for (const u of unrecorded) ctx.out(`NOT RECORDED ${u.subscriptionId}: ${u.code} ${escapeControl(u.message)}`);
   if (unrecorded.length < records.length) ctx.progress(`Records written to ${ctx.ports.records.description}.`);

@@ -12,6 +12,7 @@ import { escapeControl, maskSecrets } from '../observability/redact';
 import { DEFAULT_WIDTH, type OutputFormat } from './output';
 import { readSettingsFile } from './settings-file';
 import { UsageError } from './usage-error';
+import { colourWanted, painter, type Paint } from './colour';
 
 /** What every command gets: validated config, real ports, the output format, and where to write. */
 export interface CliContext {
@@ -47,6 +48,10 @@ export interface CliContext {
   settings: SettingSource[];
   /** Aborted on SIGINT, SIGTERM, SIGHUP or a closed stdout (interruption.ts): passes start no new write. */
   signal: AbortSignal;
+  /** Colour for the table output: on a terminal that supports it, never for pipes or with NO_COLOR. */
+  paint: Paint;
+  /** sweep/watch --all: every row in the table, not only the changes, failures and warnings. */
+  all?: boolean;
 }
 
 export interface SettingSource {
@@ -205,6 +210,7 @@ export function createCliContext(
     },
     settings: settingSources(effective.env, effective.sources),
     signal,
+    paint: painter(format === 'table' && colourWanted(terminal.stdoutIsTTY, env)),
   };
 }
 

@@ -22,7 +22,7 @@ export interface RecordsOptions {
 export async function recordsCommand(ctx: CliContext, options: RecordsOptions): Promise<number> {
   const n = parseLimit(options.limit);
   const since = options.since !== undefined ? parseSince(options.since) : undefined;
-  if (!options.subscription && !options.run) throw new UsageError('records needs --subscription <id> or --run <run id> (or both).');
+  if (!options.subscription && !options.run) throw new UsageError(await whichRecords(ctx));
   const subscription = options.subscription !== undefined ? requireGuid(options.subscription, '--subscription') : undefined;
   const run = options.run !== undefined ? requireRunId(options.run) : undefined;
   const { records, problems } = subscription
@@ -68,10 +68,23 @@ async function settleOrphans(ctx: CliContext): Promise<void> {
   }
 }
 
+/** records without a filter: how to find a run id (d4ai runs), with the latest few runs when the store has them. */
+async function whichRecords(ctx: CliContext): Promise<string> {
+  const hint = 'records needs --subscription <id> or --run <run id> (or both). `d4ai runs` lists recent sweeps and watch passes with their ids; a record\'s run id is in the RUN column of `d4ai records --subscription <id>`.';
+  try {
+    const latest = await ctx.ports.records.listSummaries(3, {});
+    if (!latest.length) return hint;
+    const ids = latest.map((s) => `${s.kind === 'sweep-summary' ? s.sweepId : s.watchId} (${s.kind === 'sweep-summary' ? 'sweep' : 'watch'}, ${s.startedAt.slice(0, 16).replace('T', ' ')} UTC)`);
+    return `${hint} Latest: ${ids.join('; ')}, e.g. d4ai records --run ${latest[0]?.kind === 'sweep-summary' ? latest[0].sweepId : (latest[0]?.watchId ?? '')}.`;
+  } catch {
+    return hint;
+  }
+}
+
 function printRecords(ctx: CliContext, records: readonly RemediationRecord[], none: string): void {
   if (ctx.format === 'json') ctx.out(JSON.stringify(records, null, 2));
   else if (ctx.format === 'csv') ctx.out([RECORD_CSV_COLUMNS.join(','), ...records.map(recordCsv)].join('\n'));
-  else ctx.out(records.length ? historyTable(records, ctx.width) : none);
+  else ctx.out(records.length ? historyTable(records, ctx.width, ctx.paint) : none);
 }
 
 /** Decimal digits only: "1e2", "0x10", " 5" and "5.0" are not a count someone meant. */

@@ -11,6 +11,7 @@ import { revertCommand } from './revert.command';
 import { exportCommand, pruneCommand } from './records.command';
 import { leaseCommand } from './lease.command';
 import { runCommand } from './run';
+import { AFTER_ERROR, addHelp } from './help';
 
 /**
  * d4ai: the governance engine from a terminal. Same engine, adapters and records as the
@@ -30,17 +31,18 @@ export function buildProgram(run: (code: number) => void, terminal?: Terminal): 
     .addOption(new Option('--detailed-exitcode', 'dry runs, apply and report: exit 0 no changes, 1 error, 2 bad usage, 3 changes pending'))
     .addOption(new Option('--verbose', 'structured logs on stderr'))
     .exitOverride()
-    .showHelpAfterError()
+    .showHelpAfterError(AFTER_ERROR)
     .configureOutput({ writeErr: (s) => process.stderr.write(s) });
 
   // Each command builds the context only when it runs, so --help never needs valid settings.
   const runWith = async (fn: (ctx: CliContext) => Promise<number> | number, settings: SettingFlags = {}): Promise<void> => {
     run(await runCommand(program.opts<GlobalFlags>(), settings, fn, terminal));
   };
-  const managementGroup = (): Option => new Option('--management-group <id>', 'govern the subscriptions below this management group (overrides D4AI_MANAGEMENT_GROUP)');
+  const managementGroup = (verb = 'govern'): Option => new Option('--management-group <id>', `${verb} the subscriptions below this management group (overrides D4AI_MANAGEMENT_GROUP)`);
   const subscriptions = (): Option => new Option('-s, --subscription <ids>', 'only these subscriptions (GUIDs, comma-separated)').conflicts('managementGroup');
 
   const out = (): Option => new Option('--out <file>', 'with --dry-run: save the plan (the writes, their exact bodies and the state they were planned on) for d4ai apply');
+  const all = (): Option => new Option('--all', 'the table shows every subscription (by default: the changes, failures and warnings, and a count of the rest)');
   const expiresIn = (): Option => new Option('--expires-in <duration>', 'with --out: how long the saved plan may be applied (default 24h, at most 7d)');
   program
     .command('govern')
@@ -56,9 +58,10 @@ export function buildProgram(run: (code: number) => void, terminal?: Terminal): 
     .addOption(subscriptions())
     .addOption(out())
     .addOption(expiresIn())
-    .action((opts: SettingFlags & PlanOutput & { subscription?: string }) => {
-      const { subscription, out: file, expiresIn: ttl, ...settings } = opts;
-      return runWith((ctx) => sweepCommand(ctx, subscription, planFlags({ out: file, expiresIn: ttl })), settings);
+    .addOption(all())
+    .action((opts: SettingFlags & PlanOutput & { subscription?: string; all?: boolean }) => {
+      const { subscription, out: file, expiresIn: ttl, all: every, ...settings } = opts;
+      return runWith((ctx) => sweepCommand(every ? { ...ctx, all: true } : ctx, subscription, planFlags({ out: file, expiresIn: ttl })), settings);
     });
   program
     .command('watch')
@@ -69,14 +72,15 @@ export function buildProgram(run: (code: number) => void, terminal?: Terminal): 
     .addOption(new Option('--interval <duration>', 'a pass every <duration> (e.g. 5m) until interrupted').conflicts(['once', 'out']))
     .addOption(out())
     .addOption(expiresIn())
-    .action((opts: SettingFlags & PlanOutput & { once?: boolean; interval?: string; subscription?: string }) => {
-      const { once, interval, subscription, out: file, expiresIn: ttl, ...settings } = opts;
+    .addOption(all())
+    .action((opts: SettingFlags & PlanOutput & { once?: boolean; interval?: string; subscription?: string; all?: boolean }) => {
+      const { once, interval, subscription, out: file, expiresIn: ttl, all: every, ...settings } = opts;
       if (!once && !interval) {
         return runWith(() => {
           throw new UsageError('watch needs --once or --interval <duration> (e.g. --interval 5m).');
         }, settings);
       }
-      if (!interval) return runWith((ctx) => watchOnceCommand(ctx, subscription, true, planFlags({ out: file, expiresIn: ttl })), settings);
+      if (!interval) return runWith((ctx) => watchOnceCommand(every ? { ...ctx, all: true } : ctx, subscription, true, planFlags({ out: file, expiresIn: ttl })), settings);
       // Until interrupted: the context's signal (cli/interruption.ts) ends the loop and a pass in progress.
       return runWith((ctx) => watchLoopCommand(ctx, interval, ctx.signal, subscription), settings);
     });
@@ -93,7 +97,7 @@ export function buildProgram(run: (code: number) => void, terminal?: Terminal): 
   program
     .command('report')
     .description('coverage across the estate: AI resources, plan, components and findings per subscription (read-only)')
-    .addOption(managementGroup())
+    .addOption(managementGroup('report on'))
     .addOption(subscriptions())
     .addOption(new Option('--tokens', 'add 30 days of token volume per subscription from Azure Monitor (and a cost estimate with D4AI_PRICE_PER_MILLION_TOKENS)'))
     .addOption(new Option('--html <file>', 'also write a self-contained HTML page with charts and a sortable table'))
@@ -139,6 +143,7 @@ export function buildProgram(run: (code: number) => void, terminal?: Terminal): 
     .command('config')
     .description('the effective settings and where each came from (environment, --settings file, flag, default); secrets masked')
     .action(() => runWith((ctx) => configCommand(ctx)));
+  addHelp(program);
   return program;
 }
 

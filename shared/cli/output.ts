@@ -4,6 +4,7 @@ import type { Actor } from '../domain/model';
 import { scopeText } from '../domain/scope-text';
 import { escapeControl } from '../observability/redact';
 import type { PricingSummary, RemediationRecord, RunSummaryRecord } from '../records/record';
+import { NO_PAINT, type Paint, type Tone } from './colour';
 
 /**
  * What the CLI prints, in its three formats: a table for people (cells wrapped to the terminal
@@ -45,10 +46,31 @@ export function byName(a: Pick<RemediationRecord, 'subscriptionId' | 'subscripti
   return (a.subscriptionName ?? '\uffff').localeCompare(b.subscriptionName ?? '\uffff') || a.subscriptionId.localeCompare(b.subscriptionId);
 }
 
+/** The tone of a row: failed (error), a change written or planned (added), warnings, else none. */
+export function rowTone(r: RemediationRecord): Tone | undefined {
+  if (r.outcome === 'failed' || r.error) return 'error';
+  if (r.outcome === 'partial' || r.outcome === 'plan-stale' || r.warnings.length) return 'warning';
+  if (r.change && r.outcome !== 'no-op' && r.outcome !== 'intent') return r.change.switchOff.length ? 'kept' : 'added';
+  return undefined;
+}
+
+/** What the default table shows of a pass: changes (written, planned or failed), failures and warnings. */
+export function notable(r: RemediationRecord): boolean {
+  return rowTone(r) !== undefined || r.outcome === 'partial';
+}
+
+/** The one line that stands for the rows a default table leaves out. */
+export function restLine(hidden: readonly RemediationRecord[]): string {
+  const by = new Map<string, number>();
+  for (const r of hidden) by.set(r.skipReason ? `skip (${r.skipReason})` : r.action, (by.get(r.skipReason ? `skip (${r.skipReason})` : r.action) ?? 0) + 1);
+  const parts = [...by].sort((a, b) => b[1] - a[1]).map(([k, n]) => `${k} ${n}`).join(', ');
+  return `${hidden.length} other subscription(s) with nothing to change (${parts}): --all shows every row.`;
+}
+
 /** The decisions of a run: one row each, then the reasons, warnings and errors in full. */
-export function recordsTable(records: readonly RemediationRecord[], width = DEFAULT_WIDTH): string {
+export function recordsTable(records: readonly RemediationRecord[], width = DEFAULT_WIDTH, paint: Paint = NO_PAINT): string {
   const rows = records.map((r) => [subscriptionText(r), actionCell(r), r.outcome, changeCell(r)]);
-  return [table(['SUBSCRIPTION', 'ACTION', 'OUTCOME', 'CHANGE'], rows, width), ...details(records)].join('\n');
+  return [table(['SUBSCRIPTION', 'ACTION', 'OUTCOME', 'CHANGE'], rows, width, toner(records, paint)), ...details(records, paint)].join('\n');
 }
 
 /**
@@ -60,23 +82,35 @@ export function actorText(actor: Actor | undefined): string {
   return actor ? actor.objectId : '-';
 }
 
-/** The audit trail: when, what triggered it and who, in which mode, then the decision; details below. */
-export function historyTable(records: readonly RemediationRecord[], width = DEFAULT_WIDTH): string {
-  const rows = records.map((r) => [r.recordedAt.slice(0, 19).replace('T', ' '), subscriptionText(r), r.trigger, actorText(r.actor), r.mode, actionCell(r), r.outcome, changeCell(r)]);
-  return [table(['TIME (UTC)', 'SUBSCRIPTION', 'TRIGGER', 'ACTOR', 'MODE', 'ACTION', 'OUTCOME', 'CHANGE'], rows, width), ...details(records)].join('\n');
+/** The audit trail: when, the run (the id revert takes), what triggered it and who, in which mode, then the decision; details below. */
+export function historyTable(records: readonly RemediationRecord[], width = DEFAULT_WIDTH, paint: Paint = NO_PAINT): string {
+  const rows = records.map((r) => [r.recordedAt.slice(0, 19).replace('T', ' '), subscriptionText(r), r.runId, r.trigger, actorText(r.actor), r.mode, actionCell(r), r.outcome, changeCell(r)]);
+  return [table(['TIME (UTC)', 'SUBSCRIPTION', 'RUN', 'TRIGGER', 'ACTOR', 'MODE', 'ACTION', 'OUTCOME', 'CHANGE'], rows, width, toner(records, paint)), ...details(records, paint)].join('\n');
 }
 
-/** Under the table: every record's reasons, warnings (DINE conflicts, advisory reads) and error, uncut. */
-export function details(records: readonly RemediationRecord[]): string[] {
+function toner(records: readonly RemediationRecord[], paint: Paint): ((row: number, line: string) => string) | undefined {
+  if (!paint.on) return undefined;
+  return (row, line) => {
+    const record = records[row];
+    const tone = record ? rowTone(record) : undefined;
+    return tone ? paint(tone, line) : line;
+  };
+}
+
+/**
+ * Under the table: every record's reasons, warnings (DINE conflicts, advisory reads) and error,
+ * uncut, each block headed by its row (subscription and time), so it is found again among thousands.
+ */
+export function details(records: readonly RemediationRecord[], paint: Paint = NO_PAINT): string[] {
   const lines: string[] = [];
   for (const r of records) {
     const said = [
-      ...r.reasons.map((x) => `    ${x}`),
-      ...r.warnings.map((w) => `    warning: ${w}`),
-      ...(r.error ? [`    error: ${r.error.code}: ${r.error.message}`] : []),
-      ...(r.failedExtensions?.length ? [`    tried again after ${r.retryAfter ?? '?'} (attempt ${r.partialAttempts ?? 1}): ${r.failedExtensions.join(', ')}`] : []),
+      ...r.reasons.map((x) => `    ${escapeControl(x)}`),
+      ...r.warnings.map((w) => paint('warning', `    warning: ${escapeControl(w)}`)),
+      ...(r.error ? [paint('error', `    error: ${escapeControl(`${r.error.code}: ${r.error.message}`)}`)] : []),
+      ...(r.failedExtensions?.length ? [paint('warning', `    tried again after ${r.retryAfter ?? '?'} (attempt ${r.partialAttempts ?? 1}): ${escapeControl(r.failedExtensions.join(', '))}`)] : []),
     ];
-    if (said.length) lines.push('', `  ${escapeControl(subscriptionText(r))}`, ...said.map(escapeControl));
+    if (said.length) lines.push('', `  ${escapeControl(subscriptionText(r))}, ${r.recordedAt.slice(0, 19).replace('T', ' ')} UTC:`, ...said);
   }
   return lines;
 }
@@ -95,7 +129,7 @@ export function runSummaryText(summary: RunSummaryRecord, unrecorded: readonly P
   return [
     ...head,
     `  outcomes: ${counts(summary.byOutcome)}`,
-    ...(summary.byChange && Object.keys(summary.byChange).length ? [`  changes:  ${counts(summary.byChange)}`] : []),
+    ...(summary.byChange && Object.keys(summary.byChange).length ? [`  changes ${summary.mode === 'report' ? 'planned (nothing written)' : 'applied'}: ${counts(summary.byChange)}`] : []),
     ...(summary.capReached ? [`  cap reached for ${summary.capReached} subscription(s)`] : []),
     ...unrecorded.map((u) => `  NOT RECORDED ${u.subscriptionId === '*' ? '(snapshot)' : u.subscriptionId}: ${u.code} ${escapeControl(u.message)}`),
   ].join('\n');
@@ -178,7 +212,9 @@ export function runCsv(s: RunSummaryRecord): string {
     s.startedAt,
     s.finishedAt,
     String(s.subscriptions),
-    JSON.stringify(s.byOutcome),
+    Object.entries(s.byOutcome)
+      .map(([k, v]) => `${k}=${v}`)
+      .join(' '),
     String(s.failed),
     String(s.capReached),
     s.interrupted ? 'true' : 'false',
@@ -207,7 +243,7 @@ export function csvLine(values: readonly string[]): string {
  * `width`, the widest columns are narrowed and their cells wrapped onto more lines, at spaces where
  * possible: nothing is ever cut off.
  */
-export function table(header: string[], rows: string[][], width = DEFAULT_WIDTH): string {
+export function table(header: string[], rows: string[][], width = DEFAULT_WIDTH, style?: (row: number, line: string) => string): string {
   const all = [header, ...rows].map((r) => header.map((_, i) => escapeControl(r[i] ?? '')));
   const widths = header.map((_, i) => Math.max(...all.map((r) => (r[i] ?? '').length)));
   // A column is not narrowed below its header, nor below its longest word up to 48 characters (a
@@ -224,18 +260,18 @@ export function table(header: string[], rows: string[][], width = DEFAULT_WIDTH)
     widths[widest] = Math.max(minimum[widest] ?? 0, (widths[widest] ?? 0) - Math.min(total() - width, 8));
   }
   const lines: string[] = [];
-  for (const row of all) {
+  all.forEach((row, index) => {
     const wrapped = row.map((cell, i) => wrap(cell, widths[i] ?? cell.length));
     const height = Math.max(...wrapped.map((w) => w.length));
     for (let line = 0; line < height; line++) {
-      lines.push(
-        wrapped
-          .map((w, i) => (w[line] ?? '').padEnd(widths[i] ?? 0))
-          .join('  ')
-          .trimEnd(),
-      );
+      const text = wrapped
+        .map((w, i) => (w[line] ?? '').padEnd(widths[i] ?? 0))
+        .join('  ')
+        .trimEnd();
+      // Styled after the layout (row 0 is the header): escape codes never count towards a width.
+      lines.push(style && index > 0 ? style(index - 1, text) : text);
     }
-  }
+  });
   return lines.join('\n');
 }
 

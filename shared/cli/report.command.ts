@@ -1,9 +1,9 @@
 import * as fs from 'node:fs/promises';
 import { coverageReport, type CoverageReport, type CoverageRow } from '../engine/coverage';
 import { escapeControl } from '../observability/redact';
-import { coverageHtml } from '../report/coverage-html';
+import { coverageHtml, headline } from '../report/coverage-html';
 import { EXIT, UsageError, type CliContext } from './context';
-import { pageProgress, parseScope } from './commands';
+import { pageProgress, parseScope, warnUnmatched } from './commands';
 import { findingTypes } from '../domain/findings';
 import { scopeText } from '../domain/scope-text';
 import { csvLine, subscriptionText, table } from './output';
@@ -25,12 +25,13 @@ export async function reportCommand(ctx: CliContext, options: { tokens?: boolean
     onProgress: pageProgress(ctx, 'looked at'),
   });
   if (options.html) {
-    await fs.writeFile(options.html, coverageHtml(report), 'utf8');
+    await fs.writeFile(options.html, coverageHtml(report, { ...(ctx.config.priceCurrency ? { currency: ctx.config.priceCurrency } : {}) }), 'utf8');
     ctx.progress(`Wrote ${options.html}: open it in a browser (it loads nothing from anywhere).`);
   }
+  warnUnmatched(ctx, scope, new Set(report.rows.map((r) => r.subscriptionId.toLowerCase())));
   if (ctx.format === 'json') ctx.out(JSON.stringify(report, null, 2));
   else if (ctx.format === 'csv') ctx.out(reportCsv(report));
-  else ctx.out(reportTable(report, ctx.width));
+  else ctx.out(reportTable(report, ctx.width, ctx.config.priceCurrency));
   // --detailed-exitcode: 3 when the governor's plan would change some subscription (drift).
   return ctx.detailedExitCode && report.rows.some((r) => r.change !== undefined) ? EXIT.changes : EXIT.ok;
 }
@@ -60,7 +61,7 @@ export function reportCsv(report: CoverageReport): string {
   ].join('\n');
 }
 
-export function reportTable(report: CoverageReport, width: number): string {
+export function reportTable(report: CoverageReport, width: number, currency?: string): string {
   const withTokens = report.rows.some((r) => r.tokens30d !== undefined);
   const withCost = report.rows.some((r) => r.estimatedMonthlyCost !== undefined);
   const rows = report.rows.map((r) => [
@@ -86,10 +87,10 @@ export function reportTable(report: CoverageReport, width: number): string {
       .join(' ') || 'none';
   const summary = [
     '',
-    `Coverage of ${scopeText(report.scope)}: ${t.subscriptions} subscription(s), ${t.aiResources} AI resource(s), ${t.protectedAiResources} protected`,
+    `Coverage of ${scopeText(report.scope)}: ${headline(report)}`,
     `  subscriptions: ${counts(t.byCoverage)}`,
     `  findings:      ${counts(t.findings)}`,
-    ...(t.tokens30d !== undefined ? [`  tokens (30 days): ${t.tokens30d.toLocaleString('en-US')}${t.estimatedMonthlyCost !== undefined ? `; estimated plan cost ${t.estimatedMonthlyCost.toFixed(2)} a month at ${t.pricePerMillionTokens} per million tokens` : ' (set D4AI_PRICE_PER_MILLION_TOKENS for a cost estimate)'}`] : []),
+    ...(t.tokens30d !== undefined ? [`  tokens (30 days): ${t.tokens30d.toLocaleString('en-US')}${t.estimatedMonthlyCost !== undefined ? `; estimated plan cost ${t.estimatedMonthlyCost.toFixed(2)}${currency ? ` ${currency}` : ''} a month at ${t.pricePerMillionTokens}${currency ? ` ${currency}` : ''} per million tokens` : ' (set D4AI_PRICE_PER_MILLION_TOKENS for a cost estimate)'}`] : []),
   ];
   return [table(header, rows, width), ...details, ...summary].join('\n');
 }

@@ -35,11 +35,17 @@ export async function runCommand(
     const error = reported ? thrown.error : thrown;
     const document = errorDocument(error);
     if (json && !reported) process.stdout.write(`${JSON.stringify({ error: document })}\n`);
-    process.stderr.write(`d4ai: ${escapeControl(document.message)}\n`);
+    process.stderr.write(`d4ai: ${stderrText(error, document.message)}\n`);
     return document.exitCode;
   } finally {
     interruption.dispose();
   }
+}
+
+/** One line, escaped; the problems of a ConfigError one per line (each escaped on its own, so the line breaks are real). */
+function stderrText(error: unknown, message: string): string {
+  if (error instanceof ConfigError) return ['Invalid configuration:', ...error.problems.map((p) => `  - ${escapeControl(p)}`)].join('\n');
+  return escapeControl(message);
 }
 
 /** The `error` member of a JSON document: `{"code", "message", "exitCode"}`. */

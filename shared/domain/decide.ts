@@ -228,8 +228,10 @@ function tagValue(tags: Record<string, string>, name: string): string | undefine
 
 function describeCompliant(pricing: PricingSnapshot, components: readonly AiExtensionName[]): string {
   const on = pricing.extensions.filter((e) => e.enabled).map((e) => e.name);
+  // The components asked for are named once; only what is on besides them is added.
+  const extra = on.filter((name) => !(components as readonly string[]).includes(name));
   const wanted = components.length ? `all of ${components.join(', ')} on` : 'no components required';
-  return `Plan is Standard with ${wanted} (enabled: ${listOrNone(on)}).`;
+  return `Plan is Standard with ${wanted}${extra.length ? `; also on: ${extra.join(', ')}` : components.length ? '' : ` (enabled: ${listOrNone(on)})`}.`;
 }
 
 function listOrNone(items: readonly string[]): string {

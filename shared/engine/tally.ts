@@ -18,12 +18,14 @@ export class Tally {
   /** Decisions that were not stored (their record could not be written, or the pass stopped early). */
   unrecorded = 0;
 
-  add(record: Pick<RemediationRecord, 'action' | 'outcome' | 'skipReason'> & { change?: PlannedChange; changeKinds?: string[] }): void {
+  add(record: Pick<RemediationRecord, 'action' | 'outcome' | 'skipReason' | 'failedExtensions'> & { change?: PlannedChange; changeKinds?: string[] }): void {
     this.byAction[record.action] = (this.byAction[record.action] ?? 0) + 1;
     this.byOutcome[record.outcome] = (this.byOutcome[record.outcome] ?? 0) + 1;
     if (record.skipReason === 'cap-reached') this.capReached++;
     if (['applied', 'partial', 'dry-run'].includes(record.outcome)) {
-      for (const kind of record.changeKinds ?? (record.change ? changeKinds(record.change) : [])) this.byChange[kind] = (this.byChange[kind] ?? 0) + 1;
+      // A partial write's failed extensions were not switched on: they are not counted as added.
+      const failed = new Set((record.failedExtensions ?? []).map((name) => `+${name}`));
+      for (const kind of record.changeKinds ?? (record.change ? changeKinds(record.change) : [])) if (!failed.has(kind)) this.byChange[kind] = (this.byChange[kind] ?? 0) + 1;
     }
   }
 

@@ -16,9 +16,9 @@ const GUID = '[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}';
 /** A GUID that identifies a principal: after "object id", "principal id", "client", "oid", "user" and the like. */
 const PRINCIPAL_ID = new RegExp(`((?:object\\s*id|objectid|principal\\s*id|principalid|oid|client(?:\\s*id)?|appid|user|identity)\\W{0,4})${GUID}`, 'gi');
 
-/** E-mail addresses and UPNs, IP addresses and the object ids of principals, replaced by placeholders. */
+/** E-mail addresses and UPNs, IP addresses (loopback ones kept: they name this machine, nobody) and the object ids of principals, replaced by placeholders. */
 export function redactPersonal(text: string): string {
-  return text.replace(EMAIL, '<email>').replace(PRINCIPAL_ID, '$1<object-id>').replace(IPV4, '<ip>').replace(IPV6, '<ip>');
+  return text.replace(EMAIL, '<email>').replace(PRINCIPAL_ID, '$1<object-id>').replace(IPV4, (ip) => (ip.startsWith('127.') ? ip : '<ip>')).replace(IPV6, '<ip>');
 }
 
 /** Account keys, SAS signatures and tokens, URL passwords and bearer tokens, masked. */

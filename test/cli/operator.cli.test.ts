@@ -66,7 +66,7 @@ describe('plan', () => {
     expect(run.stdout).toContain(`corp-ai-prod (${zone.ids['corp-ai-prod']})`);
     expect(run.stdout).toMatch(/Free → Standard \+AIPromptEvidence \+AIModelScanner/);
     expect(run.stdout).toMatch(/Standard \+AIModelScanner \(AIPromptEvidence, AIPromptSharingWithPurview\s+kept\s+on\)/);
-    expect(run.stdout).toMatch(/changes: {2}Free → Standard=3 \+AIPromptEvidence=3 \+AIModelScanner=5/);
+    expect(run.stdout).toMatch(/changes planned \(nothing written\): Free → Standard=3 \+AIPromptEvidence=3 \+AIModelScanner=5/);
 
     const listed = await d4ai({ json: true }, records({ subscription: zone.ids['corp-ai-prod'] }));
     const [record] = JSON.parse(listed.stdout) as RemediationRecord[];
@@ -319,7 +319,7 @@ describe('runs and records', () => {
     expect(csv).toHaveLength(1 + Object.keys(zone.ids).length);
 
     const table = await d4ai({}, records({ subscription: zone.ids['corp-ai-prod'] }));
-    expect(table.stdout.split('\n')[0]).toMatch(/^TIME \(UTC\)\s+SUBSCRIPTION\s+TRIGGER\s+ACTOR\s+MODE\s+ACTION\s+OUTCOME\s+CHANGE$/);
+    expect(table.stdout.split('\n')[0]).toMatch(/^TIME \(UTC\)\s+SUBSCRIPTION\s+RUN\s+TRIGGER\s+ACTOR\s+MODE\s+ACTION\s+OUTCOME\s+CHANGE$/);
     const none = await d4ai({ json: true }, records({ subscription: zone.ids['corp-ai-prod'], since: '2999-01-01' }));
     expect(JSON.parse(none.stdout)).toEqual([]);
     const bad = await d4ai({}, records({ subscription: zone.ids['corp-ai-prod'], since: 'yesterday' }));

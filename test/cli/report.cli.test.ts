@@ -82,7 +82,7 @@ describe('d4ai report', () => {
     expect(table.code).toBe(0);
     expect(table.stdout.split('\n')[0]).toMatch(/^SUBSCRIPTION\s+COVERAGE\s+AI\s+PLAN\s+FINDINGS$/);
     expect(table.stdout).toContain('prompt-shields-off: Deployment gpt-4o-support of ais-support: content filter relaxed-filter has Jailbreak (Prompt) off.');
-    expect(table.stdout).toMatch(/Coverage of management group contoso: 17 subscription\(s\)/);
+    expect(table.stdout).toMatch(/Coverage of management group contoso: \d+ of \d+ AI resources protected \(\d+%\) in \d+ of 17 subscriptions/);
     const csv = await report({ output: 'csv' });
     const lines = csv.stdout.trim().split('\n');
     expect(lines[0]).toBe('subscriptionName,subscriptionId,coverage,decision,aiResources,aiResourcesByType,protectedAiResources,tier,components,findingTypes,findings,tokens30d,estimatedMonthlyCost');
@@ -131,7 +131,7 @@ withBrowser('d4ai report --html, rendered in headless Chromium', () => {
     expect(dom).toContain('data-ready="true"');
     for (const id of ['chart-coverage', 'chart-resources', 'chart-findings']) expect(dom).toContain(`id="${id}"`);
     const bar = (label: string) => new RegExp(`class="bar" data-label="${label}" data-value="(\\d+)"`).exec(dom)?.[1];
-    expect(bar('unprotected')).toBe(String(Object.values(zone.ids).length > 0 ? (dom.match(/<span class="state unprotected">/g) ?? []).length : 0));
+    expect(bar('unprotected')).toBe(String(Object.values(zone.ids).length > 0 ? (dom.match(/<span class="state unprotected"/g) ?? []).length : 0));
     expect(Number(bar('prompt-shields-off'))).toBe(1);
     expect(Number(bar('protected resources'))).toBeGreaterThan(0);
     expect(dom.match(/<tr data-subscription="/g)).toHaveLength(Object.keys(zone.ids).length);

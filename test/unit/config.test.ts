@@ -401,7 +401,6 @@ describe('loadConfig: records store', () => {
     'DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=a2V5;TableEndpoint=http://127.0.0.1:10002/devstoreaccount1;',
     'TableEndpoint=https://acct.table.core.windows.net/;SharedAccessSignature=sv=2022',
     'https://acct.table.core.windows.net',
-    'http://127.0.0.1:10002/devstoreaccount1',
   ])('accepts the connection %s', (connection) => {
     expect(loadConfig({ D4AI_RECORDS_CONNECTION: connection }).records).toMatchObject({ kind: 'table', connection });
   });
@@ -416,6 +415,8 @@ describe('loadConfig: records store', () => {
     ['D4AI_RECORDS_CONNECTION', 'http://acct.table.core.windows.net', 'must use https (it is http://acct.table.core.windows.net'],
     ['D4AI_RECORDS_CONNECTION', 'AccountName=a;AccountKey=k;TableEndpoint=http://tables.example.com/', 'must use https (its TableEndpoint is http://tables.example.com'],
     ['D4AI_RECORDS_CONNECTION', 'DefaultEndpointsProtocol=http;AccountName=a;AccountKey=k', 'uses DefaultEndpointsProtocol=http'],
+    ['D4AI_RECORDS_CONNECTION', 'http://127.0.0.1:10002/devstoreaccount1', 'is a table endpoint URL over http'],
+    ['D4AI_RECORDS_CONNECTION', 'AccountName=acct;AccountKey=a2V5', 'has AccountName and AccountKey but no endpoint: add DefaultEndpointsProtocol=https'],
   ])('rejects %s=%p, naming that setting: %s', (name, value, message) => {
     const problems = problemsFor({ [name]: value }, false);
     expect(problems).toEqual([expect.stringContaining(message)]);

@@ -55,7 +55,7 @@ describe('recordsTable', () => {
         'SUBSCRIPTION                                         ACTION  OUTCOME  CHANGE',
         `corp-ai-prod (${SUB})  enable  dry-run  Free → Standard +AIPromptEvidence +AIModelScanner (AIPromptSharingWithPurview stays off)`,
         '',
-        `  corp-ai-prod (${SUB})`,
+        `  corp-ai-prod (${SUB}), 2025-03-14 09:26:53 UTC:`,
         '    1 AI resource(s) found.',
         '    Plan is Free: switch to Standard with AIPromptEvidence, AIModelScanner.',
         '    Report mode (dry run): nothing was written.',
@@ -90,8 +90,8 @@ describe('historyTable', () => {
   it('has TIME, TRIGGER and MODE columns', () => {
     const text = historyTable([remediationRecord({ subscriptionName: 'corp' })]);
     const [header, row] = text.split('\n');
-    expect(header).toMatch(/^TIME \(UTC\)\s+SUBSCRIPTION\s+TRIGGER\s+ACTOR\s+MODE\s+ACTION\s+OUTCOME\s+CHANGE$/);
-    expect(row).toMatch(/^2025-03-14 09:26:53\s+corp \(.+\)\s+event\s+-\s+enforce\s+enable\s+applied/);
+    expect(header).toMatch(/^TIME \(UTC\)\s+SUBSCRIPTION\s+RUN\s+TRIGGER\s+ACTOR\s+MODE\s+ACTION\s+OUTCOME\s+CHANGE$/);
+    expect(row).toMatch(/^2025-03-14 09:26:53\s+corp \(.+\)\s+\S+\s+event\s+-\s+enforce\s+enable\s+applied/);
   });
 
   it('names who started a manual run by object id (an application\'s app id is in the CSV)', () => {
@@ -113,7 +113,7 @@ describe('runSummaryText', () => {
         'Sweep b8e2f0c4-7a61-4d0e-9c5b-2a3f4e5d6c7b (enforce, management group contoso): 13 subscription(s)',
         '  actions:  enable=3 none=4 skip=6',
         '  outcomes: applied=3 no-op=10',
-        '  changes:  Free → Standard=3 +AIModelScanner=4',
+        '  changes applied: Free → Standard=3 +AIModelScanner=4',
       ].join('\n'),
     );
   });

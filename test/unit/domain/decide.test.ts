@@ -147,7 +147,7 @@ describe('decide: none (compliant)', () => {
     expect(decision).toEqual<Decision>({
       action: 'none',
       missingComponents: [],
-      reasons: ['Plan is Standard with all of AIPromptEvidence, AIModelScanner on (enabled: AIPromptEvidence, AIModelScanner).'],
+      reasons: ['Plan is Standard with all of AIPromptEvidence, AIModelScanner on.'],
       warnings: [],
     });
     expect(decision.desired).toBeUndefined();
@@ -159,7 +159,7 @@ describe('decide: none (compliant)', () => {
     expect(decision.action).toBe('none');
     expect(decision.desired).toBeUndefined();
     expect(decision.reasons).toEqual([
-      'Plan is Standard with all of AIPromptEvidence, AIModelScanner on (enabled: AIPromptEvidence, AIPromptSharingWithPurview, AIModelScanner).',
+      'Plan is Standard with all of AIPromptEvidence, AIModelScanner on; also on: AIPromptSharingWithPurview.',
     ]);
   });
 
