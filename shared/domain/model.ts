@@ -117,6 +117,9 @@ export interface PolicyAssignmentInfo {
   displayName?: string;
   policyDefinitionId: string;
   enforcementMode?: string;
+  /** The definition version the assignment pins ("1.*.*"), and the one ARM says is in effect. */
+  definitionVersion?: string;
+  effectiveDefinitionVersion?: string;
   /** Parameter name -> value, as assigned. */
   parameters: Record<string, unknown>;
 }

@@ -47,6 +47,8 @@ export interface NewPolicyAssignment {
   notScopes?: string[];
   parameters?: Record<string, { value: unknown }>;
   enforcementMode?: 'Default' | 'DoNotEnforce';
+  /** The definition version the assignment pins (e.g. "1.*.*", "1.0.*"). */
+  definitionVersion?: string;
   /** DeployIfNotExists assignments carry a system-assigned identity and a location. */
   withIdentity?: boolean;
 }

@@ -232,6 +232,7 @@ export class ArmState {
     };
     if (input.displayName !== undefined) record.properties.displayName = input.displayName;
     if (input.description !== undefined) record.properties.description = input.description;
+    if (input.definitionVersion !== undefined) record.properties.definitionVersion = input.definitionVersion;
     if (input.withIdentity) {
       record.location = 'eastus';
       record.identity = { type: 'SystemAssigned', principalId: randomUUID(), tenantId: sub.tenantId };

@@ -121,6 +121,7 @@ export interface PolicyAssignmentRecord {
     parameters: Record<string, { value: unknown }>;
     metadata?: Record<string, unknown>;
     enforcementMode: 'Default' | 'DoNotEnforce';
+    definitionVersion?: string;
   };
   systemData: SystemData;
 }
