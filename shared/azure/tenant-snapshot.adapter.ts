@@ -5,7 +5,8 @@ import { narrowPolicyView } from '../domain/policy-scope';
 import { record, text, toAssignment, toExemption } from './policy-wire';
 import { parsePricing } from './pricing.adapter';
 import { GovernError } from '../engine/errors';
-import type { GraphRow, GraphScope, ResourceGraphPort } from './resource-graph.adapter';
+import { GRAPH_MAX_SUBSCRIPTIONS_PER_REQUEST, subscriptionLimitError, type GraphRow, type GraphScope, type ResourceGraphPort } from './resource-graph.adapter';
+import type { SubscriptionEnumerationPort } from './subscriptions.adapter';
 
 /**
  * The tenant as Azure Resource Graph shows it, in the shapes the engine decides from. A snapshot
@@ -13,6 +14,18 @@ import type { GraphRow, GraphScope, ResourceGraphPort } from './resource-graph.a
  * resources (queries scoped to exactly those subscriptions), plus the tenant's Defender-for-AI
  * policy read once per pass. So a snapshot of N subscriptions costs about 3·⌈N/1000⌉ + 1
  * requests, and memory holds one page at a time.
+ *
+ * Over Resource Graph's cap (a tenant- or management-group-scoped query over more than 10,000
+ * subscriptions answers for the first 10,000 only, with `x-ms-tenant-subscription-limit-hit: true`)
+ * the scope is partitioned: the first answer that says so is set aside, the subscriptions the
+ * identity can read are enumerated (ARM Subscriptions_List, one page at a time) and every query is
+ * sent with explicit lists of at most 1,000 of them; for a management-group scope the listing keeps
+ * the subscriptions whose Resource Graph ancestry names the group. The skip token then carries the
+ * enumeration's position (`d4ai-part.` + nextLink and offset), so the durable sweep pages the
+ * partitioned scope exactly as it pages an ordinary one. Cost over the cap: one set-aside answer for
+ * the listing and one for the policy read, plus 3 requests per 1,000 subscriptions and 1 per 1,000
+ * for the policy, plus ⌈N / ARM page size⌉ enumeration requests. Without an enumerator the run
+ * fails naming the cap, the scope and the subscriptions left out.
  *
  * The queries keep to a small KQL subset that any Resource-Graph-compatible endpoint answers and
  * the stand-in implements honestly: `<table> | where <column> =~ '<v>' | where <column> in~ (...)
@@ -45,11 +58,45 @@ export interface TenantSnapshotPort {
   policy(scope: GraphScope, configuredAssignmentId: string | undefined): Promise<PolicyView>;
 }
 
+const PARTITION_TOKEN = 'd4ai-part.';
+
+interface PartitionCursor {
+  /** The enumeration page to read (undefined: the first). */
+  link?: string;
+  /** Subscriptions of that page already covered. */
+  offset: number;
+}
+
+function encodeCursor(cursor: PartitionCursor): string {
+  return PARTITION_TOKEN + Buffer.from(JSON.stringify(cursor)).toString('base64url');
+}
+
+function decodeCursor(token: string): PartitionCursor {
+  try {
+    const parsed = JSON.parse(Buffer.from(token.slice(PARTITION_TOKEN.length), 'base64url').toString('utf8')) as { link?: unknown; offset?: unknown };
+    if ((parsed.link === undefined || typeof parsed.link === 'string') && typeof parsed.offset === 'number' && Number.isInteger(parsed.offset) && parsed.offset >= 0) {
+      return { ...(parsed.link ? { link: parsed.link } : {}), offset: parsed.offset };
+    }
+  } catch {
+    /* fall through */
+  }
+  throw new GovernError('ResourceGraphPaging', 'The partitioned skip token is not valid.');
+}
+
 export class TenantSnapshotAdapter implements TenantSnapshotPort {
-  constructor(private readonly graph: ResourceGraphPort) {}
+  constructor(
+    private readonly graph: ResourceGraphPort,
+    private readonly enumeration?: SubscriptionEnumerationPort,
+  ) {}
 
   async page(scope: GraphScope, skipToken?: string): Promise<SnapshotPage> {
+    if (skipToken?.startsWith(PARTITION_TOKEN)) return this.partitionPage(scope, decodeCursor(skipToken));
     const listed = await this.graph.page(SNAPSHOT_QUERIES.subscriptions, scope, skipToken ? { skipToken } : {});
+    if (listed.limitHit && !scope.subscriptions) {
+      // Capped: set this answer aside and cover the scope with explicit subscription lists instead.
+      if (!this.enumeration) throw subscriptionLimitError(scope, `${listed.total === undefined ? 'an unknown number of' : `all but ${listed.total}`} subscriptions were`);
+      return this.partitionPage(scope, { offset: 0 });
+    }
     return { entries: await this.join(listed.rows), ...(listed.skipToken ? { skipToken: listed.skipToken } : {}), ...(listed.total !== undefined ? { total: listed.total } : {}) };
   }
 
@@ -70,18 +117,71 @@ export class TenantSnapshotAdapter implements TenantSnapshotPort {
     } while (skipToken);
   }
 
+  /** Up to 1,000 enumerated subscriptions from the cursor on, listed through Resource Graph by id. */
+  private async partitionPage(scope: GraphScope, cursor: PartitionCursor): Promise<SnapshotPage> {
+    const { ids, next } = await this.enumerate(cursor, GRAPH_MAX_SUBSCRIPTIONS_PER_REQUEST);
+    const rows: GraphRow[] = [];
+    for await (const part of this.graph.pages(SNAPSHOT_QUERIES.subscriptions, { subscriptions: ids })) rows.push(...part);
+    const group = scope.managementGroup?.toLowerCase();
+    const underGroup = (row: GraphRow): boolean => (toSubscription(row)?.managementGroupAncestors ?? []).some((a) => a.toLowerCase() === group);
+    const inScope = group ? rows.filter(underGroup) : rows;
+    return { entries: await this.join(inScope), ...(next ? { skipToken: encodeCursor(next) } : {}) };
+  }
+
+  /** At most `max` subscription ids from the cursor on, and where the next call continues (none at the end). */
+  private async enumerate(cursor: PartitionCursor, max: number): Promise<{ ids: string[]; next?: PartitionCursor }> {
+    const enumeration = this.enumeration as SubscriptionEnumerationPort;
+    const ids: string[] = [];
+    let at: PartitionCursor = cursor;
+    for (;;) {
+      const page = await enumeration.listPage(at.link);
+      const room = max - ids.length;
+      const rest = page.subscriptionIds.slice(at.offset);
+      ids.push(...rest.slice(0, room));
+      if (rest.length > room) return { ids, next: { ...(at.link ? { link: at.link } : {}), offset: at.offset + room } };
+      if (!page.continuation) return { ids };
+      at = { link: page.continuation, offset: 0 };
+      if (ids.length === max) return { ids, next: at };
+    }
+  }
+
   async policy(scope: GraphScope, configuredAssignmentId: string | undefined): Promise<PolicyView> {
+    try {
+      return await this.policyOf([scope], configuredAssignmentId);
+    } catch (error) {
+      if (!(error instanceof GovernError && error.code === 'ResourceGraphSubscriptionLimit') || scope.subscriptions || !this.enumeration) throw error;
+    }
+    // Capped: the same query over explicit lists of the subscriptions (with the scopes above them).
+    const parts: GraphScope[] = [];
+    let cursor: PartitionCursor | undefined = { offset: 0 };
+    while (cursor) {
+      const { ids, next }: { ids: string[]; next?: PartitionCursor } = await this.enumerate(cursor, GRAPH_MAX_SUBSCRIPTIONS_PER_REQUEST);
+      if (ids.length) parts.push({ subscriptions: ids });
+      cursor = next;
+    }
+    return this.policyOf(parts, configuredAssignmentId);
+  }
+
+  private async policyOf(scopes: readonly GraphScope[], configuredAssignmentId: string | undefined): Promise<PolicyView> {
     const assignments: PolicyAssignmentView[] = [];
     const exemptions: ExemptionView[] = [];
-    for await (const rows of this.graph.pages(SNAPSHOT_QUERIES.policy, scope, { includeScopesAbove: true })) {
-      for (const row of rows) {
-        const type = text(row.type)?.toLowerCase();
-        if (type === 'microsoft.authorization/policyassignments') {
-          const assignment = toAssignment(row);
-          if (assignment) assignments.push(assignment);
-        } else if (type === 'microsoft.authorization/policyexemptions') {
-          const exemption = toExemption(row);
-          if (exemption) exemptions.push(exemption);
+    const seen = new Set<string>();
+    for (const scope of scopes) {
+      for await (const rows of this.graph.pages(SNAPSHOT_QUERIES.policy, scope, { includeScopesAbove: true })) {
+        for (const row of rows) {
+          const rowId = text(row.id)?.toLowerCase();
+          if (rowId) {
+            if (seen.has(rowId)) continue;
+            seen.add(rowId);
+          }
+          const type = text(row.type)?.toLowerCase();
+          if (type === 'microsoft.authorization/policyassignments') {
+            const assignment = toAssignment(row);
+            if (assignment) assignments.push(assignment);
+          } else if (type === 'microsoft.authorization/policyexemptions') {
+            const exemption = toExemption(row);
+            if (exemption) exemptions.push(exemption);
+          }
         }
       }
     }
