@@ -56,6 +56,11 @@ export interface TenantSnapshotPort {
   pages(scope: GraphScope): AsyncIterable<SnapshotPage>;
   /** The Defender-for-AI assignments and the exemptions on them, including those above the scope. */
   policy(scope: GraphScope, configuredAssignmentId: string | undefined): Promise<PolicyView>;
+  /**
+   * The subscription's management groups, nearest first (one Resource Graph request with an
+   * explicit subscription); undefined when Resource Graph does not list it.
+   */
+  ancestry(subscriptionId: string): Promise<string[] | undefined>;
 }
 
 const PARTITION_TOKEN = 'd4ai-part.';
@@ -115,6 +120,12 @@ export class TenantSnapshotAdapter implements TenantSnapshotPort {
       }
       skipToken = page.skipToken;
     } while (skipToken);
+  }
+
+  async ancestry(subscriptionId: string): Promise<string[] | undefined> {
+    const listed = await this.graph.page(SNAPSHOT_QUERIES.subscriptions, { subscriptions: [subscriptionId] });
+    const subscription = listed.rows.map(toSubscription).find((s) => s?.subscriptionId === subscriptionId.toLowerCase());
+    return subscription?.managementGroupAncestors;
   }
 
   /** Up to 1,000 enumerated subscriptions from the cursor on, listed through Resource Graph by id. */

@@ -40,10 +40,13 @@ async function confirmedEvidence(ports: Ports, typed: readonly AiResource[], det
 }
 
 export async function loadContext(ports: Ports, config: Config, subscriptionId: string, options: LoadOptions = {}): Promise<GovernContext> {
-  const subscription = await ports.subscriptions.get(subscriptionId);
-  if (!subscription) {
+  const listed = await ports.subscriptions.get(subscriptionId);
+  if (!listed) {
     throw new GovernError('SubscriptionNotFound', `Subscription ${subscriptionId} does not exist or the identity cannot read it.`);
   }
+  // One scope for every path: with D4AI_MANAGEMENT_GROUP set, the ancestry (one Resource Graph
+  // request) decides whether this subscription is the governor's to write; unknown counts as outside.
+  const subscription = config.managementGroup ? { ...listed, managementGroupAncestors: (await ports.snapshot.ancestry(listed.subscriptionId)) ?? [] } : listed;
   if (skipBeforeReading(subscription, config)) return { subscription, aiResources: [], policyAssignments: [] };
 
   const id = subscription.subscriptionId;

@@ -79,6 +79,12 @@ export function fakePorts(world: FakeWorld, options: FakePortsOptions = {}): Fak
         skipToken = page.skipToken;
       } while (skipToken);
     },
+    async ancestry(subscriptionId: string): Promise<string[] | undefined> {
+      world.enter('snapshot', 'ancestry', subscriptionId);
+      world.calls.graph.queries++;
+      const sub = world.subscriptions.get(subscriptionId.toLowerCase());
+      return sub && !world.graphHiddenSubscriptions.has(sub.subscriptionId) ? [...sub.managementGroupAncestors] : undefined;
+    },
     async policy(_scope: GraphScope, configuredAssignmentId: string | undefined): Promise<PolicyView> {
       world.enter('snapshot', 'policy');
       world.calls.graph.queries++;

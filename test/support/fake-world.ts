@@ -108,7 +108,7 @@ export interface FakeAccount {
 export type GraphPricingRow = { kind: 'live' } | { kind: 'stale'; pricing: PricingSnapshot } | { kind: 'missing' };
 
 export const PORT_METHODS = {
-  snapshot: ['page', 'pages', 'policy'],
+  snapshot: ['page', 'pages', 'policy', 'ancestry'],
   subscriptions: ['get'],
   inventory: ['listAiTypedResources', 'getAiResource'],
   pricing: ['get', 'put'],
@@ -122,7 +122,7 @@ export type ArmPort = Exclude<keyof typeof PORT_METHODS, 'snapshot'>;
 export type FaultPort = keyof typeof PORT_METHODS;
 
 export interface FakeCalls {
-  snapshot: { page: number; pages: number; policy: number };
+  snapshot: { page: number; pages: number; policy: number; ancestry?: number };
   /** What the snapshot costs in Resource Graph queries, as the real adapter sends them (3 per page of subscriptions, 1 per policy read). */
   graph: { queries: number };
   subscriptions: { get: number };
