@@ -1,6 +1,6 @@
 import { AI_RESOURCE_GRAPH_TYPE_LIST, canonicalAiResourceType, isAiResource } from '../ai-resource-types';
-import { AI_PLAN_NAME } from '../domain/extensions';
-import type { AiResource, ExemptionView, PolicyAssignmentView, PolicyView, PricingSnapshot, SnapshotEntry, SubscriptionInfo } from '../domain/model';
+import { AI_PLAN_NAME, CLOUD_POSTURE_PLAN_NAME } from '../domain/extensions';
+import type { AiResource, CloudPostureTier, ExemptionView, PolicyAssignmentView, PolicyView, PricingSnapshot, SnapshotEntry, SubscriptionInfo } from '../domain/model';
 import { narrowPolicyView } from '../domain/policy-scope';
 import { record, text, toAssignment, toExemption } from './policy-wire';
 import { parsePricing } from './pricing.adapter';
@@ -35,8 +35,10 @@ import type { SubscriptionEnumerationPort } from './subscriptions.adapter';
 
 export const SNAPSHOT_QUERIES = {
   subscriptions: "resourcecontainers | where type =~ 'microsoft.resources/subscriptions' | project id, name, subscriptionId, tenantId, tags, properties",
-  aiPlans: `securityresources | where type =~ 'microsoft.security/pricings' and name =~ '${AI_PLAN_NAME}' | project id, name, subscriptionId, properties`,
-  aiResources: `resources | where type in~ (${AI_RESOURCE_GRAPH_TYPE_LIST}) | project id, name, type, kind, location, subscriptionId`,
+  /** The AI plan and, in the same query (no extra request), Defender CSPM: AI model security needs it. */
+  aiPlans: `securityresources | where type =~ 'microsoft.security/pricings' and name in~ ('${AI_PLAN_NAME}', '${CLOUD_POSTURE_PLAN_NAME}') | project id, name, subscriptionId, properties`,
+  /** `properties` tells a private-link Machine Learning workspace (publicNetworkAccess, privateEndpointConnections). */
+  aiResources: `resources | where type in~ (${AI_RESOURCE_GRAPH_TYPE_LIST}) | project id, name, type, kind, location, subscriptionId, properties`,
   policy:
     "policyresources | where type in~ ('microsoft.authorization/policyassignments', 'microsoft.authorization/policyexemptions') | project id, name, type, subscriptionId, properties",
 } as const;
@@ -204,12 +206,15 @@ export class TenantSnapshotAdapter implements TenantSnapshotPort {
     const subscriptions = subscriptionRows.map(toSubscription).filter((s): s is SubscriptionInfo => s !== undefined);
     const ids = subscriptions.map((s) => s.subscriptionId);
     const pricings = new Map<string, PricingSnapshot>();
+    const postures = new Map<string, CloudPostureTier>();
     const resources = new Map<string, AiResource[]>();
     for await (const rows of this.graph.pages(SNAPSHOT_QUERIES.aiPlans, { subscriptions: ids })) {
       for (const row of rows) {
         const subscriptionId = text(row.subscriptionId)?.toLowerCase();
         const pricing = subscriptionId ? toPricing(row) : undefined;
-        if (subscriptionId && pricing) pricings.set(subscriptionId, pricing);
+        if (!subscriptionId || !pricing) continue;
+        if (text(row.name)?.toLowerCase() === CLOUD_POSTURE_PLAN_NAME.toLowerCase()) postures.set(subscriptionId, pricing.tier);
+        else pricings.set(subscriptionId, pricing);
       }
     }
     for await (const rows of this.graph.pages(SNAPSHOT_QUERIES.aiResources, { subscriptions: ids })) {
@@ -224,7 +229,8 @@ export class TenantSnapshotAdapter implements TenantSnapshotPort {
     }
     return subscriptions.map((subscription) => {
       const pricing = pricings.get(subscription.subscriptionId);
-      return { subscription, ...(pricing ? { pricing } : {}), aiResources: resources.get(subscription.subscriptionId) ?? [] };
+      const cloudPosture = postures.get(subscription.subscriptionId);
+      return { subscription, ...(pricing ? { pricing } : {}), ...(cloudPosture ? { cloudPosture } : {}), aiResources: resources.get(subscription.subscriptionId) ?? [] };
     });
   }
 }
@@ -263,5 +269,12 @@ export function toAiResource(row: GraphRow): AiResource | undefined {
   const type = canonicalAiResourceType(text(row.type) ?? '');
   const kind = text(row.kind);
   if (!id || !type || !isAiResource(type, kind)) return undefined;
-  return { id, type, ...(kind ? { kind } : {}), ...(text(row.location) ? { location: text(row.location) as string } : {}) };
+  const privateLink = type === 'Microsoft.MachineLearningServices/workspaces' && isPrivateLink(record(row.properties));
+  return { id, type, ...(kind ? { kind } : {}), ...(text(row.location) ? { location: text(row.location) as string } : {}), ...(privateLink ? { privateLink } : {}) };
+}
+
+/** A workspace reachable only through private link: public network access disabled, or private endpoints connected. */
+export function isPrivateLink(properties: Record<string, unknown>): boolean {
+  if (text(properties.publicNetworkAccess)?.toLowerCase() === 'disabled') return true;
+  return Array.isArray(properties.privateEndpointConnections) && properties.privateEndpointConnections.length > 0;
 }

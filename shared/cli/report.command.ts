@@ -89,7 +89,10 @@ export function reportTable(report: CoverageReport, width: number): string {
     `Coverage of ${scopeText(report.scope)}: ${t.subscriptions} subscription(s), ${t.aiResources} AI resource(s), ${t.protectedAiResources} protected`,
     `  subscriptions: ${counts(t.byCoverage)}`,
     `  findings:      ${counts(t.findings)}`,
-    ...(t.tokens30d !== undefined ? [`  tokens (30 days): ${t.tokens30d.toLocaleString('en-US')}${t.estimatedMonthlyCost !== undefined ? `; estimated plan cost ${t.estimatedMonthlyCost.toFixed(2)} a month at ${t.pricePerMillionTokens} per million tokens` : ' (set D4AI_PRICE_PER_MILLION_TOKENS for a cost estimate)'}`] : []),
+    `  model scanning: ${t.modelScanProtected} Machine Learning workspace(s)/registry(ies) scanned (not counted: without Defender CSPM, or behind private link)`,
+    ...(t.tokens30d !== undefined ? [`  tokens (30 days): ${t.tokens30d.toLocaleString('en-US')}${t.estimatedMonthlyCost !== undefined ? `; estimated plan cost ${t.estimatedMonthlyCost.toFixed(2)} a month at ${t.pricePerMillionTokens} per million tokens (${report.planScope.trial})` : ' (set D4AI_PRICE_PER_MILLION_TOKENS for a cost estimate)'}`] : []),
+    `  the plan protects: ${report.planScope.protects}`,
+    `  not protected:     ${report.planScope.doesNotProtect}`,
   ];
   return [table(header, rows, width), ...details, ...summary].join('\n');
 }

@@ -109,7 +109,8 @@ small { color: #605e5c; }
 <body>
 <h1>Defender for AI Services: coverage</h1>
 <div class="summary">${escapeHtml(scope)}; generated ${escapeHtml(report.generatedAt)} (D4AI_MODE=${escapeHtml(report.mode)}).
-<b>${totals.subscriptions}</b> subscription(s), <b>${totals.aiResources}</b> AI resource(s), <b>${totals.protectedAiResources}</b> protected.${tokens}${cost}</div>
+<b>${totals.subscriptions}</b> subscription(s), <b>${totals.aiResources}</b> AI resource(s), <b>${totals.protectedAiResources}</b> protected.${tokens}${cost}
+<br><small>Model scanning: ${totals.modelScanProtected} ML workspace(s)/registry(ies) scanned. The plan protects ${escapeHtml(report.planScope.protects)} Not protected: ${escapeHtml(report.planScope.doesNotProtect)} ${escapeHtml(report.planScope.trial)}</small></div>
 <div class="charts">
 ${charts}
 </div>

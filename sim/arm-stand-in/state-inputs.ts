@@ -22,6 +22,8 @@ export interface NewResource {
   sku?: { name: string; tier?: string };
   /** false: exists (a GET by id finds it) but the list API does not show it yet, as right after its creation. */
   listed?: boolean;
+  /** The resource's own properties (e.g. an ML workspace's publicNetworkAccess, privateEndpointConnections). */
+  properties?: Record<string, unknown>;
 }
 
 export interface NewExemption {

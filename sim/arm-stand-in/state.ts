@@ -154,6 +154,7 @@ export class ArmState {
     if (input.tags !== undefined) record.tags = { ...input.tags };
     if (input.sku !== undefined) record.sku = { ...input.sku };
     if (input.listed === false) record.listed = false;
+    if (input.properties !== undefined) record.properties = structuredClone(input.properties);
     this.resources.get(key(subscriptionId))?.push(record);
     return clone(record);
   }
