@@ -22,12 +22,21 @@ import { ensureTestTls } from '../sim/tls';
  *    activities and entity operations, in total and per subscription.
  *
  * Numbers, not assertions (the tests assert the request counts): compare runs on the same machine.
- * Settings: BENCH_SIZES (default 1000,10000), BENCH_LATENCY_MS (default 50), BENCH_DURABLE (0 skips it).
+ * Settings: BENCH_SIZES (default 1000,10000), BENCH_LATENCY_MS (default 50), BENCH_DURABLE (0 skips it),
+ * BENCH_LARGE (e.g. 50000: a `sweep --dry-run` only at each of these sizes, over Resource Graph's
+ * 10,000-subscription cap, next to the issue-17 budget of 4·⌈N/1000⌉ + 2·⌈N/10,000⌉ + 10 Resource
+ * Graph requests; the enumeration shows as `GET /subscriptions` in ARM BY ROUTE).
  * NODE_EXTRA_CA_CERTS is set by re-executing this script once, because Node reads it only at start-up.
  */
 const SIZES = (process.env.BENCH_SIZES ?? '1000,10000').split(',').map(Number);
 const LATENCY_MS = Number(process.env.BENCH_LATENCY_MS ?? 50);
 const DURABLE = process.env.BENCH_DURABLE !== '0';
+const LARGE = (process.env.BENCH_LARGE ?? '').split(',').filter(Boolean).map(Number);
+
+/** Issue 17's Resource Graph budget for a dry-run sweep of N subscriptions (enumeration requests are extra). */
+function graphBudget(n: number): number {
+  return 4 * Math.ceil(n / 1000) + 2 * Math.ceil(n / 10_000) + 10;
+}
 const ROOT = path.join(__dirname, '..', '..');
 const CLI = path.join(ROOT, 'bin', 'd4ai.js');
 const RSS_PRELOAD = path.join(__dirname, 'bench-rss-preload.js');
@@ -126,7 +135,7 @@ function runCli(standIns: StandIns, azurite: AzuriteTable, tableName: string, ca
   });
 }
 
-async function cliScenarios(standIns: StandIns, azurite: AzuriteTable, caPath: string, n: number): Promise<string[][]> {
+async function cliScenarios(standIns: StandIns, azurite: AzuriteTable, caPath: string, n: number, dryRunOnly = false): Promise<string[][]> {
   const { arm } = standIns;
   const seeded = seed(arm, n);
   const tableName = `Bench${n}x${Date.now()}`;
@@ -135,9 +144,10 @@ async function cliScenarios(standIns: StandIns, azurite: AzuriteTable, caPath: s
     const from = arm.requests.length;
     const run = await runCli(standIns, azurite, tableName, caPath, args);
     const counts = requestCounts(arm, from);
-    rows.push([label, String(n), `${run.seconds.toFixed(1)} s`, String(counts.graph), String(counts.arm), counts.byRoute, `${run.rssMiB.toFixed(0)} MiB`, `${run.outcomes} (exit ${run.code})`]);
+    rows.push([label, String(n), `${run.seconds.toFixed(1)} s`, `${counts.graph} (budget ${graphBudget(n)})`, String(counts.arm), counts.byRoute, `${run.rssMiB.toFixed(0)} MiB`, `${run.outcomes} (exit ${run.code})`]);
   };
   await scenario('sweep --dry-run', ['sweep', '--dry-run']);
+  if (dryRunOnly) return rows;
   await scenario('sweep', ['sweep', '--yes']);
   await scenario('watch --once, nothing to do', ['watch', '--once', '--yes']);
   // A new Azure OpenAI account in a subscription that had none, with no event wiring anywhere.
@@ -207,6 +217,7 @@ async function run(): Promise<void> {
   const durableRows: string[][] = [];
   try {
     for (const n of SIZES) cliRows.push(...(await cliScenarios(standIns, azurite, tls.caCertPath, n)));
+    for (const n of LARGE) cliRows.push(...(await cliScenarios(standIns, azurite, tls.caCertPath, n, true)));
     if (DURABLE) for (const n of SIZES) durableRows.push(await durableScenario(standIns, azurite, n));
   } finally {
     await Promise.all([standIns.close(), azurite.close()]);
