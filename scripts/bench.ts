@@ -32,12 +32,21 @@ import { ensureTestTls } from '../sim/tls';
  * Numbers, not assertions (the tests assert the request counts): compare runs on the same machine.
  * Settings: BENCH_SIZES (default 1000,10000), BENCH_LATENCY_MS (default 50), BENCH_DURABLE (0 skips it),
  * BENCH_RECORDS (default 1000000; 0 skips the records scenario).
+ * BENCH_LARGE (e.g. 50000: a `sweep --dry-run` only at each of these sizes, over Resource Graph's
+ * 10,000-subscription cap, next to the issue-17 budget of 4·⌈N/1000⌉ + 2·⌈N/10,000⌉ + 10 Resource
+ * Graph requests; the enumeration shows as `GET /subscriptions` in ARM BY ROUTE).
  * NODE_EXTRA_CA_CERTS is set by re-executing this script once, because Node reads it only at start-up.
  */
 const SIZES = (process.env.BENCH_SIZES ?? '1000,10000').split(',').map(Number);
 const LATENCY_MS = Number(process.env.BENCH_LATENCY_MS ?? 50);
 const DURABLE = process.env.BENCH_DURABLE !== '0';
 const RECORDS = Number(process.env.BENCH_RECORDS ?? 1_000_000);
+const LARGE = (process.env.BENCH_LARGE ?? '').split(',').filter(Boolean).map(Number);
+
+/** Issue 17's Resource Graph budget for a dry-run sweep of N subscriptions (enumeration requests are extra). */
+function graphBudget(n: number): number {
+  return 4 * Math.ceil(n / 1000) + 2 * Math.ceil(n / 10_000) + 10;
+}
 const ROOT = path.join(__dirname, '..', '..');
 const CLI = path.join(ROOT, 'bin', 'd4ai.js');
 const RSS_PRELOAD = path.join(__dirname, 'bench-rss-preload.js');
@@ -139,16 +148,22 @@ function runCli(standIns: StandIns, store: BenchStore, caPath: string, args: str
   });
 }
 
-async function cliScenarios(standIns: StandIns, azurite: AzuriteTable, caPath: string, n: number): Promise<{ rows: string[][]; ratio: string }> {
+async function cliScenarios(standIns: StandIns, azurite: AzuriteTable, caPath: string, n: number, dryRunOnly = false): Promise<{ rows: string[][]; ratio: string }> {
   const { arm } = standIns;
   const rows: string[][] = [];
   const scenario = async (label: string, args: string[], store: BenchStore): Promise<CliRun> => {
     const from = arm.requests.length;
     const run = await runCli(standIns, store, caPath, args);
     const counts = requestCounts(arm, from);
-    rows.push([label, String(n), `${run.seconds.toFixed(1)} s`, String(counts.graph), String(counts.arm), counts.byRoute, `${run.rssMiB.toFixed(0)} MiB`, `${run.outcomes} (exit ${run.code})`]);
+    rows.push([label, String(n), `${run.seconds.toFixed(1)} s`, `${counts.graph} (budget ${graphBudget(n)})`, String(counts.arm), counts.byRoute, `${run.rssMiB.toFixed(0)} MiB`, `${run.outcomes} (exit ${run.code})`]);
     return run;
   };
+  if (dryRunOnly) {
+    // Over Resource Graph's 10,000-subscription cap (BENCH_LARGE): the dry run only, on Azurite.
+    seed(arm, n);
+    await scenario('sweep --dry-run', ['sweep', '--dry-run'], { kind: 'table', azurite, table: `Bench${n}x${Date.now()}` });
+    return { rows, ratio: `N=${n}: dry run only (over the cap)` };
+  }
   // The default store first, then Azurite, each on a freshly seeded tenant after its own dry run
   // (so each sweep reads a store holding one record per subscription, as a second day would).
   seed(arm, n);
@@ -306,6 +321,7 @@ async function run(): Promise<void> {
       ratios.push(ratio);
     }
     if (RECORDS > 0) recordRows = await recordsScenario(standIns, tls.caCertPath, RECORDS);
+    for (const n of LARGE) cliRows.push(...(await cliScenarios(standIns, azurite, tls.caCertPath, n, true)).rows);
     if (DURABLE) for (const n of SIZES) durableRows.push(await durableScenario(standIns, azurite, n));
   } finally {
     await Promise.all([standIns.close(), azurite.close()]);

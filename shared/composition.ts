@@ -29,9 +29,11 @@ export interface PortOptions {
 /** The composition root: real adapters over one credential, for the CLI and the Functions app. */
 export function createPorts(config: Config, logger: Logger, credential?: TokenCredential, options: PortOptions = {}): Ports {
   const connection = armConnection(config, credential, options.onRetryWait);
+  const subscriptions = new SubscriptionsAdapter(connection);
   return {
-    snapshot: new TenantSnapshotAdapter(new ResourceGraphAdapter(connection, realSleep, options.onWait)),
-    subscriptions: new SubscriptionsAdapter(connection),
+    // Over Resource Graph's 10,000-subscription cap the snapshot partitions the scope by ARM's subscription list.
+    snapshot: new TenantSnapshotAdapter(new ResourceGraphAdapter(connection, realSleep, options.onWait), subscriptions),
+    subscriptions,
     inventory: new InventoryAdapter(connection),
     pricing: new PricingAdapter(connection, config.pricingsApiVersion),
     exemptions: new ExemptionsAdapter(connection),

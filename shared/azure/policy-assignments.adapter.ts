@@ -29,6 +29,8 @@ export class PolicyAssignmentsAdapter implements PolicyAssignmentsPort {
         ...(assignment.displayName ? { displayName: assignment.displayName } : {}),
         policyDefinitionId: assignment.policyDefinitionId,
         ...(assignment.enforcementMode ? { enforcementMode: assignment.enforcementMode } : {}),
+        ...(assignment.definitionVersion ? { definitionVersion: assignment.definitionVersion } : {}),
+        ...(assignment.effectiveDefinitionVersion ? { effectiveDefinitionVersion: assignment.effectiveDefinitionVersion } : {}),
         parameters,
       });
     }

@@ -28,6 +28,8 @@ export function toAssignment(row: Row): PolicyAssignmentView | undefined {
     ...(text(properties.displayName) ? { displayName: text(properties.displayName) as string } : {}),
     policyDefinitionId,
     ...(text(properties.enforcementMode) ? { enforcementMode: text(properties.enforcementMode) as string } : {}),
+    ...(text(properties.definitionVersion) ? { definitionVersion: text(properties.definitionVersion) as string } : {}),
+    ...(text(properties.effectiveDefinitionVersion) ? { effectiveDefinitionVersion: text(properties.effectiveDefinitionVersion) as string } : {}),
     parameters,
     scope: text(properties.scope) ?? id.slice(0, Math.max(0, id.toLowerCase().lastIndexOf('/providers/microsoft.authorization/'))),
     notScopes: Array.isArray(properties.notScopes) ? (properties.notScopes as unknown[]).map(text).filter((n): n is string => n !== undefined) : [],

@@ -1,6 +1,6 @@
 import { isRestError } from '@azure/core-rest-pipeline';
-import { AI_PLAN_NAME } from '../domain/extensions';
-import type { ExtensionState, PricingBody, PricingSnapshot } from '../domain/model';
+import { AI_PLAN_NAME, CLOUD_POSTURE_PLAN_NAME } from '../domain/extensions';
+import type { CloudPostureTier, ExtensionState, PricingBody, PricingSnapshot } from '../domain/model';
 import { ArmRestClient } from './arm-rest';
 import type { ArmConnection } from './credential';
 
@@ -16,6 +16,12 @@ import type { ArmConnection } from './credential';
 export interface PricingPort {
   /** Undefined when the service has no AI plan for the subscription (404). */
   get(subscriptionId: string): Promise<PricingSnapshot | undefined>;
+  /**
+   * The Defender CSPM plan's tier (CloudPosture), undefined when the service has none. Read by the
+   * single-subscription path only where it matters: the configuration wants AIModelScanner and
+   * the subscription has AI resources (one more GET); a snapshot reads it in the AI plan's query.
+   */
+  cloudPosture(subscriptionId: string): Promise<CloudPostureTier | undefined>;
   /** PUT the exact body; returns the response (its extensions carry operationStatus), undefined when the body is unusable. */
   put(subscriptionId: string, desired: PricingBody): Promise<PricingSnapshot | undefined>;
 }
@@ -50,6 +56,16 @@ export class PricingAdapter implements PricingPort {
     }
   }
 
+  async cloudPosture(subscriptionId: string): Promise<CloudPostureTier | undefined> {
+    try {
+      const { body } = await this.rest.send({ method: 'GET', path: pricingPath(subscriptionId, CLOUD_POSTURE_PLAN_NAME), apiVersion: this.apiVersion });
+      return parsePricing(body).tier;
+    } catch (error) {
+      if (isRestError(error) && error.statusCode === 404) return undefined;
+      throw error;
+    }
+  }
+
   async put(subscriptionId: string, desired: PricingBody): Promise<PricingSnapshot | undefined> {
     let body: unknown;
     try {
@@ -74,8 +90,8 @@ export class PricingAdapter implements PricingPort {
   }
 }
 
-function pricingPath(subscriptionId: string): string {
-  return `/subscriptions/${encodeURIComponent(subscriptionId)}/providers/Microsoft.Security/pricings/${AI_PLAN_NAME}`;
+function pricingPath(subscriptionId: string, plan: string = AI_PLAN_NAME): string {
+  return `/subscriptions/${encodeURIComponent(subscriptionId)}/providers/Microsoft.Security/pricings/${plan}`;
 }
 
 interface PricingWire {

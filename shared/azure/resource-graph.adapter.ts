@@ -18,6 +18,27 @@ import type { WaitListener } from './pipeline-policies';
 
 export const GRAPH_PAGE_SIZE = 1000;
 export const GRAPH_MAX_SUBSCRIPTIONS_PER_REQUEST = 1000;
+/**
+ * Resource Graph answers a query scoped to the tenant or a management group over more than this
+ * many subscriptions for the first 10,000 only, and says so in `x-ms-tenant-subscription-limit-hit: true`.
+ */
+export const GRAPH_TENANT_SUBSCRIPTION_LIMIT = 10_000;
+export const LIMIT_HIT_HEADER = 'x-ms-tenant-subscription-limit-hit';
+
+/** The scope in words, for errors: `management group X` or `the tenant`. */
+export function scopeText(scope: GraphScope): string {
+  if (scope.subscriptions) return `${scope.subscriptions.length} explicit subscription(s)`;
+  return scope.managementGroup ? `management group ${scope.managementGroup}` : 'the tenant (every subscription the identity can read)';
+}
+
+/** The run cannot cover the scope completely: names the cap, the scope and how many subscriptions were left out. */
+export function subscriptionLimitError(scope: GraphScope, leftOut: string): GovernError {
+  return new GovernError(
+    'ResourceGraphSubscriptionLimit',
+    `Resource Graph answered for the first ${GRAPH_TENANT_SUBSCRIPTION_LIMIT.toLocaleString('en-US')} subscriptions only (${LIMIT_HIT_HEADER}: true) ` +
+      `for ${scopeText(scope)}; ${leftOut} left out. No decision is made on a partial view of the scope.`,
+  );
+}
 
 /** Where a query looks: a management group, explicit subscriptions, or (neither) every subscription the identity can read. */
 export interface GraphScope {
@@ -38,12 +59,17 @@ export interface GraphPage {
   skipToken?: string;
   /** Rows of the whole query (all pages), as the service counts them. */
   total?: number;
+  /** The answer carried `x-ms-tenant-subscription-limit-hit: true`: it covers the first 10,000 subscriptions only. */
+  limitHit?: boolean;
 }
 
 export interface ResourceGraphPort {
   /** One request: a page of at most 1,000 rows (scope.subscriptions: at most 1,000 ids). */
   page(query: string, scope: GraphScope, options?: GraphQueryOptions & { skipToken?: string }): Promise<GraphPage>;
-  /** Every row of the query, page by page (one array per page); longer subscription lists are split. */
+  /**
+   * Every row of the query, page by page (one array per page); longer subscription lists are split.
+   * Throws ResourceGraphSubscriptionLimit when an answer says it covers the first 10,000 subscriptions only.
+   */
   pages(query: string, scope: GraphScope, options?: GraphQueryOptions): AsyncIterable<GraphRow[]>;
 }
 
@@ -68,6 +94,7 @@ export class ResourceGraphAdapter implements ResourceGraphPort {
       let skipToken: string | undefined;
       do {
         const page = await this.page(query, part, { ...options, ...(skipToken ? { skipToken } : {}) });
+        if (page.limitHit) throw subscriptionLimitError(part, 'the subscriptions beyond them were');
         yield page.rows;
         if (page.skipToken !== undefined && page.skipToken === skipToken) {
           throw new GovernError('ResourceGraphPaging', 'Resource Graph returned the same $skipToken twice; stopping instead of looping.');
@@ -94,8 +121,12 @@ export class ResourceGraphAdapter implements ResourceGraphPort {
         ...(options.includeScopesAbove ? { authorizationScopeFilter: 'AtScopeAboveAndBelow' as const } : {}),
       },
     };
+    let limitHit = false;
     const response = await this.client.resources(request, {
-      onResponse: (raw) => this.noteQuota(raw.headers.get('x-ms-user-quota-remaining'), raw.headers.get('x-ms-user-quota-resets-after')),
+      onResponse: (raw) => {
+        this.noteQuota(raw.headers.get('x-ms-user-quota-remaining'), raw.headers.get('x-ms-user-quota-resets-after'));
+        limitHit = raw.headers.get(LIMIT_HIT_HEADER)?.trim().toLowerCase() === 'true';
+      },
     });
     if (response.resultTruncated === 'true') {
       throw new GovernError(
@@ -108,6 +139,7 @@ export class ResourceGraphAdapter implements ResourceGraphPort {
       rows: response.data as GraphRow[],
       ...(response.skipToken ? { skipToken: response.skipToken } : {}),
       ...(typeof response.totalRecords === 'number' ? { total: response.totalRecords } : {}),
+      ...(limitHit ? { limitHit } : {}),
     };
   }
 

@@ -13,7 +13,16 @@ export interface SubscriptionsPort {
   get(subscriptionId: string): Promise<SubscriptionInfo | undefined>;
 }
 
-export class SubscriptionsAdapter implements SubscriptionsPort {
+/**
+ * Every subscription the identity can read (Subscriptions_List, the documented scope), one ARM page
+ * at a time: how a tenant or management group over Resource Graph's 10,000-subscription cap is
+ * partitioned into explicit subscription lists. `continuation` is the previous page's nextLink.
+ */
+export interface SubscriptionEnumerationPort {
+  listPage(continuation?: string): Promise<{ subscriptionIds: string[]; continuation?: string }>;
+}
+
+export class SubscriptionsAdapter implements SubscriptionsPort, SubscriptionEnumerationPort {
   private readonly client: SubscriptionClient;
 
   constructor(connection: ArmConnection) {
@@ -27,6 +36,15 @@ export class SubscriptionsAdapter implements SubscriptionsPort {
       if (isRestError(error) && (error.statusCode === 404 || error.statusCode === 403)) return undefined;
       throw error;
     }
+  }
+
+  async listPage(continuation?: string): Promise<{ subscriptionIds: string[]; continuation?: string }> {
+    const pages = this.client.subscriptions.list().byPage(continuation ? { continuationToken: continuation } : {});
+    const next = await pages.next();
+    if (next.done) return { subscriptionIds: [] };
+    const page = next.value as Subscription[] & { continuationToken?: string };
+    const subscriptionIds = page.map((s) => s.subscriptionId?.toLowerCase()).filter((id): id is string => id !== undefined);
+    return { subscriptionIds, ...(page.continuationToken ? { continuation: page.continuationToken } : {}) };
   }
 }
 

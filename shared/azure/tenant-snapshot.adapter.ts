@@ -1,11 +1,12 @@
 import { AI_RESOURCE_GRAPH_TYPE_LIST, canonicalAiResourceType, isAiResource } from '../ai-resource-types';
-import { AI_PLAN_NAME } from '../domain/extensions';
-import type { AiResource, ExemptionView, PolicyAssignmentView, PolicyView, PricingSnapshot, SnapshotEntry, SubscriptionInfo } from '../domain/model';
+import { AI_PLAN_NAME, CLOUD_POSTURE_PLAN_NAME } from '../domain/extensions';
+import type { AiResource, CloudPostureTier, ExemptionView, PolicyAssignmentView, PolicyView, PricingSnapshot, SnapshotEntry, SubscriptionInfo } from '../domain/model';
 import { narrowPolicyView } from '../domain/policy-scope';
 import { record, text, toAssignment, toExemption } from './policy-wire';
 import { parsePricing } from './pricing.adapter';
 import { GovernError } from '../engine/errors';
-import type { GraphRow, GraphScope, ResourceGraphPort } from './resource-graph.adapter';
+import { GRAPH_MAX_SUBSCRIPTIONS_PER_REQUEST, subscriptionLimitError, type GraphRow, type GraphScope, type ResourceGraphPort } from './resource-graph.adapter';
+import type { SubscriptionEnumerationPort } from './subscriptions.adapter';
 
 /**
  * The tenant as Azure Resource Graph shows it, in the shapes the engine decides from. A snapshot
@@ -13,6 +14,18 @@ import type { GraphRow, GraphScope, ResourceGraphPort } from './resource-graph.a
  * resources (queries scoped to exactly those subscriptions), plus the tenant's Defender-for-AI
  * policy read once per pass. So a snapshot of N subscriptions costs about 3·⌈N/1000⌉ + 1
  * requests, and memory holds one page at a time.
+ *
+ * Over Resource Graph's cap (a tenant- or management-group-scoped query over more than 10,000
+ * subscriptions answers for the first 10,000 only, with `x-ms-tenant-subscription-limit-hit: true`)
+ * the scope is partitioned: the first answer that says so is set aside, the subscriptions the
+ * identity can read are enumerated (ARM Subscriptions_List, one page at a time) and every query is
+ * sent with explicit lists of at most 1,000 of them; for a management-group scope the listing keeps
+ * the subscriptions whose Resource Graph ancestry names the group. The skip token then carries the
+ * enumeration's position (`d4ai-part.` + nextLink and offset), so the durable sweep pages the
+ * partitioned scope exactly as it pages an ordinary one. Cost over the cap: one set-aside answer for
+ * the listing and one for the policy read, plus 3 requests per 1,000 subscriptions and 1 per 1,000
+ * for the policy, plus ⌈N / ARM page size⌉ enumeration requests. Without an enumerator the run
+ * fails naming the cap, the scope and the subscriptions left out.
  *
  * The queries keep to a small KQL subset that any Resource-Graph-compatible endpoint answers and
  * the stand-in implements honestly: `<table> | where <column> =~ '<v>' | where <column> in~ (...)
@@ -22,8 +35,10 @@ import type { GraphRow, GraphScope, ResourceGraphPort } from './resource-graph.a
 
 export const SNAPSHOT_QUERIES = {
   subscriptions: "resourcecontainers | where type =~ 'microsoft.resources/subscriptions' | project id, name, subscriptionId, tenantId, tags, properties",
-  aiPlans: `securityresources | where type =~ 'microsoft.security/pricings' and name =~ '${AI_PLAN_NAME}' | project id, name, subscriptionId, properties`,
-  aiResources: `resources | where type in~ (${AI_RESOURCE_GRAPH_TYPE_LIST}) | project id, name, type, kind, location, subscriptionId`,
+  /** The AI plan and, in the same query (no extra request), Defender CSPM: AI model security needs it. */
+  aiPlans: `securityresources | where type =~ 'microsoft.security/pricings' and name in~ ('${AI_PLAN_NAME}', '${CLOUD_POSTURE_PLAN_NAME}') | project id, name, subscriptionId, properties`,
+  /** `properties` tells a private-link Machine Learning workspace (publicNetworkAccess, privateEndpointConnections). */
+  aiResources: `resources | where type in~ (${AI_RESOURCE_GRAPH_TYPE_LIST}) | project id, name, type, kind, location, subscriptionId, properties`,
   policy:
     "policyresources | where type in~ ('microsoft.authorization/policyassignments', 'microsoft.authorization/policyexemptions') | project id, name, type, subscriptionId, properties",
 } as const;
@@ -43,13 +58,52 @@ export interface TenantSnapshotPort {
   pages(scope: GraphScope): AsyncIterable<SnapshotPage>;
   /** The Defender-for-AI assignments and the exemptions on them, including those above the scope. */
   policy(scope: GraphScope, configuredAssignmentId: string | undefined): Promise<PolicyView>;
+  /**
+   * The subscription's management groups, nearest first (one Resource Graph request with an
+   * explicit subscription); undefined when Resource Graph does not list it.
+   */
+  ancestry(subscriptionId: string): Promise<string[] | undefined>;
+}
+
+const PARTITION_TOKEN = 'd4ai-part.';
+
+interface PartitionCursor {
+  /** The enumeration page to read (undefined: the first). */
+  link?: string;
+  /** Subscriptions of that page already covered. */
+  offset: number;
+}
+
+function encodeCursor(cursor: PartitionCursor): string {
+  return PARTITION_TOKEN + Buffer.from(JSON.stringify(cursor)).toString('base64url');
+}
+
+function decodeCursor(token: string): PartitionCursor {
+  try {
+    const parsed = JSON.parse(Buffer.from(token.slice(PARTITION_TOKEN.length), 'base64url').toString('utf8')) as { link?: unknown; offset?: unknown };
+    if ((parsed.link === undefined || typeof parsed.link === 'string') && typeof parsed.offset === 'number' && Number.isInteger(parsed.offset) && parsed.offset >= 0) {
+      return { ...(parsed.link ? { link: parsed.link } : {}), offset: parsed.offset };
+    }
+  } catch {
+    /* fall through */
+  }
+  throw new GovernError('ResourceGraphPaging', 'The partitioned skip token is not valid.');
 }
 
 export class TenantSnapshotAdapter implements TenantSnapshotPort {
-  constructor(private readonly graph: ResourceGraphPort) {}
+  constructor(
+    private readonly graph: ResourceGraphPort,
+    private readonly enumeration?: SubscriptionEnumerationPort,
+  ) {}
 
   async page(scope: GraphScope, skipToken?: string): Promise<SnapshotPage> {
+    if (skipToken?.startsWith(PARTITION_TOKEN)) return this.partitionPage(scope, decodeCursor(skipToken));
     const listed = await this.graph.page(SNAPSHOT_QUERIES.subscriptions, scope, skipToken ? { skipToken } : {});
+    if (listed.limitHit && !scope.subscriptions) {
+      // Capped: set this answer aside and cover the scope with explicit subscription lists instead.
+      if (!this.enumeration) throw subscriptionLimitError(scope, `${listed.total === undefined ? 'an unknown number of' : `all but ${listed.total}`} subscriptions were`);
+      return this.partitionPage(scope, { offset: 0 });
+    }
     return { entries: await this.join(listed.rows), ...(listed.skipToken ? { skipToken: listed.skipToken } : {}), ...(listed.total !== undefined ? { total: listed.total } : {}) };
   }
 
@@ -70,18 +124,77 @@ export class TenantSnapshotAdapter implements TenantSnapshotPort {
     } while (skipToken);
   }
 
+  async ancestry(subscriptionId: string): Promise<string[] | undefined> {
+    const listed = await this.graph.page(SNAPSHOT_QUERIES.subscriptions, { subscriptions: [subscriptionId] });
+    const subscription = listed.rows.map(toSubscription).find((s) => s?.subscriptionId === subscriptionId.toLowerCase());
+    return subscription?.managementGroupAncestors;
+  }
+
+  /** Up to 1,000 enumerated subscriptions from the cursor on, listed through Resource Graph by id. */
+  private async partitionPage(scope: GraphScope, cursor: PartitionCursor): Promise<SnapshotPage> {
+    const { ids, next } = await this.enumerate(cursor, GRAPH_MAX_SUBSCRIPTIONS_PER_REQUEST);
+    const rows: GraphRow[] = [];
+    for await (const part of this.graph.pages(SNAPSHOT_QUERIES.subscriptions, { subscriptions: ids })) rows.push(...part);
+    const group = scope.managementGroup?.toLowerCase();
+    const underGroup = (row: GraphRow): boolean => (toSubscription(row)?.managementGroupAncestors ?? []).some((a) => a.toLowerCase() === group);
+    const inScope = group ? rows.filter(underGroup) : rows;
+    return { entries: await this.join(inScope), ...(next ? { skipToken: encodeCursor(next) } : {}) };
+  }
+
+  /** At most `max` subscription ids from the cursor on, and where the next call continues (none at the end). */
+  private async enumerate(cursor: PartitionCursor, max: number): Promise<{ ids: string[]; next?: PartitionCursor }> {
+    const enumeration = this.enumeration as SubscriptionEnumerationPort;
+    const ids: string[] = [];
+    let at: PartitionCursor = cursor;
+    for (;;) {
+      const page = await enumeration.listPage(at.link);
+      const room = max - ids.length;
+      const rest = page.subscriptionIds.slice(at.offset);
+      ids.push(...rest.slice(0, room));
+      if (rest.length > room) return { ids, next: { ...(at.link ? { link: at.link } : {}), offset: at.offset + room } };
+      if (!page.continuation) return { ids };
+      at = { link: page.continuation, offset: 0 };
+      if (ids.length === max) return { ids, next: at };
+    }
+  }
+
   async policy(scope: GraphScope, configuredAssignmentId: string | undefined): Promise<PolicyView> {
+    try {
+      return await this.policyOf([scope], configuredAssignmentId);
+    } catch (error) {
+      if (!(error instanceof GovernError && error.code === 'ResourceGraphSubscriptionLimit') || scope.subscriptions || !this.enumeration) throw error;
+    }
+    // Capped: the same query over explicit lists of the subscriptions (with the scopes above them).
+    const parts: GraphScope[] = [];
+    let cursor: PartitionCursor | undefined = { offset: 0 };
+    while (cursor) {
+      const { ids, next }: { ids: string[]; next?: PartitionCursor } = await this.enumerate(cursor, GRAPH_MAX_SUBSCRIPTIONS_PER_REQUEST);
+      if (ids.length) parts.push({ subscriptions: ids });
+      cursor = next;
+    }
+    return this.policyOf(parts, configuredAssignmentId);
+  }
+
+  private async policyOf(scopes: readonly GraphScope[], configuredAssignmentId: string | undefined): Promise<PolicyView> {
     const assignments: PolicyAssignmentView[] = [];
     const exemptions: ExemptionView[] = [];
-    for await (const rows of this.graph.pages(SNAPSHOT_QUERIES.policy, scope, { includeScopesAbove: true })) {
-      for (const row of rows) {
-        const type = text(row.type)?.toLowerCase();
-        if (type === 'microsoft.authorization/policyassignments') {
-          const assignment = toAssignment(row);
-          if (assignment) assignments.push(assignment);
-        } else if (type === 'microsoft.authorization/policyexemptions') {
-          const exemption = toExemption(row);
-          if (exemption) exemptions.push(exemption);
+    const seen = new Set<string>();
+    for (const scope of scopes) {
+      for await (const rows of this.graph.pages(SNAPSHOT_QUERIES.policy, scope, { includeScopesAbove: true })) {
+        for (const row of rows) {
+          const rowId = text(row.id)?.toLowerCase();
+          if (rowId) {
+            if (seen.has(rowId)) continue;
+            seen.add(rowId);
+          }
+          const type = text(row.type)?.toLowerCase();
+          if (type === 'microsoft.authorization/policyassignments') {
+            const assignment = toAssignment(row);
+            if (assignment) assignments.push(assignment);
+          } else if (type === 'microsoft.authorization/policyexemptions') {
+            const exemption = toExemption(row);
+            if (exemption) exemptions.push(exemption);
+          }
         }
       }
     }
@@ -93,12 +206,15 @@ export class TenantSnapshotAdapter implements TenantSnapshotPort {
     const subscriptions = subscriptionRows.map(toSubscription).filter((s): s is SubscriptionInfo => s !== undefined);
     const ids = subscriptions.map((s) => s.subscriptionId);
     const pricings = new Map<string, PricingSnapshot>();
+    const postures = new Map<string, CloudPostureTier>();
     const resources = new Map<string, AiResource[]>();
     for await (const rows of this.graph.pages(SNAPSHOT_QUERIES.aiPlans, { subscriptions: ids })) {
       for (const row of rows) {
         const subscriptionId = text(row.subscriptionId)?.toLowerCase();
         const pricing = subscriptionId ? toPricing(row) : undefined;
-        if (subscriptionId && pricing) pricings.set(subscriptionId, pricing);
+        if (!subscriptionId || !pricing) continue;
+        if (text(row.name)?.toLowerCase() === CLOUD_POSTURE_PLAN_NAME.toLowerCase()) postures.set(subscriptionId, pricing.tier);
+        else pricings.set(subscriptionId, pricing);
       }
     }
     for await (const rows of this.graph.pages(SNAPSHOT_QUERIES.aiResources, { subscriptions: ids })) {
@@ -113,7 +229,8 @@ export class TenantSnapshotAdapter implements TenantSnapshotPort {
     }
     return subscriptions.map((subscription) => {
       const pricing = pricings.get(subscription.subscriptionId);
-      return { subscription, ...(pricing ? { pricing } : {}), aiResources: resources.get(subscription.subscriptionId) ?? [] };
+      const cloudPosture = postures.get(subscription.subscriptionId);
+      return { subscription, ...(pricing ? { pricing } : {}), ...(cloudPosture ? { cloudPosture } : {}), aiResources: resources.get(subscription.subscriptionId) ?? [] };
     });
   }
 }
@@ -152,5 +269,12 @@ export function toAiResource(row: GraphRow): AiResource | undefined {
   const type = canonicalAiResourceType(text(row.type) ?? '');
   const kind = text(row.kind);
   if (!id || !type || !isAiResource(type, kind)) return undefined;
-  return { id, type, ...(kind ? { kind } : {}), ...(text(row.location) ? { location: text(row.location) as string } : {}) };
+  const privateLink = type === 'Microsoft.MachineLearningServices/workspaces' && isPrivateLink(record(row.properties));
+  return { id, type, ...(kind ? { kind } : {}), ...(text(row.location) ? { location: text(row.location) as string } : {}), ...(privateLink ? { privateLink } : {}) };
+}
+
+/** A workspace reachable only through private link: public network access disabled, or private endpoints connected. */
+export function isPrivateLink(properties: Record<string, unknown>): boolean {
+  if (text(properties.publicNetworkAccess)?.toLowerCase() === 'disabled') return true;
+  return Array.isArray(properties.privateEndpointConnections) && properties.privateEndpointConnections.length > 0;
 }

@@ -90,7 +90,10 @@ export function reportTable(report: CoverageReport, width: number, currency?: st
     `Coverage of ${scopeText(report.scope)}: ${headline(report)}`,
     `  subscriptions: ${counts(t.byCoverage)}`,
     `  findings:      ${counts(t.findings)}`,
-    ...(t.tokens30d !== undefined ? [`  tokens (30 days): ${t.tokens30d.toLocaleString('en-US')}${t.estimatedMonthlyCost !== undefined ? `; estimated plan cost ${t.estimatedMonthlyCost.toFixed(2)}${currency ? ` ${currency}` : ''} a month at ${t.pricePerMillionTokens}${currency ? ` ${currency}` : ''} per million tokens` : ' (set D4AI_PRICE_PER_MILLION_TOKENS for a cost estimate)'}`] : []),
+    `  model scanning: ${t.modelScanProtected} Machine Learning workspace(s)/registry(ies) scanned (not counted: without Defender CSPM, or behind private link)`,
+    ...(t.tokens30d !== undefined ? [`  tokens (30 days): ${t.tokens30d.toLocaleString('en-US')}${t.estimatedMonthlyCost !== undefined ? `; estimated plan cost ${t.estimatedMonthlyCost.toFixed(2)}${currency ? ` ${currency}` : ''} a month at ${t.pricePerMillionTokens}${currency ? ` ${currency}` : ''} per million tokens (${report.planScope.trial})` : ' (set D4AI_PRICE_PER_MILLION_TOKENS for a cost estimate)'}`] : []),
+    `  the plan protects: ${report.planScope.protects}`,
+    `  not protected:     ${report.planScope.doesNotProtect}`,
   ];
   return [table(header, rows, width), ...details, ...summary].join('\n');
 }

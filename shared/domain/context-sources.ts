@@ -1,6 +1,6 @@
 import type { Config } from '../config';
 import { canonicalAiResourceType, isAiResource, resourceTypeOf } from '../ai-resource-types';
-import type { AiResource, ExemptionView, GovernContext, PolicyAssignmentInfo, PolicyView, PricingSnapshot, SnapshotEntry, SubscriptionInfo, TriggerDetail } from './model';
+import type { AiResource, CloudPostureTier, ExemptionView, GovernContext, PolicyAssignmentInfo, PolicyView, PricingSnapshot, SnapshotEntry, SubscriptionInfo, TriggerDetail } from './model';
 import { activeExemption, exemptingAssignmentIds, policyContextFor } from './policy-scope';
 
 /**
@@ -18,6 +18,7 @@ export function contextFromSnapshot(entry: SnapshotEntry, policy: PolicyView, co
     subscription: entry.subscription,
     aiResources: entry.aiResources,
     pricing: entry.pricing ?? NOT_INDEXED_PLAN,
+    ...(entry.cloudPosture ? { cloudPosture: entry.cloudPosture } : {}),
     pricingBasis: { source: 'snapshot', readAt: now.toISOString() },
     policyAssignments,
     ...(exemption ? { exemption } : {}),
@@ -27,6 +28,7 @@ export function contextFromSnapshot(entry: SnapshotEntry, policy: PolicyView, co
 export interface ArmReads {
   subscription: SubscriptionInfo;
   pricing?: PricingSnapshot;
+  cloudPosture?: CloudPostureTier;
   /** Resources of the AI types, any kind (the inventory cannot filter kinds). */
   typedResources: AiResource[];
   /** Undefined when they could not be read (advisory: conflict warnings, which exemptions count). */
@@ -49,6 +51,7 @@ export function contextFromArm(reads: ArmReads, config: Config, detail: TriggerD
     subscription: reads.subscription,
     aiResources: withTriggerEvidence(reads.typedResources, detail, reads.subscription.subscriptionId),
     ...(reads.pricing ? { pricing: reads.pricing } : {}),
+    ...(reads.cloudPosture ? { cloudPosture: reads.cloudPosture } : {}),
     pricingBasis: { source: 'arm', readAt: (reads.pricingReadAt ?? now).toISOString() },
     policyAssignments: reads.policyAssignments ?? [],
     ...(exemption ? { exemption } : {}),

@@ -20,6 +20,8 @@ export { missingFrom };
 export type Action = 'enable' | 'add-components' | 'none' | 'skip';
 
 export type SkipReason =
+  /** Not under D4AI_MANAGEMENT_GROUP (or its ancestry could not be read): never written, whatever the path. */
+  | 'out-of-scope'
   | 'subscription-disabled'
   | 'excluded'
   | 'opt-out-tag'
@@ -202,6 +204,8 @@ export function skipBeforeReading(
   subscription: GovernContext['subscription'],
   config: Config,
 ): { skipReason: SkipReason; reason: string } | undefined {
+  const outOfScope = outOfScopeReason(subscription, config);
+  if (outOfScope) return { skipReason: 'out-of-scope', reason: outOfScope };
   if (!ACTIVE_STATES.includes(subscription.state.toLowerCase())) {
     return { skipReason: 'subscription-disabled', reason: `Subscription state is ${subscription.state}; ARM accepts no writes to it.` };
   }
@@ -213,6 +217,24 @@ export function skipBeforeReading(
     return { skipReason: 'opt-out-tag', reason: `Subscription tag ${config.optOutTag}=${optOut} opts it out.` };
   }
   return undefined;
+}
+
+/**
+ * One scope for every path: with D4AI_MANAGEMENT_GROUP set, a subscription whose management-group
+ * ancestry (Resource Graph's managementGroupAncestorsChain) does not name it is out of scope. The
+ * snapshot always carries the ancestry; the single-subscription loader reads it when the setting is
+ * set (an empty list means it could not be read: out of scope too, so nothing is written on a guess).
+ * Without the setting the documented scope applies: every subscription the identity can read.
+ */
+export function outOfScopeReason(subscription: GovernContext['subscription'], config: Pick<Config, 'managementGroup'>): string | undefined {
+  const group = config.managementGroup;
+  const ancestors = subscription.managementGroupAncestors;
+  if (!group || ancestors === undefined) return undefined;
+  if (ancestors.some((a) => a.toLowerCase() === group.toLowerCase())) return undefined;
+  if (ancestors.length === 0) {
+    return `Subscription's management-group ancestry could not be read (Resource Graph does not list it yet), so it cannot be shown to be under D4AI_MANAGEMENT_GROUP=${group}: out of scope, nothing is written.`;
+  }
+  return `Subscription is not under D4AI_MANAGEMENT_GROUP=${group} (its management groups: ${ancestors.join(' > ')}): out of scope, nothing is written.`;
 }
 
 /** Whether the action (of a decision, a plan, or a stored record) writes to ARM in enforce mode; the sweep cap counts governing writes (a revert is never capped). */

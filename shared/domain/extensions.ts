@@ -5,6 +5,9 @@
  */
 export const AI_PLAN_NAME = 'AI';
 
+/** Defender CSPM: AI model security (AIModelScanner) needs it on the subscription. */
+export const CLOUD_POSTURE_PLAN_NAME = 'CloudPosture';
+
 export const AI_EXTENSIONS = ['AIPromptEvidence', 'AIPromptSharingWithPurview', 'AIModelScanner'] as const;
 export type AiExtensionName = (typeof AI_EXTENSIONS)[number];
 

@@ -1,7 +1,8 @@
 import type { Config } from '../config';
 import { isAiExtensionName } from './extensions';
 import { nameOf, optedOutAccounts } from './accounts';
-import type { GovernContext } from './model';
+import type { AiResource, GovernContext } from './model';
+import { ExtensionSet } from './extension-set';
 import { missingFrom } from './components';
 import { policyConflictWarnings } from './policy-conflicts';
 
@@ -18,7 +19,11 @@ export type FindingType =
   | 'prompt-shields-off'
   | 'exemption-expiring'
   | 'exemption-without-expiry'
-  | 'dine-conflict';
+  | 'dine-conflict'
+  /** D4AI_COMPONENTS wants AIModelScanner, the subscription has ML resources, and Defender CSPM (CloudPosture) is Free. */
+  | 'model-scan-needs-cspm'
+  /** A private-link Machine Learning workspace: AI model security cannot reach it. */
+  | 'model-scan-private-link';
 
 export const FINDING_TYPES: readonly FindingType[] = [
   'ai-without-plan',
@@ -29,7 +34,26 @@ export const FINDING_TYPES: readonly FindingType[] = [
   'exemption-expiring',
   'exemption-without-expiry',
   'dine-conflict',
+  'model-scan-needs-cspm',
+  'model-scan-private-link',
 ];
+
+const MODEL_SCAN_TYPES = ['microsoft.machinelearningservices/workspaces', 'microsoft.machinelearningservices/registries'];
+
+/** What AI model security (AIModelScanner) scans: Machine Learning workspaces and registries (weekly). */
+export function isModelScanTarget(resource: Pick<AiResource, 'type'>): boolean {
+  return MODEL_SCAN_TYPES.includes(resource.type.toLowerCase());
+}
+
+/**
+ * The ML resources AI model security actually covers: the plan Standard with AIModelScanner on,
+ * Defender CSPM Standard (or not known to be off), and the resource reachable (not private link).
+ */
+export function modelScanCovered(context: Pick<GovernContext, 'pricing' | 'cloudPosture' | 'aiResources'>): AiResource[] {
+  if (context.pricing?.tier !== 'Standard' || !ExtensionSet.ofPlan(context.pricing).isOn('AIModelScanner')) return [];
+  if (context.cloudPosture === 'Free') return [];
+  return context.aiResources.filter((r) => isModelScanTarget(r) && !r.privateLink);
+}
 
 export interface Finding {
   type: FindingType;
@@ -83,5 +107,19 @@ export function findingsOf(context: GovernContext, config: Pick<Config, 'compone
     findings.push({ type: 'exemption-without-expiry', resourceId: exemption.id, message: `Exemption ${exemption.displayName ?? nameOf(exemption.id)} (${exemption.category}) has no expiry.` });
   }
   for (const warning of policyConflictWarnings(context.policyAssignments, config.components)) findings.push({ type: 'dine-conflict', message: warning });
+  if ((config.components as readonly string[]).includes('AIModelScanner')) {
+    const targets = context.aiResources.filter(isModelScanTarget);
+    if (targets.length && context.cloudPosture === 'Free') {
+      findings.push({
+        type: 'model-scan-needs-cspm',
+        message:
+          `D4AI_COMPONENTS includes AIModelScanner, but Defender CSPM (the CloudPosture plan) is Free: AI model security needs it, so the ${targets.length} ` +
+          'Machine Learning workspace(s)/registry(ies) here are not scanned. The governor does not enable CSPM (a separately priced plan); enable it, or drop AIModelScanner.',
+      });
+    }
+    for (const workspace of targets.filter((r) => r.privateLink)) {
+      findings.push({ type: 'model-scan-private-link', resourceId: workspace.id, message: `${nameOf(workspace.id)} is reachable only through private link: AI model security cannot scan it.` });
+    }
+  }
   return findings;
 }

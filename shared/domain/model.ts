@@ -66,7 +66,15 @@ export interface AiResource {
   type: string;
   kind?: string;
   location?: string;
+  /**
+   * A Machine Learning workspace reachable only through private link (publicNetworkAccess Disabled,
+   * or private endpoint connections): AI model security cannot scan it. Known from the snapshot.
+   */
+  privateLink?: boolean;
 }
+
+/** The Defender CSPM plan (`CloudPosture`), a prerequisite of AI model security (AIModelScanner). */
+export type CloudPostureTier = 'Free' | 'Standard';
 
 /** One extension as read back from the service. */
 export interface ExtensionState {
@@ -130,6 +138,9 @@ export interface PolicyAssignmentInfo {
   displayName?: string;
   policyDefinitionId: string;
   enforcementMode?: string;
+  /** The definition version the assignment pins ("1.*.*"), and the one ARM says is in effect. */
+  definitionVersion?: string;
+  effectiveDefinitionVersion?: string;
   /** Parameter name -> value, as assigned. */
   parameters: Record<string, unknown>;
 }
@@ -160,6 +171,8 @@ export interface PolicyView {
 export interface SnapshotEntry {
   subscription: SubscriptionInfo;
   pricing?: PricingSnapshot;
+  /** The CloudPosture plan's tier, read in the same Resource Graph query as the AI plan; undefined when not indexed. */
+  cloudPosture?: CloudPostureTier;
   aiResources: AiResource[];
 }
 
@@ -172,6 +185,8 @@ export interface GovernContext {
   aiResourceTotal?: number;
   /** Undefined when the service has no AI plan for this subscription (not offered in its cloud). */
   pricing?: PricingSnapshot;
+  /** The Defender CSPM plan's tier (AI model security needs Standard); undefined when not read or not known. */
+  cloudPosture?: CloudPostureTier;
   /** Where `pricing` was read: an ARM GET at a time, or the snapshot (which lags ARM). */
   pricingBasis?: { source: 'arm' | 'snapshot'; readAt: string };
   exemption?: ActiveExemption;

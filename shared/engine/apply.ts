@@ -1,3 +1,4 @@
+import { isRestError } from '@azure/core-rest-pipeline';
 import type { Config } from '../config';
 import { isWrite } from '../domain/decide';
 import { ExtensionSet } from '../domain/extension-set';
@@ -147,12 +148,28 @@ export async function applyPlan(ports: Ports, config: Config, plan: Plan, hooks:
 }
 
 /**
+ * The role to grant when a pricing write is refused for permissions (403 AuthorizationFailed):
+ * Microsoft's guidance for enabling a Defender plan names Owner or Contributor on the subscription,
+ * and the built-in policy that sets the AI plan's extensions (359a48a3) remediates as Owner, while
+ * the governor's deployment grants Security Admin (docs/permissions.md has the evidence).
+ */
+export const PRICING_WRITE_ROLE_GUIDANCE =
+  'The identity may not write Microsoft.Security/pricings here. Microsoft\'s guidance for enabling the plan names Owner or Contributor on the subscription ' +
+  '(the built-in policy 359a48a3 that sets the extensions remediates as Owner); the governor is deployed as Security Admin, which must hold at this scope ' +
+  '(check deny assignments and where the role is assigned). Grant Security Admin on the subscription or D4AI_MANAGEMENT_GROUP, or Contributor/Owner as the guidance names; see docs/permissions.md.';
+
+function withRoleGuidance(error: unknown, info: { code: string; message: string }): { code: string; message: string } {
+  const forbidden = (isRestError(error) && error.statusCode === 403) || /^(AuthorizationFailed|LinkedAuthorizationFailed|Forbidden)$/i.test(info.code);
+  return forbidden ? { ...info, message: `${info.message} ${PRICING_WRITE_ROLE_GUIDANCE}` } : info;
+}
+
+/**
  * A PUT that failed for good: the service may still have applied it (a timeout, a 5xx), or an
  * earlier PUT of this pass may have (`mayHaveWritten`), so read what is there; only when no PUT
  * can have landed is the plan known to be as it was.
  */
 async function afterFailedPut(ports: Ports, plan: Plan, before: PricingSnapshot, error: unknown, mayHaveWritten: boolean, notes: string[]): Promise<ApplyResult> {
-  const info = errorInfo(error);
+  const info = withRoleGuidance(error, errorInfo(error));
   if (!mayHaveWritten) return { outcome: 'failed', wrote: false, pricingAfter: before, error: info, notes };
   try {
     const readBack = await ports.pricing.get(plan.subscriptionId);

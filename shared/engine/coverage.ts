@@ -4,7 +4,7 @@ import { isInspectableAccount, optedOutAccounts, protectedAiResources } from '..
 import { isWrite, skipBeforeReading, type SkipReason } from '../domain/decide';
 import { ExtensionSet, isKnownExtension } from '../domain/extension-set';
 import type { PlannedChange } from '../domain/plan';
-import { FINDING_TYPES, type Finding, type FindingType } from '../domain/findings';
+import { FINDING_TYPES, modelScanCovered, type Finding, type FindingType } from '../domain/findings';
 import type { AiResource } from '../domain/model';
 import type { RunScope } from '../records/record';
 import { errorInfo } from './errors';
@@ -40,6 +40,11 @@ export interface CoverageRow {
   aiResourcesByType: Record<string, number>;
   /** AI resources the plan protects now (Standard, not in an opted-out account). */
   protectedAiResources: number;
+  /**
+   * Machine Learning workspaces and registries AI model security actually scans: AIModelScanner on,
+   * Defender CSPM not Free, not private link. Those without CSPM or behind private link are not counted.
+   */
+  modelScanProtected: number;
   tier: 'Free' | 'Standard' | 'not offered' | 'unknown';
   components: string[];
   findings: Finding[];
@@ -56,11 +61,14 @@ export interface CoverageReport {
   scope: RunScope;
   mode: Config['mode'];
   rows: CoverageRow[];
+  /** What the AI services plan protects, and what it no longer does (so the report never implies more). */
+  planScope: typeof PLAN_SCOPE;
   totals: {
     subscriptions: number;
     byCoverage: Record<Coverage, number>;
     aiResources: number;
     protectedAiResources: number;
+    modelScanProtected: number;
     findings: Record<FindingType, number>;
     tokens30d?: number;
     estimatedMonthlyCost?: number;
@@ -75,6 +83,17 @@ export interface CoverageOptions {
 }
 
 export const TOKEN_WINDOW_DAYS = 30;
+
+/**
+ * What Defender for AI Services covers, as of 2026-07-01: its models and their calls; not Foundry
+ * agents, whose discovery, posture and threat protection need a Microsoft Agent 365 licence. The
+ * cost estimate is before the plan's 30-day trial (the first 75 billion tokens).
+ */
+export const PLAN_SCOPE = {
+  protects: 'Foundry models and their calls: Azure OpenAI and model inference (threat protection, prompt evidence), and AI model security scans of Machine Learning workspaces and registries (with Defender CSPM).',
+  doesNotProtect: "Foundry agents: since 2026-07-01 their discovery, posture and threat protection need a Microsoft Agent 365 licence; this report does not count agents as protected.",
+  trial: 'A subscription enabling the plan gets a 30-day trial covering up to 75 billion tokens; the cost estimate does not deduct it.',
+} as const;
 
 export async function coverageReport(ports: Ports, config: Config, options: CoverageOptions = {}): Promise<CoverageReport> {
   const scope = options.scope ?? scopeFromConfig(config);
@@ -100,6 +119,7 @@ export async function coverageReport(ports: Ports, config: Config, options: Cove
         aiResources: context.aiResources.length,
         aiResourcesByType: byType(context.aiResources),
         protectedAiResources: protectedNow,
+        modelScanProtected: early ? 0 : modelScanCovered(context).length,
         tier,
         components: pricing?.tier === 'Standard' ? ExtensionSet.ofPlan(pricing).on().filter(isKnownExtension) : [],
         findings: decision.findings ?? [],
@@ -111,7 +131,7 @@ export async function coverageReport(ports: Ports, config: Config, options: Cove
     options.onProgress?.(rows.length, page.total);
   }
   rows.sort((a, b) => (a.subscriptionName ?? '\uffff').localeCompare(b.subscriptionName ?? '\uffff') || a.subscriptionId.localeCompare(b.subscriptionId));
-  return { generatedAt: now.toISOString(), scope: runScope(scope), mode: config.mode, rows, totals: totalsOf(rows, config) };
+  return { generatedAt: now.toISOString(), scope: runScope(scope), mode: config.mode, rows, planScope: PLAN_SCOPE, totals: totalsOf(rows, config) };
 }
 
 function coverageOf(aiResources: number, tier: CoverageRow['tier'], missing: number, optedOut: number): Coverage {
@@ -167,12 +187,14 @@ function totalsOf(rows: readonly CoverageRow[], config: Config): CoverageReport[
   const findings = Object.fromEntries(FINDING_TYPES.map((f) => [f, 0])) as Record<FindingType, number>;
   let aiResources = 0;
   let protectedNow = 0;
+  let modelScan = 0;
   let tokens: number | undefined;
   let cost: number | undefined;
   for (const row of rows) {
     byCoverage[row.coverage]++;
     aiResources += row.aiResources;
     protectedNow += row.protectedAiResources;
+    modelScan += row.modelScanProtected;
     for (const f of row.findings) findings[f.type]++;
     if (row.tokens30d !== undefined) tokens = (tokens ?? 0) + row.tokens30d;
     if (row.estimatedMonthlyCost !== undefined) cost = Math.round(((cost ?? 0) + row.estimatedMonthlyCost) * 100) / 100;
@@ -182,6 +204,7 @@ function totalsOf(rows: readonly CoverageRow[], config: Config): CoverageReport[
     byCoverage,
     aiResources,
     protectedAiResources: protectedNow,
+    modelScanProtected: modelScan,
     findings,
     ...(tokens !== undefined ? { tokens30d: tokens } : {}),
     ...(cost !== undefined ? { estimatedMonthlyCost: cost } : {}),

@@ -1,7 +1,8 @@
 import type { Config } from '../config';
 import { contextFromArm, triggerCandidate } from '../domain/context-sources';
 import { skipBeforeReading } from '../domain/decide';
-import type { AiResource, GovernContext, TriggerDetail } from '../domain/model';
+import type { AiResource, CloudPostureTier, GovernContext, TriggerDetail } from '../domain/model';
+import { isModelScanTarget } from '../domain/findings';
 import { readBackoff } from './backoff';
 import { inspectAccounts } from './inspect-accounts';
 import { GovernError, errorInfo, isTransient } from './errors';
@@ -39,11 +40,25 @@ async function confirmedEvidence(ports: Ports, typed: readonly AiResource[], det
   return { resourceId: found.id, ...(found.kind ? { resourceKind: found.kind } : {}) };
 }
 
+async function readCloudPosture(ports: Ports, subscriptionId: string, warnings: string[]): Promise<CloudPostureTier | undefined> {
+  try {
+    return await ports.pricing.cloudPosture(subscriptionId);
+  } catch (error) {
+    if (isTransient(error)) throw error;
+    const { code, message } = errorInfo(error);
+    warnings.push(`The Defender CSPM plan (CloudPosture) could not be read (${code}: ${message}); whether AI model security can work is not known. Grant Microsoft.Security/pricings/read (Security Reader).`);
+    return undefined;
+  }
+}
+
 export async function loadContext(ports: Ports, config: Config, subscriptionId: string, options: LoadOptions = {}): Promise<GovernContext> {
-  const subscription = await ports.subscriptions.get(subscriptionId);
-  if (!subscription) {
+  const listed = await ports.subscriptions.get(subscriptionId);
+  if (!listed) {
     throw new GovernError('SubscriptionNotFound', `Subscription ${subscriptionId} does not exist or the identity cannot read it.`);
   }
+  // One scope for every path: with D4AI_MANAGEMENT_GROUP set, the ancestry (one Resource Graph
+  // request) decides whether this subscription is the governor's to write; unknown counts as outside.
+  const subscription = config.managementGroup ? { ...listed, managementGroupAncestors: (await ports.snapshot.ancestry(listed.subscriptionId)) ?? [] } : listed;
   if (skipBeforeReading(subscription, config)) return { subscription, aiResources: [], policyAssignments: [] };
 
   const id = subscription.subscriptionId;
@@ -70,7 +85,11 @@ export async function loadContext(ports: Ports, config: Config, subscriptionId: 
     readBackoff(ports, id, ports.clock()),
   ]);
   const evidence = await confirmedEvidence(ports, typedResources, options.detail, id, readWarnings);
-  const context = contextFromArm({ subscription, ...(pricing ? { pricing } : {}), pricingReadAt, typedResources, policyAssignments, exemptions, readWarnings }, config, evidence, ports.clock());
+  // AI model security scans Machine Learning workspaces and registries and needs Defender CSPM:
+  // one more GET (CloudPosture), only where the configuration wants AIModelScanner and there is an
+  // ML resource for it to scan; everywhere else the answer would change nothing.
+  const cloudPosture = config.components.includes('AIModelScanner') && typedResources.some(isModelScanTarget) ? await readCloudPosture(ports, id, readWarnings) : undefined;
+  const context = contextFromArm({ subscription, ...(pricing ? { pricing } : {}), ...(cloudPosture ? { cloudPosture } : {}), pricingReadAt, typedResources, policyAssignments, exemptions, readWarnings }, config, evidence, ports.clock());
   // One subscription: its accounts are read too (opt-outs change whether enabling protects anything).
   return inspectAccounts(ports, extensionBackoff ? { ...context, extensionBackoff } : context);
 }

@@ -259,6 +259,7 @@ ol.findings li { margin-bottom: 6px; }
 <h1>Defender for AI Services: coverage</h1>
 <div class="headline" id="headline">${escapeHtml(headline(report))}</div>
 <div class="summary">${escapeHtml(scope)}; generated <time datetime="${escapeHtml(report.generatedAt)}" title="${escapeHtml(report.generatedAt)}">${escapeHtml(dateText(report.generatedAt, true))}</time> (${mode}).${tokens}${cost}</div>
+<div class="summary"><small>Model scanning: ${totals.modelScanProtected} ML workspace(s)/registry(ies) scanned. The plan protects ${escapeHtml(report.planScope.protects)} Not protected: ${escapeHtml(report.planScope.doesNotProtect)} ${escapeHtml(report.planScope.trial)}</small></div>
 <div class="charts">
 ${charts}
 </div>

@@ -87,7 +87,7 @@ function resources(state: ArmState): ScopedRow[] {
       const rg = (/\/resourceGroups\/([^/]+)/i.exec(r.id)?.[1] ?? '').toLowerCase();
       rows.push({
         subscriptionId: subKey,
-        row: { ...base(r.id, r.name, r.type, sub.tenantId, sub.subscriptionId, rg), kind: r.kind ?? '', location: r.location, tags: r.tags ? { ...r.tags } : null, sku: r.sku ? { ...r.sku } : null, properties: {} },
+        row: { ...base(r.id, r.name, r.type, sub.tenantId, sub.subscriptionId, rg), kind: r.kind ?? '', location: r.location, tags: r.tags ? { ...r.tags } : null, sku: r.sku ? { ...r.sku } : null, properties: structuredClone(r.properties ?? {}) },
       });
     }
   }

@@ -9,6 +9,9 @@
  *    result larger than a page is truncated (`resultTruncated: "true"`), as the service does;
  *  - throttling: a per-user quota (15 requests per 5 seconds by default) reported in
  *    `x-ms-user-quota-remaining` / `x-ms-user-quota-resets-after`, and 429 with Retry-After past it;
+ *  - the documented subscription cap: a query scoped to the tenant or a management group over more
+ *    than 10,000 subscriptions answers for the first 10,000 only (by subscription id) with
+ *    `x-ms-tenant-subscription-limit-hit: true`; explicit subscription lists are not capped;
  *  - a stale index: graph.freeze() serves a copy of the state taken then, while ARM moves on.
  */
 import { createHash } from 'node:crypto';
@@ -20,12 +23,15 @@ import type { ArmState } from './state';
 
 export const GRAPH_MAX_PAGE = 1000;
 export const GRAPH_MAX_SUBSCRIPTIONS = 1000;
+export const GRAPH_TENANT_SUBSCRIPTION_LIMIT = 10_000;
 
 /** The index's behaviour: staleness and the per-user quota. */
 export class GraphControl {
   private frozen: ArmState | undefined;
   private readonly requestTimes: number[] = [];
   quota = { limit: 15, windowMs: 5000 };
+  /** Subscriptions a tenant- or management-group-scoped query covers at most (the service's cap). */
+  subscriptionLimit = GRAPH_TENANT_SUBSCRIPTION_LIMIT;
 
   /** @param pageCap rows the index returns per page at most (1,000 as the service; less to exercise paging). */
   constructor(public pageCap = GRAPH_MAX_PAGE) {}
@@ -47,6 +53,7 @@ export class GraphControl {
     this.frozen = undefined;
     this.requestTimes.length = 0;
     this.quota = { limit: 15, windowMs: 5000 };
+    this.subscriptionLimit = GRAPH_TENANT_SUBSCRIPTION_LIMIT;
   }
 
   /** Counts a request against the quota: the headers to send, or a 429 when the window is full. */
@@ -110,12 +117,27 @@ function ancestorsOfGroup(state: ArmState, id: string): Set<string> {
   return result;
 }
 
-function scopeFilter(state: ArmState, subscriptions: string[] | undefined, managementGroups: string[] | undefined, aboveAndBelow: boolean): (r: ScopedRow) => boolean {
+/**
+ * The service's cap on a tenant or management-group scope: over `limit` subscriptions, only the
+ * first `limit` (by subscription id) are answered for.
+ */
+function capped(subs: Set<string>, limit: number): { subs: Set<string>; limitHit: boolean } {
+  if (subs.size <= limit) return { subs, limitHit: false };
+  return { subs: new Set([...subs].sort().slice(0, limit)), limitHit: true };
+}
+
+function scopeFilter(
+  state: ArmState,
+  subscriptions: string[] | undefined,
+  managementGroups: string[] | undefined,
+  aboveAndBelow: boolean,
+  limit: number,
+): { inScope: (r: ScopedRow) => boolean; limitHit: boolean } {
   if (subscriptions) {
     const subs = new Set(subscriptions.map((s) => s.toLowerCase()));
     const above = new Set<string>();
     if (aboveAndBelow) for (const s of subs) if (state.getSubscription(s)) for (const a of state.ancestorsOf(s)) above.add(a.name.toLowerCase());
-    return (r) => (r.subscriptionId ? subs.has(r.subscriptionId) : r.managementGroup !== undefined && above.has(r.managementGroup.toLowerCase()));
+    return { inScope: (r) => (r.subscriptionId ? subs.has(r.subscriptionId) : r.managementGroup !== undefined && above.has(r.managementGroup.toLowerCase())), limitHit: false };
   }
   if (managementGroups) {
     const below = new Set<string>();
@@ -125,10 +147,13 @@ function scopeFilter(state: ArmState, subscriptions: string[] | undefined, manag
       for (const g of subtree(state, mg)) below.add(g);
       if (aboveAndBelow) for (const g of ancestorsOfGroup(state, mg)) above.add(g);
     }
-    const subs = new Set([...state.subscriptions.values()].filter((s) => state.ancestorsOf(s.subscriptionId).some((a) => below.has(a.name.toLowerCase()))).map((s) => s.subscriptionId.toLowerCase()));
-    return (r) => (r.subscriptionId ? subs.has(r.subscriptionId) : r.managementGroup !== undefined && (below.has(r.managementGroup.toLowerCase()) || above.has(r.managementGroup.toLowerCase())));
+    const all = new Set([...state.subscriptions.values()].filter((s) => state.ancestorsOf(s.subscriptionId).some((a) => below.has(a.name.toLowerCase()))).map((s) => s.subscriptionId.toLowerCase()));
+    const { subs, limitHit } = capped(all, limit);
+    return { inScope: (r) => (r.subscriptionId ? subs.has(r.subscriptionId) : r.managementGroup !== undefined && (below.has(r.managementGroup.toLowerCase()) || above.has(r.managementGroup.toLowerCase()))), limitHit };
   }
-  return () => true;
+  if (state.subscriptions.size <= limit) return { inScope: () => true, limitHit: false };
+  const { subs } = capped(new Set([...state.subscriptions.values()].map((s) => s.subscriptionId.toLowerCase())), limit);
+  return { inScope: (r) => (r.subscriptionId ? subs.has(r.subscriptionId) : true), limitHit: true };
 }
 
 function skipTokenFor(offset: number, fingerprint: string): string {
@@ -170,7 +195,7 @@ export function resourceGraphRoutes(graph: GraphControl): Route[] {
         const state = graph.view(ctx.state);
         const table = graphTable(state, parsed.table);
         if (!table) throw new ArmError(400, 'InvalidQuery', `Table '${parsed.table}' is not known to the stand-in (resourcecontainers, securityresources, resources, policyresources).`);
-        const inScope = scopeFilter(state, subscriptions, managementGroups, aboveAndBelow);
+        const { inScope, limitHit } = scopeFilter(state, subscriptions, managementGroups, aboveAndBelow, graph.subscriptionLimit);
         const rows = table
           .filter((r) => inScope(r) && matches(r.row, parsed.conditions))
           .map((r) => r.row)
@@ -183,7 +208,7 @@ export function resourceGraphRoutes(graph: GraphControl): Route[] {
         const more = offset + size < rows.length;
         return {
           status: 200,
-          headers: quotaHeaders,
+          headers: limitHit ? { ...quotaHeaders, 'x-ms-tenant-subscription-limit-hit': 'true' } : quotaHeaders,
           body: {
             totalRecords: rows.length,
             count: data.length,

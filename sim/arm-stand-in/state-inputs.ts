@@ -22,6 +22,8 @@ export interface NewResource {
   sku?: { name: string; tier?: string };
   /** false: exists (a GET by id finds it) but the list API does not show it yet, as right after its creation. */
   listed?: boolean;
+  /** The resource's own properties (e.g. an ML workspace's publicNetworkAccess, privateEndpointConnections). */
+  properties?: Record<string, unknown>;
 }
 
 export interface NewExemption {
@@ -47,6 +49,8 @@ export interface NewPolicyAssignment {
   notScopes?: string[];
   parameters?: Record<string, { value: unknown }>;
   enforcementMode?: 'Default' | 'DoNotEnforce';
+  /** The definition version the assignment pins (e.g. "1.*.*", "1.0.*"). */
+  definitionVersion?: string;
   /** DeployIfNotExists assignments carry a system-assigned identity and a location. */
   withIdentity?: boolean;
 }

@@ -154,6 +154,7 @@ export class ArmState {
     if (input.tags !== undefined) record.tags = { ...input.tags };
     if (input.sku !== undefined) record.sku = { ...input.sku };
     if (input.listed === false) record.listed = false;
+    if (input.properties !== undefined) record.properties = structuredClone(input.properties);
     this.resources.get(key(subscriptionId))?.push(record);
     return clone(record);
   }
@@ -232,6 +233,7 @@ export class ArmState {
     };
     if (input.displayName !== undefined) record.properties.displayName = input.displayName;
     if (input.description !== undefined) record.properties.description = input.description;
+    if (input.definitionVersion !== undefined) record.properties.definitionVersion = input.definitionVersion;
     if (input.withIdentity) {
       record.location = 'eastus';
       record.identity = { type: 'SystemAssigned', principalId: randomUUID(), tenantId: sub.tenantId };

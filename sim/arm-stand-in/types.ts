@@ -31,6 +31,7 @@ export interface ResourceRecord {
   sku?: { name: string; tier?: string };
   /** false: not in Resources_ListBySubscription yet (list lag); a GET by id still finds it. */
   listed?: boolean;
+  properties?: Record<string, unknown>;
 }
 
 /** What the stand-in keeps per Cognitive Services account beyond the resource itself. */
@@ -121,6 +122,7 @@ export interface PolicyAssignmentRecord {
     parameters: Record<string, { value: unknown }>;
     metadata?: Record<string, unknown>;
     enforcementMode: 'Default' | 'DoNotEnforce';
+    definitionVersion?: string;
   };
   systemData: SystemData;
 }

@@ -107,6 +107,27 @@ describe('POST /api/subscriptions/{subscriptionId}/govern', () => {
   });
 });
 
+describe('POST /api/subscriptions/{subscriptionId}/govern outside D4AI_MANAGEMENT_GROUP', () => {
+  it('records skip out-of-scope naming the setting and writes nothing (issue 17: one scope for every path)', async () => {
+    const { state } = world.standIns.arm;
+    for (const mg of ['governed-by-d4ai', 'someone-else']) if (!state.managementGroups.has(mg)) state.addManagementGroup(mg);
+    state.placeSubscription(SUB, 'someone-else');
+    world.setEnv({ D4AI_MANAGEMENT_GROUP: 'governed-by-d4ai' });
+    try {
+      const res = await govern(SUB);
+      expect(res.status).toBe(202);
+      await world.host.waitFor(governInstanceId(SUB));
+      await world.host.idle();
+      expect(world.standIns.arm.requestsMatching('PUT').filter((r) => r.path.toLowerCase().includes(SUB.toLowerCase()))).toHaveLength(0);
+      const [record] = await world.records(SUB);
+      expect(record).toMatchObject({ action: 'skip', skipReason: 'out-of-scope' });
+      expect(record?.reasons.join(' ')).toContain('D4AI_MANAGEMENT_GROUP=governed-by-d4ai');
+    } finally {
+      world.setEnv({ D4AI_MANAGEMENT_GROUP: undefined });
+    }
+  });
+});
+
 describe('POST /api/sweeps', () => {
   it('starts a manual sweep and answers 202; a bad body starts nothing', async () => {
     const bad = await read(await startSweepHttp(request('POST', 'sweeps', { body: '{"dryrun": true}' }), world.invocation(FN.adminStartSweep)));

@@ -9,7 +9,7 @@ import type { GraphScope } from '../../shared/azure/resource-graph.adapter';
 import type { SubscriptionsPort } from '../../shared/azure/subscriptions.adapter';
 import type { SnapshotPage, TenantSnapshotPort } from '../../shared/azure/tenant-snapshot.adapter';
 import { AI_EXTENSIONS } from '../../shared/domain/extensions';
-import type { AiResource, ExemptionView, ExtensionState, PolicyAssignmentInfo, PolicyView, PricingBody, PricingSnapshot, SnapshotEntry, SubscriptionInfo } from '../../shared/domain/model';
+import type { AiResource, CloudPostureTier, ExemptionView, ExtensionState, PolicyAssignmentInfo, PolicyView, PricingBody, PricingSnapshot, SnapshotEntry, SubscriptionInfo } from '../../shared/domain/model';
 import { coversSubscription, isDefenderForAiDefinition, narrowPolicyView, policyResourceScope } from '../../shared/domain/policy-scope';
 import type { Ports } from '../../shared/engine/ports';
 import { restError, type FakeSubscription, type FakeWorld } from './fake-world';
@@ -79,6 +79,12 @@ export function fakePorts(world: FakeWorld, options: FakePortsOptions = {}): Fak
         skipToken = page.skipToken;
       } while (skipToken);
     },
+    async ancestry(subscriptionId: string): Promise<string[] | undefined> {
+      world.enter('snapshot', 'ancestry', subscriptionId);
+      world.calls.graph.queries++;
+      const sub = world.subscriptions.get(subscriptionId.toLowerCase());
+      return sub && !world.graphHiddenSubscriptions.has(sub.subscriptionId) ? [...sub.managementGroupAncestors] : undefined;
+    },
     async policy(_scope: GraphScope, configuredAssignmentId: string | undefined): Promise<PolicyView> {
       world.enter('snapshot', 'policy');
       world.calls.graph.queries++;
@@ -115,6 +121,10 @@ export function fakePorts(world: FakeWorld, options: FakePortsOptions = {}): Fak
   };
 
   const pricing: PricingPort = {
+    async cloudPosture(subscriptionId: string): Promise<CloudPostureTier | undefined> {
+      world.enter('pricing', 'cloudPosture', subscriptionId);
+      return world.cloudPosture.get(subscriptionId.toLowerCase());
+    },
     async get(subscriptionId: string): Promise<PricingSnapshot | undefined> {
       world.enter('pricing', 'get', subscriptionId);
       return world.pricingOf(subscriptionId);

@@ -108,10 +108,10 @@ export interface FakeAccount {
 export type GraphPricingRow = { kind: 'live' } | { kind: 'stale'; pricing: PricingSnapshot } | { kind: 'missing' };
 
 export const PORT_METHODS = {
-  snapshot: ['page', 'pages', 'policy'],
+  snapshot: ['page', 'pages', 'policy', 'ancestry'],
   subscriptions: ['get'],
   inventory: ['listAiTypedResources', 'getAiResource'],
-  pricing: ['get', 'put'],
+  pricing: ['get', 'put', 'cloudPosture'],
   exemptions: ['listApplying'],
   policyAssignments: ['listDefenderForAi'],
   accounts: ['inspect'],
@@ -122,7 +122,7 @@ export type ArmPort = Exclude<keyof typeof PORT_METHODS, 'snapshot'>;
 export type FaultPort = keyof typeof PORT_METHODS;
 
 export interface FakeCalls {
-  snapshot: { page: number; pages: number; policy: number };
+  snapshot: { page: number; pages: number; policy: number; ancestry?: number };
   /** What the snapshot costs in Resource Graph queries, as the real adapter sends them (3 per page of subscriptions, 1 per policy read). */
   graph: { queries: number };
   subscriptions: { get: number };
@@ -230,6 +230,8 @@ export class FakeWorld {
   readonly subscriptions = new Map<string, FakeSubscription>();
   /** ARM truth; a subscription with no entry, or undefined, has no AI plan offered (404). */
   readonly pricing = new Map<string, PricingSnapshot | undefined>();
+  /** The CloudPosture (Defender CSPM) tier by subscription; absent: not known (no finding either way). */
+  readonly cloudPosture = new Map<string, 'Free' | 'Standard'>();
   /** Every AI-typed resource per subscription (kinds that do not count included), as ARM has them. */
   readonly resources = new Map<string, AiResource[]>();
   /** Per account id (lower case); an account without an entry reads as Enabled, no shields off. */

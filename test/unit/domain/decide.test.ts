@@ -519,8 +519,8 @@ describe('decide: warnings', () => {
 
     expect(decision.action).toBe('enable');
     expect(decision.warnings).toEqual([
-      'Policy assignment Deploy Microsoft Defender for Cloud configuration (Azure landing zone Deploy-MDFC-Config initiative) ' +
-        'leaves it at the service default, which turns AIPromptSharingWithPurview on; D4AI_COMPONENTS excludes it.',
+      'Policy assignment Deploy Microsoft Defender for Cloud configuration (Azure landing zone Deploy-MDFC-Config initiative 1.1.0) ' +
+        'does not pass isAIPromptSharingWithPurviewEnabled on, so it stays "true", which turns AIPromptSharingWithPurview on; D4AI_COMPONENTS excludes it.',
     ]);
   });
 
