@@ -62,13 +62,19 @@ const EXAMPLES: Record<string, string[]> = {
     'd4ai records --run sweep-2025-06-01 --since 7d',
   ],
   runs: ['# the last week of sweeps and watch passes', 'd4ai runs --since 7d', '# as CSV for a spreadsheet', 'd4ai runs -o csv'],
+  lease: [
+    '# who holds the tenant-pass lease, until when, and the recent breaks',
+    'd4ai lease',
+    '# free a lease a dead run on another machine left (asks first; records the break)',
+    'd4ai lease --break',
+  ],
   config: ['# the effective settings and where each came from', 'd4ai config', "# the deployed app's settings", 'd4ai config --settings appsettings.json'],
 };
 
 /** The global options that mean something to each command (the output, --settings and --verbose apply everywhere). */
 const GLOBALS_FOR: Record<string, readonly string[]> = {
   '--dry-run': ['govern', 'sweep', 'watch', 'event', 'revert'],
-  '--yes': ['govern', 'sweep', 'watch', 'event', 'apply', 'revert'],
+  '--yes': ['govern', 'sweep', 'watch', 'event', 'apply', 'revert', 'lease'],
   '--changes-only': ['govern', 'sweep', 'watch', 'event'],
   '--detailed-exitcode': ['govern', 'sweep', 'watch', 'event', 'apply', 'report'],
   '--version': [],

@@ -11,7 +11,7 @@ const d4ai = (args: string[]): { code: number; stdout: string; stderr: string } 
 beforeAll(() => buildCli(), 120_000);
 
 // commander is an ES module jest cannot load: the list is checked against `d4ai --help` below.
-const COMMANDS_WITH_EXAMPLES = ['govern', 'sweep', 'watch', 'event', 'apply', 'report', 'revert', 'records', 'runs', 'config'];
+const COMMANDS_WITH_EXAMPLES = ['govern', 'sweep', 'watch', 'event', 'apply', 'report', 'revert', 'records', 'runs', 'lease', 'config'];
 
 const commands = (): string[] =>
   d4ai(['--help'])

@@ -88,7 +88,7 @@ describe('changeCell', () => {
 
 describe('historyTable', () => {
   it('has TIME, TRIGGER and MODE columns', () => {
-    const text = historyTable([remediationRecord({ subscriptionName: 'corp' })]);
+    const text = historyTable([remediationRecord({ subscriptionName: 'corp' })], 400);
     const [header, row] = text.split('\n');
     expect(header).toMatch(/^TIME \(UTC\)\s+SUBSCRIPTION\s+RUN\s+TRIGGER\s+ACTOR\s+MODE\s+ACTION\s+OUTCOME\s+CHANGE$/);
     expect(row).toMatch(/^2025-03-14 09:26:53\s+corp \(.+\)\s+\S+\s+event\s+-\s+enforce\s+enable\s+applied/);
