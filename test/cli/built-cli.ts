@@ -23,8 +23,8 @@ export function buildCli(): void {
   execFileSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', path.join(ROOT, 'tsconfig.build.json')], { stdio: 'inherit' });
 }
 
-/** `env` overrides the landing zone's settings; an undefined value removes the setting. */
-export function runBuilt(lz: SimulatedLandingZone, args: string[], env: Record<string, string | undefined> = {}, cwd = fs.mkdtempSync(path.join(os.tmpdir(), 'd4ai-cli-'))): Promise<BuiltRun> {
+/** `env` overrides the landing zone's settings; an undefined value removes the setting; `input` is stdin. */
+export function runBuilt(lz: SimulatedLandingZone, args: string[], env: Record<string, string | undefined> = {}, cwd = fs.mkdtempSync(path.join(os.tmpdir(), 'd4ai-cli-')), input: string | Buffer = ''): Promise<BuiltRun> {
   const merged: Record<string, string | undefined> = { PATH: process.env.PATH ?? '', ...lz.env, ...env };
   for (const key of Object.keys(merged)) if (merged[key] === undefined) delete merged[key];
   return new Promise((resolve, reject) => {
@@ -35,6 +35,7 @@ export function runBuilt(lz: SimulatedLandingZone, args: string[], env: Record<s
     child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
     child.on('error', reject);
     child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr, cwd }));
-    child.stdin.end();
+    child.stdin.on('error', () => undefined); // a child that stops reading early (the 1 MB cap) closes the pipe
+    child.stdin.end(input);
   });
 }

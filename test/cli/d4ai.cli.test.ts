@@ -3,6 +3,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { startSimulatedLandingZone, type SimulatedLandingZone } from '../../sim/simulated-landing-zone';
+import { runBuilt } from './built-cli';
 import { aiWriteEvent } from '../../sim/landing-zone';
 import { hasUnsafeCharacters } from '../../shared/observability/redact';
 import { isAccountRead } from '../support/arm-requests';
@@ -26,22 +27,7 @@ interface Run {
 
 /** `env` overrides the landing zone's settings; an undefined value removes the setting. */
 function d4ai(args: string[], env: Record<string, string | undefined> = {}, input: string | Buffer = '', cwd = fs.mkdtempSync(path.join(os.tmpdir(), 'd4ai-cli-'))): Promise<Run> {
-  const merged: Record<string, string | undefined> = { PATH: process.env.PATH ?? '', ...lz.env, ...env };
-  for (const key of Object.keys(merged)) if (merged[key] === undefined) delete merged[key];
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], {
-      cwd,
-      env: merged as Record<string, string>,
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr, cwd }));
-    child.stdin.on('error', () => undefined); // a child that stops reading early (the 1 MB cap) closes the pipe
-    child.stdin.end(input);
-  });
+  return runBuilt(lz, args, env, cwd, input);
 }
 
 beforeAll(async () => {

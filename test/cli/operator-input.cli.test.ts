@@ -1,10 +1,9 @@
-import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { startSimulatedLandingZone, type SimulatedLandingZone } from '../../sim/simulated-landing-zone';
 import { aiWriteEvent } from '../../sim/landing-zone';
-import { ROOT, buildCli, type BuiltRun } from './built-cli';
+import { buildCli, runBuilt, type BuiltRun } from './built-cli';
 
 /**
  * Issue 19, safety and input: errors that name their cause, through the built binary configured
@@ -16,19 +15,7 @@ const cwds: string[] = [];
 function d4ai(args: string[], env: Record<string, string | undefined> = {}, input = ''): Promise<BuiltRun> {
   const cwd = fs.mkdtempSync(path.join(os.tmpdir(), 'd4ai-input-'));
   cwds.push(cwd);
-  const merged: Record<string, string | undefined> = { PATH: process.env.PATH ?? '', ...lz.env, ...env };
-  for (const key of Object.keys(merged)) if (merged[key] === undefined) delete merged[key];
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [path.join(ROOT, 'bin', 'd4ai.js'), ...args], { cwd, env: merged as Record<string, string> });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr, cwd }));
-    child.stdin.on('error', () => undefined);
-    child.stdin.end(input);
-  });
+  return runBuilt(lz, args, env, cwd, input);
 }
 
 beforeAll(async () => {
