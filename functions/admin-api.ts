@@ -73,7 +73,7 @@ async function startLeasedPass(context: InvocationContext, config: ReturnType<ty
     if (error instanceof PassInProgress) {
       return { status: 409, jsonBody: { error: { code: 'SweepInProgress', message: error.message, holder: error.held.holder, expiresAt: error.held.expiresAt } } };
     }
-    // The store did not answer (a raw storage error): the same outage as any other, 503 naming the store and its setting.
+    // The store did not answer (a raw storage error): the same outage as a RecordStoreUnavailable, 503 naming the store and its setting.
     const unavailable = error instanceof RecordStoreUnavailable ? error : new RecordStoreUnavailable(records.description, records.setting, errorInfo(error).message);
     return { status: 503, jsonBody: { error: { code: unavailable.code, message: unavailable.message } } };
   }

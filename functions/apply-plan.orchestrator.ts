@@ -9,13 +9,11 @@ import { errorInfo } from '../shared/engine/errors';
 import type { PassProblem } from '../shared/engine/snapshot-pass';
 import { Tally, sweepSummary, type TallyCounts } from '../shared/engine/tally';
 import { takeTenantLease } from '../shared/engine/tenant-lease';
-import { LOG_MESSAGES } from '../shared/observability/log';
 import type { SweepSummaryRecord } from '../shared/records/record';
-import { runChildBatches } from './child-batches';
+import { runChildBatches, writePassSummary } from './child-batches';
 import { activityError, failureFrom, retryOptions, type GovernInput } from './govern-run';
 import { FN, sweepChildInstanceId } from './names';
 import { functionsConfig, loggerFor, portsFor } from './runtime';
-import type { WriteRunSummaryInput } from './sweep.activities';
 
 /**
  * applySavedPlan: a saved plan accepted by POST /api/plans (checked there: shape, digest, expiry,
@@ -129,16 +127,8 @@ export function* applySavedPlanOrchestrator(context: OrchestrationContext): Step
   function* finish(): Step<ApplyPlanOutput> {
     context.df.setCustomStatus(progress('summarising', entries.length));
     const summary = summaryOf();
-    try {
-      // Stores the row and gives the tenant-pass lease back (its holder is this instance id).
-      const write: WriteRunSummaryInput = { summary };
-      yield context.df.callActivityWithRetry(FN.writeRunSummary, retry, write);
-    } catch (error) {
-      if (!context.df.isReplaying) {
-        const problem = failureFrom(error);
-        loggerFor(context, { sweepId: instanceId }).error(LOG_MESSAGES.sweepSummary, { sweepId: instanceId, errorCode: `RecordWriteFailed:${problem.code}`, errorMessage: problem.message });
-      }
-    }
+    // Stores the row and gives the tenant-pass lease back (its holder is this instance id).
+    yield* writePassSummary(context, retry, summary);
     context.df.setCustomStatus(progress('done', entries.length));
     return { summary, planDigest: plan.digest, unrecorded: problems };
   }

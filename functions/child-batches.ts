@@ -1,10 +1,16 @@
-import type { OrchestrationContext, Task } from 'durable-functions';
+import type { OrchestrationContext, RetryOptions, Task } from 'durable-functions';
+import { LOG_MESSAGES } from '../shared/observability/log';
+import type { SweepSummaryRecord } from '../shared/records/record';
 import type { PassProblem } from '../shared/engine/snapshot-pass';
 import type { Tally } from '../shared/engine/tally';
 import { failureFrom, type GovernInput, type GovernOutput } from './govern-run';
 import { FN } from './names';
+import { loggerFor } from './runtime';
+import type { WriteRunSummaryInput } from './sweep.activities';
 
 /**
+ * The steps a tenant-pass orchestration (the sweep, a saved plan's apply) shares.
+ *
  * The writes of a pass as governSubscription children, `batch` at a time (the sweep's candidates,
  * a saved plan's entries), counting what each child recorded into `tally`. A child that fails as an
  * orchestration (children record their own failures, so this is the framework failing) fails
@@ -53,6 +59,23 @@ export function* runChildBatches<T extends { subscriptionId: string }>(
           problems.push({ subscriptionId: slice[i]?.subscriptionId ?? '?', ...(task.result !== undefined ? failureFrom(task.result) : problem) });
         }
       }
+    }
+  }
+}
+
+/**
+ * Stores a pass's summary row through the writeRunSummary activity (which also gives the
+ * tenant-pass lease back). A summary that cannot be stored is logged once at error level with
+ * RecordWriteFailed, which the failed-remediation alert catches; the pass still returns it.
+ */
+export function* writePassSummary(context: OrchestrationContext, retry: RetryOptions, summary: SweepSummaryRecord): Generator<Task, void, unknown> {
+  try {
+    const write: WriteRunSummaryInput = { summary };
+    yield context.df.callActivityWithRetry(FN.writeRunSummary, retry, write);
+  } catch (error) {
+    if (!context.df.isReplaying) {
+      const problem = failureFrom(error);
+      loggerFor(context, { sweepId: summary.sweepId }).error(LOG_MESSAGES.sweepSummary, { sweepId: summary.sweepId, errorCode: `RecordWriteFailed:${problem.code}`, errorMessage: problem.message });
     }
   }
 }

@@ -4,13 +4,12 @@ import type { Mode } from '../shared/config';
 import type { Actor, PolicyView } from '../shared/domain/model';
 import type { PassProblem } from '../shared/engine/snapshot-pass';
 import { Tally, sweepSummary, type TallyCounts } from '../shared/engine/tally';
-import { LOG_MESSAGES } from '../shared/observability/log';
 import type { RunScope, SweepSummaryRecord } from '../shared/records/record';
-import { runChildBatches } from './child-batches';
+import { runChildBatches, writePassSummary } from './child-batches';
 import { failureFrom, retryOptions, type Candidate, type GovernInput } from './govern-run';
 import { FN, sweepChildInstanceId } from './names';
-import { functionsConfig, loggerFor } from './runtime';
-import type { ReadSweepPolicyInput, SweepPageInput, SweepPageResult, WriteRunSummaryInput } from './sweep.activities';
+import { functionsConfig } from './runtime';
+import type { ReadSweepPolicyInput, SweepPageInput, SweepPageResult } from './sweep.activities';
 
 /**
  * sweepTenant: every subscription in scope gets a record, from a Resource Graph snapshot read a
@@ -142,15 +141,7 @@ export function* sweepTenantOrchestrator(context: OrchestrationContext): Step<Sw
   function* finish(final: Tally, at: SweepCursor): Step<SweepOutput> {
     context.df.setCustomStatus(progress('summarising', at.pages, final, at.writes));
     const summary = { ...sweepSummary(identity(at), final), ...(input.actor ? { actor: input.actor } : {}) };
-    try {
-      const write: WriteRunSummaryInput = { summary };
-      yield context.df.callActivityWithRetry(FN.writeRunSummary, retry, write);
-    } catch (error) {
-      if (!context.df.isReplaying) {
-        const problem = failureFrom(error);
-        loggerFor(context, { sweepId }).error(LOG_MESSAGES.sweepSummary, { sweepId, errorCode: `RecordWriteFailed:${problem.code}`, errorMessage: problem.message });
-      }
-    }
+    yield* writePassSummary(context, retry, summary);
     context.df.setCustomStatus(progress('done', at.pages, final, at.writes));
     return { summary, unrecorded: problems };
   }

@@ -1,4 +1,4 @@
-import type { PipelinePolicy } from '@azure/core-rest-pipeline';
+import { createDefaultHttpClient, createEmptyPipeline, createHttpHeaders, createPipelineRequest, type PipelinePolicy } from '@azure/core-rest-pipeline';
 import { DefaultAzureCredential, type AccessToken, type GetTokenOptions, type TokenCredential } from '@azure/identity';
 import { GovernError, errorInfo } from '../engine/errors';
 import type { Config } from '../config';
@@ -74,12 +74,12 @@ async function identityEndpointAnswer(env: NodeJS.ProcessEnv, scope: string, tim
   url.searchParams.set('resource', scope.replace(/\/\.default$/, ''));
   const headers: Record<string, string> = setting === 'IDENTITY_ENDPOINT' ? { 'X-IDENTITY-HEADER': env.IDENTITY_HEADER ?? '' } : { secret: env.MSI_SECRET ?? '' };
   try {
-    const response = await fetch(url, { headers, signal: AbortSignal.timeout(timeoutMs) });
-    if (response.ok) {
-      await response.body?.cancel();
-      return undefined;
-    }
-    const text = (await response.text()).slice(0, 2000);
+    // Through the Azure SDK's HTTP pipeline (its client, TLS and timeout), asked once: no retries.
+    // The platform's identity endpoint is a local http URL (App Service, Functions): allowed for it alone.
+    const request = createPipelineRequest({ url: url.href, headers: createHttpHeaders(headers), timeout: timeoutMs, allowInsecureConnection: url.protocol === 'http:' });
+    const response = await createEmptyPipeline().sendRequest(createDefaultHttpClient(), request);
+    if (response.status >= 200 && response.status < 300) return undefined;
+    const text = (response.bodyAsText ?? '').slice(0, 2000);
     let message: string | undefined;
     try {
       const body = JSON.parse(text) as { message?: unknown; error?: { message?: unknown }; error_description?: unknown };

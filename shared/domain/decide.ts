@@ -58,6 +58,8 @@ export interface Decision {
 export interface DecideOptions {
   /** Writes (enable/add-components) already decided in this run, for the sweep guard. */
   writesSoFar?: number;
+  /** Decide as if D4AI_MAX_ENABLEMENTS_PER_RUN had room: whether a subscription is a write candidate at all. */
+  uncapped?: boolean;
 }
 
 // Subscription states in which ARM still accepts writes.
@@ -129,7 +131,7 @@ function decideAction(context: GovernContext, config: Config, options: DecideOpt
       `The service failed to enable ${missingComponents.join(', ')} on the last ${backoff.attempts} attempt(s)${backoff.message ? ` (${backoff.message})` : ''}; next attempt after ${backoff.retryAfter}.`,
     );
   }
-  if ((options.writesSoFar ?? 0) >= config.maxEnablementsPerRun) {
+  if (!options.uncapped && (options.writesSoFar ?? 0) >= config.maxEnablementsPerRun) {
     return skip(
       'cap-reached',
       `This run already reached D4AI_MAX_ENABLEMENTS_PER_RUN=${config.maxEnablementsPerRun}; the next run picks this subscription up.`,

@@ -139,9 +139,17 @@ export function bodyMismatch(decision: Pick<PlanDecision, 'desired' | 'change'>,
   const body = decision.desired;
   if (!body) return 'The plan has no body.';
   if (after.tier !== body.pricingTier) return `Read-back shows pricingTier ${after.tier}, expected ${body.pricingTier}.`;
-  const now = ExtensionSet.ofPlan(after);
-  const missing = ExtensionSet.ofBody(body).on().filter((n) => !now.isOn(n));
+  const missing = notOnAfter(decision, after);
   if (missing.length) return `Read-back shows ${missing.join(', ')} not enabled.`;
-  const stillOn = (decision.change?.switchOff ?? []).filter((n) => now.isOn(n));
+  const stillOn = (decision.change?.switchOff ?? []).filter((n) => ExtensionSet.ofPlan(after).isOn(n));
   return stillOn.length ? `Read-back shows ${stillOn.join(', ')} still enabled.` : undefined;
+}
+
+/** The extensions the plan's body lists True that are not on in `after` (none for a plan without a body). */
+export function notOnAfter(decision: Pick<PlanDecision, 'desired'>, after: PricingSnapshot): string[] {
+  if (!decision.desired) return [];
+  const now = ExtensionSet.ofPlan(after);
+  return ExtensionSet.ofBody(decision.desired)
+    .on()
+    .filter((n) => !now.isOn(n));
 }

@@ -3,7 +3,7 @@ import type { Config } from '../config';
 import { isWrite } from '../domain/decide';
 import { ExtensionSet } from '../domain/extension-set';
 import type { PricingSnapshot } from '../domain/model';
-import { bodyMismatch, staleness, type Plan } from '../domain/plan';
+import { bodyMismatch, notOnAfter, staleness, type Plan } from '../domain/plan';
 import { summarisePricing, type PricingSummary } from '../domain/pricing-summary';
 import { errorInfo, isConflict, isTransient, retryAfterMs, wasNotApplied } from './errors';
 import type { Ports } from './ports';
@@ -217,8 +217,7 @@ function judge(plan: Plan, recordedBefore: PricingSummary | undefined, readBack:
   const mismatch = bodyMismatch(plan.decision, after);
   if (failedNames.names().length && after.tier === 'Standard') {
     const detail = failedNames.names().map((n) => `${n}: ${failed.find((e) => e.name === n)?.operationStatus?.message ?? 'Failed'}`).join('; ');
-    const notOn = ExtensionSet.ofBody(plan.decision.desired ?? { pricingTier: 'Standard', extensions: [] }).on().filter((n) => !ExtensionSet.ofPlan(after).isOn(n));
-    if (!mismatch || failedNames.includesAll(notOn)) return { outcome: 'partial', wrote: true, pricingAfter: after, failedExtensions: failedNames.names(), error: { code: 'ExtensionFailed', message: detail }, notes };
+    if (!mismatch || failedNames.includesAll(notOnAfter(plan.decision, after))) return { outcome: 'partial', wrote: true, pricingAfter: after, failedExtensions: failedNames.names(), error: { code: 'ExtensionFailed', message: detail }, notes };
   }
   if (mismatch) return { outcome: 'failed', wrote: true, pricingAfter: after, error: { code: 'VerificationFailed', message: mismatch }, notes };
   return { outcome: 'applied', wrote: true, pricingAfter: after, notes };

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Config } from '../config';
 import { decide, isWrite, type Decision } from '../domain/decide';
-import type { GovernContext, GovernRequest, PricingSnapshot, TriggerDetail } from '../domain/model';
+import type { GovernContext, GovernRequest, PricingSnapshot } from '../domain/model';
 import { planOf, type Plan, type PlanDecision } from '../domain/plan';
 import type { PricingSummary } from '../domain/pricing-summary';
 import { buildRecord, type RemediationRecord } from '../records/record';
@@ -82,15 +82,6 @@ export async function governSubscription(ports: Ports, config: Config, request: 
   return carryOut(ports, config, req, context, nomination, { startedAt });
 }
 
-/**
- * The plan for one subscription from direct ARM reads, without writing anything or storing a
- * record: what `d4ai govern` and `d4ai event` show before they ask, and what a dry run saves.
- */
-export async function planSubscription(ports: Ports, config: Config, subscriptionId: string, detail?: TriggerDetail): Promise<{ context: GovernContext; plan: Plan }> {
-  const context = await loadContext(ports, config, subscriptionId.toLowerCase(), detail ? { detail } : {});
-  return { context, plan: planOf(context, decide(context, config), ports.clock()) };
-}
-
 /** A decision that reserved its slot under the cap (`slot` is meaningful for writes only). */
 export interface Nomination {
   decision: Decision;
@@ -121,8 +112,8 @@ export function nominate(context: GovernContext, config: Config, budget: WriteBu
  *    writes: extensions that failed in the region are not tried on every pass.
  * Done before the cap's slots are handed out, so a subscription that turns out to be a skip takes none.
  */
-export async function refineContext(ports: Ports, config: Config, context: GovernContext, options: { inspect: boolean }): Promise<GovernContext> {
-  let refined = wouldWrite(context, config) ? await refreshPricing(ports, context) : context;
+export async function refineContext(ports: Ports, config: Config, context: GovernContext, options: { inspect: boolean; refresh?: boolean }): Promise<GovernContext> {
+  let refined = options.refresh !== false && wouldWrite(context, config) ? await refreshPricing(ports, context) : context;
   if (options.inspect) refined = await inspectAccounts(ports, refined);
   if (!refined.extensionBackoff && wouldWrite(refined, config)) {
     const backoff = await readBackoff(ports, context.subscription.subscriptionId, ports.clock());
@@ -136,7 +127,7 @@ export async function refineContext(ports: Ports, config: Config, context: Gover
  * is still a candidate, and its plan (cap-reached, or managed elsewhere after all) rests on ARM too.
  */
 export function wouldWrite(context: GovernContext, config: Config): boolean {
-  return isWrite(decide(context, { ...config, maxEnablementsPerRun: Number.MAX_SAFE_INTEGER }));
+  return isWrite(decide(context, config, { uncapped: true }));
 }
 
 /** The plan read afresh from ARM (the refresh step): one GET. */

@@ -269,7 +269,10 @@ export async function planPage(
   const contexts = entries.map((entry) => contextFromSnapshot(entry, policy, config, now));
   const toRefine = contexts.map((context, i) => ({ context, i })).filter(({ context }) => wouldWrite(context, config) || (options.inspectAll && hasAccountsToRead(context, config)));
   await eachLimited(toRefine, options.concurrency, async ({ context, i }) => {
-    contexts[i] = await refineContext(ports, config, context, { inspect: true });
+    // A confirmed subscription's pricing is not refreshed again: its confirmed plan is applied, and
+    // the write path's fresh read under the lock is what tells whether it still holds.
+    const confirmed = options.confirmed?.has(context.subscription.subscriptionId.toLowerCase()) === true;
+    contexts[i] = await refineContext(ports, config, context, { inspect: true, refresh: !confirmed });
   });
   return entries.map((entry, i) => {
     const context = contexts[i] as GovernContext;
