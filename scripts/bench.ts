@@ -37,7 +37,7 @@ import { ensureTestTls } from '../sim/tls';
  * Graph requests; the enumeration shows as `GET /subscriptions` in ARM BY ROUTE).
  * NODE_EXTRA_CA_CERTS is set by re-executing this script once, because Node reads it only at start-up.
  */
-const SIZES = (process.env.BENCH_SIZES ?? '1000,10000').split(',').map(Number);
+const SIZES = (process.env.BENCH_SIZES ?? '1000,10000').split(',').filter(Boolean).map(Number);
 const LATENCY_MS = Number(process.env.BENCH_LATENCY_MS ?? 50);
 const DURABLE = process.env.BENCH_DURABLE !== '0';
 const RECORDS = Number(process.env.BENCH_RECORDS ?? 1_000_000);

@@ -1,6 +1,6 @@
 import type { TokenCredential } from '@azure/identity';
 import type { Config } from './config';
-import { armConnection } from './azure/credential';
+import { armConnection, type ArmConnection } from './azure/credential';
 import type { WaitListener } from './azure/pipeline-policies';
 import { CognitiveAccountsAdapter } from './azure/cognitive-accounts.adapter';
 import { ExemptionsAdapter } from './azure/exemptions.adapter';
@@ -8,14 +8,12 @@ import { MetricsAdapter } from './azure/metrics.adapter';
 import { InventoryAdapter } from './azure/inventory.adapter';
 import { PolicyAssignmentsAdapter } from './azure/policy-assignments.adapter';
 import { PricingAdapter } from './azure/pricing.adapter';
-import { TableRecordStore } from './azure/records.table';
 import { ResourceGraphAdapter } from './azure/resource-graph.adapter';
 import { SubscriptionsAdapter } from './azure/subscriptions.adapter';
 import { TenantSnapshotAdapter } from './azure/tenant-snapshot.adapter';
 import { realSleep, type Ports } from './engine/ports';
 import type { Logger } from './observability/log';
-import { SqliteRecordStore } from './records/records.sqlite';
-import type { RecordStore } from './records/record-store';
+import { createRecordStore } from './records/create-record-store';
 
 export interface PortOptions {
   /** Told when an adapter waits on its own (Resource Graph quota pacing), for progress output. */
@@ -26,9 +24,27 @@ export interface PortOptions {
   onStoreNotice?: (message: string) => void;
 }
 
+/** The ports that call Azure Resource Manager and Resource Graph (every port but the record store). */
+export type ArmPorts = Omit<Ports, 'records' | 'logger' | 'clock' | 'sleep'>;
+
 /** The composition root: real adapters over one credential, for the CLI and the Functions app. */
 export function createPorts(config: Config, logger: Logger, credential?: TokenCredential, options: PortOptions = {}): Ports {
   const connection = armConnection(config, credential, options.onRetryWait);
+  return {
+    ...armPorts(config, connection, options),
+    records: createRecordStore(config, () => connection.credential, options.onStoreNotice),
+    logger,
+    clock: () => new Date(),
+    sleep: realSleep,
+  };
+}
+
+/** The ARM and Resource Graph adapters over one credential (the CLI builds them only for the commands that call Azure). */
+export function createArmPorts(config: Config, credential: TokenCredential, options: PortOptions = {}): ArmPorts {
+  return armPorts(config, armConnection(config, credential, options.onRetryWait), options);
+}
+
+function armPorts(config: Config, connection: ArmConnection, options: PortOptions): ArmPorts {
   const subscriptions = new SubscriptionsAdapter(connection);
   return {
     // Over Resource Graph's 10,000-subscription cap the snapshot partitions the scope by ARM's subscription list.
@@ -40,16 +56,5 @@ export function createPorts(config: Config, logger: Logger, credential?: TokenCr
     policyAssignments: new PolicyAssignmentsAdapter(connection),
     accounts: new CognitiveAccountsAdapter(connection),
     metrics: new MetricsAdapter(connection),
-    records: createRecordStore(config, connection.credential, options.onStoreNotice),
-    logger,
-    clock: () => new Date(),
-    sleep: realSleep,
   };
-}
-
-/** Table Storage when a connection is configured (always in Functions); otherwise the CLI's embedded SQLite file. */
-export function createRecordStore(config: Config, credential: TokenCredential, notice?: (message: string) => void): RecordStore {
-  return config.records.kind === 'table'
-    ? new TableRecordStore(config.records.connection, config.records.table, credential, config.records.source, config.httpTimeoutMs)
-    : new SqliteRecordStore(config.records.path, notice);
 }

@@ -1,6 +1,5 @@
 import * as fs from 'node:fs/promises';
 import type { GraphScope } from '../azure/resource-graph.adapter';
-import { isGuid } from '../config';
 import { isWrite } from '../domain/decide';
 import { governSubscription, type GovernResult, type WriteBudget } from '../engine/govern';
 import { planOf, type Plan } from '../domain/plan';
@@ -11,6 +10,7 @@ import { MAX_EVENT_PAYLOAD_BYTES, parseEvents, type EventOutcome } from '../even
 import { escapeControl } from '../observability/redact';
 import type { RemediationRecord, RunSummaryRecord } from '../records/record';
 import { EXIT, UsageError, type CliContext } from './context';
+import { requireGuid } from './usage-error';
 import { confirmPlan } from './confirm';
 import { ErrorInDocument, errorDocument } from './run';
 import { scopeText } from '../domain/scope-text';
@@ -387,11 +387,6 @@ function pendingIn(summary: RunSummaryRecord): boolean {
 
 function exitFor(results: readonly GovernResult[]): number {
   return results.some((r) => r.record.outcome === 'failed' || !r.stored) ? EXIT.failed : EXIT.ok;
-}
-
-export function requireGuid(value: string, flag: string): string {
-  if (!isGuid(value)) throw new UsageError(`${flag} must be a subscription id (GUID), got "${escapeControl(value)}".`);
-  return value.toLowerCase();
 }
 
 /** stdin up to `limit` bytes: a larger payload is refused as soon as it passes the limit, never read to the end. */

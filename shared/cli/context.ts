@@ -1,12 +1,14 @@
 import * as readline from 'node:readline/promises';
 import { ConfigError, DEFAULTS, KNOWN_SETTINGS, loadConfig, type Config } from '../config';
-import { createPorts } from '../composition';
+import type { TokenCredential } from '@azure/identity';
+import type { ArmPorts } from '../composition';
 import { actorFromAccessToken } from '../domain/actor';
 import { stampActor } from '../records/actor-stamp';
-import { createCredential } from '../azure/credential';
+import { createRecordStore } from '../records/create-record-store';
 import type { WaitListener } from '../azure/pipeline-policies';
 import { errorInfo } from '../engine/errors';
-import type { Ports } from '../engine/ports';
+import { realSleep, type Ports } from '../engine/ports';
+import { lazily } from '../lazy-load';
 import { jsonLinesLogger, silentLogger, type Logger } from '../observability/log';
 import { escapeControl, maskSecrets } from '../observability/redact';
 import { DEFAULT_WIDTH, type OutputFormat } from './output';
@@ -157,26 +159,63 @@ export function createCliContext(
     if (format === 'json') err(JSON.stringify({ time: new Date().toISOString(), progress: message, elapsedMs: Date.now() - started, ...fields }));
     else err(escapeControl(message));
   };
-  const credential = createCredential(config, (ms, reason) => progress(`waiting for a token: ${reason}`, { waitMs: ms, waitingFor: 'token' }));
+  const onWait: WaitListener = (ms, reason) => progress(`waiting for a token: ${reason}`, { waitMs: ms, waitingFor: 'token' });
+  // The Azure SDK is loaded when a command first needs it (lazy-load.ts): `records`, `runs`, `lease`
+  // and `config` on the default store never do.
+  const credential = lazily((): TokenCredential => credentialModule().createCredential(config, onWait));
   const waitLine = (waitingFor: string, shortestMs = 0): WaitListener => (ms, reason) => {
     if (ms !== undefined && ms < shortestMs) return;
     progress(ms !== undefined ? `waiting ${Math.ceil(ms / 1000)} s: ${reason}` : `retrying: ${reason}`, { ...(ms !== undefined ? { waitMs: ms } : {}), waitingFor });
   };
-  const base = createPorts(config, logger, credential, {
-    onWait: waitLine('quota'),
-    // Only waits a person would notice: a retry after a sub-second Retry-After is not worth a line.
-    onRetryWait: waitLine('retry', 1000),
-    onStoreNotice: (message) => progress(message),
-  });
+  const arm = lazily((): ArmPorts =>
+    compositionModule().createArmPorts(config, credential(), {
+      onWait: waitLine('quota'),
+      // Only waits a person would notice: a retry after a sub-second Retry-After is not worth a line.
+      onRetryWait: waitLine('retry', 1000),
+    }),
+  );
+  // Who did it: the CLI's records of its own runs (cli, revert) carry the object id (and, for an
+  // application, the app id) of the identity its token was issued to; see docs/safety.md.
+  const records = lazily(() =>
+    stampActor(
+      createRecordStore(config, credential, (message) => progress(message)),
+      async () => actorFromAccessToken((await credential().getToken(config.armScope))?.token ?? ''),
+    ),
+  );
   const ports: Ports = {
-    ...base,
-    // Who did it: the CLI's records of its own runs (cli, revert) carry the object id (and, for an
-    // application, the app id) of the identity its token was issued to; see docs/safety.md.
-    records: stampActor(base.records, async () => actorFromAccessToken((await credential.getToken(config.armScope))?.token ?? '')),
+    get snapshot() {
+      return arm().snapshot;
+    },
+    get subscriptions() {
+      return arm().subscriptions;
+    },
+    get inventory() {
+      return arm().inventory;
+    },
+    get pricing() {
+      return arm().pricing;
+    },
+    get exemptions() {
+      return arm().exemptions;
+    },
+    get policyAssignments() {
+      return arm().policyAssignments;
+    },
+    get accounts() {
+      return arm().accounts;
+    },
+    get metrics() {
+      return arm().metrics;
+    },
+    get records() {
+      return records();
+    },
+    logger,
+    clock: () => new Date(),
     // Back-off after a 409, 429 or 5xx: say so rather than going silent.
     sleep: async (ms) => {
       if (ms >= 1000) progress(`waiting ${Math.ceil(ms / 1000)} s before trying again (the service answered 409, 429 or 5xx, or timed out)`, { waitMs: ms, waitingFor: 'backoff' });
-      await base.sleep(ms);
+      await realSleep(ms);
     },
   };
   return {
@@ -201,7 +240,7 @@ export function createCliContext(
     },
     checkIdentity: async () => {
       try {
-        await credential.getToken(config.armScope);
+        await credential().getToken(config.armScope);
       } catch (error) {
         // errorInfo scrubs: an az login or MSAL message can name the signed-in user.
         const info = errorInfo(error);
@@ -213,6 +252,11 @@ export function createCliContext(
     paint: painter(format === 'table' && colourWanted(terminal.stdoutIsTTY, env)),
   };
 }
+
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const credentialModule = lazily(() => require('../azure/credential') as typeof import('../azure/credential'));
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const compositionModule = lazily(() => require('../composition') as typeof import('../composition'));
 
 function settingSources(env: NodeJS.ProcessEnv, sources: Map<string, SettingSource['source']>): SettingSource[] {
   return [...KNOWN_SETTINGS].sort().map((name) => {

@@ -1,7 +1,7 @@
 import { escapeControl } from '../observability/redact';
 import type { RemediationRecord } from '../records/record';
 import { EXIT, UsageError, type CliContext } from './context';
-import { requireGuid } from './commands';
+import { requireGuid } from './usage-error';
 import { reconcileOrphans, summariseDeadPasses } from '../engine/reconcile';
 import { releaseDeadLocalLease } from '../engine/tenant-lease';
 import { RECORD_CSV_COLUMNS, RUN_CSV_COLUMNS, historyTable, recordCsv, runCsv, runsTable } from './output';

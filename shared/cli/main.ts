@@ -1,17 +1,26 @@
 import { Command, CommanderError, Option } from 'commander';
 import { VERSION } from '../version';
 import { escapeControl } from '../observability/redact';
-import { eventCommand, governCommand, sweepCommand, watchLoopCommand, watchOnceCommand, type PlanOutput } from './commands';
-import { applyCommand } from './apply.command';
-import { configCommand } from './config.command';
+import type { PlanOutput } from './commands';
 import { EXIT, UsageError, type CliContext, type GlobalFlags, type SettingFlags, type Terminal } from './context';
-import { recordsCommand, runsCommand } from './history.commands';
-import { reportCommand } from './report.command';
-import { revertCommand } from './revert.command';
-import { exportCommand, pruneCommand } from './records.command';
-import { leaseCommand } from './lease.command';
 import { runCommand } from './run';
 import { AFTER_ERROR, addHelp } from './help';
+import { lazily } from '../lazy-load';
+
+/*
+ * Each command's module is loaded when that command runs (lazy-load.ts): the commands that call
+ * Azure load the SDK, and `records`, `runs`, `lease` and `config` start without it.
+ */
+/* eslint-disable @typescript-eslint/no-require-imports */
+const commands = lazily(() => require('./commands') as typeof import('./commands'));
+const apply = lazily(() => require('./apply.command') as typeof import('./apply.command'));
+const config = lazily(() => require('./config.command') as typeof import('./config.command'));
+const history = lazily(() => require('./history.commands') as typeof import('./history.commands'));
+const report = lazily(() => require('./report.command') as typeof import('./report.command'));
+const revert = lazily(() => require('./revert.command') as typeof import('./revert.command'));
+const recordsKeeping = lazily(() => require('./records.command') as typeof import('./records.command'));
+const lease = lazily(() => require('./lease.command') as typeof import('./lease.command'));
+/* eslint-enable @typescript-eslint/no-require-imports */
 
 /**
  * d4ai: the governance engine from a terminal. Same engine, adapters and records as the
@@ -50,7 +59,7 @@ export function buildProgram(run: (code: number) => void, terminal?: Terminal): 
     .requiredOption('-s, --subscription <id>', 'subscription id (GUID)')
     .addOption(out())
     .addOption(expiresIn())
-    .action((opts: { subscription: string } & PlanOutput) => runWith((ctx) => governCommand(ctx, opts.subscription, planFlags(opts))));
+    .action((opts: { subscription: string } & PlanOutput) => runWith((ctx) => commands().governCommand(ctx, opts.subscription, planFlags(opts))));
   program
     .command('sweep')
     .description('govern every subscription in scope from a Resource Graph snapshot: one record each, then a summary')
@@ -61,7 +70,7 @@ export function buildProgram(run: (code: number) => void, terminal?: Terminal): 
     .addOption(all())
     .action((opts: SettingFlags & PlanOutput & { subscription?: string; all?: boolean }) => {
       const { subscription, out: file, expiresIn: ttl, all: every, ...settings } = opts;
-      return runWith((ctx) => sweepCommand(every ? { ...ctx, all: true } : ctx, subscription, planFlags({ out: file, expiresIn: ttl })), settings);
+      return runWith((ctx) => commands().sweepCommand(every ? { ...ctx, all: true } : ctx, subscription, planFlags({ out: file, expiresIn: ttl })), settings);
     });
   program
     .command('watch')
@@ -80,20 +89,20 @@ export function buildProgram(run: (code: number) => void, terminal?: Terminal): 
           throw new UsageError('watch needs --once or --interval <duration> (e.g. --interval 5m).');
         }, settings);
       }
-      if (!interval) return runWith((ctx) => watchOnceCommand(every ? { ...ctx, all: true } : ctx, subscription, true, planFlags({ out: file, expiresIn: ttl })), settings);
+      if (!interval) return runWith((ctx) => commands().watchOnceCommand(every ? { ...ctx, all: true } : ctx, subscription, true, planFlags({ out: file, expiresIn: ttl })), settings);
       // Until interrupted: the context's signal (cli/interruption.ts) ends the loop and a pass in progress.
-      return runWith((ctx) => watchLoopCommand(ctx, interval, ctx.signal, subscription), settings);
+      return runWith((ctx) => commands().watchLoopCommand(ctx, interval, ctx.signal, subscription), settings);
     });
   program
     .command('event')
     .description('govern the subscriptions named by Event Grid or CloudEvents JSON (a file, or - for stdin)')
     .argument('<file>', 'event JSON file, or - to read stdin')
-    .action((file: string) => runWith((ctx) => eventCommand(ctx, file)));
+    .action((file: string) => runWith((ctx) => commands().eventCommand(ctx, file)));
   program
     .command('apply')
     .description('apply a saved plan (d4ai sweep --dry-run --out FILE) exactly: its bodies, where each subscription is still as planned')
     .argument('<file>', 'the saved plan (JSON)')
-    .action((file: string) => runWith((ctx) => applyCommand(ctx, file)));
+    .action((file: string) => runWith((ctx) => apply().applyCommand(ctx, file)));
   program
     .command('report')
     .description('coverage across the estate: AI resources, plan, components and findings per subscription (read-only)')
@@ -103,14 +112,14 @@ export function buildProgram(run: (code: number) => void, terminal?: Terminal): 
     .addOption(new Option('--html <file>', 'also write a self-contained HTML page with charts and a sortable table'))
     .action((opts: SettingFlags & { subscription?: string; tokens?: boolean; html?: string }) => {
       const { subscription, tokens, html, ...settings } = opts;
-      return runWith((ctx) => reportCommand(ctx, { ...(subscription ? { subscription } : {}), ...(tokens ? { tokens } : {}), ...(html !== undefined ? { html } : {}) }), settings);
+      return runWith((ctx) => report().reportCommand(ctx, { ...(subscription ? { subscription } : {}), ...(tokens ? { tokens } : {}), ...(html !== undefined ? { html } : {}) }), settings);
     });
   program
     .command('revert')
     .description("put back what a run changed, where nothing changed since (the one command that may switch something off)")
     .requiredOption('--run <id>', "the run: a record's run id, or a sweep, watch or revert id")
     .option('-s, --subscription <id>', 'only this subscription of the run')
-    .action((opts: { run: string; subscription?: string }) => runWith((ctx) => revertCommand(ctx, opts)));
+    .action((opts: { run: string; subscription?: string }) => runWith((ctx) => revert().revertCommand(ctx, opts)));
   const records = program
     .command('records')
     .description("the audit trail: a subscription's records, or one run's across subscriptions, newest first")
@@ -121,28 +130,28 @@ export function buildProgram(run: (code: number) => void, terminal?: Terminal): 
     .option('--export <format>', 'every record and run summary in the store, as jsonl (one JSON object per line) on stdout')
     .action((opts: { subscription?: string; run?: string; since?: string; limit: string; export?: string }) => {
       const { export: format, ...query } = opts;
-      return runWith((ctx) => (format !== undefined ? exportCommand(ctx, format) : recordsCommand(ctx, query)));
+      return runWith((ctx) => (format !== undefined ? recordsKeeping().exportCommand(ctx, format) : history().recordsCommand(ctx, query)));
     });
   records
     .command('prune')
     .description('delete records and run summaries older than D4AI_RECORDS_RETENTION_DAYS (or --older-than); intents are kept')
     .option('--older-than <days>', 'whole days (overrides D4AI_RECORDS_RETENTION_DAYS)')
-    .action((opts: { olderThan?: string }) => runWith((ctx) => pruneCommand(ctx, opts.olderThan)));
+    .action((opts: { olderThan?: string }) => runWith((ctx) => recordsKeeping().pruneCommand(ctx, opts.olderThan)));
   program
     .command('lease')
     .description('who holds the tenant-pass lease (one sweep, watch pass or revert at a time) and until when')
     .option('--break', 'free it (after confirmation, or with --yes), and record that it was broken')
-    .action((opts: { break?: boolean }) => runWith((ctx) => leaseCommand(ctx, opts)));
+    .action((opts: { break?: boolean }) => runWith((ctx) => lease().leaseCommand(ctx, opts)));
   program
     .command('runs')
     .description('recent sweeps and watch passes: when, trigger, mode, scope, counts, failures')
     .option('--since <when>', 'only since an ISO date or time, or a duration back from now (24h, 7d)')
     .option('-n, --limit <n>', 'how many', '20')
-    .action((opts: { since?: string; limit: string }) => runWith((ctx) => runsCommand(ctx, opts)));
+    .action((opts: { since?: string; limit: string }) => runWith((ctx) => history().runsCommand(ctx, opts)));
   program
     .command('config')
     .description('the effective settings and where each came from (environment, --settings file, flag, default); secrets masked')
-    .action(() => runWith((ctx) => configCommand(ctx)));
+    .action(() => runWith((ctx) => config().configCommand(ctx)));
   addHelp(program);
   return program;
 }

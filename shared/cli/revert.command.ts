@@ -4,7 +4,7 @@ import type { PassProblem } from '../engine/snapshot-pass';
 import { escapeControl } from '../observability/redact';
 import type { RemediationRecord } from '../records/record';
 import { EXIT, UsageError, type CliContext } from './context';
-import { requireGuid } from './commands';
+import { requireGuid } from './usage-error';
 import { requireRunId } from './history.commands';
 import { RECORD_CSV_COLUMNS, byName, recordCsv, recordsTable } from './output';
 

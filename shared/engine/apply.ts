@@ -1,11 +1,10 @@
-import { isRestError } from '@azure/core-rest-pipeline';
 import type { Config } from '../config';
 import { isWrite } from '../domain/decide';
 import { ExtensionSet } from '../domain/extension-set';
 import type { PricingSnapshot } from '../domain/model';
 import { bodyMismatch, notOnAfter, staleness, type Plan } from '../domain/plan';
 import { summarisePricing, type PricingSummary } from '../domain/pricing-summary';
-import { errorInfo, isConflict, isTransient, retryAfterMs, wasNotApplied } from './errors';
+import { errorInfo, isConflict, isRestError, isTransient, retryAfterMs, wasNotApplied } from './errors';
 import type { Ports } from './ports';
 
 /**

@@ -1,6 +1,29 @@
-import { isRestError } from '@azure/core-rest-pipeline';
-import { AggregateAuthenticationError, AuthenticationError, CredentialUnavailableError } from '@azure/identity';
+import type { RestError } from '@azure/core-rest-pipeline';
 import { scrub } from '../observability/redact';
+
+/*
+ * Errors are told apart by their `name`, not by `instanceof` against the SDK's classes: every
+ * command loads this file, and importing @azure/core-rest-pipeline and @azure/identity here costs
+ * about 250 ms of startup, which `d4ai records` (budget 200 ms) and the other history commands must
+ * not pay. The name is what the SDK itself relies on: core-rest-pipeline's `isRestError` accepts any
+ * Error named "RestError" (a RestError from another copy of the package is not `instanceof` this
+ * one), and @azure/identity sets the names below on its error classes.
+ */
+
+/** An HTTP error from an Azure SDK client (core-rest-pipeline's RestError, from any copy of the package). */
+export function isRestError(error: unknown): error is RestError {
+  return error instanceof Error && error.name === 'RestError';
+}
+
+/** @azure/identity's AggregateAuthenticationError: one error per credential a chain tried. */
+function isAggregateAuthenticationError(error: unknown): error is Error & { errors: unknown[] } {
+  return error instanceof Error && error.name === 'AggregateAuthenticationError' && Array.isArray((error as { errors?: unknown }).errors);
+}
+
+/** @azure/identity's CredentialUnavailableError or AuthenticationError. */
+function isCredentialError(error: unknown): error is Error {
+  return error instanceof Error && (error.name === 'CredentialUnavailableError' || error.name === 'AuthenticationError');
+}
 
 /** A failure with a stable code for records, logs and alerts. */
 export class GovernError extends Error {
@@ -43,11 +66,11 @@ function rawErrorInfo(error: unknown): { code: string; message: string } {
  * message ("ChainedTokenCredential authentication failed.") drops. Undefined for other errors.
  */
 function credentialFailure(error: unknown): string | undefined {
-  if (error instanceof AggregateAuthenticationError) {
-    const causes = (error.errors as unknown[]).map((e) => firstLine(e instanceof Error ? e.message : String(e)).slice(0, 400)).filter((m) => m.length > 0);
+  if (isAggregateAuthenticationError(error)) {
+    const causes = error.errors.map((e) => firstLine(e instanceof Error ? e.message : String(e)).slice(0, 400)).filter((m) => m.length > 0);
     return `No credential could get a token. ${causes.length ? causes.join(' | ') : firstLine(error.message)} Sign in with \`az login\` (CLI), or check the managed identity (Functions) and its role assignments.`;
   }
-  if (error instanceof CredentialUnavailableError || error instanceof AuthenticationError) return firstLine(error.message);
+  if (isCredentialError(error)) return firstLine(error.message);
   return undefined;
 }
 

@@ -24,7 +24,7 @@ export function buildCli(): void {
 }
 
 /** `env` overrides the landing zone's settings; an undefined value removes the setting; `input` is stdin. */
-export function runBuilt(lz: SimulatedLandingZone, args: string[], env: Record<string, string | undefined> = {}, cwd = fs.mkdtempSync(path.join(os.tmpdir(), 'd4ai-cli-')), input: string | Buffer = ''): Promise<BuiltRun> {
+export function runBuilt(lz: Pick<SimulatedLandingZone, 'env'>, args: string[], env: Record<string, string | undefined> = {}, cwd = fs.mkdtempSync(path.join(os.tmpdir(), 'd4ai-cli-')), input: string | Buffer = ''): Promise<BuiltRun> {
   const merged: Record<string, string | undefined> = { PATH: process.env.PATH ?? '', ...lz.env, ...env };
   for (const key of Object.keys(merged)) if (merged[key] === undefined) delete merged[key];
   return new Promise((resolve, reject) => {

@@ -18,7 +18,7 @@ const BIN = path.join(ROOT, 'bin', 'd4ai.js');
 const MG = 'fault-zone';
 const SUBSCRIPTIONS = 24;
 const LATENCY_MS = 40;
-const TRIALS = Number(process.env.D4AI_FAULT_TRIALS ?? 10);
+const TRIALS = Number(process.env.D4AI_FAULT_TRIALS ?? 20);
 let standIns: StandIns;
 
 interface Run {

@@ -1,0 +1,13 @@
+/**
+ * Modules loaded the first time a command needs them, not when the CLI starts. Loading the Azure
+ * SDK (identity, the pipeline, the ARM clients, Table Storage) takes about half a second of
+ * `require` on a laptop; the history commands (`records`, `runs`, `lease`, `config`) read only the
+ * local store and must answer within 200 ms (issue 16's budget, measured by `npm run bench`). So
+ * cli/main.ts loads each command's module, and cli/context.ts the adapters, the credential and the
+ * store, through here: a synchronous `require` (the build is CommonJS) run once, typed with the
+ * module's own types (`typeof import(...)`).
+ */
+export function lazily<T>(load: () => T): () => T {
+  let loaded: { value: T } | undefined;
+  return () => (loaded ??= { value: load() }).value;
+}
