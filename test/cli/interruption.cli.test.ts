@@ -166,7 +166,7 @@ describe.each(['SIGINT', 'SIGKILL'] as const)('an enforcing sweep with writes, %
     // SIGKILL lands while writes are in flight: some intents must have been settled by the next run,
     // or these trials did not test reconciliation at all. (SIGINT waits for them: none is needed.)
     if (signal === 'SIGKILL') expect(recovered).toBeGreaterThan(0);
-  }, 300_000);
+  }, 900_000);
 });
 
 it('two CLI processes on one store file: no record lost or torn', async () => {
