@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Config } from '../config';
 import { decideRevert } from '../domain/decide';
 import { ExtensionSet } from '../domain/extension-set';
-import type { GovernContext, GovernRequest, PricingBody, PricingSnapshot } from '../domain/model';
+import type { GovernContext, GovernRequest, PricingSnapshot } from '../domain/model';
 import type { Plan, PlanDecision } from '../domain/plan';
 import { summarisePricing, type PricingSummary } from '../domain/pricing-summary';
 import { buildRecord, type RemediationRecord } from '../records/record';
@@ -134,11 +134,6 @@ async function revertOne(ports: Ports, config: Config, target: Target, request: 
   // No replan: a revert is a reviewed plan; a change between planning and the PUT makes it stale.
   const written = await applyPlan(ports, config, plan, { beforePut });
   return record({ decision: written.plan.decision, ...writtenFields(written), notes: written.notes, planBasis: plan.basis });
-}
-
-/** The body that restores `before` (see decideRevert): kept for callers that only need the body. */
-export function revertBody(before: PricingSummary, current: PricingSnapshot): PricingBody {
-  return decideRevert(before, current, '').desired as PricingBody;
 }
 
 /** What differs between the plan now and the state that run left (tier, subPlan, each extension on/off; extension states do not matter on Free). */

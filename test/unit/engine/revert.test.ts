@@ -1,9 +1,15 @@
-import { differencesBetween, revertBody } from '../../../shared/engine/revert';
+import type { PricingBody, PricingSnapshot } from '../../../shared/domain/model';
+import type { PricingSummary } from '../../../shared/records/record';
+import { decideRevert } from '../../../shared/domain/decide';
+import { differencesBetween } from '../../../shared/engine/revert';
 import { standardPlan } from '../../builders/context.builder';
 
 const before = { tier: 'Standard' as const, extensions: { AIPromptEvidence: true, AIPromptSharingWithPurview: true, AIModelScanner: false } };
 
-describe('revertBody', () => {
+/** The body a revert PUTs (decideRevert's desired state). */
+const revertBody = (restore: PricingSummary, current: PricingSnapshot): PricingBody => decideRevert(restore, current, 'run-1').desired as PricingBody;
+
+describe('decideRevert: the body', () => {
   it('restores the tier and every extension explicitly, keeping what the service holds per extension', () => {
     const current = { ...standardPlan(['AIPromptEvidence', 'AIModelScanner']), subPlan: 'P2' };
     current.extensions = [...current.extensions, { name: 'AIFuture', enabled: true, additionalExtensionProperties: { x: 1 } }];
