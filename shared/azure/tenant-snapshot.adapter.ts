@@ -17,10 +17,12 @@ import type { SubscriptionEnumerationPort } from './subscriptions.adapter';
  *
  * Over Resource Graph's cap (a tenant- or management-group-scoped query over more than 10,000
  * subscriptions answers for the first 10,000 only, with `x-ms-tenant-subscription-limit-hit: true`)
- * the scope is partitioned: the first answer that says so is set aside, the subscriptions the
- * identity can read are enumerated (ARM Subscriptions_List, one page at a time) and every query is
- * sent with explicit lists of at most 1,000 of them; for a management-group scope the listing keeps
- * the subscriptions whose Resource Graph ancestry names the group. The skip token then carries the
+ * the scope is partitioned: the first answer that says so is set aside, the subscriptions of the
+ * scope are enumerated one ARM page at a time (Subscriptions_List: every subscription the identity
+ * can read; for a management-group scope the group's descendants, ManagementGroups_GetDescendants)
+ * and every query is sent with explicit lists of at most 1,000 of them; for a management-group
+ * scope the listing still keeps only the subscriptions whose Resource Graph ancestry names the group
+ * (one moved out between the two reads is not governed). The skip token then carries the
  * enumeration's position (`d4ai-part.` + nextLink and offset), so the durable sweep pages the
  * partitioned scope exactly as it pages an ordinary one. Cost over the cap: one set-aside answer for
  * the listing and one for the policy read, plus 3 requests per 1,000 subscriptions and 1 per 1,000
@@ -132,7 +134,7 @@ export class TenantSnapshotAdapter implements TenantSnapshotPort {
 
   /** Up to 1,000 enumerated subscriptions from the cursor on, listed through Resource Graph by id. */
   private async partitionPage(scope: GraphScope, cursor: PartitionCursor): Promise<SnapshotPage> {
-    const { ids, next } = await this.enumerate(cursor, GRAPH_MAX_SUBSCRIPTIONS_PER_REQUEST);
+    const { ids, next } = await this.enumerate(cursor, GRAPH_MAX_SUBSCRIPTIONS_PER_REQUEST, scope.managementGroup);
     const rows: GraphRow[] = [];
     for await (const part of this.graph.pages(SNAPSHOT_QUERIES.subscriptions, { subscriptions: ids })) rows.push(...part);
     const group = scope.managementGroup?.toLowerCase();
@@ -142,12 +144,12 @@ export class TenantSnapshotAdapter implements TenantSnapshotPort {
   }
 
   /** At most `max` subscription ids from the cursor on, and where the next call continues (none at the end). */
-  private async enumerate(cursor: PartitionCursor, max: number): Promise<{ ids: string[]; next?: PartitionCursor }> {
+  private async enumerate(cursor: PartitionCursor, max: number, managementGroup?: string): Promise<{ ids: string[]; next?: PartitionCursor }> {
     const enumeration = this.enumeration as SubscriptionEnumerationPort;
     const ids: string[] = [];
     let at: PartitionCursor = cursor;
     for (;;) {
-      const page = await enumeration.listPage(at.link);
+      const page = await enumeration.listPage(at.link, managementGroup);
       const room = max - ids.length;
       const rest = page.subscriptionIds.slice(at.offset);
       ids.push(...rest.slice(0, room));
@@ -168,7 +170,7 @@ export class TenantSnapshotAdapter implements TenantSnapshotPort {
     const parts: GraphScope[] = [];
     let cursor: PartitionCursor | undefined = { offset: 0 };
     while (cursor) {
-      const { ids, next }: { ids: string[]; next?: PartitionCursor } = await this.enumerate(cursor, GRAPH_MAX_SUBSCRIPTIONS_PER_REQUEST);
+      const { ids, next }: { ids: string[]; next?: PartitionCursor } = await this.enumerate(cursor, GRAPH_MAX_SUBSCRIPTIONS_PER_REQUEST, scope.managementGroup);
       if (ids.length) parts.push({ subscriptions: ids });
       cursor = next;
     }

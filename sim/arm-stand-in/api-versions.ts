@@ -5,6 +5,8 @@
 export const API_VERSIONS = {
   /** @azure/arm-resources-subscriptions 3.0.0 */
   subscriptions: ['2022-12-01'],
+  /** @azure/arm-managementgroups 2.0.2 (ManagementGroups_GetDescendants) */
+  managementGroups: ['2021-04-01'],
   /** @azure/arm-resources 8.0.0 (Resources_ListBySubscription) */
   resources: ['2025-04-01'],
   /** Resources_GetById of an AI resource: the providers' own api-versions (shared/azure/inventory.adapter.ts). */

@@ -14,6 +14,7 @@ import { ensureTestTls } from '../tls';
 import { FaultInjector } from './faults';
 import { ArmError, type ArmRequest, type Route, type RouteContext, type RouteResult } from './http';
 import { cognitiveRoutes } from './routes-cognitive';
+import { managementGroupRoutes } from './routes-management-groups';
 import { policyRoutes } from './routes-policy';
 import { pricingRoutes } from './routes-pricings';
 import { GraphControl, resourceGraphRoutes } from './routes-resource-graph';
@@ -108,7 +109,7 @@ export async function startArmStandIn(opts: ArmStandInOptions): Promise<ArmStand
   const state = new ArmState();
   const graph = new GraphControl(opts.graphPageSize);
   const faults = new FaultInjector();
-  const routes: Route[] = [...subscriptionRoutes, ...pricingRoutes, ...policyRoutes, ...cognitiveRoutes, ...resourceGraphRoutes(graph)];
+  const routes: Route[] = [...subscriptionRoutes, ...managementGroupRoutes, ...pricingRoutes, ...policyRoutes, ...cognitiveRoutes, ...resourceGraphRoutes(graph)];
   const requests: RecordedRequest[] = [];
   const ctx: RouteContext = { state, endpoint: '', pageSize: opts.pageSize ?? 100 };
 

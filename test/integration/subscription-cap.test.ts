@@ -30,10 +30,11 @@ beforeAll(async () => {
   [standIns, azurite] = await Promise.all([startStandIns(), startAzuriteTable()]);
   const { state } = standIns.arm;
   state.addManagementGroup('capped');
+  state.addManagementGroup('capped-child', { parent: 'capped' });
   state.addManagementGroup('elsewhere');
   for (let i = 0; i < N; i++) {
     const id = `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`;
-    state.addSubscription({ subscriptionId: id, displayName: `cap-${i}`, managementGroupId: i % 10 === 9 ? 'elsewhere' : 'capped' });
+    state.addSubscription({ subscriptionId: id, displayName: `cap-${i}`, managementGroupId: i % 10 === 9 ? 'elsewhere' : i % 10 === 8 ? 'capped-child' : 'capped' });
     if (i % 100 === 0 || i === N - 2) {
       state.addResource(id, { name: `oai-${i}`, type: 'Microsoft.CognitiveServices/accounts', kind: 'OpenAI' });
       ai++;
@@ -49,6 +50,7 @@ afterAll(async () => {
 
 const graphRequests = (from: number) => standIns.arm.requests.slice(from).filter((r) => r.path.includes('Microsoft.ResourceGraph'));
 const enumerations = (from: number) => standIns.arm.requests.slice(from).filter((r) => r.method === 'GET' && /^\/subscriptions$/i.test(r.path));
+const descendantReads = (from: number) => standIns.arm.requests.slice(from).filter((r) => r.method === 'GET' && /^\/providers\/Microsoft\.Management\/managementGroups\/capped\/descendants$/i.test(r.path));
 
 it('the stand-in answers a tenant-scoped query over the cap for the first subscriptions only, and says so', async () => {
   const graph = new ResourceGraphAdapter(armConnection(engine.config, standIns.credential), async () => undefined);
@@ -74,9 +76,23 @@ it(`a dry-run sweep of the tenant covers all ${N} subscriptions within 4·⌈N/1
   expect(enumerations(from).length).toBe(2 * Math.ceil(N / 100));
 }, 180_000);
 
-it('a management-group scope over the cap keeps exactly the subscriptions under the group', async () => {
+it("a management-group scope over the cap enumerates the group's descendants, not the tenant, and keeps exactly the subscriptions under it", async () => {
+  const from = standIns.arm.requests.length;
   const { summary } = await sweep(engine.ports, { ...engine.config, managementGroup: 'capped', mode: 'report' }, { trigger: 'cli' });
-  expect(summary.subscriptions).toBe(N - N / 10);
+  const inGroup = N - N / 10; // 'capped' and, at depth 2, 'capped-child'
+  expect(summary.subscriptions).toBe(inGroup);
+  // ManagementGroups_GetDescendants (the group's 2,250 subscriptions and its one child group, 100 a
+  // page in the stand-in), read for the listing and once more for the policy, a page read again
+  // where a batch of 1,000 ends inside it; no Subscriptions_List.
+  expect(descendantReads(from).length).toBeGreaterThanOrEqual(2 * Math.ceil((inGroup + 1) / 100));
+  expect(descendantReads(from).length).toBeLessThanOrEqual(2 * (Math.ceil((inGroup + 1) / 100) + Math.ceil(inGroup / 1000)));
+  expect(enumerations(from)).toHaveLength(0);
+  // The Resource Graph listings name the group's subscriptions only (the tenant's other 250 never).
+  const listed = graphRequests(from)
+    .filter((r) => /resourcecontainers/i.test(String((r.body as { query?: unknown }).query)) && Array.isArray((r.body as { subscriptions?: unknown }).subscriptions))
+    .flatMap((r) => (r.body as { subscriptions: string[] }).subscriptions);
+  expect(new Set(listed).size).toBe(inGroup);
+  expect(listed).toHaveLength(inGroup);
 }, 180_000);
 
 it("the durable sweep's page(scope, skipToken) contract pages through the partition", async () => {
