@@ -52,12 +52,16 @@ describe('a 12,000-subscription tenant behind the emulated cap', () => {
     // The stand-in said the first answer was capped; the run did not stop there.
     const graph = big.arm.requests.slice(from).filter((r) => r.path.includes('Microsoft.ResourceGraph'));
     expect(graph.some((r) => !Array.isArray((r.body as { subscriptions?: unknown }).subscriptions))).toBe(true);
-    // The issue's budget: 4·⌈N/1000⌉ + 2·⌈N/10,000⌉ + 10 (measured: 66 of 66 at 12,017), plus the
-    // Subscriptions_List enumeration (2·⌈N/100⌉ in the stand-in: 242). Over the cap the cost is about
-    // 5·⌈N/1000⌉ + 2 (the policy read is partitioned per 1,000 too), so at 50,000 it exceeds the budget.
+    // The issue's budget: 4·⌈N/1000⌉ + 2·⌈N/10,000⌉ + 10 Resource Graph requests, and exactly what
+    // it is made of: the two set-aside capped answers (listing, policy), then per 1,000 subscriptions
+    // the listing, the plans (one row per subscription), the AI resources and the policy.
     const n = total;
     expect(graph.length).toBeLessThanOrEqual(4 * Math.ceil(n / 1000) + 2 * Math.ceil(n / 10_000) + 10);
-    process.stdout.write(`12k dry run: ${graph.length} Resource Graph requests, ${big.arm.requests.slice(from).filter((r) => r.method === 'GET' && /^\/subscriptions$/i.test(r.path)).length} enumeration requests\n`);
+    expect(graph.length).toBe(2 + 4 * Math.ceil(n / 1000));
+    // Plus the Subscriptions_List enumeration (100 a page in the stand-in), once for the listing and once for the policy.
+    const enumerations = big.arm.requests.slice(from).filter((r) => r.method === 'GET' && /^\/subscriptions$/i.test(r.path)).length;
+    expect(enumerations).toBe(2 * Math.ceil(n / 100));
+    process.stdout.write(`12k dry run: ${graph.length} Resource Graph requests, ${enumerations} enumeration requests\n`);
   }, 300_000);
 });
 
