@@ -19,7 +19,8 @@ import type { DurableRun } from './bench-durable';
  *
  *  - the real `d4ai` CLI as its own process: `sweep --dry-run`, `sweep`, a `watch --once` pass with
  *    nothing to do, and one that finds a single new AI account: wall time, Resource Graph requests,
- *    ARM requests by route, peak RSS of the d4ai process;
+ *    ARM requests by route, peak RSS of the d4ai process and its live heap (the largest heap left
+ *    after a major collection: peak RSS also counts garbage not collected yet);
  *  - the Functions nightly sweep (sweepTenant) through the durable replay host (sim/durable-host.ts)
  *    with the real orchestrations, activities and entity, as its own process (bench-durable.ts):
  *    history events, replayed events, activities and entity operations, in total and per
@@ -114,6 +115,7 @@ function requestCounts(arm: ArmStandIn, from: number): { graph: number; arm: num
 interface CliRun {
   seconds: number;
   rssMiB: number;
+  liveHeapMiB: number;
   code: number;
   outcomes: string;
 }
@@ -122,7 +124,7 @@ interface CliRun {
 type BenchStore = { kind: 'table'; azurite: AzuriteTable; table: string } | { kind: 'sqlite'; cwd: string };
 
 /** A node process with the peak-RSS preload: wall time, peak RSS, exit code and what it wrote on stdout. */
-function spawnMeasured(args: string[], env: NodeJS.ProcessEnv, options: { cwd?: string; stderr: 'ignore' | 'inherit' }): Promise<{ seconds: number; rssMiB: number; code: number; stdout: string }> {
+function spawnMeasured(args: string[], env: NodeJS.ProcessEnv, options: { cwd?: string; stderr: 'ignore' | 'inherit' }): Promise<{ seconds: number; rssMiB: number; liveHeapMiB: number; code: number; stdout: string }> {
   const rssFile = path.join(os.tmpdir(), `d4ai-bench-rss-${process.pid}-${Date.now()}`);
   const started = performance.now();
   return new Promise((resolve, reject) => {
@@ -132,9 +134,10 @@ function spawnMeasured(args: string[], env: NodeJS.ProcessEnv, options: { cwd?: 
     child.on('error', reject);
     child.on('close', (code) => {
       const seconds = (performance.now() - started) / 1000;
-      const rssKb = Number(fs.existsSync(rssFile) ? fs.readFileSync(rssFile, 'utf8') : 0);
+      // "<peak RSS, kB> <largest heap after a major collection, bytes>" (bench-rss-preload.ts).
+      const [rssKb = 0, liveHeap = 0] = (fs.existsSync(rssFile) ? fs.readFileSync(rssFile, 'utf8') : '').split(' ').map(Number);
       fs.rmSync(rssFile, { force: true });
-      resolve({ seconds, rssMiB: rssKb / 1024, code: code ?? 1, stdout: Buffer.concat(chunks).toString('utf8') });
+      resolve({ seconds, rssMiB: rssKb / 1024, liveHeapMiB: liveHeap / 2 ** 20, code: code ?? 1, stdout: Buffer.concat(chunks).toString('utf8') });
     });
   });
 }
@@ -167,24 +170,24 @@ async function runCli(standIns: StandIns, store: BenchStore, caPath: string, arg
   } catch {
     outcomes = 'unreadable output';
   }
-  return { seconds: run.seconds, rssMiB: run.rssMiB, code: run.code, outcomes };
+  return { seconds: run.seconds, rssMiB: run.rssMiB, liveHeapMiB: run.liveHeapMiB, code: run.code, outcomes };
 }
 
-async function cliScenarios(standIns: StandIns, azurite: AzuriteTable, caPath: string, n: number, dryRunOnly = false): Promise<{ rows: string[][]; ratio: string; dryRunRssMiB: number }> {
+async function cliScenarios(standIns: StandIns, azurite: AzuriteTable, caPath: string, n: number, dryRunOnly = false): Promise<{ rows: string[][]; ratio: string; dryRun: Memory }> {
   const { arm } = standIns;
   const rows: string[][] = [];
   const scenario = async (label: string, args: string[], store: BenchStore): Promise<CliRun> => {
     const from = arm.requests.length;
     const run = await runCli(standIns, store, caPath, args);
     const counts = requestCounts(arm, from);
-    rows.push([label, String(n), `${run.seconds.toFixed(1)} s`, `${counts.graph} (budget ${graphBudget(n)})`, String(counts.arm), counts.byRoute, `${run.rssMiB.toFixed(0)} MiB`, `${run.outcomes} (exit ${run.code})`]);
+    rows.push([label, String(n), `${run.seconds.toFixed(1)} s`, `${counts.graph} (budget ${graphBudget(n)})`, String(counts.arm), counts.byRoute, `${run.rssMiB.toFixed(0)} MiB`, `${run.liveHeapMiB.toFixed(0)} MiB`, `${run.outcomes} (exit ${run.code})`]);
     return run;
   };
   if (dryRunOnly) {
     // Over Resource Graph's 10,000-subscription cap (BENCH_LARGE): the dry run only, on Azurite.
     seed(arm, n);
     const dry = await scenario('sweep --dry-run', ['sweep', '--dry-run'], { kind: 'table', azurite, table: `Bench${n}x${Date.now()}` });
-    return { rows, ratio: `N=${n}: dry run only (over the cap)`, dryRunRssMiB: dry.rssMiB };
+    return { rows, ratio: `N=${n}: dry run only (over the cap)`, dryRun: { n, rssMiB: dry.rssMiB, liveHeapMiB: dry.liveHeapMiB } };
   }
   // The default store first, then Azurite, each on a freshly seeded tenant after its own dry run
   // (so each sweep reads a store holding one record per subscription, as a second day would).
@@ -204,7 +207,7 @@ async function cliScenarios(standIns: StandIns, azurite: AzuriteTable, caPath: s
   arm.state.addResource(quiet, { name: 'oai-new', type: 'Microsoft.CognitiveServices/accounts', kind: 'OpenAI' });
   await scenario('watch --once, one new AI account', ['watch', '--once', '--yes'], tableStore);
   process.stderr.write(`bench: N=${n}: ${seeded.free} on Free, ${seeded.partial} missing a component\n`);
-  return { rows, ratio, dryRunRssMiB: dry.rssMiB };
+  return { rows, ratio, dryRun: { n, rssMiB: dry.rssMiB, liveHeapMiB: dry.liveHeapMiB } };
 }
 
 /** A no-op sweep record, as the default store holds them by the million after a year of nightly sweeps. */
@@ -278,7 +281,7 @@ async function recordsScenario(standIns: StandIns, caPath: string, total: number
 }
 
 /** The Functions nightly sweep (enforcing, or a dry run) on a freshly seeded tenant, in its own worker process (bench-durable.ts). */
-async function durableScenario(standIns: StandIns, azurite: AzuriteTable, caPath: string, n: number, dryRun: boolean): Promise<{ row: string[]; rssMiB: number }> {
+async function durableScenario(standIns: StandIns, azurite: AzuriteTable, caPath: string, n: number, dryRun: boolean): Promise<{ row: string[]; memory: Memory }> {
   const { arm } = standIns;
   seed(arm, n);
   const from = arm.requests.length;
@@ -296,7 +299,7 @@ async function durableScenario(standIns: StandIns, azurite: AzuriteTable, caPath
   const counts = requestCounts(arm, from);
   const per = (x: number): string => (x / n).toFixed(3);
   return {
-    rssMiB: run.rssMiB,
+    memory: { n, rssMiB: run.rssMiB, liveHeapMiB: run.liveHeapMiB },
     row: [
       dryRun ? 'dry run' : 'sweep',
       String(n),
@@ -312,15 +315,24 @@ async function durableScenario(standIns: StandIns, azurite: AzuriteTable, caPath
       `${counts.graph} (budget ${graphBudget(n)})`,
       `${counts.arm} (${counts.enumeration} GET /subscriptions)`,
       `${run.rssMiB.toFixed(0)} MiB`,
+      `${run.liveHeapMiB.toFixed(0)} MiB`,
       `${d.subscriptions}: ${Object.entries(d.outcomes).map(([k, v]) => `${k}=${v}`).join(' ') || 'none'}`,
     ],
   };
 }
 
-/** Peak RSS over the cap against the same run at the largest size under it (issue 17's budget: 1.2x). */
-function rssRatio(what: string, base: { n: number; rssMiB: number } | undefined, large: { n: number; rssMiB: number }): string {
-  if (!base) return `${what} at N=${large.n}: ${large.rssMiB.toFixed(0)} MiB (no run under the cap to compare with)`;
-  return `${what}: peak RSS ${large.rssMiB.toFixed(0)} MiB at N=${large.n}, ${base.rssMiB.toFixed(0)} MiB at N=${base.n}: ${(large.rssMiB / base.rssMiB).toFixed(2)}x (budget 1.20x)`;
+/** A process's peak RSS and the largest heap it kept after a major collection, at N subscriptions. */
+interface Memory {
+  n: number;
+  rssMiB: number;
+  liveHeapMiB: number;
+}
+
+/** Memory over the cap against the same run at the largest size under it (issue 17's budget: peak RSS within 1.2x). */
+function memoryRatio(what: string, base: Memory | undefined, large: Memory): string {
+  const at = (m: Memory): string => `${m.rssMiB.toFixed(0)} MiB peak RSS (${m.liveHeapMiB.toFixed(0)} MiB live heap) at N=${m.n}`;
+  if (!base) return `${what}: ${at(large)} (no run under the cap to compare with)`;
+  return `${what}: ${at(large)}, ${at(base)}: peak RSS ${(large.rssMiB / base.rssMiB).toFixed(2)}x (budget 1.20x), live heap ${(large.liveHeapMiB / base.liveHeapMiB).toFixed(2)}x`;
 }
 
 async function run(): Promise<void> {
@@ -333,29 +345,28 @@ async function run(): Promise<void> {
   let recordRows: string[][] = [];
   try {
     // The dry run on Azurite at the largest size under the cap: what the runs over it are compared with.
-    let cliBase: { n: number; rssMiB: number } | undefined;
+    let cliBase: Memory | undefined;
     for (const n of SIZES) {
-      const { rows, ratio, dryRunRssMiB } = await cliScenarios(standIns, azurite, tls.caCertPath, n);
+      const { rows, ratio, dryRun } = await cliScenarios(standIns, azurite, tls.caCertPath, n);
       cliRows.push(...rows);
       ratios.push(ratio);
-      if (!cliBase || n > cliBase.n) cliBase = { n, rssMiB: dryRunRssMiB };
+      if (!cliBase || n > cliBase.n) cliBase = dryRun;
     }
     if (RECORDS > 0) recordRows = await recordsScenario(standIns, tls.caCertPath, RECORDS);
     for (const n of LARGE) {
-      const { rows, dryRunRssMiB } = await cliScenarios(standIns, azurite, tls.caCertPath, n, true);
+      const { rows, dryRun } = await cliScenarios(standIns, azurite, tls.caCertPath, n, true);
       cliRows.push(...rows);
-      memory.push(rssRatio('sweep --dry-run (CLI)', cliBase, { n, rssMiB: dryRunRssMiB }));
+      memory.push(memoryRatio('sweep --dry-run (CLI)', cliBase, dryRun));
     }
     if (DURABLE) {
       for (const n of SIZES) durableRows.push((await durableScenario(standIns, azurite, tls.caCertPath, n, false)).row);
       if (LARGE.length) {
-        const under = SIZES.length ? Math.max(...SIZES) : undefined;
-        const base = under ? await durableScenario(standIns, azurite, tls.caCertPath, under, true) : undefined;
+        const base = SIZES.length ? await durableScenario(standIns, azurite, tls.caCertPath, Math.max(...SIZES), true) : undefined;
         if (base) durableRows.push(base.row);
         for (const n of LARGE) {
           const large = await durableScenario(standIns, azurite, tls.caCertPath, n, true);
           durableRows.push(large.row);
-          memory.push(rssRatio('durable dry-run sweep (worker process)', under && base ? { n: under, rssMiB: base.rssMiB } : undefined, { n, rssMiB: large.rssMiB }));
+          memory.push(memoryRatio('durable dry-run sweep (worker process)', base?.memory, large.memory));
         }
       }
     }
@@ -364,17 +375,17 @@ async function run(): Promise<void> {
   }
   process.stdout.write(
     `Benchmark: ${LATENCY_MS} ms on every ARM and Resource Graph request, Resource Graph quota 15 requests / 5 s, Azurite records, ${process.version}, ${os.cpus().length} cores\n\n` +
-      `d4ai CLI (its own process)\n${table(['SCENARIO', 'N', 'WALL', 'RG REQUESTS', 'ARM REQUESTS', 'ARM BY ROUTE', 'PEAK RSS', 'OUTCOMES'], cliRows)}\n${ratios.join('\n')}\n\n` +
+      `d4ai CLI (its own process)\n${table(['SCENARIO', 'N', 'WALL', 'RG REQUESTS', 'ARM REQUESTS', 'ARM BY ROUTE', 'PEAK RSS', 'LIVE HEAP', 'OUTCOMES'], cliRows)}\n${ratios.join('\n')}\n\n` +
       (recordRows.length
         ? `d4ai records --subscription <id> --limit 20 on the default store (SQLite), its own process, median of 5 (budget 200 ms; peak RSS flat in the record count)\n${table(['RECORDS', 'FILLED IN', 'FILE', 'd4ai records WALL', 'd4ai --version WALL', 'STORE OPEN + QUERY (COLD PROCESS)', 'PEAK RSS'], recordRows)}\n\n`
         : '') +
       (DURABLE
         ? `Functions nightly sweep (sweepTenant) through the durable replay host, in its own worker process; numbers in brackets are per subscription\n${table(
-            ['MODE', 'N', 'WALL', 'SWEEP', 'SWEEP HISTORY', 'LARGEST EXECUTION', 'ALL HISTORY EVENTS', 'REPLAYED EVENTS', 'ACTIVITIES', 'ENTITY OPS', 'CHILDREN', 'RG REQUESTS', 'ARM REQUESTS', 'PEAK RSS', 'SUBSCRIPTIONS: OUTCOMES'],
+            ['MODE', 'N', 'WALL', 'SWEEP', 'SWEEP HISTORY', 'LARGEST EXECUTION', 'ALL HISTORY EVENTS', 'REPLAYED EVENTS', 'ACTIVITIES', 'ENTITY OPS', 'CHILDREN', 'RG REQUESTS', 'ARM REQUESTS', 'PEAK RSS', 'LIVE HEAP', 'SUBSCRIPTIONS: OUTCOMES'],
             durableRows,
           )}\n`
         : '') +
-      (memory.length ? `\nOver the cap (BENCH_LARGE)\n${memory.join('\n')}\n` : ''),
+      (memory.length ? `\nOver the cap (BENCH_LARGE); live heap: the largest heap left after a major collection\n${memory.join('\n')}\n` : ''),
   );
 }
 
