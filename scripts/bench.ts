@@ -10,6 +10,7 @@ import type { ArmStandIn } from '../sim/arm-stand-in';
 import { startAzuriteTable, type AzuriteTable } from '../sim/azurite';
 import { startStandIns, type StandIns } from '../sim/stand-ins';
 import { ensureTestTls } from '../sim/tls';
+import type { DurableRun } from './bench-durable';
 
 /**
  * `npm run bench`: what a tenant-scale run costs, against the ARM and Resource Graph stand-in with
@@ -18,10 +19,12 @@ import { ensureTestTls } from '../sim/tls';
  *
  *  - the real `d4ai` CLI as its own process: `sweep --dry-run`, `sweep`, a `watch --once` pass with
  *    nothing to do, and one that finds a single new AI account: wall time, Resource Graph requests,
- *    ARM requests by route, peak RSS of the d4ai process;
+ *    ARM requests by route, peak RSS of the d4ai process and its live heap (the largest heap left
+ *    after a major collection: peak RSS also counts garbage not collected yet);
  *  - the Functions nightly sweep (sweepTenant) through the durable replay host (sim/durable-host.ts)
- *    with the real orchestrations, activities and entity: history events, replayed events,
- *    activities and entity operations, in total and per subscription.
+ *    with the real orchestrations, activities and entity, as its own process (bench-durable.ts):
+ *    history events, replayed events, activities and entity operations, in total and per
+ *    subscription, Resource Graph and ARM requests, peak RSS of that process.
  *
  * The same enforcing sweep is also run on the CLI's default store (SQLite, `.d4ai/d4ai.db`) right
  * after its run on Azurite, and the ratio printed (budget: 1.2x). Then the default store with
@@ -32,9 +35,12 @@ import { ensureTestTls } from '../sim/tls';
  * Numbers, not assertions (the tests assert the request counts): compare runs on the same machine.
  * Settings: BENCH_SIZES (default 1000,10000), BENCH_LATENCY_MS (default 50), BENCH_DURABLE (0 skips it),
  * BENCH_RECORDS (default 1000000; 0 skips the records scenario).
- * BENCH_LARGE (e.g. 50000: a `sweep --dry-run` only at each of these sizes, over Resource Graph's
- * 10,000-subscription cap, next to the issue-17 budget of 4·⌈N/1000⌉ + 2·⌈N/10,000⌉ + 10 Resource
- * Graph requests; the enumeration shows as `GET /subscriptions` in ARM BY ROUTE).
+ * BENCH_LARGE (e.g. 50000: at each of these sizes, over Resource Graph's 10,000-subscription cap, a
+ * `sweep --dry-run` and, unless BENCH_DURABLE=0, a durable dry-run sweep, next to the issue-17
+ * budget of 4·⌈N/1000⌉ + 2·⌈N/10,000⌉ + 10 Resource Graph requests; the enumeration shows as
+ * enumeration requests (management-group descendants) in ARM BY ROUTE and in the durable table. Their peak RSS is compared with the
+ * same dry runs at the largest BENCH_SIZES size (issue 17: within 1.2x), for which the durable dry
+ * run is then run too).
  * NODE_EXTRA_CA_CERTS is set by re-executing this script once, because Node reads it only at start-up.
  */
 const SIZES = (process.env.BENCH_SIZES ?? '1000,10000').split(',').filter(Boolean).map(Number);
@@ -51,6 +57,7 @@ const ROOT = path.join(__dirname, '..', '..');
 const CLI = path.join(ROOT, 'bin', 'd4ai.js');
 const RSS_PRELOAD = path.join(__dirname, 'bench-rss-preload.js');
 const QUERY = path.join(__dirname, 'bench-records-query.js');
+const DURABLE_WORKER = path.join(__dirname, 'bench-durable.js');
 const MG = 'bench-landing-zones';
 
 interface Seeded {
@@ -90,14 +97,18 @@ function route(method: string, p: string): string {
   return `${method} ${p.replace(/^\/subscriptions\/[0-9a-f-]{36}(\/providers\/[^/]+\/)?/i, '') || 'subscription'}`;
 }
 
-function requestCounts(arm: ArmStandIn, from: number): { graph: number; arm: number; byRoute: string } {
+function requestCounts(arm: ArmStandIn, from: number): { graph: number; arm: number; enumeration: number; byRoute: string } {
   const requests = arm.requests.slice(from);
   const graph = requests.filter((r) => r.path.includes('Microsoft.ResourceGraph')).length;
+  // How the snapshot covers a scope over Resource Graph's cap: ARM Subscriptions_List, or for a
+  // management-group scope (the bench's) ManagementGroups_GetDescendants.
+  const enumeration = requests.filter((r) => r.method === 'GET' && (/^\/subscriptions$/i.test(r.path) || /^\/providers\/Microsoft\.Management\/managementGroups\/[^/]+\/descendants$/i.test(r.path))).length;
   const byRoute = new Map<string, number>();
   for (const r of requests) if (!r.path.includes('Microsoft.ResourceGraph')) byRoute.set(route(r.method, r.path), (byRoute.get(route(r.method, r.path)) ?? 0) + 1);
   return {
     graph,
     arm: requests.length - graph,
+    enumeration,
     byRoute: [...byRoute].map(([k, v]) => `${k} ${v}`).join(', ') || '-',
   };
 }
@@ -105,6 +116,7 @@ function requestCounts(arm: ArmStandIn, from: number): { graph: number; arm: num
 interface CliRun {
   seconds: number;
   rssMiB: number;
+  liveHeapMiB: number;
   code: number;
   outcomes: string;
 }
@@ -112,57 +124,71 @@ interface CliRun {
 /** Where a CLI run keeps its records: an Azurite table, or the default store (SQLite in `cwd`/.d4ai/d4ai.db). */
 type BenchStore = { kind: 'table'; azurite: AzuriteTable; table: string } | { kind: 'sqlite'; cwd: string };
 
-function runCli(standIns: StandIns, store: BenchStore, caPath: string, args: string[]): Promise<CliRun> {
+/** A node process with the peak-RSS preload: wall time, peak RSS, exit code and what it wrote on stdout. */
+function spawnMeasured(args: string[], env: NodeJS.ProcessEnv, options: { cwd?: string; stderr: 'ignore' | 'inherit' }): Promise<{ seconds: number; rssMiB: number; liveHeapMiB: number; code: number; stdout: string }> {
   const rssFile = path.join(os.tmpdir(), `d4ai-bench-rss-${process.pid}-${Date.now()}`);
-  const env = {
-    PATH: process.env.PATH ?? '',
-    HOME: process.env.HOME ?? '',
-    ...standIns.identity.env(),
-    NODE_EXTRA_CA_CERTS: caPath,
-    BENCH_RSS_FILE: rssFile,
-    D4AI_ARM_ENDPOINT: standIns.arm.endpoint,
-    ...(store.kind === 'table' ? { D4AI_RECORDS_CONNECTION: store.azurite.connectionString, D4AI_RECORDS_TABLE: store.table } : {}),
-    D4AI_MANAGEMENT_GROUP: MG,
-    // The bench measures every write a tenant needs; the default cap (500) would stop most of them.
-    D4AI_MAX_ENABLEMENTS_PER_RUN: '100000',
-  };
   const started = performance.now();
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--require', RSS_PRELOAD, CLI, ...args, '--json'], { env, stdio: ['ignore', 'pipe', 'ignore'], ...(store.kind === 'sqlite' ? { cwd: store.cwd } : {}) });
+    const child = spawn(process.execPath, ['--require', RSS_PRELOAD, ...args], { env: { ...env, BENCH_RSS_FILE: rssFile }, stdio: ['ignore', 'pipe', options.stderr], ...(options.cwd ? { cwd: options.cwd } : {}) });
     const chunks: Buffer[] = [];
     child.stdout.on('data', (c: Buffer) => chunks.push(c));
     child.on('error', reject);
     child.on('close', (code) => {
       const seconds = (performance.now() - started) / 1000;
-      const rssKb = Number(fs.existsSync(rssFile) ? fs.readFileSync(rssFile, 'utf8') : 0);
+      // "<peak RSS, kB> <largest heap after a major collection, bytes>" (bench-rss-preload.ts).
+      const [rssKb = 0, liveHeap = 0] = (fs.existsSync(rssFile) ? fs.readFileSync(rssFile, 'utf8') : '').split(' ').map(Number);
       fs.rmSync(rssFile, { force: true });
-      let outcomes: string;
-      try {
-        const doc = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { summary: { byOutcome: Record<string, number> } };
-        outcomes = Object.entries(doc.summary.byOutcome).map(([k, v]) => `${k}=${v}`).join(' ') || 'none';
-      } catch {
-        outcomes = 'unreadable output';
-      }
-      resolve({ seconds, rssMiB: rssKb / 1024, code: code ?? 1, outcomes });
+      resolve({ seconds, rssMiB: rssKb / 1024, liveHeapMiB: liveHeap / 2 ** 20, code: code ?? 1, stdout: Buffer.concat(chunks).toString('utf8') });
     });
   });
 }
 
-async function cliScenarios(standIns: StandIns, azurite: AzuriteTable, caPath: string, n: number, dryRunOnly = false): Promise<{ rows: string[][]; ratio: string }> {
+/** The settings a d4ai process or the Functions worker gets: the stand-ins, the bench's management group, no enablement cap. */
+function appEnv(standIns: StandIns, caPath: string): NodeJS.ProcessEnv {
+  return {
+    PATH: process.env.PATH ?? '',
+    HOME: process.env.HOME ?? '',
+    ...standIns.identity.env(),
+    NODE_EXTRA_CA_CERTS: caPath,
+    D4AI_ARM_ENDPOINT: standIns.arm.endpoint,
+    D4AI_MANAGEMENT_GROUP: MG,
+    // The bench measures every write a tenant needs; the default cap (500) would stop most of them.
+    D4AI_MAX_ENABLEMENTS_PER_RUN: '100000',
+  };
+}
+
+async function runCli(standIns: StandIns, store: BenchStore, caPath: string, args: string[]): Promise<CliRun> {
+  const env = {
+    ...appEnv(standIns, caPath),
+    ...(store.kind === 'table' ? { D4AI_RECORDS_CONNECTION: store.azurite.connectionString, D4AI_RECORDS_TABLE: store.table } : {}),
+  };
+  // The CLI's stderr (its progress) is not the bench's output.
+  const run = await spawnMeasured([CLI, ...args, '--json'], env, { stderr: 'ignore', ...(store.kind === 'sqlite' ? { cwd: store.cwd } : {}) });
+  let outcomes: string;
+  try {
+    const doc = JSON.parse(run.stdout) as { summary: { byOutcome: Record<string, number> } };
+    outcomes = Object.entries(doc.summary.byOutcome).map(([k, v]) => `${k}=${v}`).join(' ') || 'none';
+  } catch {
+    outcomes = 'unreadable output';
+  }
+  return { seconds: run.seconds, rssMiB: run.rssMiB, liveHeapMiB: run.liveHeapMiB, code: run.code, outcomes };
+}
+
+async function cliScenarios(standIns: StandIns, azurite: AzuriteTable, caPath: string, n: number, dryRunOnly = false): Promise<{ rows: string[][]; ratio: string; dryRun: Memory }> {
   const { arm } = standIns;
   const rows: string[][] = [];
   const scenario = async (label: string, args: string[], store: BenchStore): Promise<CliRun> => {
     const from = arm.requests.length;
     const run = await runCli(standIns, store, caPath, args);
     const counts = requestCounts(arm, from);
-    rows.push([label, String(n), `${run.seconds.toFixed(1)} s`, `${counts.graph} (budget ${graphBudget(n)})`, String(counts.arm), counts.byRoute, `${run.rssMiB.toFixed(0)} MiB`, `${run.outcomes} (exit ${run.code})`]);
+    rows.push([label, String(n), `${run.seconds.toFixed(1)} s`, `${counts.graph} (budget ${graphBudget(n)})`, String(counts.arm), counts.byRoute, `${run.rssMiB.toFixed(0)} MiB`, `${run.liveHeapMiB.toFixed(0)} MiB`, `${run.outcomes} (exit ${run.code})`]);
     return run;
   };
   if (dryRunOnly) {
     // Over Resource Graph's 10,000-subscription cap (BENCH_LARGE): the dry run only, on Azurite.
     seed(arm, n);
-    await scenario('sweep --dry-run', ['sweep', '--dry-run'], { kind: 'table', azurite, table: `Bench${n}x${Date.now()}` });
-    return { rows, ratio: `N=${n}: dry run only (over the cap)` };
+    const dry = await scenario('sweep --dry-run', ['sweep', '--dry-run'], { kind: 'table', azurite, table: `Bench${n}x${Date.now()}` });
+    return { rows, ratio: `N=${n}: dry run only (over the cap)`, dryRun: { n, rssMiB: dry.rssMiB, liveHeapMiB: dry.liveHeapMiB } };
   }
   // The default store first, then Azurite, each on a freshly seeded tenant after its own dry run
   // (so each sweep reads a store holding one record per subscription, as a second day would).
@@ -173,7 +199,7 @@ async function cliScenarios(standIns: StandIns, azurite: AzuriteTable, caPath: s
   fs.rmSync(local.cwd, { recursive: true, force: true });
   const seeded = seed(arm, n);
   const tableStore: BenchStore = { kind: 'table', azurite, table: `Bench${n}x${Date.now()}` };
-  await scenario('sweep --dry-run', ['sweep', '--dry-run'], tableStore);
+  const dry = await scenario('sweep --dry-run', ['sweep', '--dry-run'], tableStore);
   const onTable = await scenario('sweep', ['sweep', '--yes'], tableStore);
   const ratio = `N=${n}: enforcing sweep on the default store (SQLite) ${onSqlite.seconds.toFixed(1)} s, on Azurite Table Storage ${onTable.seconds.toFixed(1)} s: ${(onSqlite.seconds / onTable.seconds).toFixed(2)}x (budget 1.20x)`;
   await scenario('watch --once, nothing to do', ['watch', '--once', '--yes'], tableStore);
@@ -182,7 +208,7 @@ async function cliScenarios(standIns: StandIns, azurite: AzuriteTable, caPath: s
   arm.state.addResource(quiet, { name: 'oai-new', type: 'Microsoft.CognitiveServices/accounts', kind: 'OpenAI' });
   await scenario('watch --once, one new AI account', ['watch', '--once', '--yes'], tableStore);
   process.stderr.write(`bench: N=${n}: ${seeded.free} on Free, ${seeded.partial} missing a component\n`);
-  return { rows, ratio };
+  return { rows, ratio, dryRun: { n, rssMiB: dry.rssMiB, liveHeapMiB: dry.liveHeapMiB } };
 }
 
 /** A no-op sweep record, as the default store holds them by the million after a year of nightly sweeps. */
@@ -255,56 +281,59 @@ async function recordsScenario(standIns: StandIns, caPath: string, total: number
   return rows;
 }
 
-async function durableScenario(standIns: StandIns, azurite: AzuriteTable, n: number): Promise<string[]> {
+/** The Functions nightly sweep (enforcing, or a dry run) on a freshly seeded tenant, in its own worker process (bench-durable.ts). */
+async function durableScenario(standIns: StandIns, azurite: AzuriteTable, caPath: string, n: number, dryRun: boolean): Promise<{ row: string[]; memory: Memory }> {
   const { arm } = standIns;
   seed(arm, n);
-  // The Functions app, configured through its settings, driven by the durable replay host.
-  Object.assign(process.env, {
-    ...standIns.identity.env(),
-    D4AI_ARM_ENDPOINT: arm.endpoint,
+  const from = arm.requests.length;
+  const sweepId = `sweep-bench-${n}${dryRun ? '-dry' : ''}`;
+  const env = {
+    ...appEnv(standIns, caPath),
     D4AI_RECORDS_CONNECTION: azurite.connectionString,
     D4AI_RECORDS_TABLE: `BenchDurable${n}x${Date.now()}`,
-    D4AI_MANAGEMENT_GROUP: MG,
-    D4AI_MAX_ENABLEMENTS_PER_RUN: '100000',
-  });
-  // Loaded now, with the settings in place, as the Functions worker loads the app (the registry first).
-  /* eslint-disable @typescript-eslint/no-require-imports */
-  const registry = require('../sim/functions-registry') as typeof import('../sim/functions-registry');
-  require('../functions');
-  const { DurableTestHost } = require('../sim/durable-host') as typeof import('../sim/durable-host');
-  /* eslint-enable @typescript-eslint/no-require-imports */
-  const host = new DurableTestHost({
-    orchestrators: registry.durableHandlers('orchestrationTrigger'),
-    activities: registry.durableHandlers('activityTrigger'),
-    entities: registry.durableHandlers('entityTrigger'),
-    startTime: new Date(),
-  });
-  const from = arm.requests.length;
-  const started = performance.now();
-  const sweepId = `sweep-bench-${n}`;
-  host.start('sweepTenant', sweepId, { trigger: 'sweep', dryRun: false });
-  const instance = await host.waitFor(sweepId, 30 * 60_000);
-  await host.idle(30 * 60_000);
-  const seconds = (performance.now() - started) / 1000;
+    BENCH_SWEEP_ID: sweepId,
+    BENCH_DRY_RUN: dryRun ? '1' : '0',
+  };
+  const run = await spawnMeasured([DURABLE_WORKER], env, { stderr: 'inherit' });
+  if (run.code !== 0) throw new Error(`the durable sweep at N=${n} failed (exit ${run.code})`);
+  const d = JSON.parse(run.stdout) as DurableRun;
   const counts = requestCounts(arm, from);
-  const activities = host.executed.filter((op) => op.kind === 'activity').length;
-  const entityOps = host.executed.filter((op) => op.kind === 'entityCall' || op.kind === 'entitySignal').length;
-  const children = host.executed.filter((op) => op.kind === 'subOrchestration').length;
-  const sweepHistory = instance.history.length + instance.previousHistories.reduce((s, h) => s + h.length, 0);
   const per = (x: number): string => (x / n).toFixed(3);
-  return [
-    String(n),
-    `${seconds.toFixed(1)} s`,
-    `${instance.status}, ${instance.executions} execution(s)`,
-    `${sweepHistory} (${per(sweepHistory)})`,
-    String(host.largestHistory()),
-    `${host.historyEvents()} (${per(host.historyEvents())})`,
-    `${host.metrics.replayedEvents} (${per(host.metrics.replayedEvents)})`,
-    `${activities} (${per(activities)})`,
-    `${entityOps} (${per(entityOps)})`,
-    String(children),
-    `${counts.graph} / ${counts.arm}`,
-  ];
+  return {
+    memory: { n, rssMiB: run.rssMiB, liveHeapMiB: run.liveHeapMiB },
+    row: [
+      dryRun ? 'dry run' : 'sweep',
+      String(n),
+      `${d.seconds.toFixed(1)} s`,
+      `${d.status}, ${d.executions} execution(s)`,
+      `${d.sweepHistory} (${per(d.sweepHistory)})`,
+      String(d.largestExecution),
+      `${d.historyEvents} (${per(d.historyEvents)})`,
+      `${d.replayedEvents} (${per(d.replayedEvents)})`,
+      `${d.activities} (${per(d.activities)})`,
+      `${d.entityOps} (${per(d.entityOps)})`,
+      String(d.children),
+      `${counts.graph} (budget ${graphBudget(n)})`,
+      `${counts.arm} (${counts.enumeration} enumeration)`,
+      `${run.rssMiB.toFixed(0)} MiB`,
+      `${run.liveHeapMiB.toFixed(0)} MiB`,
+      `${d.subscriptions}: ${Object.entries(d.outcomes).map(([k, v]) => `${k}=${v}`).join(' ') || 'none'}`,
+    ],
+  };
+}
+
+/** A process's peak RSS and the largest heap it kept after a major collection, at N subscriptions. */
+interface Memory {
+  n: number;
+  rssMiB: number;
+  liveHeapMiB: number;
+}
+
+/** Memory over the cap against the same run at the largest size under it (issue 17's budget: peak RSS within 1.2x). */
+function memoryRatio(what: string, base: Memory | undefined, large: Memory): string {
+  const at = (m: Memory): string => `${m.rssMiB.toFixed(0)} MiB peak RSS (${m.liveHeapMiB.toFixed(0)} MiB live heap) at N=${m.n}`;
+  if (!base) return `${what}: ${at(large)} (no run under the cap to compare with)`;
+  return `${what}: ${at(large)}, ${at(base)}: peak RSS ${(large.rssMiB / base.rssMiB).toFixed(2)}x (budget 1.20x), live heap ${(large.liveHeapMiB / base.liveHeapMiB).toFixed(2)}x`;
 }
 
 async function run(): Promise<void> {
@@ -313,31 +342,51 @@ async function run(): Promise<void> {
   const cliRows: string[][] = [];
   const ratios: string[] = [];
   const durableRows: string[][] = [];
+  const memory: string[] = [];
   let recordRows: string[][] = [];
   try {
+    // The dry run on Azurite at the largest size under the cap: what the runs over it are compared with.
+    let cliBase: Memory | undefined;
     for (const n of SIZES) {
-      const { rows, ratio } = await cliScenarios(standIns, azurite, tls.caCertPath, n);
+      const { rows, ratio, dryRun } = await cliScenarios(standIns, azurite, tls.caCertPath, n);
       cliRows.push(...rows);
       ratios.push(ratio);
+      if (!cliBase || n > cliBase.n) cliBase = dryRun;
     }
     if (RECORDS > 0) recordRows = await recordsScenario(standIns, tls.caCertPath, RECORDS);
-    for (const n of LARGE) cliRows.push(...(await cliScenarios(standIns, azurite, tls.caCertPath, n, true)).rows);
-    if (DURABLE) for (const n of SIZES) durableRows.push(await durableScenario(standIns, azurite, n));
+    for (const n of LARGE) {
+      const { rows, dryRun } = await cliScenarios(standIns, azurite, tls.caCertPath, n, true);
+      cliRows.push(...rows);
+      memory.push(memoryRatio('sweep --dry-run (CLI)', cliBase, dryRun));
+    }
+    if (DURABLE) {
+      for (const n of SIZES) durableRows.push((await durableScenario(standIns, azurite, tls.caCertPath, n, false)).row);
+      if (LARGE.length) {
+        const base = SIZES.length ? await durableScenario(standIns, azurite, tls.caCertPath, Math.max(...SIZES), true) : undefined;
+        if (base) durableRows.push(base.row);
+        for (const n of LARGE) {
+          const large = await durableScenario(standIns, azurite, tls.caCertPath, n, true);
+          durableRows.push(large.row);
+          memory.push(memoryRatio('durable dry-run sweep (worker process)', base?.memory, large.memory));
+        }
+      }
+    }
   } finally {
     await Promise.all([standIns.close(), azurite.close()]);
   }
   process.stdout.write(
     `Benchmark: ${LATENCY_MS} ms on every ARM and Resource Graph request, Resource Graph quota 15 requests / 5 s, Azurite records, ${process.version}, ${os.cpus().length} cores\n\n` +
-      `d4ai CLI (its own process)\n${table(['SCENARIO', 'N', 'WALL', 'RG REQUESTS', 'ARM REQUESTS', 'ARM BY ROUTE', 'PEAK RSS', 'OUTCOMES'], cliRows)}\n${ratios.join('\n')}\n\n` +
+      `d4ai CLI (its own process)\n${table(['SCENARIO', 'N', 'WALL', 'RG REQUESTS', 'ARM REQUESTS', 'ARM BY ROUTE', 'PEAK RSS', 'LIVE HEAP', 'OUTCOMES'], cliRows)}\n${ratios.join('\n')}\n\n` +
       (recordRows.length
         ? `d4ai records --subscription <id> --limit 20 on the default store (SQLite), its own process, median of 5 (budget 200 ms; peak RSS flat in the record count)\n${table(['RECORDS', 'FILLED IN', 'FILE', 'd4ai records WALL', 'd4ai --version WALL', 'STORE OPEN + QUERY (COLD PROCESS)', 'PEAK RSS'], recordRows)}\n\n`
         : '') +
       (DURABLE
-        ? `Functions nightly sweep (sweepTenant) through the durable replay host; numbers in brackets are per subscription\n${table(
-            ['N', 'WALL', 'SWEEP', 'SWEEP HISTORY', 'LARGEST EXECUTION', 'ALL HISTORY EVENTS', 'REPLAYED EVENTS', 'ACTIVITIES', 'ENTITY OPS', 'CHILDREN', 'RG / ARM REQUESTS'],
+        ? `Functions nightly sweep (sweepTenant) through the durable replay host, in its own worker process; numbers in brackets are per subscription\n${table(
+            ['MODE', 'N', 'WALL', 'SWEEP', 'SWEEP HISTORY', 'LARGEST EXECUTION', 'ALL HISTORY EVENTS', 'REPLAYED EVENTS', 'ACTIVITIES', 'ENTITY OPS', 'CHILDREN', 'RG REQUESTS', 'ARM REQUESTS', 'PEAK RSS', 'LIVE HEAP', 'SUBSCRIPTIONS: OUTCOMES'],
             durableRows,
           )}\n`
-        : ''),
+        : '') +
+      (memory.length ? `\nOver the cap (BENCH_LARGE); live heap: the largest heap left after a major collection\n${memory.join('\n')}\n` : ''),
   );
 }
 

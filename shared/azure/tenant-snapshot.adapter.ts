@@ -10,10 +10,10 @@ import type { SubscriptionEnumerationPort } from './subscriptions.adapter';
 
 /**
  * The tenant as Azure Resource Graph shows it, in the shapes the engine decides from. A snapshot
- * is read one page of subscriptions at a time (at most 1,000), each page with its AI plans and AI
- * resources (queries scoped to exactly those subscriptions), plus the tenant's Defender-for-AI
- * policy read once per pass. So a snapshot of N subscriptions costs about 3·⌈N/1000⌉ + 1
- * requests, and memory holds one page at a time.
+ * is read one page of subscriptions at a time (at most 1,000), each page with its AI plans (one row
+ * per subscription, the CloudPosture tier joined onto it) and AI resources (queries scoped to
+ * exactly those subscriptions), plus the tenant's Defender-for-AI policy read once per pass. So a
+ * snapshot of N subscriptions costs about 3·⌈N/1000⌉ + 1 requests, and memory holds one page at a time.
  *
  * Over Resource Graph's cap (a tenant- or management-group-scoped query over more than 10,000
  * subscriptions answers for the first 10,000 only, with `x-ms-tenant-subscription-limit-hit: true`)
@@ -25,20 +25,37 @@ import type { SubscriptionEnumerationPort } from './subscriptions.adapter';
  * (one moved out between the two reads is not governed). The skip token then carries the
  * enumeration's position (`d4ai-part.` + nextLink and offset), so the durable sweep pages the
  * partitioned scope exactly as it pages an ordinary one. Cost over the cap: one set-aside answer for
- * the listing and one for the policy read, plus 3 requests per 1,000 subscriptions and 1 per 1,000
- * for the policy, plus ⌈N / ARM page size⌉ enumeration requests. Without an enumerator the run
- * fails naming the cap, the scope and the subscriptions left out.
+ * the listing and one for the policy read, plus 4 requests per 1,000 subscriptions (listing, plans,
+ * AI resources, policy; more only where 1,000 subscriptions hold over 1,000 AI resources or policy
+ * rows), plus 2·⌈N / ARM page size⌉ enumeration requests (the listing's and the policy read's).
+ * Without an enumerator the run fails naming the cap, the scope and the subscriptions left out.
  *
  * The queries keep to a small KQL subset that any Resource-Graph-compatible endpoint answers and
- * the stand-in implements honestly: `<table> | where <column> =~ '<v>' | where <column> in~ (...)
- * | project ...`, `and` only, the table's own columns only. Kinds, extensions, expiry, ancestry and
- * exemption scopes are interpreted here and in domain/, not in KQL.
+ * the stand-in implements honestly (sim/arm-stand-in/kql.ts): `where` with `=~` / `in~` and `and`,
+ * `project` of the table's columns, and for the plans one `join kind=leftouter` with a
+ * `tostring()` column. Kinds, extensions, expiry, ancestry and exemption scopes are interpreted
+ * here and in domain/, not in KQL.
  */
+
+/** Defender for Cloud pricings as Resource Graph indexes them (securityresources). */
+const PRICINGS = "securityresources | where type =~ 'microsoft.security/pricings'";
 
 export const SNAPSHOT_QUERIES = {
   subscriptions: "resourcecontainers | where type =~ 'microsoft.resources/subscriptions' | project id, name, subscriptionId, tenantId, tags, properties",
-  /** The AI plan and, in the same query (no extra request), Defender CSPM: AI model security needs it. */
-  aiPlans: `securityresources | where type =~ 'microsoft.security/pricings' and name in~ ('${AI_PLAN_NAME}', '${CLOUD_POSTURE_PLAN_NAME}') | project id, name, subscriptionId, properties`,
+  /**
+   * The AI plan, one row per subscription, with the Defender CSPM tier (AI model security needs it)
+   * joined on: one request per 1,000 subscriptions, where an AI row and a CloudPosture row per
+   * subscription would take two pages of 1,000 rows. The AI row is the left side: a subscription
+   * whose AI plan the index does not show gets no CloudPosture tier from here. Nothing loses by
+   * that: the tier only qualifies the AI plan (AI model security is part of it); such a subscription
+   * is decided on NOT_INDEXED_PLAN and its plan read from ARM before anything is written, and where
+   * the AI plan is not offered at all there is no model security for CSPM to be missing from.
+   * `cloudPostureTier` is '' (Kusto strings have no null) when the subscription has no CloudPosture row.
+   */
+  aiPlans:
+    `${PRICINGS} and name =~ '${AI_PLAN_NAME}' | project id, name, subscriptionId, properties` +
+    ` | join kind=leftouter (${PRICINGS} and name =~ '${CLOUD_POSTURE_PLAN_NAME}' | project subscriptionId, cloudPostureTier = tostring(properties.pricingTier)) on subscriptionId` +
+    ' | project id, name, subscriptionId, properties, cloudPostureTier',
   /** `properties` tells a private-link Machine Learning workspace (publicNetworkAccess, privateEndpointConnections). */
   aiResources: `resources | where type in~ (${AI_RESOURCE_GRAPH_TYPE_LIST}) | project id, name, type, kind, location, subscriptionId, properties`,
   policy:
@@ -203,7 +220,7 @@ export class TenantSnapshotAdapter implements TenantSnapshotPort {
     return narrowPolicyView(assignments, exemptions, configuredAssignmentId);
   }
 
-  /** The page's subscriptions joined with their AI plan and AI resources (two queries scoped to exactly them). */
+  /** The page's subscriptions joined with their AI plan (and CSPM tier) and AI resources (two queries scoped to exactly them). */
   private async join(subscriptionRows: GraphRow[]): Promise<SnapshotEntry[]> {
     const subscriptions = subscriptionRows.map(toSubscription).filter((s): s is SubscriptionInfo => s !== undefined);
     const ids = subscriptions.map((s) => s.subscriptionId);
@@ -213,10 +230,11 @@ export class TenantSnapshotAdapter implements TenantSnapshotPort {
     for await (const rows of this.graph.pages(SNAPSHOT_QUERIES.aiPlans, { subscriptions: ids })) {
       for (const row of rows) {
         const subscriptionId = text(row.subscriptionId)?.toLowerCase();
-        const pricing = subscriptionId ? toPricing(row) : undefined;
-        if (!subscriptionId || !pricing) continue;
-        if (text(row.name)?.toLowerCase() === CLOUD_POSTURE_PLAN_NAME.toLowerCase()) postures.set(subscriptionId, pricing.tier);
-        else pricings.set(subscriptionId, pricing);
+        if (!subscriptionId) continue;
+        const pricing = toPricing(row);
+        if (pricing) pricings.set(subscriptionId, pricing);
+        const posture = toCloudPostureTier(row.cloudPostureTier);
+        if (posture) postures.set(subscriptionId, posture);
       }
     }
     for await (const rows of this.graph.pages(SNAPSHOT_QUERIES.aiResources, { subscriptions: ids })) {
@@ -264,6 +282,11 @@ export function toPricing(row: GraphRow): PricingSnapshot | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** The joined `cloudPostureTier` column: Free or Standard, else (no CloudPosture row: '' or null) not known. */
+export function toCloudPostureTier(value: unknown): CloudPostureTier | undefined {
+  return value === 'Free' || value === 'Standard' ? value : undefined;
 }
 
 export function toAiResource(row: GraphRow): AiResource | undefined {

@@ -16,9 +16,9 @@
  */
 import { createHash } from 'node:crypto';
 import { API_VERSIONS } from './api-versions';
-import { graphTable, type ScopedRow } from './graph-tables';
+import { GRAPH_TABLES, graphTable, type GraphRow, type TableScope } from './graph-tables';
 import { ArmError, type Route, type RouteContext } from './http';
-import { matches, parseQuery, projectRow } from './kql';
+import { evaluate, parseQuery } from './kql';
 import type { ArmState } from './state';
 
 export const GRAPH_MAX_PAGE = 1000;
@@ -126,18 +126,19 @@ function capped(subs: Set<string>, limit: number): { subs: Set<string>; limitHit
   return { subs: new Set([...subs].sort().slice(0, limit)), limitHit: true };
 }
 
+/** The rows a request's scope covers, and whether the service's cap cut it. */
 function scopeFilter(
   state: ArmState,
   subscriptions: string[] | undefined,
   managementGroups: string[] | undefined,
   aboveAndBelow: boolean,
   limit: number,
-): { inScope: (r: ScopedRow) => boolean; limitHit: boolean } {
+): { scope: TableScope; limitHit: boolean } {
   if (subscriptions) {
     const subs = new Set(subscriptions.map((s) => s.toLowerCase()));
     const above = new Set<string>();
     if (aboveAndBelow) for (const s of subs) if (state.getSubscription(s)) for (const a of state.ancestorsOf(s)) above.add(a.name.toLowerCase());
-    return { inScope: (r) => (r.subscriptionId ? subs.has(r.subscriptionId) : r.managementGroup !== undefined && above.has(r.managementGroup.toLowerCase())), limitHit: false };
+    return { scope: { subscriptions: subs, outsideSubscriptions: (mg) => mg !== undefined && above.has(mg.toLowerCase()) }, limitHit: false };
   }
   if (managementGroups) {
     const below = new Set<string>();
@@ -149,12 +150,15 @@ function scopeFilter(
     }
     const all = new Set([...state.subscriptions.values()].filter((s) => state.ancestorsOf(s.subscriptionId).some((a) => below.has(a.name.toLowerCase()))).map((s) => s.subscriptionId.toLowerCase()));
     const { subs, limitHit } = capped(all, limit);
-    return { inScope: (r) => (r.subscriptionId ? subs.has(r.subscriptionId) : r.managementGroup !== undefined && (below.has(r.managementGroup.toLowerCase()) || above.has(r.managementGroup.toLowerCase()))), limitHit };
+    return { scope: { subscriptions: subs, outsideSubscriptions: (mg) => mg !== undefined && (below.has(mg.toLowerCase()) || above.has(mg.toLowerCase())) }, limitHit };
   }
-  if (state.subscriptions.size <= limit) return { inScope: () => true, limitHit: false };
-  const { subs } = capped(new Set([...state.subscriptions.values()].map((s) => s.subscriptionId.toLowerCase())), limit);
-  return { inScope: (r) => (r.subscriptionId ? subs.has(r.subscriptionId) : true), limitHit: true };
+  if (state.subscriptions.size <= limit) return { scope: { outsideSubscriptions: () => true }, limitHit: false };
+  const { subs } = capped(new Set(state.subscriptions.keys()), limit);
+  return { scope: { subscriptions: subs, outsideSubscriptions: () => true }, limitHit: true };
 }
+
+/** The service's paging order (by id), as String.prototype.localeCompare has it, without its per-call cost. */
+const byId = new Intl.Collator().compare;
 
 function skipTokenFor(offset: number, fingerprint: string): string {
   return Buffer.from(JSON.stringify({ o: offset, f: fingerprint })).toString('base64');
@@ -193,18 +197,16 @@ export function resourceGraphRoutes(graph: GraphControl): Route[] {
 
         const parsed = parseQuery(body.query);
         const state = graph.view(ctx.state);
-        const table = graphTable(state, parsed.table);
-        if (!table) throw new ArmError(400, 'InvalidQuery', `Table '${parsed.table}' is not known to the stand-in (resourcecontainers, securityresources, resources, policyresources).`);
-        const { inScope, limitHit } = scopeFilter(state, subscriptions, managementGroups, aboveAndBelow, graph.subscriptionLimit);
-        const rows = table
-          .filter((r) => inScope(r) && matches(r.row, parsed.conditions))
-          .map((r) => r.row)
-          .sort((a, b) => String(a.id).localeCompare(String(b.id)));
+        const unknown = parsed.tables.find((t) => !(GRAPH_TABLES as readonly string[]).includes(t));
+        if (unknown) throw new ArmError(400, 'InvalidQuery', `Table '${unknown}' is not known to the stand-in (${GRAPH_TABLES.join(', ')}).`);
+        const { scope, limitHit } = scopeFilter(state, subscriptions, managementGroups, aboveAndBelow, graph.subscriptionLimit);
+        const rows = evaluate(parsed, (table) => graphTable(state, table, scope) as GraphRow[]).sort((a, b) => byId(a.order, b.order));
         const fingerprint = createHash('sha256').update(JSON.stringify([body.query, subscriptions ?? null, managementGroups ?? null, aboveAndBelow])).digest('hex').slice(0, 16);
         const offset = typeof options.$skipToken === 'string' ? offsetOf(options.$skipToken, fingerprint) : Number(options.$skip ?? 0);
-        const pageable = parsed.project === undefined || parsed.project.includes('id');
+        const pageable = parsed.columns === undefined || parsed.columns.includes('id');
         const size = Math.min(top, graph.pageCap);
-        const data = rows.slice(offset, offset + size).map((row) => projectRow(row, parsed.project));
+        // Only the page served is copied (the table rows share their values with the state).
+        const data = rows.slice(offset, offset + size).map((row) => structuredClone(row.values));
         const more = offset + size < rows.length;
         return {
           status: 200,

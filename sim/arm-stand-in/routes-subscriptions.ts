@@ -28,7 +28,12 @@ export const subscriptionRoutes: Route[] = [
     pattern: /^\/subscriptions$/i,
     apiVersions: API_VERSIONS.subscriptions,
     subscriptionScoped: false,
-    handle: (req: ArmRequest, ctx: RouteContext) => ({ status: 200, body: page([...ctx.state.subscriptions.values()].map(wire), req, ctx) }),
+    handle: (req: ArmRequest, ctx: RouteContext) => {
+      // The page first, then its copies: copying the whole tenant for each page of 100 was most of
+      // the wall time of a 50,000-subscription bench (1,000 pages × 50,000 copies).
+      const listed = page([...ctx.state.subscriptions.values()], req, ctx);
+      return { status: 200, body: { ...listed, value: listed.value.map(wire) } };
+    },
   },
   {
     method: 'GET',

@@ -52,11 +52,22 @@ describe('a 12,000-subscription tenant behind the emulated cap', () => {
     // The stand-in said the first answer was capped; the run did not stop there.
     const graph = big.arm.requests.slice(from).filter((r) => r.path.includes('Microsoft.ResourceGraph'));
     expect(graph.some((r) => !Array.isArray((r.body as { subscriptions?: unknown }).subscriptions))).toBe(true);
-    // The issue's budget: 4·⌈N/1000⌉ + 2·⌈N/10,000⌉ + 10 (measured: 66 of 66 at 12,017), plus the
-    // enumeration of the group's descendants (ManagementGroups_GetDescendants, about 2·⌈N/100⌉ in the stand-in).
+    // The issue's budget: 4·⌈N/1000⌉ + 2·⌈N/10,000⌉ + 10 Resource Graph requests, and exactly what
+    // it is made of: the two set-aside capped answers (listing, policy), then per 1,000 subscriptions
+    // the listing, the plans (one row per subscription), the AI resources and the policy.
     const n = total;
     expect(graph.length).toBeLessThanOrEqual(4 * Math.ceil(n / 1000) + 2 * Math.ceil(n / 10_000) + 10);
-    process.stdout.write(`12k dry run: ${graph.length} Resource Graph requests, ${big.arm.requests.slice(from).filter((r) => r.method === 'GET' && /\/descendants$/i.test(r.path)).length} enumeration requests\n`);
+    expect(graph.length).toBe(2 + 4 * Math.ceil(n / 1000));
+    // Plus the enumeration of D4AI_MANAGEMENT_GROUP's descendants (ManagementGroups_GetDescendants,
+    // subscriptions and groups, 100 a page in the stand-in), once for the listing and once for the
+    // policy, a page read again where a batch of 1,000 ends inside it; never Subscriptions_List.
+    const since = big.arm.requests.slice(from);
+    const enumerations = since.filter((r) => r.method === 'GET' && /\/descendants$/i.test(r.path)).length;
+    const groups = big.arm.state.managementGroups.size;
+    expect(enumerations).toBeGreaterThanOrEqual(2 * Math.ceil(n / 100));
+    expect(enumerations).toBeLessThanOrEqual(2 * (Math.ceil((n + groups) / 100) + Math.ceil(n / 1000)));
+    expect(since.filter((r) => r.method === 'GET' && /^\/subscriptions$/i.test(r.path))).toHaveLength(0);
+    process.stdout.write(`12k dry run: ${graph.length} Resource Graph requests, ${enumerations} enumeration requests\n`);
   }, 300_000);
 });
 

@@ -1,8 +1,9 @@
 /**
  * Resource Graph's subscription cap as the stand-in emulates it (a tenant- or management-group-scoped
  * query over more than the cap answers for the first subscriptions only, with
- * `x-ms-tenant-subscription-limit-hit: true`), here with the cap lowered to 1,000 so that a
- * 2,500-subscription tenant is over it in seconds (the CLI test runs the real 10,000 cap at 12,000).
+ * `x-ms-tenant-subscription-limit-hit: true`), here with the cap lowered to 500 so that a
+ * 2,500-subscription tenant is five times over it in seconds (the CLI test runs the real 10,000 cap
+ * at 12,000).
  * The snapshot partitions the scope by ARM's subscription list; every subscription is covered, the
  * durable sweep's page(scope, skipToken) contract pages through the partition, and without an
  * enumeration the run fails naming the cap, the scope and the subscriptions left out.
@@ -20,7 +21,7 @@ import { LOG_MESSAGES } from '../../shared/observability/log';
 import { engineFor, type EngineUnderTest } from './engine-harness';
 
 const N = 2500;
-const CAP = 1000;
+const CAP = 500;
 let standIns: StandIns;
 let azurite: AzuriteTable;
 let engine: EngineUnderTest;
@@ -68,6 +69,10 @@ it(`a dry-run sweep of the tenant covers all ${N} subscriptions within 4·⌈N/1
   expect(summary.byOutcome['dry-run']).toBe(ai);
   const budget = 4 * Math.ceil(N / 1000) + 2 * Math.ceil(N / CAP) + 10;
   expect(graphRequests(from).length).toBeLessThanOrEqual(budget);
+  // Exactly: the two set-aside answers (the listing's and the policy read's), then per 1,000
+  // subscriptions the listing, the plans (one row per subscription: the CloudPosture tier is joined
+  // onto the AI row), the AI resources and the policy.
+  expect(graphRequests(from).length).toBe(2 + 4 * Math.ceil(N / 1000));
   // Every Resource Graph request after the two set-aside answers names its subscriptions (≤ 1,000).
   const scoped = graphRequests(from).filter((r) => Array.isArray((r.body as { subscriptions?: unknown }).subscriptions));
   expect(graphRequests(from).length - scoped.length).toBe(2);
@@ -115,7 +120,7 @@ it("the durable sweep's page(scope, skipToken) contract pages through the partit
 it('without an enumeration the run fails naming the cap, the scope and the subscriptions left out', async () => {
   const graph = new ResourceGraphAdapter(armConnection(engine.config, standIns.credential), async () => undefined);
   const snapshot = new TenantSnapshotAdapter(graph);
-  await expect(snapshot.page({})).rejects.toMatchObject({ code: 'ResourceGraphSubscriptionLimit', message: expect.stringMatching(/first 10,000 subscriptions only \(x-ms-tenant-subscription-limit-hit: true\) for the tenant .*all but 1000 subscriptions were left out/) });
+  await expect(snapshot.page({})).rejects.toMatchObject({ code: 'ResourceGraphSubscriptionLimit', message: expect.stringMatching(/first 10,000 subscriptions only \(x-ms-tenant-subscription-limit-hit: true\) for the tenant .*all but 500 subscriptions were left out/) });
   await expect(snapshot.policy({ managementGroup: 'capped' }, undefined)).rejects.toMatchObject({ code: 'ResourceGraphSubscriptionLimit', message: expect.stringContaining('management group capped') });
   // With one, the same adapter covers the scope.
   const partitioned = new TenantSnapshotAdapter(graph, new SubscriptionsAdapter(armConnection(engine.config, standIns.credential)));

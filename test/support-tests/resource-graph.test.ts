@@ -51,11 +51,70 @@ it.each([
   ["resources | project id, upper = toupper(name)", 'computed column'],
   ["resources | limit 3", 'operator "limit"'],
   ['unknowntable', "Table 'unknowntable'"],
+  // The join: leftouter only, one, on projected rows, with a known right table.
+  ["securityresources | project id, subscriptionId | join kind=inner (securityresources | project subscriptionId, name) on subscriptionId", 'only kind=leftouter'],
+  ["securityresources | project id, subscriptionId | join (securityresources | project subscriptionId, name) on subscriptionId", 'without kind= (innerunique)'],
+  ["securityresources | join kind=leftouter (securityresources | project subscriptionId, name) on subscriptionId", 'needs a project before it'],
+  ["securityresources | project id, subscriptionId | join kind=leftouter (securityresources | where name =~ 'AI') on subscriptionId", 'right side of a join needs a project'],
+  [
+    "securityresources | project id, subscriptionId | join kind=leftouter (securityresources | project subscriptionId | join kind=leftouter (resources | project subscriptionId) on subscriptionId) on subscriptionId",
+    'a join inside a join',
+  ],
+  ["securityresources | project id, subscriptionId | join kind=leftouter (nosuchtable | project subscriptionId) on subscriptionId", "Table 'nosuchtable'"],
+  ["securityresources | project id, subscriptionId | join kind=leftouter (securityresources | project subscriptionId) on $left.subscriptionId == $right.subscriptionId", 'not a column'],
+  ["securityresources | project id, tier = tostring(name)", 'computed column'],
+  ["securityresources | project id, tier = tostring(name.first)", 'only a property path of a dynamic column'],
+  ["securityresources | project id, subscriptionId | where name =~ 'AI'", 'after project only the projected columns exist'],
 ])('rejects %p with 400 InvalidQuery', async (q, message) => {
   const e = await error(query(q));
   expect(e.statusCode).toBe(400);
   expect(e.code).toBe('InvalidQuery');
   expect(e.message).toContain(message);
+});
+
+describe('join kind=leftouter, as Kusto answers it', () => {
+  const PRICINGS = "securityresources | where type =~ 'microsoft.security/pricings'";
+  const rows = async (q: string, extra: Partial<QueryRequest> = {}): Promise<Array<Record<string, unknown>>> => {
+    const all: Array<Record<string, unknown>> = [];
+    let skipToken: string | undefined;
+    do {
+      const page = await query(q, { ...extra, options: { ...(skipToken ? { skipToken } : {}) } });
+      all.push(...(page.data as Array<Record<string, unknown>>));
+      skipToken = page.skipToken;
+    } while (skipToken);
+    return all;
+  };
+
+  it('one row per left row with the right columns; a duplicate name from the right gets the suffix 1', async () => {
+    s.arm.state.setPricing(SUBS[1] as string, 'CloudPosture', { pricingTier: 'Standard' });
+    const q = `${PRICINGS} and name =~ 'AI' | project id, subscriptionId | join kind=leftouter (${PRICINGS} and name =~ 'CloudPosture' | project subscriptionId, tier = tostring(properties.pricingTier)) on subscriptionId`;
+    const result = await rows(q, { subscriptions: SUBS.slice(0, 3) });
+    expect(result).toEqual(
+      SUBS.slice(0, 3).map((sub, i) => ({ id: `/subscriptions/${sub}/providers/Microsoft.Security/pricings/AI`, subscriptionId: sub, subscriptionId1: sub, tier: i === 1 ? 'Standard' : 'Free' })),
+    );
+  });
+
+  it("a left row without a match keeps its place: '' for a string column (Kusto strings have no null), null for a dynamic one", async () => {
+    s.arm.state.removePricing(SUBS[2] as string, 'CloudPosture');
+    const q = `${PRICINGS} and name =~ 'AI' | project id, subscriptionId | join kind=leftouter (${PRICINGS} and name =~ 'CloudPosture' | project subscriptionId, tier = tostring(properties.pricingTier), properties) on subscriptionId | project id, tier, properties`;
+    const [unmatched] = await rows(q, { subscriptions: [SUBS[2] as string] });
+    expect(unmatched).toEqual({ id: `/subscriptions/${SUBS[2]}/providers/Microsoft.Security/pricings/AI`, tier: '', properties: null });
+    // tostring() of a property that is not there is '' too.
+    const [missing] = await rows(`${PRICINGS} and name =~ 'AI' | project id, nothing = tostring(properties.noSuchProperty)`, { subscriptions: [SUBS[0] as string] });
+    expect(missing).toEqual({ id: expect.stringMatching(/pricings\/AI$/), nothing: '' });
+  });
+
+  it('pages the joined rows by id with $skipToken, and a where after the join filters on the joined columns', async () => {
+    s.arm.state.setPricing(SUBS[7] as string, 'CloudPosture', { pricingTier: 'Standard' });
+    const q = `${PRICINGS} and name =~ 'AI' | project id, subscriptionId | join kind=leftouter (${PRICINGS} and name =~ 'CloudPosture' | project subscriptionId, tier = tostring(properties.pricingTier)) on subscriptionId`;
+    const first = await query(q);
+    expect(first.count).toBe(5);
+    expect(first.totalRecords).toBe(SUBS.length);
+    expect(first.skipToken).toBeDefined();
+    const all = await rows(q);
+    expect(all.map((r) => r.subscriptionId)).toEqual([...SUBS].sort());
+    expect(await rows(`${q} | where tier == 'Standard' | project id, subscriptionId`)).toEqual([{ id: expect.stringContaining(SUBS[7] as string), subscriptionId: SUBS[7] }]);
+  });
 });
 
 it('pages with $skipToken (at most the page size per request) and refuses a token of another query', async () => {

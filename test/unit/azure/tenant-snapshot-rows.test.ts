@@ -1,13 +1,22 @@
 import { parseTimeSpan } from '../../../shared/azure/resource-graph.adapter';
-import { SNAPSHOT_QUERIES, toAiResource, toPricing, toSubscription } from '../../../shared/azure/tenant-snapshot.adapter';
+import { SNAPSHOT_QUERIES, toAiResource, toCloudPostureTier, toPricing, toSubscription } from '../../../shared/azure/tenant-snapshot.adapter';
 import { toAssignment, toExemption } from '../../../shared/azure/policy-wire';
+import { parseQuery } from '../../../sim/arm-stand-in/kql';
 
 const SUB = '00000000-0000-4000-8000-0000000000a1';
 
 describe('the snapshot queries keep to the KQL subset', () => {
   it.each(Object.entries(SNAPSHOT_QUERIES))('%s', (_name, query) => {
-    expect(query).not.toMatch(/\b(or|extend|summarize|join|mv-expand|limit|take|union)\b/i);
-    expect(query).toMatch(/\| project id,/);
+    expect(query).not.toMatch(/\b(or|extend|summarize|mv-expand|limit|take|union)\b/i);
+    // The stand-in's grammar accepts it, and the result keeps `id` (Resource Graph pages only by id).
+    expect(parseQuery(query).columns).toContain('id');
+  });
+
+  it('the plans query is one row per subscription: the AI row with the CloudPosture tier joined on (leftouter)', () => {
+    const joins = SNAPSHOT_QUERIES.aiPlans.match(/\| join kind=\w+/g);
+    expect(joins).toEqual(['| join kind=leftouter']);
+    expect(parseQuery(SNAPSHOT_QUERIES.aiPlans).columns).toEqual(['id', 'name', 'subscriptionId', 'properties', 'cloudPostureTier']);
+    for (const [name, query] of Object.entries(SNAPSHOT_QUERIES)) if (name !== 'aiPlans') expect(query).not.toMatch(/\bjoin\b/);
   });
 });
 
@@ -38,6 +47,14 @@ describe('row mappers', () => {
   it('reads a pricing row like the pricings API, and treats a row it cannot trust as not seen', () => {
     expect(toPricing({ properties: { pricingTier: 'Standard', extensions: [{ name: 'AIPromptEvidence', isEnabled: 'True' }] } })).toMatchObject({ tier: 'Standard', extensions: [{ name: 'AIPromptEvidence', enabled: true }] });
     expect(toPricing({ properties: { pricingTier: 'Premium' } })).toBeUndefined();
+  });
+
+  it("reads the joined CloudPosture tier; no CloudPosture row ('' in Kusto, null elsewhere) is not known", () => {
+    expect(toCloudPostureTier('Free')).toBe('Free');
+    expect(toCloudPostureTier('Standard')).toBe('Standard');
+    expect(toCloudPostureTier('')).toBeUndefined();
+    expect(toCloudPostureTier(null)).toBeUndefined();
+    expect(toCloudPostureTier('Premium')).toBeUndefined();
   });
 
   it('reads assignments and exemptions, dropping rows without the fields a decision needs', () => {

@@ -41,7 +41,7 @@ describe('findings: model scanning prerequisites', () => {
     expect(isPrivateLink({ publicNetworkAccess: 'Enabled', privateEndpointConnections: [{ id: 'pe' }] })).toBe(true);
     expect(isPrivateLink({ publicNetworkAccess: 'Enabled', privateEndpointConnections: [] })).toBe(false);
     expect(toAiResource({ id: WORKSPACE, type: 'microsoft.machinelearningservices/workspaces', properties: { publicNetworkAccess: 'Disabled' } })).toMatchObject({ privateLink: true });
-    expect(SNAPSHOT_QUERIES.aiPlans).toContain("name in~ ('AI', 'CloudPosture')");
+    expect(SNAPSHOT_QUERIES.aiPlans).toContain("name =~ 'CloudPosture' | project subscriptionId, cloudPostureTier = tostring(properties.pricingTier)");
     expect(SNAPSHOT_QUERIES.aiResources).toContain('properties');
   });
 });
