@@ -39,6 +39,7 @@ async function main(): Promise<void> {
     entities: durableHandlers('entityTrigger'),
     startTime: new Date(),
     keepLogs: false,
+    keepFinishedHistories: false,
   });
   const started = performance.now();
   host.start('sweepTenant', sweepId, { trigger: 'sweep', dryRun: process.env.BENCH_DRY_RUN === '1' });
@@ -49,7 +50,7 @@ async function main(): Promise<void> {
     seconds: (performance.now() - started) / 1000,
     status: instance.status,
     executions: instance.executions,
-    sweepHistory: instance.history.length + instance.previousHistories.reduce((s, h) => s + h.length, 0),
+    sweepHistory: instance.history.length + instance.previousHistoryLengths.reduce((s, h) => s + h, 0),
     largestExecution: host.largestHistory(),
     historyEvents: host.historyEvents(),
     replayedEvents: host.metrics.replayedEvents,

@@ -110,8 +110,10 @@ export interface Instance {
   createdTime: Date;
   lastUpdatedTime: Date;
   history: HistoryEvent[];
-  /** History of finished executions (before a continue-as-new). */
+  /** History of finished executions (before a continue-as-new); empty with `keepFinishedHistories: false`. */
   previousHistories: HistoryEvent[][];
+  /** How many events each finished execution's history held (kept whatever the option). */
+  previousHistoryLengths: number[];
   executions: number;
   episodes: number;
   /** Every action the orchestration ever scheduled, normalised, in order (current execution). */
@@ -140,6 +142,12 @@ export interface DurableTestHostOptions {
    * subscription would be the host's memory growing with N, not the app's.
    */
   keepLogs?: boolean;
+  /**
+   * False: a finished execution's history (before a continue-as-new) is counted, not kept. The task
+   * hub keeps those in Azure Storage, not in the worker's memory; kept here they would make the
+   * bench's worker grow with N by the host's doing (issue 17's memory budget is the app's).
+   */
+  keepFinishedHistories?: boolean;
 }
 
 export interface ExecutedOp {
@@ -203,6 +211,7 @@ export class DurableTestHost {
       lastUpdatedTime: new Date(this.now),
       history: [],
       previousHistories: [],
+      previousHistoryLengths: [],
       executions: 1,
       episodes: 0,
       scheduled: [],
@@ -255,14 +264,14 @@ export class DurableTestHost {
   /** History events kept across every instance and execution (what the task hub stores). */
   historyEvents(): number {
     let total = 0;
-    for (const instance of this.instances.values()) total += instance.history.length + instance.previousHistories.reduce((n, h) => n + h.length, 0);
+    for (const instance of this.instances.values()) total += instance.history.length + instance.previousHistoryLengths.reduce((n, h) => n + h, 0);
     return total;
   }
 
   /** Largest history one execution of an instance reached (what one replay has to read). */
   largestHistory(): number {
     let largest = 0;
-    for (const instance of this.instances.values()) for (const h of [instance.history, ...instance.previousHistories]) largest = Math.max(largest, h.length);
+    for (const instance of this.instances.values()) largest = Math.max(largest, instance.history.length, ...instance.previousHistoryLengths);
     return largest;
   }
 
@@ -322,7 +331,8 @@ export class DurableTestHost {
         const continued = fresh.find((a) => a.actionType === ActionType.ContinueAsNew);
         for (const run of work) run?.();
         if (continued) {
-          instance.previousHistories.push(instance.history);
+          instance.previousHistoryLengths.push(instance.history.length);
+          if (this.options.keepFinishedHistories !== false) instance.previousHistories.push(instance.history);
           instance.history = [];
           instance.scheduled = [];
           instance.nextId = 0;
