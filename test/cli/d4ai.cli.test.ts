@@ -171,6 +171,17 @@ describe('sweep and watch on the Resource Graph snapshot', () => {
     expect(lz.arm.requests.length).toBe(before);
   });
 
+  it('watch --once --subscription warns about an id the snapshot does not have, not about one in scope that needs nothing', async () => {
+    const typo = '0badc0de-0000-4000-8000-000000000000';
+    const quiet = lz.zone.ids['ai-compliant'];
+    const run = await d4ai(['watch', '--once', '--dry-run', '--subscription', `${quiet},${typo}`]);
+    expect(run.code).toBe(0);
+    // The compliant one was looked at (1 subscription) and needed nothing, so the watch printed no record for it.
+    expect(run.stdout).toMatch(/^Watch pass \S+ \(report, subscriptions [^)]*\): 1 subscription\(s\), 0 needing a write/m);
+    expect(run.stderr).toContain(`warning: --subscription ${typo} matched nothing in scope`);
+    expect(run.stderr).not.toContain(`--subscription ${quiet} matched nothing`);
+  });
+
   it('watch needs --once or a valid --interval', async () => {
     const neither = await d4ai(['watch']);
     expect(neither.code).toBe(2);
