@@ -9,4 +9,7 @@ module.exports = {
   maxWorkers: 2,
   testTimeout: 60000,
   globalSetup: '<rootDir>/test/support/global-setup.ts',
+  // npm test points TMPDIR at a folder of the run (test/support/jest-with-test-ca.js): the cache
+  // is kept outside it, so it outlives the run.
+  ...(process.env.JEST_CACHE_DIRECTORY ? { cacheDirectory: process.env.JEST_CACHE_DIRECTORY } : {}),
 };
