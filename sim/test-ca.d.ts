@@ -8,7 +8,7 @@ export interface TestTlsFiles {
 }
 export function generateTestTls(dir?: string): Promise<TestTlsFiles>;
 export function readTestTls(dir: string): TestTlsFiles | undefined;
-/** Runs `node <args>` trusting a fresh test CA, then exits this process with the child's code. */
-export function runNodeTrustingTestCa(args: string[]): Promise<never>;
+/** Runs `node <args>` trusting a fresh test CA, then exits this process with the child's code (or `finish(code)`). */
+export function runNodeTrustingTestCa(args: string[], finish?: (code: number) => number): Promise<never>;
 /** Returns when this process trusts a test CA; otherwise re-runs the same command trusting one and exits. */
 export function relaunchTrustingTestCa(): Promise<void>;

@@ -104,14 +104,29 @@ export async function sweepCommand(ctx: CliContext, subscriptions?: string, plan
   if (confirmed === false) return EXIT.failed;
   const printer = recordPrinter(ctx);
   const plans: Plan[] = [];
+  const looked = lookedAt();
   const { summary, unrecorded, summaryStored } = await printer.during(
-    sweep(ctx.ports, ctx.config, { trigger: 'cli', scope, onRecord: printer.record, onProgress: pageProgress(ctx), signal: ctx.signal, ...(out ? { onPlan: (p: Plan) => void plans.push(p) } : {}), ...(confirmed ? { confirmed } : {}) }),
+    sweep(ctx.ports, ctx.config, { trigger: 'cli', scope, onRecord: printer.record, onProgress: pageProgress(ctx), onLookedAt: looked.add, signal: ctx.signal, ...(out ? { onPlan: (p: Plan) => void plans.push(p) } : {}), ...(confirmed ? { confirmed } : {}) }),
   );
   if (out && !ctx.signal.aborted) await writePlanFile(ctx, out, 'sweep', runScope(scope), summary.subscriptions, plans);
   const code = printer.end(summary, unrecorded, summaryStored);
-  warnUnmatched(ctx, scope, printer.seen);
+  if (snapshotRead(ctx, unrecorded)) warnUnmatched(ctx, scope, looked.ids);
   if (!ctx.signal.aborted) await applyRetention(ctx);
   return code;
+}
+
+/** The subscriptions a pass looked at (lower case), collected from its onLookedAt. */
+function lookedAt(): { ids: Set<string>; add: (subscriptionIds: readonly string[]) => void } {
+  const ids = new Set<string>();
+  return { ids, add: (subscriptionIds) => subscriptionIds.forEach((id) => ids.add(id.toLowerCase())) };
+}
+
+/**
+ * Whether the pass read its whole snapshot: only then does an id it did not look at mean the
+ * snapshot has no such subscription (an interrupted pass or a failed snapshot read stopped early).
+ */
+function snapshotRead(ctx: CliContext, unrecorded: readonly PassProblem[]): boolean {
+  return !ctx.signal.aborted && !unrecorded.some((p) => p.subscriptionId === '*');
 }
 
 /** `--subscription` ids the snapshot did not have: said, rather than a silent run over nothing. */
@@ -131,11 +146,15 @@ export async function watchOnceCommand(ctx: CliContext, subscriptions?: string, 
   if (confirmed === false) return EXIT.failed;
   const printer = recordPrinter(ctx);
   const plans: Plan[] = [];
+  // Not the printed records: a watch prints only what it acts on, and an id in scope that needs nothing is no typo.
+  const looked = lookedAt();
   const { summary, unrecorded, summaryStored } = await printer.during(
-    watchPass(ctx.ports, ctx.config, { trigger: 'cli', scope, onRecord: printer.record, onProgress: pageProgress(ctx, 'looked at'), signal: ctx.signal, ...(out ? { onPlan: (p: Plan) => void plans.push(p) } : {}), ...(confirmed ? { confirmed } : {}) }),
+    watchPass(ctx.ports, ctx.config, { trigger: 'cli', scope, onRecord: printer.record, onProgress: pageProgress(ctx, 'looked at'), onLookedAt: looked.add, signal: ctx.signal, ...(out ? { onPlan: (p: Plan) => void plans.push(p) } : {}), ...(confirmed ? { confirmed } : {}) }),
   );
   if (out) await writePlanFile(ctx, out, 'watch', runScope(scope), summary.subscriptions, plans);
-  return printer.end(summary, unrecorded, summaryStored);
+  const code = printer.end(summary, unrecorded, summaryStored);
+  if (snapshotRead(ctx, unrecorded)) warnUnmatched(ctx, scope, looked.ids);
+  return code;
 }
 
 /** Watch passes every `interval` until interrupted (SIGINT/SIGTERM), for running the watch outside Functions. */
@@ -230,8 +249,6 @@ interface RecordPrinter {
   during: <T>(pass: Promise<T>) => Promise<T>;
   /** Prints the end (table, summary) and returns the exit code. */
   end: (summary: RunSummaryRecord, unrecorded: PassProblem[], summaryStored: boolean) => number;
-  /** The subscriptions the pass decided on (lower case). */
-  seen: Set<string>;
 }
 
 /**
@@ -250,11 +267,8 @@ function recordPrinter(ctx: CliContext): RecordPrinter {
     if (ctx.format === 'csv') ctx.out(RECORD_CSV_COLUMNS.join(','));
   };
   let first = true;
-  const seen = new Set<string>();
   return {
-    seen,
     record: (record) => {
-      seen.add(record.subscriptionId.toLowerCase());
       if (ctx.changesOnly && !changes(record)) return;
       open();
       if (ctx.format === 'json') {

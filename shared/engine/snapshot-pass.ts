@@ -40,6 +40,12 @@ export interface PassOptions {
   onRecord?: (record: RemediationRecord) => void;
   /** After each page of subscriptions: how many were decided so far, of how many in scope (when known). */
   onProgress?: (decided: number, total?: number) => void;
+  /**
+   * Each snapshot page's subscription ids once decided, whether or not anything was done with them:
+   * a watch records only what it acts on, so its records cannot tell an id in scope that needed
+   * nothing from one the snapshot did not have (the CLI's unmatched --subscription warning).
+   */
+  onLookedAt?: (subscriptionIds: readonly string[]) => void;
   /** Who holds the tenant-pass lease while this pass runs (shown to a second pass that is refused). */
   holder?: string;
   /**
@@ -152,6 +158,7 @@ async function runPass(ports: Ports, config: Config, options: PassOptions, kind:
     };
     for await (const page of planPass(ports, config, scope, passOptions)) {
       tally.subscriptions += page.planned.length;
+      options.onLookedAt?.(page.planned.map((w) => w.entry.subscription.subscriptionId));
       // A watch records only what it acts on: a subscription waiting out its back-off is not a candidate.
       const recorded = kind === 'sweep' ? page.planned : page.planned.filter((w) => isWrite(w.nomination.decision));
       candidates += kind === 'watch' ? recorded.length : 0;

@@ -1,11 +1,11 @@
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import type { CoverageReport } from '../../shared/engine/coverage';
 import type { RemediationRecord } from '../../shared/records/record';
 import { aiWriteEvent } from '../../sim/landing-zone';
 import { startSimulatedLandingZone, type SimulatedLandingZone } from '../../sim/simulated-landing-zone';
 import { buildCli, runBuilt } from './built-cli';
+import { useTempDirs } from '../support/temp-dirs';
 
 /**
  * Issue 17, through the built CLI against the stand-in: Azure as it really behaves.
@@ -36,6 +36,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await Promise.all([big?.close(), lz?.close()]);
 });
+const tempDir = useTempDirs();
 
 describe('a 12,000-subscription tenant behind the emulated cap', () => {
   it('sweep --dry-run covers every subscription (the cap is partitioned away) and plans every AI subscription', async () => {
@@ -115,7 +116,7 @@ describe('one scope for every path', () => {
   }, 120_000);
 
   it('an Event Grid event for a new account there records the same and writes nothing', async () => {
-    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'd4ai-evt-')), 'event.json');
+    const file = path.join(tempDir('evt'), 'event.json');
     fs.writeFileSync(file, JSON.stringify([aiWriteEvent(outside, 'oai-fabrikam')]));
     const run = await runBuilt(lz, ['event', file, '--json', '--yes']);
     expect(run.code).toBe(0);

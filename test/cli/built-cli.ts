@@ -15,7 +15,6 @@ export interface BuiltRun {
   code: number;
   stdout: string;
   stderr: string;
-  cwd: string;
 }
 
 /** Compiles dist/ from the current sources (the binary runs from there, as an installed package would). */
@@ -23,19 +22,37 @@ export function buildCli(): void {
   execFileSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', path.join(ROOT, 'tsconfig.build.json')], { stdio: 'inherit' });
 }
 
-/** `env` overrides the landing zone's settings; an undefined value removes the setting; `input` is stdin. */
-export function runBuilt(lz: Pick<SimulatedLandingZone, 'env'>, args: string[], env: Record<string, string | undefined> = {}, cwd = fs.mkdtempSync(path.join(os.tmpdir(), 'd4ai-cli-')), input: string | Buffer = ''): Promise<BuiltRun> {
-  const merged: Record<string, string | undefined> = { PATH: process.env.PATH ?? '', ...lz.env, ...env };
+/**
+ * The environment of a built-CLI process: PATH and the test run's TMPDIR (so anything the CLI
+ * leaves there fails `npm test`, test/support/jest-with-test-ca.js), then `env`.
+ */
+export function builtEnv(env: Record<string, string | undefined>): Record<string, string> {
+  const merged: Record<string, string | undefined> = { PATH: process.env.PATH ?? '', TMPDIR: os.tmpdir(), ...env };
   for (const key of Object.keys(merged)) if (merged[key] === undefined) delete merged[key];
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { cwd, env: merged as Record<string, string> });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr, cwd }));
-    child.stdin.on('error', () => undefined); // a child that stops reading early (the 1 MB cap) closes the pipe
-    child.stdin.end(input);
-  });
+  return merged as Record<string, string>;
+}
+
+/**
+ * `env` overrides the landing zone's settings; an undefined value removes the setting; `input` is
+ * stdin. Without `cwd` it runs in a folder of its own, removed once the process has exited (a
+ * test that reads what the CLI left in its folder passes one it owns).
+ */
+export async function runBuilt(lz: Pick<SimulatedLandingZone, 'env'>, args: string[], env: Record<string, string | undefined> = {}, cwd?: string, input: string | Buffer = ''): Promise<BuiltRun> {
+  const dir = cwd ?? fs.mkdtempSync(path.join(os.tmpdir(), 'd4ai-cli-'));
+  try {
+    return await new Promise<BuiltRun>((resolve, reject) => {
+      const child = spawn(process.execPath, [BIN, ...args], { cwd: dir, env: builtEnv({ ...lz.env, ...env }) });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+      child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+      child.on('error', reject);
+      // 'close': the process has exited and its output is read, so nothing writes in its folder any more.
+      child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
+      child.stdin.on('error', () => undefined); // a child that stops reading early (the 1 MB cap) closes the pipe
+      child.stdin.end(input);
+    });
+  } finally {
+    if (cwd === undefined) fs.rmSync(dir, { recursive: true, force: true });
+  }
 }

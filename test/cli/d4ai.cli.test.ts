@@ -1,13 +1,13 @@
 import { execFileSync, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { startSimulatedLandingZone, type SimulatedLandingZone } from '../../sim/simulated-landing-zone';
-import { runBuilt } from './built-cli';
+import { builtEnv, runBuilt, type BuiltRun } from './built-cli';
 import { aiWriteEvent } from '../../sim/landing-zone';
 import { hasUnsafeCharacters } from '../../shared/observability/redact';
 import { isAccountRead } from '../support/arm-requests';
 import { holdTenantLease, storedInDirectory, tenantLeaseIn } from '../support/local-store';
+import { useTempDirs } from '../support/temp-dirs';
 
 /**
  * The built `d4ai` binary as a separate process, configured only through the production
@@ -17,16 +17,8 @@ const ROOT = path.join(__dirname, '..', '..');
 const BIN = path.join(ROOT, 'bin', 'd4ai.js');
 let lz: SimulatedLandingZone;
 
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-  /** The working directory it ran in (its .d4ai/d4ai.db when no table is configured). */
-  cwd: string;
-}
-
-/** `env` overrides the landing zone's settings; an undefined value removes the setting. */
-function d4ai(args: string[], env: Record<string, string | undefined> = {}, input: string | Buffer = '', cwd = fs.mkdtempSync(path.join(os.tmpdir(), 'd4ai-cli-'))): Promise<Run> {
+/** `env` overrides the landing zone's settings; an undefined value removes the setting; `cwd` holds .d4ai/d4ai.db when no table is configured. */
+function d4ai(args: string[], env: Record<string, string | undefined> = {}, input: string | Buffer = '', cwd?: string): Promise<BuiltRun> {
   return runBuilt(lz, args, env, cwd, input);
 }
 
@@ -38,6 +30,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await lz?.close();
 });
+const tempDir = useTempDirs();
 
 // Off a terminal (as here: stdin is a pipe) an enforcing run writes only with --yes (or a saved plan).
 it('govern --json prints exactly one JSON record on stdout and logs JSON lines on stderr', async () => {
@@ -61,10 +54,11 @@ it('--dry-run never writes, whatever D4AI_MODE says', async () => {
 it('exits 1 when a subscription fails, with the error in the record and no personal data', async () => {
   const sub = lz.zone.ids['corp-ai-dev'];
   lz.arm.faults.error(1, 403, 'AuthorizationFailed', `The client 'alice@contoso.com' with object id '0b3c1f6e-2a4d-4c6b-9e1f-2d3c4b5a6f70' does not have authorization to perform action 'Microsoft.Security/pricings/write' over scope '/subscriptions/${sub}' from 203.0.113.7.`, { method: 'PUT', subscriptionId: sub });
-  const run = await d4ai(['govern', '--subscription', sub, '--json', '--yes'], { D4AI_RECORDS_CONNECTION: undefined });
+  const cwd = tempDir('cli');
+  const run = await d4ai(['govern', '--subscription', sub, '--json', '--yes'], { D4AI_RECORDS_CONNECTION: undefined }, '', cwd);
   expect(run.code).toBe(1);
   expect(JSON.parse(run.stdout)).toMatchObject({ outcome: 'failed', error: { code: 'AuthorizationFailed' } });
-  for (const text of [run.stdout, run.stderr, JSON.stringify(await storedInDirectory(run.cwd))]) {
+  for (const text of [run.stdout, run.stderr, JSON.stringify(await storedInDirectory(cwd))]) {
     expect(text).toContain('Microsoft.Security/pricings/write');
     expect(text).not.toMatch(/alice|0b3c1f6e-2a4d-4c6b-9e1f-2d3c4b5a6f70|203\.0\.113\.7/);
   }
@@ -115,17 +109,8 @@ it('records lists the audit trail newest first', async () => {
 });
 
 it('without a records store, writes to the SQLite file .d4ai/d4ai.db and says so, with no warning from node:sqlite', async () => {
-  const cwd = fs.mkdtempSync(path.join(os.tmpdir(), 'd4ai-file-'));
-  const run = await new Promise<Run>((resolve) => {
-    const env: Record<string, string> = { PATH: process.env.PATH ?? '', ...lz.env };
-    delete env.D4AI_RECORDS_CONNECTION;
-    const child = spawn(process.execPath, [BIN, 'govern', '--subscription', lz.zone.ids['ai-compliant'], '--yes'], { cwd, env });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr, cwd }));
-  });
+  const cwd = tempDir('file');
+  const run = await d4ai(['govern', '--subscription', lz.zone.ids['ai-compliant'], '--yes'], { D4AI_RECORDS_CONNECTION: undefined }, '', cwd);
   expect(run.code).toBe(0);
   expect(run.stderr).toContain(path.join(cwd, '.d4ai', 'd4ai.db'));
   expect(run.stderr).not.toMatch(/ExperimentalWarning|experimental feature/);
@@ -171,6 +156,17 @@ describe('sweep and watch on the Resource Graph snapshot', () => {
     expect(lz.arm.requests.length).toBe(before);
   });
 
+  it('watch --once --subscription warns about an id the snapshot does not have, not about one in scope that needs nothing', async () => {
+    const typo = '0badc0de-0000-4000-8000-000000000000';
+    const quiet = lz.zone.ids['ai-compliant'];
+    const run = await d4ai(['watch', '--once', '--dry-run', '--subscription', `${quiet},${typo}`]);
+    expect(run.code).toBe(0);
+    // The compliant one was looked at (1 subscription) and needed nothing, so the watch printed no record for it.
+    expect(run.stdout).toMatch(/^Watch pass \S+ \(report, subscriptions [^)]*\): 1 subscription\(s\), 0 needing a write/m);
+    expect(run.stderr).toContain(`warning: --subscription ${typo} matched nothing in scope`);
+    expect(run.stderr).not.toContain(`--subscription ${quiet} matched nothing`);
+  });
+
   it('watch needs --once or a valid --interval', async () => {
     const neither = await d4ai(['watch']);
     expect(neither.code).toBe(2);
@@ -182,10 +178,7 @@ describe('sweep and watch on the Resource Graph snapshot', () => {
 
   it('watch --interval runs passes until interrupted', async () => {
     // A loop runs unattended: it is started with --yes (without it, refused with exit 2).
-    const child = spawn(process.execPath, [BIN, 'watch', '--interval', '30s', '--yes'], {
-      cwd: fs.mkdtempSync(path.join(os.tmpdir(), 'd4ai-cli-')),
-      env: { PATH: process.env.PATH ?? '', ...lz.env },
-    });
+    const child = spawn(process.execPath, [BIN, 'watch', '--interval', '30s', '--yes'], { cwd: tempDir('cli'), env: builtEnv(lz.env) });
     let stderr = '';
     let stdout = '';
     child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
@@ -231,7 +224,7 @@ describe('safety through the real CLI (docs/safety.md)', () => {
   });
 
   it('no credential: exit 2 with the inner causes (run az login), no record, no ARM call', async () => {
-    const cwd = fs.mkdtempSync(path.join(os.tmpdir(), 'd4ai-nocred-'));
+    const cwd = tempDir('nocred');
     const before = lz.arm.requests.length;
     const run = await d4ai(['govern', '--subscription', lz.zone.ids['corp-ai-prod'], '--yes'], { D4AI_RECORDS_CONNECTION: undefined, IDENTITY_ENDPOINT: undefined, IDENTITY_HEADER: undefined }, '', cwd);
     expect(run.code).toBe(2);
@@ -313,7 +306,7 @@ describe('safety through the real CLI (docs/safety.md)', () => {
   });
 
   it('an earlier .d4ai/records.jsonl is imported once, saying so (a torn line skipped and counted), then exported again as JSON lines', async () => {
-    const cwd = fs.mkdtempSync(path.join(os.tmpdir(), 'd4ai-import-'));
+    const cwd = tempDir('import');
     const sub = lz.zone.ids['ai-compliant'];
     fs.mkdirSync(path.join(cwd, '.d4ai'));
     const old = { subscriptionId: sub, runId: 'from-jsonl', startedAt: '2025-01-01T00:00:00.000Z', recordedAt: '2025-01-01T00:00:01.000Z', trigger: 'cli', mode: 'enforce', action: 'none', outcome: 'no-op', aiResourceCount: 0, aiResourceIds: [], reasons: [], warnings: [], durationMs: 1, version: '0.1.0' };
@@ -338,7 +331,7 @@ describe('safety through the real CLI (docs/safety.md)', () => {
   });
 
   it('a sweep while another holds the tenant-pass lease: exit 1 naming the holder and expiry, nothing read', async () => {
-    const cwd = fs.mkdtempSync(path.join(os.tmpdir(), 'd4ai-lease-'));
+    const cwd = tempDir('lease');
     await holdTenantLease(cwd, 'nightly sweep sweep-2025-06-01', 3_600_000);
     const expiresAt = (await tenantLeaseIn(cwd))?.expiresAt ?? '';
     const before = lz.arm.requests.length;

@@ -1,10 +1,10 @@
 import { spawnSync } from 'node:child_process';
 import * as path from 'node:path';
-import { ROOT, buildCli } from './built-cli';
+import { ROOT, buildCli, builtEnv } from './built-cli';
 
 /** Issue 19, help that teaches: through the built binary, with no settings at all (--help never needs them). */
 const d4ai = (args: string[]): { code: number; stdout: string; stderr: string } => {
-  const run = spawnSync(process.execPath, [path.join(ROOT, 'bin', 'd4ai.js'), ...args], { env: { PATH: process.env.PATH ?? '' }, encoding: 'utf8' });
+  const run = spawnSync(process.execPath, [path.join(ROOT, 'bin', 'd4ai.js'), ...args], { env: builtEnv({}), encoding: 'utf8' });
   return { code: run.status ?? -1, stdout: run.stdout, stderr: run.stderr };
 };
 

@@ -1,6 +1,3 @@
-import * as fs from 'node:fs';
-import * as os from 'node:os';
-import * as path from 'node:path';
 import { startSimulatedLandingZone, type SimulatedLandingZone } from '../../sim/simulated-landing-zone';
 import { aiWriteEvent } from '../../sim/landing-zone';
 import { buildCli, runBuilt, type BuiltRun } from './built-cli';
@@ -10,12 +7,9 @@ import { buildCli, runBuilt, type BuiltRun } from './built-cli';
  * by the production environment variables only.
  */
 let lz: SimulatedLandingZone;
-const cwds: string[] = [];
 
 function d4ai(args: string[], env: Record<string, string | undefined> = {}, input = ''): Promise<BuiltRun> {
-  const cwd = fs.mkdtempSync(path.join(os.tmpdir(), 'd4ai-input-'));
-  cwds.push(cwd);
-  return runBuilt(lz, args, env, cwd, input);
+  return runBuilt(lz, args, env, undefined, input);
 }
 
 beforeAll(async () => {
@@ -24,7 +18,6 @@ beforeAll(async () => {
 }, 180_000);
 afterAll(async () => {
   await lz?.close();
-  for (const cwd of cwds) fs.rmSync(cwd, { recursive: true, force: true });
 });
 
 it('a managed identity endpoint answering 500: exit 2 naming the endpoint and the status, no ARM request', async () => {

@@ -1,9 +1,9 @@
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import type { GlobalFlags, SettingFlags } from '../../shared/cli/context';
 import { inProcess, useLandingZoneProcess, type Command, type Run } from './in-process';
+import { useTempDirs } from '../support/temp-dirs';
 import { eventCommand, governCommand, sweepCommand, watchOnceCommand } from '../../shared/cli/commands';
 import { recordsCommand, runsCommand, type RecordsOptions } from '../../shared/cli/history.commands';
 import { revertCommand } from '../../shared/cli/revert.command';
@@ -20,6 +20,7 @@ import type { SimulatedLandingZone } from '../../sim/simulated-landing-zone';
  * identity stand-in, records in Azurite.
  */
 const lab = useLandingZoneProcess();
+const tempDir = useTempDirs();
 let lz: SimulatedLandingZone;
 let zone: LandingZone;
 
@@ -197,7 +198,7 @@ describe('confirm before an enforcing run on a terminal', () => {
   it('event off a terminal follows the same rule: refused without --yes (exit 2) before anything is read, written with it', async () => {
     // A new Azure OpenAI account in "identity", the subscription's first AI resource.
     lz.arm.state.addResource(zone.ids.identity, { name: 'oai-new', type: 'Microsoft.CognitiveServices/accounts', kind: 'OpenAI', resourceGroup: 'rg-new-ai' });
-    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'd4ai-event-')), 'event.json');
+    const file = path.join(tempDir('event'), 'event.json');
     fs.writeFileSync(file, JSON.stringify(aiWriteEvent(zone.ids.identity, 'oai-new')));
     const refused = await d4ai({}, event(file));
     expect(refused.code).toBe(2);
@@ -215,7 +216,7 @@ describe('confirm before an enforcing run on a terminal', () => {
   it("an event's resource id that ARM's list does not show yet counts once a GET of that exact id answers", async () => {
     // List lag: the account exists (a GET by id finds it) but the list API does not show it yet.
     lz.arm.state.addResource(zone.ids.identity, { name: 'oai-lagging', type: 'Microsoft.CognitiveServices/accounts', kind: 'OpenAI', resourceGroup: 'rg-new-ai', listed: false });
-    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'd4ai-event-')), 'event.json');
+    const file = path.join(tempDir('event'), 'event.json');
     fs.writeFileSync(file, JSON.stringify(aiWriteEvent(zone.ids.identity, 'oai-lagging')));
     const run = await d4ai({ yes: true }, event(file));
     expect(run.code).toBe(0);
@@ -328,7 +329,7 @@ describe('runs and records', () => {
 });
 
 describe("the deployed app's settings on a laptop", () => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'd4ai-settings-'));
+  const dir = tempDir('settings');
 
   it('--settings reads local.settings.json Values and decides with them; config names every source', async () => {
     const file = path.join(dir, 'local.settings.json');

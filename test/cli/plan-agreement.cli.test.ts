@@ -1,5 +1,4 @@
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { changeText, type PlannedChange } from '../../shared/domain/plan';
 import type { SavedPlan } from '../../shared/domain/saved-plan';
@@ -9,6 +8,7 @@ import { sweepCommand } from '../../shared/cli/commands';
 import { startSimulatedLandingZone, type SimulatedLandingZone } from '../../sim/simulated-landing-zone';
 import { buildCli, runBuilt } from './built-cli';
 import { inProcess } from './in-process';
+import { useTempDirs } from '../support/temp-dirs';
 
 /**
  * Issue 15's promise, through the built CLI against the stand-in: under a Resource Graph index that
@@ -34,6 +34,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await Promise.all([lagging?.close(), fresh?.close()]);
 });
+const tempDir = useTempDirs();
 
 type Changes = Record<string, string>;
 
@@ -50,7 +51,7 @@ describe('under a lagging index, every view of the plan agrees with the enforcin
   let planFile = '';
 
   it('the dry run plans on ARM and saves the plan; --detailed-exitcode says changes are pending', async () => {
-    planFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'd4ai-plan-')), 'plan.json');
+    planFile = path.join(tempDir('plan'), 'plan.json');
     const run = await runBuilt(lagging, ['sweep', '--dry-run', '--json', '--out', planFile, '--detailed-exitcode']);
     expect(run.code).toBe(3);
     const doc = JSON.parse(run.stdout) as { records: RemediationRecord[] };
@@ -123,7 +124,7 @@ describe('a saved plan is applied exactly as reviewed, and only then', () => {
   let saved: SavedPlan;
 
   beforeAll(async () => {
-    planFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'd4ai-plan-')), 'plan.json');
+    planFile = path.join(tempDir('plan'), 'plan.json');
     const run = await runBuilt(fresh, ['sweep', '--dry-run', '--out', planFile]);
     expect(run.code).toBe(0);
     saved = JSON.parse(fs.readFileSync(planFile, 'utf8')) as SavedPlan;

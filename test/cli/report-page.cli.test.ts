@@ -1,12 +1,12 @@
 import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
 import { reportCommand } from '../../shared/cli/report.command';
 import type { CoverageReport } from '../../shared/engine/coverage';
 import { inProcess, useLandingZoneProcess } from './in-process';
+import { useTempDirs } from '../support/temp-dirs';
 
 /**
  * Issue 19, the HTML report a security lead forwards: the numbers people quote, rows by severity,
@@ -15,7 +15,8 @@ import { inProcess, useLandingZoneProcess } from './in-process';
  * column cut at 800 or 1440 px, GUIDs whole, and a PDF.
  */
 useLandingZoneProcess();
-const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'd4ai-page-'));
+const tempDir = useTempDirs();
+const dir = tempDir('page');
 const file = path.join(dir, 'coverage.html');
 let html = '';
 let json: CoverageReport;
@@ -28,7 +29,6 @@ beforeAll(async () => {
   json = JSON.parse(run.stdout) as CoverageReport;
   html = fs.readFileSync(file, 'utf8');
 }, 60_000);
-afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
 /** The text a reader sees: no tags, attributes, style or script. */
 const visible = (page: string): string =>

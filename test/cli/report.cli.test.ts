@@ -1,12 +1,12 @@
 import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
 import type { GlobalFlags } from '../../shared/cli/context';
 import { reportCommand } from '../../shared/cli/report.command';
 import { inProcess, useLandingZoneProcess } from './in-process';
+import { useTempDirs } from '../support/temp-dirs';
 import type { CoverageReport } from '../../shared/engine/coverage';
 import { buildLandingZone, type LandingZone } from '../../sim/landing-zone';
 import type { SimulatedLandingZone } from '../../sim/simulated-landing-zone';
@@ -20,7 +20,8 @@ import type { SimulatedLandingZone } from '../../sim/simulated-landing-zone';
 const lab = useLandingZoneProcess();
 let lz: SimulatedLandingZone;
 let zone: LandingZone;
-const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'd4ai-report-'));
+const tempDir = useTempDirs();
+const dir = tempDir('report');
 
 beforeAll(() => {
   lz = lab.lz;

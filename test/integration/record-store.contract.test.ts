@@ -1,11 +1,11 @@
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { TableRecordStore } from '../../shared/azure/records.table';
 import type { RecordStore } from '../../shared/records/record-store';
 import { SqliteRecordStore } from '../../shared/records/records.sqlite';
 import { startAzuriteTable, type AzuriteTable } from '../../sim/azurite';
 import { remediationRecord, sweepSummaryRecord } from '../builders/record.builder';
+import { useTempDirs } from '../support/temp-dirs';
 
 /**
  * One contract, two stores: the CLI's embedded SQLite file and Table Storage (Azurite, through
@@ -23,9 +23,10 @@ beforeAll(async () => {
 afterAll(async () => {
   await azurite?.close();
 });
+const tempDir = useTempDirs();
 
 const stores: Array<[string, () => RecordStore]> = [
-  ['SQLite', () => new SqliteRecordStore(path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'd4ai-contract-')), 'd4ai.db'))],
+  ['SQLite', () => new SqliteRecordStore(path.join(tempDir('contract'), 'd4ai.db'))],
   ['Table Storage (Azurite)', () => new TableRecordStore(azurite.connectionString, `Contract${++tables}${process.pid}`, noCredential, 'D4AI_RECORDS_CONNECTION')],
 ];
 
@@ -34,6 +35,10 @@ describe.each(stores)('RecordStore contract: %s', (_name, makeStore) => {
   beforeEach(async () => {
     store = makeStore();
     await store.ensureWritable();
+  });
+  // The SQLite file is closed before its folder is removed (the Table client holds no handle to close).
+  afterEach(() => {
+    if (store instanceof SqliteRecordStore) store.close();
   });
 
   it('the outcome replaces its intent (same subscription, start and run id); lists are newest first and limited', async () => {
@@ -114,7 +119,7 @@ describe.each(stores)('RecordStore contract: %s', (_name, makeStore) => {
 
 describe('SQLite store specifics', () => {
   it('imports an earlier records.jsonl once, saying so, and skips a torn line', async () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'd4ai-import-'));
+    const dir = tempDir('import');
     const record = remediationRecord({ subscriptionId: SUB_A, runId: 'legacy' });
     fs.writeFileSync(path.join(dir, 'records.jsonl'), `${JSON.stringify({ ...record, outcome: 'intent' })}\n${JSON.stringify(record)}\n${JSON.stringify(sweepSummaryRecord())}\n{"subscriptionId":"cut`);
     const notices: string[] = [];
@@ -131,12 +136,17 @@ describe('SQLite store specifics', () => {
   });
 
   it('two connections on one file (as two processes): every record from both is there, none torn', async () => {
-    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'd4ai-two-')), 'd4ai.db');
+    const file = path.join(tempDir('two'), 'd4ai.db');
     const [a, b] = [new SqliteRecordStore(file), new SqliteRecordStore(file)];
-    await Promise.all(
-      [a, b].flatMap((s, w) => Array.from({ length: 200 }, (_, i) => s.write(remediationRecord({ subscriptionId: SUB_A, runId: `w${w}-${i}`, recordedAt: new Date(Date.UTC(2026, 0, 1, 0, 0, i)).toISOString() })))),
-    );
-    expect((await a.list(SUB_A, 1000)).records).toHaveLength(400);
-    expect((await b.list(SUB_A, 1000)).problems).toEqual([]);
+    try {
+      await Promise.all(
+        [a, b].flatMap((s, w) => Array.from({ length: 200 }, (_, i) => s.write(remediationRecord({ subscriptionId: SUB_A, runId: `w${w}-${i}`, recordedAt: new Date(Date.UTC(2026, 0, 1, 0, 0, i)).toISOString() })))),
+      );
+      expect((await a.list(SUB_A, 1000)).records).toHaveLength(400);
+      expect((await b.list(SUB_A, 1000)).problems).toEqual([]);
+    } finally {
+      a.close();
+      b.close();
+    }
   });
 });

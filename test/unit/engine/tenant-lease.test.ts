@@ -1,8 +1,10 @@
-import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { CLI_LEASE_RENEW_MS, CLI_LEASE_TTL_MS, PassInProgress, TENANT_PASS_LEASE, leasedPass } from '../../../shared/engine/tenant-lease';
 import { SqliteRecordStore } from '../../../shared/records/records.sqlite';
+import { useTempDirs } from '../../support/temp-dirs';
+
+const tempDir = useTempDirs();
 
 /** The CLI's lease on a real SQLite store: short, renewed on a timer while the pass runs, given up at the end. */
 describe('leasedPass', () => {
@@ -11,7 +13,7 @@ describe('leasedPass', () => {
   const ports = (): { records: SqliteRecordStore; clock: () => Date } => ({ records: store, clock: () => now });
 
   beforeEach(() => {
-    store = new SqliteRecordStore(path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'd4ai-lease-unit-')), 'd4ai.db'));
+    store = new SqliteRecordStore(path.join(tempDir('lease-unit'), 'd4ai.db'));
     now = new Date('2026-05-01T00:00:00Z');
     jest.useFakeTimers({ doNotFake: ['nextTick', 'setImmediate', 'queueMicrotask'] });
   });
