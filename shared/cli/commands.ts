@@ -104,7 +104,7 @@ export async function sweepCommand(ctx: CliContext, subscriptions?: string, plan
   if (confirmed === false) return EXIT.failed;
   const printer = recordPrinter(ctx);
   const plans: Plan[] = [];
-  const looked = lookedAt();
+  const looked = lookedAt(scope);
   const { summary, unrecorded, summaryStored } = await printer.during(
     sweep(ctx.ports, ctx.config, { trigger: 'cli', scope, onRecord: printer.record, onProgress: pageProgress(ctx), onLookedAt: looked.add, signal: ctx.signal, ...(out ? { onPlan: (p: Plan) => void plans.push(p) } : {}), ...(confirmed ? { confirmed } : {}) }),
   );
@@ -115,10 +115,20 @@ export async function sweepCommand(ctx: CliContext, subscriptions?: string, plan
   return code;
 }
 
-/** The subscriptions a pass looked at (lower case), collected from its onLookedAt. */
-function lookedAt(): { ids: Set<string>; add: (subscriptionIds: readonly string[]) => void } {
+/**
+ * Which of the `--subscription` ids a pass looked at (lower case), collected from its onLookedAt.
+ * Only those are kept: a pass over the whole scope keeps nothing, so memory does not grow with the
+ * tenant (50,000 ids would be about 5 MiB for a warning that only explicit ids can need).
+ */
+function lookedAt(scope: GraphScope): { ids: Set<string>; add: (subscriptionIds: readonly string[]) => void } {
+  const wanted = new Set((scope.subscriptions ?? []).map((id) => id.toLowerCase()));
   const ids = new Set<string>();
-  return { ids, add: (subscriptionIds) => subscriptionIds.forEach((id) => ids.add(id.toLowerCase())) };
+  return {
+    ids,
+    add: (subscriptionIds) => {
+      for (const id of subscriptionIds) if (wanted.has(id.toLowerCase())) ids.add(id.toLowerCase());
+    },
+  };
 }
 
 /**
@@ -147,7 +157,7 @@ export async function watchOnceCommand(ctx: CliContext, subscriptions?: string, 
   const printer = recordPrinter(ctx);
   const plans: Plan[] = [];
   // Not the printed records: a watch prints only what it acts on, and an id in scope that needs nothing is no typo.
-  const looked = lookedAt();
+  const looked = lookedAt(scope);
   const { summary, unrecorded, summaryStored } = await printer.during(
     watchPass(ctx.ports, ctx.config, { trigger: 'cli', scope, onRecord: printer.record, onProgress: pageProgress(ctx, 'looked at'), onLookedAt: looked.add, signal: ctx.signal, ...(out ? { onPlan: (p: Plan) => void plans.push(p) } : {}), ...(confirmed ? { confirmed } : {}) }),
   );
