@@ -58,7 +58,7 @@ export function findCompiler(): Compiler | null {
   if (cached !== undefined) return cached;
   cached = null;
   for (const executable of candidates()) {
-    const run = spawnSync(executable, ['--version'], { encoding: 'utf8' });
+    const run = spawnBicep(executable, ['--version']);
     if (run.status === 0 && /Bicep CLI version/.test(run.stdout)) {
       cached = { executable, version: run.stdout.trim() };
       break;
@@ -74,14 +74,26 @@ export interface Run {
 }
 
 export function bicep(compiler: Compiler, args: string[], env: NodeJS.ProcessEnv = {}): Run {
-  // No telemetry from a test run; the module cache stays inside the ignored tools folder.
-  const run = spawnSync(compiler.executable, args, {
-    cwd: REPO_ROOT,
-    encoding: 'utf8',
-    maxBuffer: 64 * 1024 * 1024,
-    env: { ...process.env, BICEP_TRACING_ENABLED: 'false', DOTNET_CLI_TELEMETRY_OPTOUT: '1', ...env },
-  });
-  return { status: run.status, stdout: run.stdout, stderr: run.stderr };
+  return spawnBicep(compiler.executable, args, env);
+}
+
+function spawnBicep(executable: string, args: string[], env: NodeJS.ProcessEnv = {}): Run {
+  // The Bicep CLI keeps a `.bicep` folder in its temporary directory, and `npm test` fails a run
+  // that leaves anything in its TMPDIR (test/support/jest-with-test-ca.js): each call gets a
+  // temporary directory of its own, removed when the compiler has exited.
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'd4ai-bicep-tmp-'));
+  try {
+    // No telemetry from a test run; the module cache stays inside the ignored tools folder.
+    const run = spawnSync(executable, args, {
+      cwd: REPO_ROOT,
+      encoding: 'utf8',
+      maxBuffer: 64 * 1024 * 1024,
+      env: { ...process.env, BICEP_TRACING_ENABLED: 'false', DOTNET_CLI_TELEMETRY_OPTOUT: '1', TMPDIR: tmp, TMP: tmp, TEMP: tmp, ...env },
+    });
+    return { status: run.status, stdout: run.stdout, stderr: run.stderr };
+  } finally {
+    fs.rmSync(tmp, { recursive: true, force: true });
+  }
 }
 
 /** Diagnostics as the compiler prints them: `<file>(line,col) : <Level> <code>: <message>`. */
