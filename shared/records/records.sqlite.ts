@@ -93,37 +93,18 @@ export class SqliteRecordStore implements RecordStore {
   }
 
   async list(subscriptionId: string, limit: number, filter: RecordFilter = {}): Promise<RecordList> {
-    const where = ['subscription_id = ?'];
-    const args: SQLInputValue[] = [subscriptionId.toLowerCase()];
-    if (filter.since) {
-      where.push('recorded_at >= ?');
-      args.push(filter.since.toISOString());
-    }
-    if (filter.run !== undefined) {
-      where.push('(run_id = ? OR pass_id = ?)');
-      args.push(filter.run, filter.run);
-    }
-    return this.select(`SELECT body FROM records WHERE ${where.join(' AND ')} ORDER BY recorded_at DESC LIMIT ?`, [...args, limit]);
+    const { where, args } = conditions({ subscriptionId, ...filter });
+    return this.select(`SELECT body FROM records WHERE ${where} ORDER BY recorded_at DESC LIMIT ?`, [...args, limit]);
   }
 
   async listRun(id: string, limit: number, filter: Pick<RecordFilter, 'since'> = {}): Promise<RecordList> {
-    const since = filter.since ? ' AND recorded_at >= ?' : '';
-    const args: SQLInputValue[] = [id, id, ...(filter.since ? [filter.since.toISOString()] : []), limit];
-    return this.select(`SELECT body FROM records WHERE (run_id = ? OR pass_id = ?)${since} ORDER BY recorded_at DESC LIMIT ?`, args);
+    const { where, args } = conditions({ run: id, ...filter });
+    return this.select(`SELECT body FROM records WHERE ${where} ORDER BY recorded_at DESC LIMIT ?`, [...args, limit]);
   }
 
   async listIntents(limit: number, filter: { subscriptionId?: string; run?: string } = {}): Promise<RecordList> {
-    const where = ["outcome = 'intent'"];
-    const args: SQLInputValue[] = [];
-    if (filter.subscriptionId) {
-      where.push('subscription_id = ?');
-      args.push(filter.subscriptionId.toLowerCase());
-    }
-    if (filter.run !== undefined) {
-      where.push('(run_id = ? OR pass_id = ?)');
-      args.push(filter.run, filter.run);
-    }
-    return this.select(`SELECT body FROM records WHERE ${where.join(' AND ')} ORDER BY recorded_at LIMIT ?`, [...args, limit]);
+    const { where, args } = conditions(filter, ["outcome = 'intent'"]);
+    return this.select(`SELECT body FROM records WHERE ${where} ORDER BY recorded_at LIMIT ?`, [...args, limit]);
   }
 
   async recentPassIds(since: Date, limit: number): Promise<string[]> {
@@ -347,4 +328,27 @@ function transaction<T>(db: DatabaseSync, fn: () => T): T {
     db.exec('ROLLBACK');
     throw error;
   }
+}
+
+/**
+ * The WHERE clause of a records query (after any `fixed` conditions) and its arguments: a
+ * subscription, a run (a record's run id or the pass it belongs to) and a lower time bound, each
+ * only when given. The columns are the indexed ones (see the schema above).
+ */
+function conditions(filter: { subscriptionId?: string; run?: string; since?: Date }, fixed: string[] = []): { where: string; args: SQLInputValue[] } {
+  const where = [...fixed];
+  const args: SQLInputValue[] = [];
+  if (filter.subscriptionId !== undefined) {
+    where.push('subscription_id = ?');
+    args.push(filter.subscriptionId.toLowerCase());
+  }
+  if (filter.run !== undefined) {
+    where.push('(run_id = ? OR pass_id = ?)');
+    args.push(filter.run, filter.run);
+  }
+  if (filter.since) {
+    where.push('recorded_at >= ?');
+    args.push(filter.since.toISOString());
+  }
+  return { where: where.join(' AND '), args };
 }
