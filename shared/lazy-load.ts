@@ -11,3 +11,13 @@ export function lazily<T>(load: () => T): () => T {
   let loaded: { value: T } | undefined;
   return () => (loaded ??= { value: load() }).value;
 }
+
+/**
+ * `target` with the fields `names` added as getters that read through to `make()`'s, so `make`
+ * runs the first time one of them is read, not when the object is built. Returns `target`, typed
+ * with the added fields.
+ */
+export function deferFields<T extends object, S extends object, K extends keyof S>(target: T, make: () => S, names: readonly K[]): T & Pick<S, K> {
+  for (const name of names) Object.defineProperty(target, name, { get: () => make()[name], enumerable: true, configurable: true });
+  return target as T & Pick<S, K>;
+}

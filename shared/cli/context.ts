@@ -8,7 +8,7 @@ import { createRecordStore } from '../records/create-record-store';
 import type { WaitListener } from '../azure/pipeline-policies';
 import { errorInfo } from '../engine/errors';
 import { realSleep, type Ports } from '../engine/ports';
-import { lazily } from '../lazy-load';
+import { deferFields, lazily } from '../lazy-load';
 import { jsonLinesLogger, silentLogger, type Logger } from '../observability/log';
 import { escapeControl, maskSecrets } from '../observability/redact';
 import { DEFAULT_WIDTH, type OutputFormat } from './output';
@@ -182,45 +182,23 @@ export function createCliContext(
       async () => actorFromAccessToken((await credential().getToken(config.armScope))?.token ?? ''),
     ),
   );
-  const ports: Ports = {
-    get snapshot() {
-      return arm().snapshot;
-    },
-    get subscriptions() {
-      return arm().subscriptions;
-    },
-    get inventory() {
-      return arm().inventory;
-    },
-    get pricing() {
-      return arm().pricing;
-    },
-    get exemptions() {
-      return arm().exemptions;
-    },
-    get policyAssignments() {
-      return arm().policyAssignments;
-    },
-    get accounts() {
-      return arm().accounts;
-    },
-    get metrics() {
-      return arm().metrics;
-    },
+  const ports = {
     get records() {
       return records();
     },
     logger,
     clock: () => new Date(),
     // Back-off after a 409, 429 or 5xx: say so rather than going silent.
-    sleep: async (ms) => {
+    sleep: async (ms: number) => {
       if (ms >= 1000) progress(`waiting ${Math.ceil(ms / 1000)} s before trying again (the service answered 409, 429 or 5xx, or timed out)`, { waitMs: ms, waitingFor: 'backoff' });
       await realSleep(ms);
     },
   };
+  // The ARM ports read through to `arm()`, built the first time any of them is used.
+  const withArm: Ports = deferFields(ports, arm, ARM_PORT_NAMES);
   return {
     config,
-    ports,
+    ports: withArm,
     format,
     width: terminal.stdoutIsTTY && terminal.columns ? terminal.columns : DEFAULT_WIDTH,
     out: (text) => void process.stdout.write(text.endsWith('\n') ? text : `${text}\n`),
@@ -252,6 +230,18 @@ export function createCliContext(
     paint: painter(format === 'table' && colourWanted(terminal.stdoutIsTTY, env)),
   };
 }
+
+/** Every ARM port, so the deferred ones cannot miss one (a Record over ArmPorts' keys must name them all). */
+const ARM_PORT_NAMES = Object.keys({
+  snapshot: true,
+  subscriptions: true,
+  inventory: true,
+  pricing: true,
+  exemptions: true,
+  policyAssignments: true,
+  accounts: true,
+  metrics: true,
+} satisfies Record<keyof ArmPorts, true>) as (keyof ArmPorts)[];
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const credentialModule = lazily(() => require('../azure/credential') as typeof import('../azure/credential'));
