@@ -4,7 +4,7 @@ import type { CoverageReport } from '../../shared/engine/coverage';
 import type { RemediationRecord } from '../../shared/records/record';
 import { aiWriteEvent } from '../../sim/landing-zone';
 import { startSimulatedLandingZone, type SimulatedLandingZone } from '../../sim/simulated-landing-zone';
-import { buildCli, runBuilt } from './built-cli';
+import { runBuilt } from './built-cli';
 import { useTempDirs } from '../support/temp-dirs';
 
 /**
@@ -23,7 +23,6 @@ let big: SimulatedLandingZone;
 let lz: SimulatedLandingZone;
 
 beforeAll(async () => {
-  buildCli();
   [big, lz] = await Promise.all([startSimulatedLandingZone(), startSimulatedLandingZone()]);
   for (let i = 0; i < EXTRA; i++) {
     const id = `00000000-0000-4000-9000-${String(i).padStart(12, '0')}`;

@@ -1,4 +1,4 @@
-import { execFileSync, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -15,11 +15,6 @@ export interface BuiltRun {
   code: number;
   stdout: string;
   stderr: string;
-}
-
-/** Compiles dist/ from the current sources (the binary runs from there, as an installed package would). */
-export function buildCli(): void {
-  execFileSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', path.join(ROOT, 'tsconfig.build.json')], { stdio: 'inherit' });
 }
 
 /**

@@ -1,4 +1,4 @@
-import { execFileSync, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { startSimulatedLandingZone, type SimulatedLandingZone } from '../../sim/simulated-landing-zone';
@@ -23,8 +23,6 @@ function d4ai(args: string[], env: Record<string, string | undefined> = {}, inpu
 }
 
 beforeAll(async () => {
-  // The CLI runs from dist/, as an installed package would; build it from the current sources.
-  execFileSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', path.join(ROOT, 'tsconfig.build.json')], { stdio: 'inherit' });
   lz = await startSimulatedLandingZone();
 }, 180_000);
 afterAll(async () => {

@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import * as path from 'node:path';
-import { ROOT, buildCli, builtEnv } from './built-cli';
+import { ROOT, builtEnv } from './built-cli';
 
 /** Issue 19, help that teaches: through the built binary, with no settings at all (--help never needs them). */
 const d4ai = (args: string[]): { code: number; stdout: string; stderr: string } => {
@@ -8,7 +8,6 @@ const d4ai = (args: string[]): { code: number; stdout: string; stderr: string } 
   return { code: run.status ?? -1, stdout: run.stdout, stderr: run.stderr };
 };
 
-beforeAll(() => buildCli(), 120_000);
 
 // commander is an ES module jest cannot load: the list is checked against `d4ai --help` below.
 const COMMANDS_WITH_EXAMPLES = ['govern', 'sweep', 'watch', 'event', 'apply', 'report', 'revert', 'records', 'runs', 'lease', 'config'];

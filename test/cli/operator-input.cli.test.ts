@@ -1,6 +1,6 @@
 import { startSimulatedLandingZone, type SimulatedLandingZone } from '../../sim/simulated-landing-zone';
 import { aiWriteEvent } from '../../sim/landing-zone';
-import { buildCli, runBuilt, type BuiltRun } from './built-cli';
+import { runBuilt, type BuiltRun } from './built-cli';
 
 /**
  * Issue 19, safety and input: errors that name their cause, through the built binary configured
@@ -13,7 +13,6 @@ function d4ai(args: string[], env: Record<string, string | undefined> = {}, inpu
 }
 
 beforeAll(async () => {
-  buildCli();
   lz = await startSimulatedLandingZone();
 }, 180_000);
 afterAll(async () => {

@@ -6,7 +6,7 @@ import type { CoverageReport } from '../../shared/engine/coverage';
 import type { RemediationRecord } from '../../shared/records/record';
 import { sweepCommand } from '../../shared/cli/commands';
 import { startSimulatedLandingZone, type SimulatedLandingZone } from '../../sim/simulated-landing-zone';
-import { buildCli, runBuilt } from './built-cli';
+import { runBuilt } from './built-cli';
 import { inProcess } from './in-process';
 import { useTempDirs } from '../support/temp-dirs';
 
@@ -20,7 +20,6 @@ let lagging: SimulatedLandingZone;
 let fresh: SimulatedLandingZone;
 
 beforeAll(async () => {
-  buildCli();
   [lagging, fresh] = await Promise.all([startSimulatedLandingZone(), startSimulatedLandingZone()]);
   // The index is taken now; ARM moves on after it.
   const { state, graph } = lagging.arm;

@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { buildCli, runBuilt } from './built-cli';
+import { runBuilt } from './built-cli';
 
 /**
  * Issue 16's budget: `d4ai records --subscription <id> --limit 20` answers within 200 ms on a store
@@ -16,7 +16,6 @@ let work: string;
 let preload: string;
 
 beforeAll(() => {
-  buildCli();
   work = fs.mkdtempSync(path.join(os.tmpdir(), 'd4ai-startup-'));
   preload = path.join(work, 'report-azure-modules.js');
   fs.writeFileSync(
