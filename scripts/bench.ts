@@ -124,12 +124,16 @@ interface CliRun {
 /** Where a CLI run keeps its records: an Azurite table, or the default store (SQLite in `cwd`/.d4ai/d4ai.db). */
 type BenchStore = { kind: 'table'; azurite: AzuriteTable; table: string } | { kind: 'sqlite'; cwd: string };
 
+let traced = 0;
+
 /** A node process with the peak-RSS preload: wall time, peak RSS, exit code and what it wrote on stdout. */
 function spawnMeasured(args: string[], env: NodeJS.ProcessEnv, options: { cwd?: string; stderr: 'ignore' | 'inherit' }): Promise<{ seconds: number; rssMiB: number; liveHeapMiB: number; code: number; stdout: string }> {
   const rssFile = path.join(os.tmpdir(), `d4ai-bench-rss-${process.pid}-${Date.now()}`);
   const started = performance.now();
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--require', RSS_PRELOAD, ...args], { env: { ...env, BENCH_RSS_FILE: rssFile }, stdio: ['ignore', 'pipe', options.stderr], ...(options.cwd ? { cwd: options.cwd } : {}) });
+    // BENCH_MEMORY_TRACE=<prefix>: each measured process traces its memory to <prefix>.<n> (bench-rss-preload.ts).
+    const trace = process.env.BENCH_MEMORY_TRACE ? { BENCH_MEMORY_TRACE: `${process.env.BENCH_MEMORY_TRACE}.${++traced}` } : {};
+    const child = spawn(process.execPath, ['--require', RSS_PRELOAD, ...args], { env: { ...env, BENCH_RSS_FILE: rssFile, ...trace }, stdio: ['ignore', 'pipe', options.stderr], ...(options.cwd ? { cwd: options.cwd } : {}) });
     const chunks: Buffer[] = [];
     child.stdout.on('data', (c: Buffer) => chunks.push(c));
     child.on('error', reject);

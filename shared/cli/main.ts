@@ -6,6 +6,7 @@ import { EXIT, UsageError, type CliContext, type GlobalFlags, type SettingFlags,
 import { runCommand } from './run';
 import { AFTER_ERROR, addHelp } from './help';
 import { lazily } from '../lazy-load';
+import { boundHeapGrowth } from '../heap-growth';
 
 /*
  * Each command's module is loaded when that command runs (lazy-load.ts): the commands that call
@@ -162,6 +163,8 @@ function planFlags(opts: PlanOutput): PlanOutput {
 }
 
 export async function main(argv: string[] = process.argv, terminal?: Terminal): Promise<number> {
+  // Peak memory that follows what a pass keeps, not how long it runs (shared/heap-growth.ts).
+  boundHeapGrowth();
   let code: number = EXIT.ok;
   const program = buildProgram((c) => {
     code = c;
