@@ -1,10 +1,11 @@
 /**
  * Preloaded (`node --require`) into the d4ai processes the benchmark starts: writes the process's
  * peak resident set size (kB, from process.resourceUsage().maxRSS) to BENCH_RSS_FILE on exit, and
- * after it the largest heap left after a major (mark-compact) collection, in bytes. Peak RSS also
- * holds the garbage V8 has not collected yet, which depends on when its major collections run (on
- * a loaded machine, later); what the heap keeps after one is the memory the process actually
- * needs, so the two together tell growth with the tenant from collection timing.
+ * after it the live heap: the largest heap V8 measured right after a full (mark-compact)
+ * collection, in bytes. Peak RSS also holds the garbage V8 has not collected yet; the live heap is
+ * what the process keeps, so the two together tell memory that grows with the tenant from garbage.
+ * (process.memoryUsage() read when a collection's event arrives is not that figure: by then new
+ * objects have been allocated, and it grew with the run's length.)
  */
 import * as fs from 'node:fs';
 import * as os from 'node:os';

@@ -41,6 +41,8 @@ import type { DurableRun } from './bench-durable';
  * enumeration requests (management-group descendants) in ARM BY ROUTE and in the durable table. Their peak RSS is compared with the
  * same dry runs at the largest BENCH_SIZES size (issue 17: within 1.2x), for which the durable dry
  * run is then run too).
+ * BENCH_MEMORY_TRACE=<prefix> and BENCH_HEAP_SNAPSHOT_AT=<seconds,...> (BENCH_HEAP_SNAPSHOT_DIR):
+ * a memory trace and heap snapshots of each measured process, for explaining its memory.
  * NODE_EXTRA_CA_CERTS is set by re-executing this script once, because Node reads it only at start-up.
  */
 const SIZES = (process.env.BENCH_SIZES ?? '1000,10000').split(',').filter(Boolean).map(Number);
@@ -131,8 +133,12 @@ function spawnMeasured(args: string[], env: NodeJS.ProcessEnv, options: { cwd?: 
   const rssFile = path.join(os.tmpdir(), `d4ai-bench-rss-${process.pid}-${Date.now()}`);
   const started = performance.now();
   return new Promise((resolve, reject) => {
-    // BENCH_MEMORY_TRACE=<prefix>: each measured process traces its memory to <prefix>.<n> (bench-rss-preload.ts).
-    const trace = process.env.BENCH_MEMORY_TRACE ? { BENCH_MEMORY_TRACE: `${process.env.BENCH_MEMORY_TRACE}.${++traced}` } : {};
+    // BENCH_MEMORY_TRACE=<prefix>: each measured process traces its memory to <prefix>.<n>;
+    // BENCH_HEAP_SNAPSHOT_AT / _DIR: heap snapshots at those seconds (bench-rss-preload.ts).
+    const trace = {
+      ...(process.env.BENCH_MEMORY_TRACE ? { BENCH_MEMORY_TRACE: `${process.env.BENCH_MEMORY_TRACE}.${++traced}` } : {}),
+      ...(process.env.BENCH_HEAP_SNAPSHOT_AT ? { BENCH_HEAP_SNAPSHOT_AT: process.env.BENCH_HEAP_SNAPSHOT_AT, BENCH_HEAP_SNAPSHOT_DIR: process.env.BENCH_HEAP_SNAPSHOT_DIR ?? os.tmpdir() } : {}),
+    };
     const child = spawn(process.execPath, ['--require', RSS_PRELOAD, ...args], { env: { ...env, BENCH_RSS_FILE: rssFile, ...trace }, stdio: ['ignore', 'pipe', options.stderr], ...(options.cwd ? { cwd: options.cwd } : {}) });
     const chunks: Buffer[] = [];
     child.stdout.on('data', (c: Buffer) => chunks.push(c));
