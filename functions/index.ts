@@ -3,12 +3,14 @@
  * registers its own functions at the bottom of its file; importing it is all that is needed.
  * Telemetry starts first, so its instrumentation is in place before `@azure/functions` loads.
  */
-import { boundHeapGrowth } from '../shared/heap-growth';
 import { startTelemetry } from './telemetry';
+
+startTelemetry();
+
+import { boundHeapGrowth } from '../shared/heap-growth';
 
 // The worker's peak memory follows what a sweep keeps, not how many subscriptions it runs through (shared/heap-growth.ts).
 boundHeapGrowth();
-startTelemetry();
 
 import './on-azure-event';
 import './nightly-sweep';

@@ -31,12 +31,15 @@ export function scopeText(scope: GraphScope): string {
   return scope.managementGroup ? `management group ${scope.managementGroup}` : 'the tenant (every subscription the identity can read)';
 }
 
-/** The run cannot cover the scope completely: names the cap, the scope and how many subscriptions were left out. */
-export function subscriptionLimitError(scope: GraphScope, leftOut: string): GovernError {
+/**
+ * The run cannot cover the scope completely: names the cap, the scope and how many subscriptions
+ * were left out, and why the scope could not be split into parts under the cap when that was tried.
+ */
+export function subscriptionLimitError(scope: GraphScope, leftOut: string, why?: string): GovernError {
   return new GovernError(
     'ResourceGraphSubscriptionLimit',
     `Resource Graph answered for the first ${GRAPH_TENANT_SUBSCRIPTION_LIMIT.toLocaleString('en-US')} subscriptions only (${LIMIT_HIT_HEADER}: true) ` +
-      `for ${scopeText(scope)}; ${leftOut} left out. No decision is made on a partial view of the scope.`,
+      `for ${scopeText(scope)}; ${leftOut} left out.${why ? ` ${why}` : ''} No decision is made on a partial view of the scope.`,
   );
 }
 

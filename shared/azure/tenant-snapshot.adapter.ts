@@ -4,8 +4,8 @@ import type { AiResource, CloudPostureTier, ExemptionView, PolicyAssignmentView,
 import { narrowPolicyView } from '../domain/policy-scope';
 import { record, text, toAssignment, toExemption } from './policy-wire';
 import { parsePricing } from './pricing.adapter';
-import { GovernError } from '../engine/errors';
-import { GRAPH_MAX_SUBSCRIPTIONS_PER_REQUEST, subscriptionLimitError, type GraphRow, type GraphScope, type ResourceGraphPort } from './resource-graph.adapter';
+import { errorInfo, GovernError } from '../engine/errors';
+import { GRAPH_MAX_SUBSCRIPTIONS_PER_REQUEST, GRAPH_TENANT_SUBSCRIPTION_LIMIT, subscriptionLimitError, type GraphRow, type GraphScope, type ResourceGraphPort } from './resource-graph.adapter';
 import type { SubscriptionEnumerationPort } from './subscriptions.adapter';
 
 /**
@@ -151,7 +151,7 @@ export class TenantSnapshotAdapter implements TenantSnapshotPort {
 
   /** Up to 1,000 enumerated subscriptions from the cursor on, listed through Resource Graph by id. */
   private async partitionPage(scope: GraphScope, cursor: PartitionCursor): Promise<SnapshotPage> {
-    const { ids, next } = await this.enumerate(cursor, GRAPH_MAX_SUBSCRIPTIONS_PER_REQUEST, scope.managementGroup);
+    const { ids, next } = await this.enumerate(cursor, GRAPH_MAX_SUBSCRIPTIONS_PER_REQUEST, scope);
     const rows: GraphRow[] = [];
     for await (const part of this.graph.pages(SNAPSHOT_QUERIES.subscriptions, { subscriptions: ids })) rows.push(...part);
     const group = scope.managementGroup?.toLowerCase();
@@ -160,13 +160,32 @@ export class TenantSnapshotAdapter implements TenantSnapshotPort {
     return { entries: await this.join(inScope), ...(next ? { skipToken: encodeCursor(next) } : {}) };
   }
 
-  /** At most `max` subscription ids from the cursor on, and where the next call continues (none at the end). */
-  private async enumerate(cursor: PartitionCursor, max: number, managementGroup?: string): Promise<{ ids: string[]; next?: PartitionCursor }> {
+  /**
+   * At most `max` subscription ids from the cursor on, and where the next call continues (none at
+   * the end). Only a scope over the cap is enumerated, so an enumeration that fails (the identity
+   * may not list the group's descendants, or the listing keeps failing past its retries) leaves
+   * that scope partly uncovered: the error says so as the cap error, which the nightly sweep's
+   * alert catches, with the cause.
+   */
+  private async enumerate(cursor: PartitionCursor, max: number, scope: GraphScope): Promise<{ ids: string[]; next?: PartitionCursor }> {
     const enumeration = this.enumeration as SubscriptionEnumerationPort;
     const ids: string[] = [];
     let at: PartitionCursor = cursor;
+    const listPage = async (link: string | undefined): Promise<{ subscriptionIds: string[]; continuation?: string }> => {
+      try {
+        return await enumeration.listPage(link, scope.managementGroup);
+      } catch (error) {
+        const { code, message } = errorInfo(error);
+        const listing = scope.managementGroup ? `the descendants of management group ${scope.managementGroup} (ManagementGroups_GetDescendants)` : 'the subscriptions (Subscriptions_List)';
+        throw subscriptionLimitError(
+          scope,
+          `an unknown number of the subscriptions beyond the first ${GRAPH_TENANT_SUBSCRIPTION_LIMIT.toLocaleString('en-US')} were`,
+          `Listing ${listing}, to query the scope in parts under the cap, failed: ${code}: ${message}`,
+        );
+      }
+    };
     for (;;) {
-      const page = await enumeration.listPage(at.link, managementGroup);
+      const page = await listPage(at.link);
       const room = max - ids.length;
       const rest = page.subscriptionIds.slice(at.offset);
       ids.push(...rest.slice(0, room));
@@ -187,7 +206,7 @@ export class TenantSnapshotAdapter implements TenantSnapshotPort {
     const parts: GraphScope[] = [];
     let cursor: PartitionCursor | undefined = { offset: 0 };
     while (cursor) {
-      const { ids, next }: { ids: string[]; next?: PartitionCursor } = await this.enumerate(cursor, GRAPH_MAX_SUBSCRIPTIONS_PER_REQUEST, scope.managementGroup);
+      const { ids, next }: { ids: string[]; next?: PartitionCursor } = await this.enumerate(cursor, GRAPH_MAX_SUBSCRIPTIONS_PER_REQUEST, scope);
       if (ids.length) parts.push({ subscriptions: ids });
       cursor = next;
     }

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Config } from '../config';
-import { decide, isWrite, type Decision } from '../domain/decide';
+import { decide, isWrite, outOfScopeReason, type Decision } from '../domain/decide';
 import type { GovernContext, GovernRequest, PricingSnapshot } from '../domain/model';
 import { planOf, type Plan, type PlanDecision } from '../domain/plan';
 import type { PricingSummary } from '../domain/pricing-summary';
@@ -166,6 +166,12 @@ export async function carryOut(ports: Ports, config: Config, request: GovernRequ
   const { decision: nominated, slot } = nomination;
   const plan = options.reviewed?.plan ?? planOf(context, nominated, startedAt);
   const digest = options.reviewed?.digest;
+  const moved = await movedOutOfScope(ports, config, context, plan, options);
+  if (moved) {
+    const decision: PlanDecision = { action: 'skip', skipReason: 'out-of-scope', missingComponents: plan.decision.missingComponents, reasons: [moved.reason], warnings: [] };
+    const record = recordOfPass({ request, mode: config.mode, context: moved.context, decision, ...(plan.before ? { before: plan.before } : {}), notes: [], planBasis: plan.basis, ...(digest ? { planDigest: digest } : {}), startedAt, finishedAt: ports.clock() });
+    return finish(ports, record, decision);
+  }
   let written: WriteOutcome | undefined;
   let failure: { code: string; message: string } | undefined;
   if (isWrite(plan.decision) && config.mode === 'enforce' && !options.hold) {
@@ -195,6 +201,22 @@ export async function carryOut(ports: Ports, config: Config, request: GovernRequ
     finishedAt: ports.clock(),
   });
   return finish(ports, record, last.decision);
+}
+
+/**
+ * One scope for every path, saved plans included: a saved plan's context (contextOfPlan) carries no
+ * management-group ancestry, and its subscription may have moved out of D4AI_MANAGEMENT_GROUP since
+ * the plan was made. Before such a plan is written, the ancestry is read (one Resource Graph
+ * request); outside the group (or unreadable), the write is not made. Contexts from a snapshot or
+ * loadContext carry a fresh ancestry already and cost nothing here.
+ */
+async function movedOutOfScope(ports: Ports, config: Config, context: GovernContext, plan: Plan, options: CarryOutOptions): Promise<{ context: GovernContext; reason: string } | undefined> {
+  if (!options.reviewed || !config.managementGroup || context.subscription.managementGroupAncestors !== undefined) return undefined;
+  if (!isWrite(plan.decision) || config.mode !== 'enforce' || options.hold) return undefined;
+  const ancestors = (await ports.snapshot.ancestry(context.subscription.subscriptionId)) ?? [];
+  const scoped: GovernContext = { ...context, subscription: { ...context.subscription, managementGroupAncestors: ancestors } };
+  const reason = outOfScopeReason(scoped.subscription, config);
+  return reason ? { context: scoped, reason: `${reason} (read again before applying the saved plan, which was made while it was in scope)` } : undefined;
 }
 
 /** An unattended plan decided again on a fresh ARM read (the slot it holds under the cap kept). */

@@ -69,6 +69,27 @@ describe('a 12,000-subscription tenant behind the emulated cap', () => {
     expect(since.filter((r) => r.method === 'GET' && /^\/subscriptions$/i.test(r.path))).toHaveLength(0);
     process.stdout.write(`12k dry run: ${graph.length} Resource Graph requests, ${enumerations} enumeration requests\n`);
   }, 300_000);
+
+  it('when the scope cannot be listed to split it (descendants refused), the run fails naming the cap, the scope and what was left out, and decides nothing', async () => {
+    const dir = tempDir('capped-refused');
+    big.arm.faults.error(1000, 403, 'AuthorizationFailed', "The client does not have authorization to perform action 'Microsoft.Management/managementGroups/descendants/read'.", { method: 'GET', path: /\/descendants$/i });
+    try {
+      const run = await runBuilt(big, ['sweep', '--dry-run', '--json'], {}, dir);
+      expect(run.code).toBe(1);
+      const doc = JSON.parse(run.stdout) as { records: RemediationRecord[]; summary: { subscriptions: number; failed: number }; unrecorded: Array<{ code: string; message: string }> };
+      // No decision on a partial view: not one record of the 10,000 Resource Graph did answer for.
+      expect(doc.records).toEqual([]);
+      expect(doc.summary).toMatchObject({ subscriptions: 0, failed: 1 });
+      expect(doc.unrecorded).toHaveLength(1);
+      const [failure] = doc.unrecorded;
+      expect(failure?.code).toBe('ResourceGraphSubscriptionLimit');
+      expect(failure?.message).toContain('first 10,000 subscriptions only (x-ms-tenant-subscription-limit-hit: true) for management group contoso;');
+      expect(failure?.message).toContain('an unknown number of the subscriptions beyond the first 10,000 were left out');
+      expect(failure?.message).toContain('Listing the descendants of management group contoso (ManagementGroups_GetDescendants), to query the scope in parts under the cap, failed: AuthorizationFailed');
+    } finally {
+      big.arm.faults.clear();
+    }
+  }, 120_000);
 });
 
 describe('the built-in policies by their real parameters', () => {
@@ -133,6 +154,32 @@ describe('one scope for every path', () => {
     expect(doc.records.some((r) => r.subscriptionId === moved)).toBe(false);
     expect(putsTo(moved)).toHaveLength(0);
     lz.arm.state.placeSubscription(moved, 'contoso-landing-zones');
+  }, 180_000);
+
+  it('a saved plan applied after its subscription moved out of the management group writes nothing there and records skip out-of-scope', async () => {
+    const moved = lz.zone.ids['corp-ai-dev'];
+    const dir = tempDir('moved-plan');
+    const planFile = path.join(dir, 'plan.json');
+    const saved = await runBuilt(lz, ['sweep', '--dry-run', '--out', planFile], {}, dir);
+    expect({ code: saved.code, stderr: saved.code === 0 ? '' : saved.stderr }).toEqual({ code: 0, stderr: '' });
+    const plan = JSON.parse(fs.readFileSync(planFile, 'utf8')) as { subscriptions: Array<{ subscriptionId: string }> };
+    expect(plan.subscriptions.map((s) => s.subscriptionId)).toContain(moved);
+    lz.arm.state.placeSubscription(moved, 'fabrikam');
+    try {
+      const run = await runBuilt(lz, ['apply', planFile, '--json'], {}, dir);
+      expect({ code: run.code, stderr: run.code === 0 ? '' : run.stderr }).toEqual({ code: 0, stderr: '' });
+      const doc = JSON.parse(run.stdout) as { records: RemediationRecord[] };
+      const record = doc.records.find((r) => r.subscriptionId === moved);
+      expect(record).toMatchObject({ action: 'skip', skipReason: 'out-of-scope' });
+      expect(record?.reasons.join(' ')).toContain('is not under D4AI_MANAGEMENT_GROUP=contoso');
+      expect(record?.reasons.join(' ')).toContain('read again before applying the saved plan');
+      expect(putsTo(moved)).toHaveLength(0);
+      // The rest of the plan, still in scope, went through the write path as before.
+      expect(doc.records.filter((r) => r.subscriptionId !== moved && r.skipReason === 'out-of-scope')).toEqual([]);
+      expect(doc.records.some((r) => r.subscriptionId !== moved && r.outcome === 'applied')).toBe(true);
+    } finally {
+      lz.arm.state.placeSubscription(moved, 'contoso-landing-zones');
+    }
   }, 180_000);
 });
 

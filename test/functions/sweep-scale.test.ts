@@ -9,6 +9,7 @@ import './registrations';
 import '../../functions';
 import { FN } from '../../functions/names';
 import type { SweepOutput } from '../../functions/sweep-tenant.orchestrator';
+import { LOG_MESSAGES } from '../../shared/observability/log';
 import { EventType } from '../../sim/durable-host';
 import { useWorld, type World } from './world';
 
@@ -85,4 +86,28 @@ it('over the subscription cap, a dry-run sweep covers every subscription with 2 
   // in the stand-in), once for the policy, once across the pages; never the tenant's Subscriptions_List.
   expect(requests.filter((r) => r.method === 'GET' && /^\/providers\/Microsoft\.Management\/managementGroups\/scale\/descendants$/i.test(r.path))).toHaveLength(2 * Math.ceil(N / 100));
   expect(requests.filter((r) => r.method === 'GET' && /^\/subscriptions$/i.test(r.path))).toHaveLength(0);
+}, 180_000);
+
+it('over the cap, when the management group cannot be listed to split it, the sweep decides nothing and logs the cap error the failed-remediation alert catches', async () => {
+  seed();
+  world.standIns.arm.graph.subscriptionLimit = 500;
+  world.standIns.arm.faults.error(1000, 403, 'AuthorizationFailed', "The client does not have authorization to perform action 'Microsoft.Management/managementGroups/descendants/read'.", { method: 'GET', path: /\/descendants$/i });
+
+  world.host.start(FN.sweepTenant, 'sweep-refused', { trigger: 'sweep', dryRun: true });
+  const instance = await world.host.waitFor('sweep-refused', 120_000);
+  await world.host.idle(120_000);
+
+  // The sweep ends with its summary saying what failed (stored, like every pass's), and no subscription decided.
+  const output = instance.output as SweepOutput;
+  expect(output.summary).toMatchObject({ subscriptions: 0, failed: 1 });
+  expect(output.unrecorded?.[0]?.code).toBe('ResourceGraphSubscriptionLimit');
+  expect(await world.records('00000000-0000-4000-8000-000000000000')).toEqual([]);
+  // What infra/queries/failed-remediations.kql matches: "D4AI ARM error" with this code, at error level.
+  const logged = world.logLines(LOG_MESSAGES.armError).filter((l) => l.fields.errorCode === 'ResourceGraphSubscriptionLimit');
+  expect(logged.length).toBeGreaterThan(0);
+  for (const line of logged) {
+    expect(line.level).toBe('error');
+    expect(line.fields.errorMessage).toEqual(expect.stringContaining('first 10,000 subscriptions only (x-ms-tenant-subscription-limit-hit: true) for management group scale;'));
+    expect(line.fields.errorMessage).toEqual(expect.stringContaining('ManagementGroups_GetDescendants), to query the scope in parts under the cap, failed: AuthorizationFailed'));
+  }
 }, 180_000);
