@@ -200,6 +200,13 @@ describe('the prerequisites of AI model security', () => {
     expect(row?.findings.map((f) => f.type)).toEqual(expect.arrayContaining(['model-scan-needs-cspm', 'model-scan-private-link']));
     expect(row?.modelScanProtected).toBe(0);
     expect(report.planScope.doesNotProtect).toMatch(/Foundry agents.*Agent 365/);
+    // The cost estimate says it is before the plan's trial, in the data and on the page a security lead forwards.
+    expect(report.planScope.trial).toMatch(/30-day trial covering up to 75 billion tokens/);
+    const page = path.join(tempDir('coverage'), 'coverage.html');
+    expect((await runBuilt(lz, ['report', '--html', page])).code).toBe(0);
+    const html = fs.readFileSync(page, 'utf8');
+    expect(html).toContain('30-day trial covering up to 75 billion tokens');
+    expect(html).toMatch(/Not protected: Foundry agents[^<]*Agent 365/);
 
     // With Defender CSPM on, the public workspace counts as scanned; the private-link one never does.
     state.setPricing(sub, 'CloudPosture', { pricingTier: 'Standard' });
