@@ -32,7 +32,8 @@ import type { DurableRun } from './bench-durable';
  * own process (budget: 200 ms), and its peak RSS against the same query on a tenth of the records
  * (flat in the record count).
  *
- * Numbers, not assertions (the tests assert the request counts): compare runs on the same machine.
+ * Numbers first (the tests assert the request counts; compare times only between runs on one
+ * machine), and the budgets it can check: each one missed is listed at the end, and the bench exits 1.
  * Settings: BENCH_SIZES (default 1000,10000), BENCH_LATENCY_MS (default 50), BENCH_DURABLE (0 skips it),
  * BENCH_RECORDS (default 1000000; 0 skips the records scenario).
  * BENCH_LARGE (e.g. 50000: at each of these sizes, over Resource Graph's 10,000-subscription cap, a
@@ -50,6 +51,13 @@ const LATENCY_MS = Number(process.env.BENCH_LATENCY_MS ?? 50);
 const DURABLE = process.env.BENCH_DURABLE !== '0';
 const RECORDS = Number(process.env.BENCH_RECORDS ?? 1_000_000);
 const LARGE = (process.env.BENCH_LARGE ?? '').split(',').filter(Boolean).map(Number);
+
+/**
+ * The budgets the bench checks as it measures (issue 16: the default store's sweep within 1.2x of
+ * Azurite's, the records query under 200 ms; issue 17: Resource Graph requests, peak RSS over the
+ * cap within 1.2x): each one missed is listed at the end and the bench exits 1.
+ */
+const missed: string[] = [];
 
 /** Issue 17's Resource Graph budget for a dry-run sweep of N subscriptions (enumeration requests are extra). */
 function graphBudget(n: number): number {
@@ -191,6 +199,7 @@ async function cliScenarios(standIns: StandIns, azurite: AzuriteTable, caPath: s
     const from = arm.requests.length;
     const run = await runCli(standIns, store, caPath, args);
     const counts = requestCounts(arm, from);
+    if (counts.graph > graphBudget(n)) missed.push(`${label} at N=${n}: ${counts.graph} Resource Graph requests, budget ${graphBudget(n)}`);
     rows.push([label, String(n), `${run.seconds.toFixed(1)} s`, `${counts.graph} (budget ${graphBudget(n)})`, String(counts.arm), counts.byRoute, `${run.rssMiB.toFixed(0)} MiB`, `${run.liveHeapMiB.toFixed(0)} MiB`, `${run.outcomes} (exit ${run.code})`]);
     return run;
   };
@@ -211,6 +220,7 @@ async function cliScenarios(standIns: StandIns, azurite: AzuriteTable, caPath: s
   const tableStore: BenchStore = { kind: 'table', azurite, table: `Bench${n}x${Date.now()}` };
   const dry = await scenario('sweep --dry-run', ['sweep', '--dry-run'], tableStore);
   const onTable = await scenario('sweep', ['sweep', '--yes'], tableStore);
+  if (onSqlite.seconds > 1.2 * onTable.seconds) missed.push(`N=${n}: the enforcing sweep on the default store took ${(onSqlite.seconds / onTable.seconds).toFixed(2)}x the one on Azurite, budget 1.20x`);
   const ratio = `N=${n}: enforcing sweep on the default store (SQLite) ${onSqlite.seconds.toFixed(1)} s, on Azurite Table Storage ${onTable.seconds.toFixed(1)} s: ${(onSqlite.seconds / onTable.seconds).toFixed(2)}x (budget 1.20x)`;
   await scenario('watch --once, nothing to do', ['watch', '--once', '--yes'], tableStore);
   // A new Azure OpenAI account in a subscription that had none, with no event wiring anywhere.
@@ -276,6 +286,7 @@ async function recordsScenario(standIns: StandIns, caPath: string, total: number
     const queryMs = Math.min(...cold.map((c) => c.ms));
     const baseline = await runCli(standIns, local, caPath, ['--version']);
     const bytes = fs.statSync(path.join(cwd, '.d4ai', 'd4ai.db')).size;
+    if ((walls[2] ?? 0) > 200) missed.push(`d4ai records --subscription <id> --limit 20 on ${stored} records: ${walls[2]?.toFixed(0)} ms (median of 5), budget 200 ms`);
     rows.push([
       String(stored),
       `${filled.toFixed(1)} s`,
@@ -308,6 +319,7 @@ async function durableScenario(standIns: StandIns, azurite: AzuriteTable, caPath
   if (run.code !== 0) throw new Error(`the durable sweep at N=${n} failed (exit ${run.code})`);
   const d = JSON.parse(run.stdout) as DurableRun;
   const counts = requestCounts(arm, from);
+  if (dryRun && counts.graph > graphBudget(n)) missed.push(`durable dry run at N=${n}: ${counts.graph} Resource Graph requests, budget ${graphBudget(n)}`);
   const per = (x: number): string => (x / n).toFixed(3);
   return {
     memory: { n, rssMiB: run.rssMiB, liveHeapMiB: run.liveHeapMiB },
@@ -343,7 +355,9 @@ interface Memory {
 function memoryRatio(what: string, base: Memory | undefined, large: Memory): string {
   const at = (m: Memory): string => `${m.rssMiB.toFixed(0)} MiB peak RSS (${m.liveHeapMiB.toFixed(0)} MiB live heap) at N=${m.n}`;
   if (!base) return `${what}: ${at(large)} (no run under the cap to compare with)`;
-  return `${what}: ${at(large)}, ${at(base)}: peak RSS ${(large.rssMiB / base.rssMiB).toFixed(2)}x (budget 1.20x), live heap ${(large.liveHeapMiB / base.liveHeapMiB).toFixed(2)}x`;
+  const ratio = large.rssMiB / base.rssMiB;
+  if (ratio > 1.2) missed.push(`${what}: peak RSS ${ratio.toFixed(2)}x of N=${base.n}, budget 1.20x`);
+  return `${what}: ${at(large)}, ${at(base)}: peak RSS ${ratio.toFixed(2)}x (budget 1.20x), live heap ${(large.liveHeapMiB / base.liveHeapMiB).toFixed(2)}x`;
 }
 
 async function run(): Promise<void> {
@@ -396,8 +410,10 @@ async function run(): Promise<void> {
             durableRows,
           )}\n`
         : '') +
-      (memory.length ? `\nOver the cap (BENCH_LARGE); live heap: the largest heap left after a major collection\n${memory.join('\n')}\n` : ''),
+      (memory.length ? `\nOver the cap (BENCH_LARGE); live heap: the largest heap left after a major collection\n${memory.join('\n')}\n` : '') +
+      (missed.length ? `\nOVER BUDGET:\n${missed.map((m) => `  ${m}`).join('\n')}\n` : '\nEvery budget the bench checks was met.\n'),
   );
+  if (missed.length) process.exitCode = 1;
 }
 
 if (process.env.BENCH_CHILD !== '1') {
@@ -411,7 +427,7 @@ if (process.env.BENCH_CHILD !== '1') {
   });
 } else {
   run().then(
-    () => process.exit(0),
+    () => process.exit(process.exitCode ?? 0),
     (error: unknown) => {
       process.stderr.write(`bench failed: ${error instanceof Error ? error.stack : String(error)}\n`);
       process.exit(1);

@@ -184,6 +184,25 @@ describe('one scope for every path', () => {
 });
 
 describe('the prerequisites of AI model security', () => {
+  it('a pricing write refused for permissions (403) names the role the guidance requires', async () => {
+    const { state } = lz.arm;
+    const sub = '00000000-0000-4000-a000-00000000f403';
+    state.addSubscription({ subscriptionId: sub, displayName: 'corp-ai-locked', managementGroupId: 'contoso-landing-zones' });
+    state.addResource(sub, { name: 'oai-locked', type: 'Microsoft.CognitiveServices/accounts', kind: 'OpenAI' });
+    lz.arm.faults.error(1, 403, 'AuthorizationFailed', `The client does not have authorization to perform action 'Microsoft.Security/pricings/write' over scope '/subscriptions/${sub}'.`, { method: 'PUT', subscriptionId: sub });
+    try {
+      const run = await runBuilt(lz, ['govern', '--subscription', sub, '--yes', '--json']);
+      expect(run.code).toBe(1);
+      const record = JSON.parse(run.stdout) as RemediationRecord;
+      expect(record).toMatchObject({ outcome: 'failed', error: { code: 'AuthorizationFailed' } });
+      expect(record.error?.message).toContain('Owner or Contributor on the subscription');
+      expect(record.error?.message).toContain('Grant Security Admin on the subscription or D4AI_MANAGEMENT_GROUP');
+      expect(state.getPricing(sub, 'AI')?.pricingTier ?? 'Free').toBe('Free');
+    } finally {
+      lz.arm.faults.clear();
+    }
+  }, 120_000);
+
   it('CSPM Free and a private-link workspace: findings in the records and in the report, not counted as scanned', async () => {
     const { state } = lz.arm;
     const sub = lz.zone.ids['corp-ai-prod'];
