@@ -5,7 +5,7 @@ import type { GovernContext, GovernRequest, TriggerDetail } from '../shared/doma
 import { applyPlan, type WriteOutcome } from '../shared/engine/apply';
 import { logDecision } from '../shared/engine/decision-log';
 import { errorInfo, isTransient } from '../shared/engine/errors';
-import { nominate, replanOn, storeWithRetry, type Nomination } from '../shared/engine/govern';
+import { nominate, replanOn, savedPlanOutOfScope, storeWithRetry, type Nomination } from '../shared/engine/govern';
 import { planOf, type Plan } from '../shared/domain/plan';
 import type { PricingSummary } from '../shared/domain/pricing-summary';
 import { loadContext } from '../shared/engine/load-context';
@@ -97,6 +97,11 @@ export async function applyPricing(input: unknown, context: InvocationContext): 
     const message = 'D4AI_MODE changed to report after an earlier attempt of this pass stored its intent: its PUT may have gone through; nothing more was written.';
     return { mode: 'enforce', plan, ...(earlier.before ? { before: earlier.before } : {}), applied: { outcome: 'failed', wrote: true, ...(after ? { pricingAfter: after } : {}), error: { code: 'ModeChangedAfterIntent', message }, notes: [] }, notes: [] };
   }
+  // A saved plan's subscription that has left D4AI_MANAGEMENT_GROUP since: not written, recorded
+  // skip out-of-scope (the same step as the CLI's, shared/engine/govern.ts). Not after an earlier
+  // attempt's intent: that attempt may have written, and the write path below finds out.
+  const moved = earlier ? undefined : await savedPlanOutOfScope(ports, config, args.context, plan, args.reviewed ? { reviewed: args.reviewed } : {});
+  if (moved) return { mode: config.mode, plan: { ...plan, decision: moved.decision }, ...(plan.before ? { before: plan.before } : {}), notes: [] };
   // applyPlan never throws for ARM errors (409s start again from a fresh read inside it); a failed
   // read, PUT or read-back is a result the orchestration records, exactly as the CLI does.
   const digest = args.reviewed?.digest;

@@ -166,11 +166,10 @@ export async function carryOut(ports: Ports, config: Config, request: GovernRequ
   const { decision: nominated, slot } = nomination;
   const plan = options.reviewed?.plan ?? planOf(context, nominated, startedAt);
   const digest = options.reviewed?.digest;
-  const moved = await movedOutOfScope(ports, config, context, plan, options);
+  const moved = await savedPlanOutOfScope(ports, config, context, plan, options);
   if (moved) {
-    const decision: PlanDecision = { action: 'skip', skipReason: 'out-of-scope', missingComponents: plan.decision.missingComponents, reasons: [moved.reason], warnings: [] };
-    const record = recordOfPass({ request, mode: config.mode, context: moved.context, decision, ...(plan.before ? { before: plan.before } : {}), notes: [], planBasis: plan.basis, ...(digest ? { planDigest: digest } : {}), startedAt, finishedAt: ports.clock() });
-    return finish(ports, record, decision);
+    const record = recordOfPass({ request, mode: config.mode, context: moved.context, decision: moved.decision, ...(plan.before ? { before: plan.before } : {}), notes: [], planBasis: plan.basis, ...(digest ? { planDigest: digest } : {}), startedAt, finishedAt: ports.clock() });
+    return finish(ports, record, moved.decision);
   }
   let written: WriteOutcome | undefined;
   let failure: { code: string; message: string } | undefined;
@@ -210,13 +209,15 @@ export async function carryOut(ports: Ports, config: Config, request: GovernRequ
  * request); outside the group (or unreadable), the write is not made. Contexts from a snapshot or
  * loadContext carry a fresh ancestry already and cost nothing here.
  */
-async function movedOutOfScope(ports: Ports, config: Config, context: GovernContext, plan: Plan, options: CarryOutOptions): Promise<{ context: GovernContext; reason: string } | undefined> {
+export async function savedPlanOutOfScope(ports: Ports, config: Config, context: GovernContext, plan: Plan, options: Pick<CarryOutOptions, 'reviewed' | 'hold'>): Promise<{ context: GovernContext; decision: PlanDecision } | undefined> {
   if (!options.reviewed || !config.managementGroup || context.subscription.managementGroupAncestors !== undefined) return undefined;
   if (!isWrite(plan.decision) || config.mode !== 'enforce' || options.hold) return undefined;
   const ancestors = (await ports.snapshot.ancestry(context.subscription.subscriptionId)) ?? [];
   const scoped: GovernContext = { ...context, subscription: { ...context.subscription, managementGroupAncestors: ancestors } };
   const reason = outOfScopeReason(scoped.subscription, config);
-  return reason ? { context: scoped, reason: `${reason} (read again before applying the saved plan, which was made while it was in scope)` } : undefined;
+  if (!reason) return undefined;
+  const because = `${reason} (read again before applying the saved plan, which was made while it was in scope)`;
+  return { context: scoped, decision: { action: 'skip', skipReason: 'out-of-scope', missingComponents: plan.decision.missingComponents, reasons: [because], warnings: [] } };
 }
 
 /** An unattended plan decided again on a fresh ARM read (the slot it holds under the cap kept). */

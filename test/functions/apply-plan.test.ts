@@ -84,6 +84,31 @@ describe('POST /api/plans', () => {
     expect(puts()).toHaveLength(3);
   });
 
+  it('a subscription moved out of D4AI_MANAGEMENT_GROUP after the plan was saved is recorded skip out-of-scope, with nothing written there', async () => {
+    const { state } = world.standIns.arm;
+    state.addManagementGroup('governed');
+    state.addManagementGroup('elsewhere');
+    for (const sub of subs) state.placeSubscription(sub, 'governed');
+    world.setEnv({ D4AI_MANAGEMENT_GROUP: 'governed' });
+    try {
+      const plan = await savedPlan();
+      expect(plan.subscriptions.map((p) => p.subscriptionId)).toEqual(subs);
+      const [moved, ...stayed] = subs as [string, ...string[]];
+      state.placeSubscription(moved, 'elsewhere');
+      const res = await post(JSON.stringify(plan));
+      expect(res.status).toBe(202);
+      const instance = await world.host.waitFor(String(res.body.id), 60000);
+      await world.host.idle();
+      expect(instance.status).toBe('Completed');
+      expect(puts().map((r) => r.path.toLowerCase()).sort()).toEqual(stayed.map((s) => `/subscriptions/${s}/providers/microsoft.security/pricings/ai`));
+      const [record] = await world.records(moved);
+      expect(record).toMatchObject({ action: 'skip', skipReason: 'out-of-scope', planDigest: plan.digest });
+      expect(record?.reasons.join(' ')).toContain('is not under D4AI_MANAGEMENT_GROUP=governed');
+    } finally {
+      world.setEnv({ D4AI_MANAGEMENT_GROUP: undefined });
+    }
+  });
+
   it('answers 403 to a reader (applying a plan is an operator\'s), and starts nothing', async () => {
     const plan = await savedPlan();
     const res = await post(JSON.stringify(plan), { 'x-ms-client-principal': reader() });
