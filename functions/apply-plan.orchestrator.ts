@@ -6,6 +6,8 @@ import type { Actor } from '../shared/domain/model';
 import type { SavedPlan } from '../shared/domain/saved-plan';
 import { contextOfPlan } from '../shared/engine/apply-saved';
 import { errorInfo } from '../shared/engine/errors';
+import { savedPlanScopeIds } from '../shared/engine/govern';
+import { readAncestry } from '../shared/engine/load-context';
 import type { PassProblem } from '../shared/engine/snapshot-pass';
 import { Tally, sweepSummary, type TallyCounts } from '../shared/engine/tally';
 import { takeTenantLease } from '../shared/engine/tenant-lease';
@@ -67,6 +69,10 @@ export interface RenewPlanLeaseInput {
   holder: string;
 }
 
+export interface ReadPlanAncestryInput {
+  subscriptionIds: string[];
+}
+
 type Step<T> = Generator<Task, T, unknown>;
 
 export function* applySavedPlanOrchestrator(context: OrchestrationContext): Step<ApplyPlanOutput> {
@@ -81,6 +87,7 @@ export function* applySavedPlanOrchestrator(context: OrchestrationContext): Step
   if (!carried) tally.subscriptions = entries.length;
   const first = carried?.next ?? 0;
   const end = Math.min(entries.length, first + PLAN_PAGE_SIZE);
+  let ancestry: Record<string, string[]> | undefined;
 
   if (first < entries.length) {
     context.df.setCustomStatus(progress('writing', first));
@@ -93,6 +100,18 @@ export function* applySavedPlanOrchestrator(context: OrchestrationContext): Step
       problems.push({ subscriptionId: '*', ...failureFrom(error) });
       tally.unrecorded += entries.length - first;
       return yield* finish();
+    }
+    // The page's writes have their scope read again in one Resource Graph request, not one per
+    // child (shared/engine/govern.ts savedPlanOutOfScope). Should that read fail, each child reads
+    // its own: slower, never unchecked.
+    const scopeIds = savedPlanScopeIds(settings, entries.slice(first, end));
+    if (scopeIds.length) {
+      try {
+        const read: ReadPlanAncestryInput = { subscriptionIds: scopeIds };
+        ancestry = (yield context.df.callActivityWithRetry(FN.readPlanAncestry, retry, read)) as Record<string, string[]>;
+      } catch {
+        ancestry = undefined;
+      }
     }
     const page = entries.slice(first, end).map((entry, i) => ({ subscriptionId: entry.subscriptionId.toLowerCase(), index: first + i }));
     yield* runChildBatches(context, page, settings.sweepBatch, ({ subscriptionId, index }) => ({ input: childInput(index), instanceId: sweepChildInstanceId(instanceId, subscriptionId) }), tally, problems);
@@ -114,7 +133,7 @@ export function* applySavedPlanOrchestrator(context: OrchestrationContext): Step
         request: { subscriptionId, trigger: 'manual', ...(actor ? { actor } : {}), detail: { sweepId: instanceId, note: `apply of plan ${plan.digest}` } },
         dryRun: false,
       },
-      candidate: { context: contextOfPlan(entry), nomination: { decision: entry.decision as Decision, slot: index }, reviewed: { plan: entry, digest: plan.digest } },
+      candidate: { context: contextOfPlan(entry, ancestry), nomination: { decision: entry.decision as Decision, slot: index }, reviewed: { plan: entry, digest: plan.digest } },
       coalesce: false,
     };
   }
@@ -150,5 +169,17 @@ export async function renewPlanLease(input: unknown, context: InvocationContext)
   return { renewed: true };
 }
 
+/** The management groups of a page's writes (readAncestry: one Resource Graph request per 1,000), by lower-case id. */
+export async function readPlanAncestry(input: unknown, context: InvocationContext): Promise<Record<string, string[]>> {
+  const { subscriptionIds } = input as ReadPlanAncestryInput;
+  const ports = portsFor(functionsConfig(), loggerFor(context));
+  try {
+    return await readAncestry(ports, subscriptionIds);
+  } catch (error) {
+    throw activityError(errorInfo(error));
+  }
+}
+
 df.app.orchestration(FN.applySavedPlan, applySavedPlanOrchestrator);
 df.app.activity(FN.renewPlanLease, { handler: renewPlanLease });
+df.app.activity(FN.readPlanAncestry, { handler: readPlanAncestry });

@@ -101,7 +101,7 @@ export async function applyPricing(input: unknown, context: InvocationContext): 
   // skip out-of-scope (the same step as the CLI's, shared/engine/govern.ts). Not after an earlier
   // attempt's intent: that attempt may have written, and the write path below finds out.
   const moved = earlier ? undefined : await savedPlanOutOfScope(ports, config, args.context, plan, args.reviewed ? { reviewed: args.reviewed } : {});
-  if (moved) return { mode: config.mode, plan: { ...plan, decision: moved.decision }, ...(plan.before ? { before: plan.before } : {}), notes: [] };
+  if (moved) return { mode: config.mode, plan: moved.plan, ...(plan.before ? { before: plan.before } : {}), notes: [] };
   // applyPlan never throws for ARM errors (409s start again from a fresh read inside it); a failed
   // read, PUT or read-back is a result the orchestration records, exactly as the CLI does.
   const digest = args.reviewed?.digest;

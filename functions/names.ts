@@ -11,6 +11,7 @@ export const FN = {
   sweepTenant: 'sweepTenant',
   applySavedPlan: 'applySavedPlan',
   renewPlanLease: 'renewPlanLease',
+  readPlanAncestry: 'readPlanAncestry',
   planGovern: 'planGovern',
   applyPricing: 'applyPricing',
   writeRecord: 'writeRecord',

@@ -78,10 +78,11 @@ export interface TenantSnapshotPort {
   /** The Defender-for-AI assignments and the exemptions on them, including those above the scope. */
   policy(scope: GraphScope, configuredAssignmentId: string | undefined): Promise<PolicyView>;
   /**
-   * The subscription's management groups, nearest first (one Resource Graph request with an
-   * explicit subscription); undefined when Resource Graph does not list it.
+   * The subscriptions' management groups, nearest first, by lower-case subscription id (one
+   * Resource Graph request per 1,000 ids, listed explicitly); a subscription Resource Graph does
+   * not list has no entry.
    */
-  ancestry(subscriptionId: string): Promise<string[] | undefined>;
+  ancestry(subscriptionIds: readonly string[]): Promise<ReadonlyMap<string, string[]>>;
 }
 
 const PARTITION_TOKEN = 'd4ai-part.';
@@ -143,10 +144,15 @@ export class TenantSnapshotAdapter implements TenantSnapshotPort {
     } while (skipToken);
   }
 
-  async ancestry(subscriptionId: string): Promise<string[] | undefined> {
-    const listed = await this.graph.page(SNAPSHOT_QUERIES.subscriptions, { subscriptions: [subscriptionId] });
-    const subscription = listed.rows.map(toSubscription).find((s) => s?.subscriptionId === subscriptionId.toLowerCase());
-    return subscription?.managementGroupAncestors;
+  async ancestry(subscriptionIds: readonly string[]): Promise<ReadonlyMap<string, string[]>> {
+    const found = new Map<string, string[]>();
+    if (!subscriptionIds.length) return found;
+    for await (const rows of this.graph.pages(SNAPSHOT_QUERIES.subscriptions, { subscriptions: [...subscriptionIds] })) {
+      for (const subscription of rows.map(toSubscription)) {
+        if (subscription?.managementGroupAncestors) found.set(subscription.subscriptionId, subscription.managementGroupAncestors);
+      }
+    }
+    return found;
   }
 
   /** Up to 1,000 enumerated subscriptions from the cursor on, listed through Resource Graph by id. */

@@ -7,7 +7,8 @@ import type { SavedPlan } from '../domain/saved-plan';
 import type { RemediationRecord, SweepSummaryRecord } from '../records/record';
 import { logSweepSummary } from './decision-log';
 import { errorInfo } from './errors';
-import { carryOut, storeWithRetry, withRunId } from './govern';
+import { carryOut, savedPlanScopeIds, storeWithRetry, withRunId } from './govern';
+import { readAncestry } from './load-context';
 import type { Ports } from './ports';
 import { eachLimited, runScope, type PassProblem } from './snapshot-pass';
 import { Tally, sweepSummary } from './tally';
@@ -35,13 +36,15 @@ export async function applySavedPlan(ports: Ports, config: Config, saved: SavedP
     const tally = new Tally();
     const unrecorded: PassProblem[] = [];
     tally.subscriptions = saved.subscriptions.length;
+    // Scope read again for every write up front, not once per entry (shared/engine/govern.ts).
+    const ancestry = await readAncestry(ports, savedPlanScopeIds(config, saved.subscriptions));
     let done = 0;
     await eachLimited(saved.subscriptions, config.sweepConcurrency, async (plan) => {
       // Renewed as the apply goes, like a sweep's pages: a long apply keeps its lease.
       if (++done % 100 === 0) await renew();
       const request = withRunId({ subscriptionId: plan.subscriptionId, trigger: 'cli', detail: { sweepId: applyId, note: `apply of plan ${saved.digest}` } });
       try {
-        const result = await carryOut(ports, config, request, contextOfPlan(plan), { decision: plan.decision as Decision, slot: 0 }, { reviewed: { plan, digest: saved.digest } });
+        const result = await carryOut(ports, config, request, contextOfPlan(plan, ancestry), { decision: plan.decision as Decision, slot: 0 }, { reviewed: { plan, digest: saved.digest } });
         tally.add(result.record);
         if (!result.stored) {
           tally.unrecorded++;
@@ -65,10 +68,15 @@ export async function applySavedPlan(ports: Ports, config: Config, saved: SavedP
   });
 }
 
-/** What a saved plan tells of its subscription, as the context its record is made from. */
-export function contextOfPlan(plan: Plan): GovernContext {
+/**
+ * What a saved plan tells of its subscription, as the context its record is made from; with the
+ * ancestry read for the plan's writes up front (savedPlanScopeIds), its management groups too (the
+ * write's scope check then reads nothing more).
+ */
+export function contextOfPlan(plan: Plan, ancestry?: Readonly<Record<string, string[]>>): GovernContext {
+  const ancestors = ancestry?.[plan.subscriptionId.toLowerCase()];
   return {
-    subscription: { subscriptionId: plan.subscriptionId, ...(plan.subscriptionName ? { displayName: plan.subscriptionName } : {}), state: 'Enabled', tags: {} },
+    subscription: { subscriptionId: plan.subscriptionId, ...(plan.subscriptionName ? { displayName: plan.subscriptionName } : {}), state: 'Enabled', tags: {}, ...(ancestors ? { managementGroupAncestors: ancestors } : {}) },
     aiResources: plan.aiResources.ids.map((id) => ({ id, type: '' })),
     aiResourceTotal: plan.aiResources.count,
     policyAssignments: [],

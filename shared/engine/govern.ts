@@ -10,7 +10,7 @@ import { readBackoff } from './backoff';
 import { inspectAccounts } from './inspect-accounts';
 import { logDecision } from './decision-log';
 import { GovernError, errorInfo } from './errors';
-import { loadContext } from './load-context';
+import { ancestorsOf, loadContext } from './load-context';
 import { recordOfPass, type PassResult } from './pass-record';
 import type { Ports } from './ports';
 
@@ -161,16 +161,15 @@ export interface CarryOutOptions {
  * Carries a nomination out: through the write path when it is a write in enforce mode, then one
  * record.
  */
-export async function carryOut(ports: Ports, config: Config, request: GovernRequest & { runId: string }, context: GovernContext, nomination: Nomination, options: CarryOutOptions = {}): Promise<GovernResult> {
+export async function carryOut(ports: Ports, config: Config, request: GovernRequest & { runId: string }, given: GovernContext, nomination: Nomination, options: CarryOutOptions = {}): Promise<GovernResult> {
   const startedAt = options.startedAt ?? ports.clock();
   const { decision: nominated, slot } = nomination;
-  const plan = options.reviewed?.plan ?? planOf(context, nominated, startedAt);
+  const planned = options.reviewed?.plan ?? planOf(given, nominated, startedAt);
+  // A saved plan whose subscription has left the scope becomes a skip, recorded like any other.
+  const moved = await savedPlanOutOfScope(ports, config, given, planned, options);
+  const context = moved?.context ?? given;
+  const plan = moved?.plan ?? planned;
   const digest = options.reviewed?.digest;
-  const moved = await savedPlanOutOfScope(ports, config, context, plan, options);
-  if (moved) {
-    const record = recordOfPass({ request, mode: config.mode, context: moved.context, decision: moved.decision, ...(plan.before ? { before: plan.before } : {}), notes: [], planBasis: plan.basis, ...(digest ? { planDigest: digest } : {}), startedAt, finishedAt: ports.clock() });
-    return finish(ports, record, moved.decision);
-  }
   let written: WriteOutcome | undefined;
   let failure: { code: string; message: string } | undefined;
   if (isWrite(plan.decision) && config.mode === 'enforce' && !options.hold) {
@@ -203,21 +202,33 @@ export async function carryOut(ports: Ports, config: Config, request: GovernRequ
 }
 
 /**
- * One scope for every path, saved plans included: a saved plan's context (contextOfPlan) carries no
- * management-group ancestry, and its subscription may have moved out of D4AI_MANAGEMENT_GROUP since
- * the plan was made. Before such a plan is written, the ancestry is read (one Resource Graph
- * request); outside the group (or unreadable), the write is not made. Contexts from a snapshot or
- * loadContext carry a fresh ancestry already and cost nothing here.
+ * One scope for every path, saved plans included: a saved plan's subscription may have moved out
+ * of D4AI_MANAGEMENT_GROUP since the plan was made, so its write is checked against the ancestry
+ * read again. contextOfPlan carries it when the apply read it for the whole plan up front
+ * (savedPlanScopeIds, readAncestry: one Resource Graph request per 1,000 entries); otherwise it is read here
+ * (one request). Contexts from a snapshot or loadContext carry a fresh ancestry already and cost
+ * nothing. Outside the group (or unreadable), the plan becomes a skip out-of-scope: nothing written.
  */
-export async function savedPlanOutOfScope(ports: Ports, config: Config, context: GovernContext, plan: Plan, options: Pick<CarryOutOptions, 'reviewed' | 'hold'>): Promise<{ context: GovernContext; decision: PlanDecision } | undefined> {
-  if (!options.reviewed || !config.managementGroup || context.subscription.managementGroupAncestors !== undefined) return undefined;
-  if (!isWrite(plan.decision) || config.mode !== 'enforce' || options.hold) return undefined;
-  const ancestors = (await ports.snapshot.ancestry(context.subscription.subscriptionId)) ?? [];
+export async function savedPlanOutOfScope(ports: Ports, config: Config, context: GovernContext, plan: Plan, options: Pick<CarryOutOptions, 'reviewed' | 'hold'>): Promise<{ context: GovernContext; plan: Plan } | undefined> {
+  if (!options.reviewed || options.hold || !savedPlanWrites(config, plan)) return undefined;
+  const known = context.subscription.managementGroupAncestors;
+  const ancestors = known ?? (await ancestorsOf(ports, context.subscription.subscriptionId));
   const scoped: GovernContext = { ...context, subscription: { ...context.subscription, managementGroupAncestors: ancestors } };
   const reason = outOfScopeReason(scoped.subscription, config);
   if (!reason) return undefined;
   const because = `${reason} (read again before applying the saved plan, which was made while it was in scope)`;
-  return { context: scoped, decision: { action: 'skip', skipReason: 'out-of-scope', missingComponents: plan.decision.missingComponents, reasons: [because], warnings: [] } };
+  const decision: PlanDecision = { action: 'skip', skipReason: 'out-of-scope', missingComponents: plan.decision.missingComponents, reasons: [because], warnings: [] };
+  return { context: scoped, plan: { ...plan, decision } };
+}
+
+/** Whether applying this saved-plan entry writes under a configured management group: the writes whose scope is read again. */
+function savedPlanWrites(config: Config, plan: Plan): boolean {
+  return config.managementGroup !== undefined && config.mode === 'enforce' && isWrite(plan.decision);
+}
+
+/** The subscriptions of saved-plan entries whose scope is read again before their write: read up front (readAncestry), one Resource Graph request per 1,000. */
+export function savedPlanScopeIds(config: Config, plans: readonly Plan[]): string[] {
+  return plans.filter((plan) => savedPlanWrites(config, plan)).map((plan) => plan.subscriptionId.toLowerCase());
 }
 
 /** An unattended plan decided again on a fresh ARM read (the slot it holds under the cap kept). */

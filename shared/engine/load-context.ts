@@ -51,6 +51,22 @@ async function readCloudPosture(ports: Ports, subscriptionId: string, warnings: 
   }
 }
 
+/**
+ * The subscriptions' management groups from Resource Graph (one request per 1,000), by lower-case
+ * id; an empty list where Resource Graph does not list one, which outOfScopeReason counts as
+ * outside D4AI_MANAGEMENT_GROUP.
+ */
+export async function readAncestry(ports: Pick<Ports, 'snapshot'>, subscriptionIds: readonly string[]): Promise<Record<string, string[]>> {
+  const ids = subscriptionIds.map((id) => id.toLowerCase());
+  const found = ids.length ? await ports.snapshot.ancestry(ids) : new Map<string, string[]>();
+  return Object.fromEntries(ids.map((id) => [id, found.get(id) ?? []]));
+}
+
+/** One subscription's management groups (readAncestry). */
+export async function ancestorsOf(ports: Pick<Ports, 'snapshot'>, subscriptionId: string): Promise<string[]> {
+  return (await readAncestry(ports, [subscriptionId]))[subscriptionId.toLowerCase()] ?? [];
+}
+
 export async function loadContext(ports: Ports, config: Config, subscriptionId: string, options: LoadOptions = {}): Promise<GovernContext> {
   const listed = await ports.subscriptions.get(subscriptionId);
   if (!listed) {
@@ -58,7 +74,7 @@ export async function loadContext(ports: Ports, config: Config, subscriptionId: 
   }
   // One scope for every path: with D4AI_MANAGEMENT_GROUP set, the ancestry (one Resource Graph
   // request) decides whether this subscription is the governor's to write; unknown counts as outside.
-  const subscription = config.managementGroup ? { ...listed, managementGroupAncestors: (await ports.snapshot.ancestry(listed.subscriptionId)) ?? [] } : listed;
+  const subscription = config.managementGroup ? { ...listed, managementGroupAncestors: await ancestorsOf(ports, listed.subscriptionId) } : listed;
   if (skipBeforeReading(subscription, config)) return { subscription, aiResources: [], policyAssignments: [] };
 
   const id = subscription.subscriptionId;

@@ -165,8 +165,11 @@ describe('one scope for every path', () => {
     const plan = JSON.parse(fs.readFileSync(planFile, 'utf8')) as { subscriptions: Array<{ subscriptionId: string }> };
     expect(plan.subscriptions.map((s) => s.subscriptionId)).toContain(moved);
     lz.arm.state.placeSubscription(moved, 'fabrikam');
+    const from = lz.arm.requests.length;
     try {
       const run = await runBuilt(lz, ['apply', planFile, '--json'], {}, dir);
+      // The scope of every write in the plan is read again in one Resource Graph request, not one per write.
+      expect(lz.arm.requests.slice(from).filter((r) => r.path.includes('Microsoft.ResourceGraph'))).toHaveLength(1);
       expect({ code: run.code, stderr: run.code === 0 ? '' : run.stderr }).toEqual({ code: 0, stderr: '' });
       const doc = JSON.parse(run.stdout) as { records: RemediationRecord[] };
       const record = doc.records.find((r) => r.subscriptionId === moved);

@@ -95,6 +95,7 @@ describe('POST /api/plans', () => {
       expect(plan.subscriptions.map((p) => p.subscriptionId)).toEqual(subs);
       const [moved, ...stayed] = subs as [string, ...string[]];
       state.placeSubscription(moved, 'elsewhere');
+      const graphBefore = world.standIns.arm.requestsMatching('POST', /Microsoft\.ResourceGraph/).length;
       const res = await post(JSON.stringify(plan));
       expect(res.status).toBe(202);
       const instance = await world.host.waitFor(String(res.body.id), 60000);
@@ -104,6 +105,8 @@ describe('POST /api/plans', () => {
       const [record] = await world.records(moved);
       expect(record).toMatchObject({ action: 'skip', skipReason: 'out-of-scope', planDigest: plan.digest });
       expect(record?.reasons.join(' ')).toContain('is not under D4AI_MANAGEMENT_GROUP=governed');
+      // The page's writes have their scope read again in one Resource Graph request, not one per child.
+      expect(world.standIns.arm.requestsMatching('POST', /Microsoft\.ResourceGraph/).length - graphBefore).toBe(1);
     } finally {
       world.setEnv({ D4AI_MANAGEMENT_GROUP: undefined });
     }

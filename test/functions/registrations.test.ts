@@ -88,6 +88,7 @@ describe('function registrations', () => {
     [FN.sweepTenant, 'orchestrationTrigger'],
     [FN.applySavedPlan, 'orchestrationTrigger'],
     [FN.renewPlanLease, 'activityTrigger'],
+    [FN.readPlanAncestry, 'activityTrigger'],
     [FN.planGovern, 'activityTrigger'],
     [FN.applyPricing, 'activityTrigger'],
     [FN.writeRecord, 'activityTrigger'],

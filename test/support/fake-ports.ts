@@ -79,11 +79,16 @@ export function fakePorts(world: FakeWorld, options: FakePortsOptions = {}): Fak
         skipToken = page.skipToken;
       } while (skipToken);
     },
-    async ancestry(subscriptionId: string): Promise<string[] | undefined> {
-      world.enter('snapshot', 'ancestry', subscriptionId);
-      world.calls.graph.queries++;
-      const sub = world.subscriptions.get(subscriptionId.toLowerCase());
-      return sub && !world.graphHiddenSubscriptions.has(sub.subscriptionId) ? [...sub.managementGroupAncestors] : undefined;
+    async ancestry(subscriptionIds: readonly string[]): Promise<ReadonlyMap<string, string[]>> {
+      world.enter('snapshot', 'ancestry', subscriptionIds.join(','));
+      // One query per 1,000 ids listed explicitly, as the adapter sends them.
+      world.calls.graph.queries += Math.ceil(subscriptionIds.length / 1000);
+      const found = new Map<string, string[]>();
+      for (const id of subscriptionIds) {
+        const sub = world.subscriptions.get(id.toLowerCase());
+        if (sub && !world.graphHiddenSubscriptions.has(sub.subscriptionId)) found.set(sub.subscriptionId, [...sub.managementGroupAncestors]);
+      }
+      return found;
     },
     async policy(_scope: GraphScope, configuredAssignmentId: string | undefined): Promise<PolicyView> {
       world.enter('snapshot', 'policy');
